@@ -1,0 +1,25 @@
+"""Sentence encoders and FAISS vector indexes.
+
+Exceptions::
+
+    EmbeddingsError
+    ├── ModelNotAvailableError   the packaged model cannot be found or loaded
+    └── IndexFileError           a saved index is missing or disagrees with its manifest
+"""
+
+from embeddings.encoder import SentenceTransformerEncoder, TextEncoder, Vectors, packaged_model_path
+from embeddings.errors import EmbeddingsError, IndexFileError, ModelNotAvailableError
+from embeddings.index import IndexManifest, VectorIndex, read_manifest
+
+__all__ = [
+    "EmbeddingsError",
+    "IndexFileError",
+    "IndexManifest",
+    "ModelNotAvailableError",
+    "SentenceTransformerEncoder",
+    "TextEncoder",
+    "VectorIndex",
+    "Vectors",
+    "packaged_model_path",
+    "read_manifest",
+]

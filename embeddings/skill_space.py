@@ -1,0 +1,223 @@
+"""The embedded skill space of one taxonomy release.
+
+One vector per skill label (preferred and alternative), pointing back to its skill, in a FAISS
+index; plus one vector per skill (its preferred label) for skill-to-skill similarity and
+candidate vectors. Built once per (model, taxonomy release) and cached on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from embeddings.encoder import TextEncoder, Vectors
+from embeddings.errors import IndexFileError
+from embeddings.index import IndexManifest, VectorIndex, read_manifest
+
+_SKILL_IDS_FILE = "skill_ids.npy"
+_SKILL_VECTORS_FILE = "skill_vectors.npy"
+_LABEL_SKILLS_FILE = "label_skills.npy"
+KIND = "skill-labels"
+
+
+@dataclass(frozen=True, slots=True)
+class SkillLabelEntry:
+    """A label to embed: the skill it names and whether it is the preferred label."""
+
+    skill_id: int
+    label: str
+    preferred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LabelHit:
+    """A label found near a query: the skill it names and the cosine similarity."""
+
+    skill_id: int
+    label_row: int
+    score: float
+
+
+class SkillSpace:
+    """Label index and skill vectors of one taxonomy release.
+
+    Args:
+        label_index: FAISS index over label vectors; ids are label rows.
+        label_skills: Skill id per label row.
+        skill_ids: Skill ids, aligned with ``skill_vectors``.
+        skill_vectors: Unit vector per skill.
+        manifest: What the vectors were built from.
+    """
+
+    def __init__(
+        self,
+        *,
+        label_index: VectorIndex,
+        label_skills: npt.NDArray[np.int64],
+        skill_ids: npt.NDArray[np.int64],
+        skill_vectors: Vectors,
+        manifest: IndexManifest,
+    ) -> None:
+        self.label_index = label_index
+        self.label_skills = label_skills
+        self.skill_ids = skill_ids
+        self.skill_vectors = skill_vectors
+        self.manifest = manifest
+        self._row_of_skill = {int(skill_id): row for row, skill_id in enumerate(skill_ids)}
+
+    @property
+    def model(self) -> str:
+        """Encoder model id the vectors came from."""
+        return self.manifest.model
+
+    @property
+    def taxonomy(self) -> str:
+        """Taxonomy release key (``esco@1.1.1``)."""
+        return self.manifest.taxonomy
+
+    @classmethod
+    def build(
+        cls,
+        labels: Sequence[SkillLabelEntry],
+        encoder: TextEncoder,
+        *,
+        taxonomy: str,
+        show_progress: bool = False,
+    ) -> SkillSpace:
+        """Embed every label and derive one vector per skill.
+
+        A skill's vector is the normalised mean of its preferred-label vector (weight 2) and its
+        alternative-label vectors (weight 1 each), which is steadier than one label alone.
+
+        Args:
+            labels: Labels of the release; each skill needs at least one.
+            encoder: The sentence encoder.
+            taxonomy: Release key recorded in the manifest.
+            show_progress: Show a progress bar while encoding.
+        """
+        vectors = encoder.encode([entry.label for entry in labels], show_progress=show_progress)
+        label_skills = np.fromiter((e.skill_id for e in labels), dtype=np.int64, count=len(labels))
+        weights = np.fromiter(
+            (2.0 if e.preferred else 1.0 for e in labels), dtype=np.float32, count=len(labels)
+        )
+        skill_ids, inverse = np.unique(label_skills, return_inverse=True)
+        sums = np.zeros((len(skill_ids), encoder.dimension), dtype=np.float32)
+        np.add.at(sums, inverse, vectors * weights[:, None])
+        skill_vectors = _normalise(sums)
+        index = VectorIndex(encoder.dimension)
+        index.add(np.arange(len(labels), dtype=np.int64), vectors)
+        manifest = IndexManifest(
+            kind=KIND,
+            model=encoder.model_id,
+            dimension=encoder.dimension,
+            taxonomy=taxonomy,
+            count=len(labels),
+            extra={"skills": len(skill_ids), "index": "IDMap2,FlatIP"},
+        )
+        return cls(
+            label_index=index,
+            label_skills=label_skills,
+            skill_ids=skill_ids.astype(np.int64),
+            skill_vectors=skill_vectors,
+            manifest=manifest,
+        )
+
+    def save(self, directory: Path) -> None:
+        """Write the space to ``directory`` (arrays first, index and manifest last)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / _LABEL_SKILLS_FILE, self.label_skills)
+        np.save(directory / _SKILL_IDS_FILE, self.skill_ids)
+        np.save(directory / _SKILL_VECTORS_FILE, self.skill_vectors)
+        self.label_index.save(directory, self.manifest)
+
+    @classmethod
+    def load(cls, directory: Path) -> SkillSpace:
+        """Read a space written by :meth:`save`.
+
+        Raises:
+            IndexFileError: Files are missing or inconsistent.
+        """
+        label_index, manifest = VectorIndex.load(directory)
+        try:
+            label_skills = np.load(directory / _LABEL_SKILLS_FILE)
+            skill_ids = np.load(directory / _SKILL_IDS_FILE)
+            skill_vectors = np.load(directory / _SKILL_VECTORS_FILE)
+        except (OSError, ValueError) as exc:
+            raise IndexFileError(f"cannot read skill space arrays in {directory}: {exc}") from exc
+        if len(label_skills) != manifest.count or len(skill_ids) != len(skill_vectors):
+            raise IndexFileError(f"skill space arrays in {directory} disagree with the manifest")
+        return cls(
+            label_index=label_index,
+            label_skills=label_skills.astype(np.int64),
+            skill_ids=skill_ids.astype(np.int64),
+            skill_vectors=skill_vectors.astype(np.float32),
+            manifest=manifest,
+        )
+
+    @staticmethod
+    def is_current(directory: Path, *, model: str, taxonomy: str, label_count: int) -> bool:
+        """Whether a saved space exists and matches the model, release and label count."""
+        try:
+            manifest = read_manifest(directory)
+        except IndexFileError:
+            return False
+        return (
+            manifest.kind == KIND
+            and manifest.model == model
+            and manifest.taxonomy == taxonomy
+            and manifest.count == label_count
+        )
+
+    def search_labels(self, queries: Vectors, k: int) -> list[list[LabelHit]]:
+        """Nearest labels for each query vector, best first."""
+        if len(queries) == 0:
+            return []
+        scores, rows = self.label_index.search(queries, k)
+        return [
+            [
+                LabelHit(skill_id=int(self.label_skills[row]), label_row=int(row), score=float(s))
+                for s, row in zip(score_row, id_row, strict=True)
+                if row >= 0
+            ]
+            for score_row, id_row in zip(scores, rows, strict=True)
+        ]
+
+    def has_skill(self, skill_id: int) -> bool:
+        """Whether the skill belongs to this space."""
+        return skill_id in self._row_of_skill
+
+    def skill_vector(self, skill_id: int) -> Vectors:
+        """Unit vector of a skill (KeyError when it is not in the space)."""
+        vector: Vectors = self.skill_vectors[self._row_of_skill[skill_id]]
+        return vector
+
+    def vectors_of(self, skill_ids: Sequence[int]) -> Vectors:
+        """Stacked unit vectors of several skills, in order."""
+        rows = [self._row_of_skill[s] for s in skill_ids]
+        stacked: Vectors = self.skill_vectors[rows]
+        return stacked
+
+    def similarity(self, left: Sequence[int], right: Sequence[int]) -> npt.NDArray[np.float32]:
+        """Cosine similarity matrix between two lists of skills."""
+        if not left or not right:
+            return np.zeros((len(left), len(right)), dtype=np.float32)
+        product: npt.NDArray[np.float32] = self.vectors_of(left) @ self.vectors_of(right).T
+        return product
+
+
+def _normalise(vectors: npt.NDArray[np.float32]) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    normalised: Vectors = (vectors / norms).astype(np.float32)
+    return normalised
+
+
+def weighted_mean_vector(vectors: Vectors, weights: npt.NDArray[np.float32]) -> Vectors:
+    """Normalised weighted mean of rows (the zero vector when all weights are zero)."""
+    total = (vectors * weights[:, None]).sum(axis=0, keepdims=True)
+    mean: Vectors = _normalise(total.astype(np.float32))[0]
+    return mean

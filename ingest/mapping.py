@@ -1,0 +1,277 @@
+"""Text and achievements to taxonomy skills.
+
+Explicit alignments win (an achievement aligned to an ESCO skill URI maps to it with confidence
+1.0). Otherwise text is split into phrases with character offsets, each phrase is embedded and
+searched against every skill label, scores are aggregated per skill (best phrase wins), and a
+threshold and top-k cut the list. Job descriptions go through the same extractor, with the
+strength of each requirement (must-have or nice-to-have) read from the text around it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from embeddings import TextEncoder
+from embeddings.skill_space import SkillSpace
+
+Strength = Literal["must", "nice"]
+Method = Literal["alignment", "embedding"]
+
+ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+# A sentence or list item ends at terminal punctuation followed by space, a line break, a
+# bullet or a semicolon.
+_SEGMENT = re.compile(r"[^\n;•·]+?(?:[.!?](?=\s)|(?=[\n;•·])|$)", re.S)
+_NICE = re.compile(
+    r"\b(nice[- ]to[- ]have|preferred|preferably|a plus|an advantage|advantageous|bonus|"
+    r"desirable|ideally|would be great|optional)\b",
+    re.I,
+)
+_MUST = re.compile(
+    r"\b(must|required|requirements?|essential|mandatory|need to|needs to|you have|"
+    r"proven|minimum)\b",
+    re.I,
+)
+_MIN_PHRASE_CHARS = 3
+_MAX_PHRASE_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A piece of text with its character offsets in the source."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class SkillMatch:
+    """A skill found in text or declared by an alignment.
+
+    Attributes:
+        skill_id: Database id of the taxonomy skill.
+        confidence: 1.0 for alignments; the label similarity for embeddings.
+        method: ``alignment`` or ``embedding``.
+        phrase: The text that produced the match (or the alignment target).
+        start: Offset of the phrase in its source text (-1 for alignments).
+        end: End offset of the phrase (-1 for alignments).
+        strength: Requirement strength (job text only; ``must`` elsewhere).
+    """
+
+    skill_id: int
+    confidence: float
+    method: Method
+    phrase: str
+    start: int = -1
+    end: int = -1
+    strength: Strength = "must"
+
+
+@dataclass(frozen=True, slots=True)
+class MappingSettings:
+    """Thresholds of the mapper (taken from :class:`service.settings.Settings`)."""
+
+    threshold: float = 0.62
+    top_k: int = 5
+    labels_per_phrase: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class AchievementText:
+    """The parts of an achievement the mapper reads."""
+
+    name: str
+    description: str = ""
+    criteria: str = ""
+    tags: tuple[str, ...] = ()
+    alignment_targets: tuple[str, ...] = ()
+
+    def fingerprint(self) -> str:
+        """Stable digest of the content, the key of the mapping cache."""
+        parts = [
+            self.name,
+            self.description,
+            self.criteria,
+            *self.tags,
+            "|",
+            *self.alignment_targets,
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def split_phrases(text: str) -> list[Phrase]:
+    """Split text into sentences and list items, keeping character offsets."""
+    phrases = []
+    for match in _SEGMENT.finditer(text):
+        raw = match.group(0)
+        stripped = raw.strip(" \t\r\n-*\u2013\u2014:,.")
+        if len(stripped) < _MIN_PHRASE_CHARS:
+            continue
+        start = match.start() + raw.index(stripped)
+        phrases.append(Phrase(stripped[:_MAX_PHRASE_CHARS], start, start + len(stripped)))
+    return phrases
+
+
+def requirement_strengths(text: str, phrases: Sequence[Phrase]) -> list[Strength]:
+    """Strength of each phrase: its own wording first, else the heading it sits under.
+
+    A heading is a phrase followed by a colon that ends its line ("Nice to have:"); it sets
+    the strength of the lines below it until the next heading.
+    """
+    strengths: list[Strength] = []
+    section: Strength = "must"
+    for phrase in phrases:
+        own: Strength | None = None
+        if _NICE.search(phrase.text):
+            own = "nice"
+        elif _MUST.search(phrase.text):
+            own = "must"
+        if _is_heading(text, phrase):
+            section = own or section
+        strengths.append(own or section)
+    return strengths
+
+
+def _is_heading(text: str, phrase: Phrase) -> bool:
+    line_end = text.find("\n", phrase.end)
+    rest = text[phrase.end : line_end if line_end >= 0 else len(text)]
+    return rest.strip() == ":"
+
+
+def skill_uri_from_alignment(target: str) -> str | None:
+    """Canonical ESCO skill URI named by an alignment target URL or code, if any."""
+    if not target:
+        return None
+    lowered = target.strip().lower()
+    if "data.europa.eu/esco/skill/" in lowered or lowered.startswith("esco:"):
+        uuid = _UUID.search(lowered)
+        if uuid:
+            return ESCO_SKILL_PREFIX + uuid.group(0)
+    return None
+
+
+class SkillMapper:
+    """Maps achievements and job text to taxonomy skills.
+
+    Args:
+        space: The embedded skill space of the taxonomy release.
+        encoder: The encoder the space was built with.
+        resolve_uri: Looks up the database id of a skill URI in the release.
+        settings: Thresholds.
+    """
+
+    def __init__(
+        self,
+        space: SkillSpace,
+        encoder: TextEncoder,
+        resolve_uri: Callable[[str], int | None],
+        settings: MappingSettings | None = None,
+    ) -> None:
+        if encoder.model_id != space.model:
+            raise ValueError(
+                f"skill space was built with {space.model}, encoder is {encoder.model_id}"
+            )
+        self.space = space
+        self.encoder = encoder
+        self.resolve_uri = resolve_uri
+        self.settings = settings or MappingSettings()
+
+    @property
+    def model(self) -> str:
+        """Model id recorded with embedding matches."""
+        return self.space.model
+
+    def map_achievement(self, achievement: AchievementText) -> list[SkillMatch]:
+        """Skills an achievement proves: its alignments, else what its text names.
+
+        Returns:
+            Matches ordered by confidence (best first), one per skill.
+        """
+        aligned: dict[int, SkillMatch] = {}
+        for target in achievement.alignment_targets:
+            uri = skill_uri_from_alignment(target)
+            skill_id = self.resolve_uri(uri) if uri else None
+            if skill_id is not None:
+                aligned[skill_id] = SkillMatch(skill_id, 1.0, "alignment", target)
+        if aligned:
+            return list(aligned.values())
+        phrases = [Phrase(achievement.name, -1, -1)] if achievement.name.strip() else []
+        for text in (achievement.description, achievement.criteria):
+            phrases.extend(Phrase(p.text, -1, -1) for p in split_phrases(text))
+        phrases.extend(Phrase(tag, -1, -1) for tag in achievement.tags if tag.strip())
+        return self._rank(phrases, ["must"] * len(phrases), overall_limit=self.settings.top_k)
+
+    def extract(self, text: str) -> list[SkillMatch]:
+        """Skills required by a job text, with offsets and requirement strength."""
+        phrases = split_phrases(text)
+        return self._rank(phrases, requirement_strengths(text, phrases), overall_limit=None)
+
+    def search_labels(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Skills whose labels are closest to a free-text query, best first, one per skill."""
+        matches = self._phrase_matches([Phrase(query, -1, -1)], max(k * 3, k))
+        best: dict[int, float] = {}
+        for skill_id, score in matches[0]:
+            best.setdefault(skill_id, score)
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+    def _phrase_matches(self, phrases: Sequence[Phrase], k: int) -> list[list[tuple[int, float]]]:
+        vectors = self.encoder.encode([p.text for p in phrases])
+        return [
+            [(hit.skill_id, hit.score) for hit in hits]
+            for hits in self.space.search_labels(vectors, k)
+        ]
+
+    def _rank(
+        self,
+        phrases: Sequence[Phrase],
+        strengths: Sequence[Strength],
+        *,
+        overall_limit: int | None,
+    ) -> list[SkillMatch]:
+        """Aggregate label hits per skill: the best phrase gives the score and the evidence.
+
+        Each phrase contributes at most ``top_k`` skills; a skill is a must-have when any
+        phrase naming it is.
+        """
+        if not phrases:
+            return []
+        best: dict[int, tuple[float, Phrase]] = {}
+        strength_of: dict[int, Strength] = {}
+        per_phrase = self._phrase_matches(phrases, self.settings.labels_per_phrase)
+        for phrase, strength, hits in zip(phrases, strengths, per_phrase, strict=True):
+            kept = [hit for hit in _best_per_skill(hits) if hit[1] >= self.settings.threshold]
+            for skill_id, score in kept[: self.settings.top_k]:
+                if skill_id not in best or score > best[skill_id][0]:
+                    best[skill_id] = (score, phrase)
+                if strength == "must" or skill_id not in strength_of:
+                    strength_of[skill_id] = strength
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+        if overall_limit is not None:
+            ranked = ranked[:overall_limit]
+        return [
+            SkillMatch(
+                skill_id,
+                round(score, 4),
+                "embedding",
+                phrase.text,
+                phrase.start,
+                phrase.end,
+                strength_of[skill_id],
+            )
+            for skill_id, (score, phrase) in ranked
+        ]
+
+
+def _best_per_skill(hits: Iterable[tuple[int, float]]) -> list[tuple[int, float]]:
+    """One hit per skill (its best label), best first."""
+    seen: dict[int, float] = {}
+    for skill_id, score in hits:
+        if score > seen.get(skill_id, -1.0):
+            seen[skill_id] = score
+    return sorted(seen.items(), key=lambda item: (-item[1], item[0]))
