@@ -1,0 +1,1 @@
+"""The credmatch service: HTTP API, database, application services and CLI."""

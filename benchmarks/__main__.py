@@ -1,0 +1,60 @@
+"""Runnable benchmarks: ``python -m benchmarks NAME [options]``; each prints one JSON object.
+
+NAME:
+  ingest   credentials/s through POST /v1/credentials (parse, verify, map, store) over HTTP
+  match    /v1/match latency p50/p99 over HTTP at N synthetic candidates
+  all      both, on one database
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from benchmarks.harness import BenchEnvironment
+from benchmarks.ingest_bench import run_ingest
+from benchmarks.match_bench import run_match
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("name", choices=["ingest", "match", "all"])
+    parser.add_argument("--candidates", type=int, default=10_000, help="synthetic candidates")
+    parser.add_argument("--credentials", type=int, default=1_000, help="credentials to ingest")
+    parser.add_argument("--queries", type=int, default=300, help="match requests to time")
+    parser.add_argument("--clients", type=int, default=1, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("CREDMATCH_BENCH_DATA_DIR", "var/bench"),
+        help="folder for the taxonomy cache and the benchmark database",
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+
+    env = BenchEnvironment.prepare(Path(args.data_dir))
+    results: dict[str, object] = {"machine": env.machine()}
+    try:
+        if args.name in ("ingest", "all"):
+            results["ingest"] = run_ingest(
+                env, credentials=args.credentials, clients=args.clients, seed=args.seed
+            )
+        if args.name in ("match", "all"):
+            results["match"] = run_match(
+                env,
+                candidates=args.candidates,
+                queries=args.queries,
+                clients=args.clients,
+                seed=args.seed,
+            )
+    finally:
+        env.close()
+    json.dump(results, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Shared benchmark set-up: the packaged ESCO taxonomy, a fresh database, a live server."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import shutil
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from sqlalchemy import select
+
+from embeddings import SentenceTransformerEncoder
+from service.app import create_app
+from service.auth import create_api_key
+from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
+from service.db.models import Skill, SkillLabel
+from service.runtime import Runtime
+from service.serving import BackgroundServer
+from service.settings import Settings
+from service.taxonomy_service import import_release
+from taxonomy import load_packaged_esco
+
+console = Console(stderr=True)
+
+
+@dataclass
+class BenchEnvironment:
+    """A runtime over a fresh database holding the packaged ESCO release."""
+
+    settings: Settings
+    runtime: Runtime
+    server: BackgroundServer
+
+    @classmethod
+    def prepare(cls, data_dir: Path) -> BenchEnvironment:
+        """Fresh SQLite database, packaged ESCO imported, server started on loopback.
+
+        The label index is cached under ``data_dir/indexes`` and reused between runs.
+        """
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        data_dir.mkdir(parents=True, exist_ok=True)
+        db_file = data_dir / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(data_dir / "indexes" / "candidates", ignore_errors=True)
+        settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{db_file.resolve()}")
+        engine = build_engine(settings.resolved_database_url)
+        upgrade_database(engine)
+        with console.status("loading the packaged ESCO release"):
+            release = load_packaged_esco(settings.package_cache_dir)
+        with unit_of_work(session_factory(engine)) as session:
+            import_release(session, release, make_default=True, replace=True)
+        engine.dispose()
+        encoder = SentenceTransformerEncoder(settings.embedding_model)
+        runtime = Runtime.open(settings, encoder=encoder, show_progress=True)
+        server = BackgroundServer(create_app(settings, runtime=runtime)).__enter__()
+        return cls(settings=settings, runtime=runtime, server=server)
+
+    def api_key(self, tenant: str, role: str) -> str:
+        """A fresh key."""
+        with unit_of_work(self.runtime.sessions) as session:
+            return create_api_key(session, tenant=tenant, role=role).key
+
+    def skill_labels(self, limit: int, rng: random.Random) -> list[tuple[str, str]]:
+        """(uri, preferred label) of random skills of the release."""
+        with unit_of_work(self.runtime.sessions) as session:
+            rows = list(
+                session.execute(
+                    select(Skill.uri, SkillLabel.label)
+                    .join(SkillLabel, SkillLabel.skill_id == Skill.id)
+                    .where(SkillLabel.kind == "preferred")
+                )
+            )
+        rng.shuffle(rows)
+        return rows[:limit]
+
+    @staticmethod
+    def machine() -> dict[str, object]:
+        """What the figures were measured on."""
+        return {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "torch_threads": torch.get_num_threads(),
+        }
+
+    def close(self) -> None:
+        """Stop the server and release resources."""
+        self.server.__exit__(None, None, None)
+        self.runtime.close()
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50/p90/p99/mean/max of latency samples, in milliseconds."""
+    ordered = sorted(samples)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {
+        "p50_ms": round(cuts[49] * 1000, 2),
+        "p90_ms": round(cuts[89] * 1000, 2),
+        "p99_ms": round(cuts[98] * 1000, 2),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+class Stopwatch:
+    """Elapsed wall-clock seconds of a ``with`` block."""
+
+    def __enter__(self) -> Stopwatch:
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.started

@@ -1,0 +1,212 @@
+"""Wire types: msgspec Structs with camelCase names; request bodies reject unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+Text = Annotated[str, Meta(max_length=20_000)]
+ShortText = Annotated[str, Meta(max_length=500)]
+Identifier = Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class Request(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename="camel"):
+    """Base of request bodies."""
+
+
+class Response(msgspec.Struct, kw_only=True, rename="camel"):
+    """Base of response bodies."""
+
+
+class SkillRef(Response):
+    """A taxonomy skill."""
+
+    uri: str
+    label: str
+    skill_type: str = ""
+
+
+class CheckOut(Response):
+    """One verification check."""
+
+    check: str
+    outcome: Literal["passed", "failed", "unknown"]
+    detail: str = ""
+
+
+class IssuerOut(Response):
+    """Issuer of a credential."""
+
+    id: str
+    name: str = ""
+
+
+class CredentialOut(Response):
+    """A stored credential and how it was verified."""
+
+    id: int
+    document_id: str | None
+    name: str
+    issuer: IssuerOut
+    format: str
+    proof_types: list[str]
+    valid_from: datetime | None
+    valid_until: datetime | None
+    received_at: datetime
+    verified: bool
+    status: str
+    checks: list[CheckOut] = msgspec.field(default_factory=list)
+
+
+class EvidenceOut(Response):
+    """A skill proven by a credential."""
+
+    skill: SkillRef
+    method: Literal["alignment", "embedding"]
+    confidence: float
+    achievement: str
+    phrase: str = ""
+    model: str = ""
+
+
+class CredentialIngest(Request):
+    """``POST /v1/credentials``: a credential for a candidate."""
+
+    candidate_id: Identifier | None = None
+    credential: dict[str, Any] | None = None
+    credential_text: Annotated[str, Meta(max_length=1_000_000)] | None = None
+
+
+class IngestOut(Response):
+    """Result of an accepted (or already stored) credential."""
+
+    candidate_id: str
+    created: bool
+    credential: CredentialOut
+    skills: list[EvidenceOut]
+
+
+class CandidateSkillOut(Response):
+    """A verified skill of a candidate with the credentials behind it."""
+
+    skill: SkillRef
+    evidence: list[EvidenceOut]
+    credentials: list[int]
+
+
+class CandidateOut(Response):
+    """``GET /v1/candidates/{id}``."""
+
+    id: str
+    skills: list[CandidateSkillOut]
+    credentials: list[CredentialOut]
+
+
+class ExplicitSkillIn(Request):
+    """A required skill given explicitly (by taxonomy URI or by free text)."""
+
+    uri: ShortText | None = None
+    text: ShortText | None = None
+    must_have: bool = True
+    weight: Annotated[float, Meta(ge=0.0, le=10.0)] | None = None
+
+
+class MatchIn(Request):
+    """``POST /v1/match``: a job."""
+
+    title: ShortText = ""
+    description: Text = ""
+    skills: Annotated[list[ExplicitSkillIn], Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+    top_k: Annotated[int, Meta(ge=1, le=100)] = 10
+
+
+class RequirementOut(Response):
+    """A skill the job requires and where it was found."""
+
+    skill: SkillRef
+    strength: Literal["must", "nice"]
+    weight: float
+    source: Literal["explicit", "text"]
+    phrase: str = ""
+    start: int | None = None
+    end: int | None = None
+    confidence: float = 1.0
+
+
+class ProofOut(Response):
+    """A credential proving a matched skill."""
+
+    credential_id: int
+    document_id: str | None
+    name: str
+    achievement: str
+    issuer: IssuerOut
+    proof_types: list[str]
+    valid_from: datetime | None
+    valid_until: datetime | None
+    verified: bool
+    status: str
+    method: Literal["alignment", "embedding"]
+    confidence: float
+
+
+class MatchedOut(Response):
+    """How a candidate covers one requirement."""
+
+    required: SkillRef
+    phrase: str
+    matched_skill: SkillRef
+    similarity: float
+    evidence_strength: float
+    contribution: float
+    credentials: list[ProofOut]
+
+
+class RankedOut(Response):
+    """A ranked candidate."""
+
+    rank: int
+    candidate_id: str
+    score: float
+    matched: list[MatchedOut]
+    missing: list[SkillRef]
+
+
+class MatchOut(Response):
+    """``POST /v1/match`` response."""
+
+    taxonomy: str
+    model: str
+    requirements: list[RequirementOut]
+    candidates: list[RankedOut]
+    retrieved: int
+    unresolved: list[str] = msgspec.field(default_factory=list)
+
+
+class SkillHit(Response):
+    """A skill found by label search."""
+
+    skill: SkillRef
+    matched_label: str
+    score: float | None = None
+    method: Literal["label", "semantic"] = "label"
+
+
+class SkillSearchOut(Response):
+    """``GET /v1/skills`` response."""
+
+    taxonomy: str
+    query: str
+    results: list[SkillHit]
+
+
+class HealthOut(Response):
+    """``/health`` and ``/ready``."""
+
+    status: Literal["ok", "not-ready"]
+    detail: dict[str, Any] = msgspec.field(default_factory=dict)

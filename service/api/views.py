@@ -1,0 +1,125 @@
+"""Conversions from database rows and service results to wire Structs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from service.api import schemas as s
+from service.db.models import Credential, Evidence, Skill, VerificationCheck
+from service.db.repositories import EvidenceView
+from service.matching import MatchResult, Requirement
+
+
+def skill_ref(skill: Skill) -> s.SkillRef:
+    """A skill on the wire."""
+    return s.SkillRef(uri=skill.uri, label=skill.preferred_label, skill_type=skill.skill_type)
+
+
+def _outcome(value: str) -> Literal["passed", "failed", "unknown"]:
+    if value in ("passed", "failed"):
+        return value  # type: ignore[return-value]
+    return "unknown"
+
+
+def _method(value: str) -> Literal["alignment", "embedding"]:
+    return "alignment" if value == "alignment" else "embedding"
+
+
+def credential_out(
+    credential: Credential, checks: Sequence[VerificationCheck] = ()
+) -> s.CredentialOut:
+    """A stored credential on the wire."""
+    return s.CredentialOut(
+        id=credential.id,
+        document_id=credential.document_id,
+        name=credential.name,
+        issuer=s.IssuerOut(id=credential.issuer_id, name=credential.issuer_name),
+        format=credential.format,
+        proof_types=[p for p in credential.proof_types.split(",") if p],
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+        received_at=credential.received_at,
+        verified=credential.verified,
+        status=credential.status_outcome,
+        checks=[
+            s.CheckOut(check=c.check, outcome=_outcome(c.outcome), detail=c.detail) for c in checks
+        ],
+    )
+
+
+def evidence_out(evidence: Evidence, skill: Skill) -> s.EvidenceOut:
+    """A proven skill on the wire."""
+    return s.EvidenceOut(
+        skill=skill_ref(skill),
+        method=_method(evidence.method),
+        confidence=round(evidence.confidence, 4),
+        achievement=evidence.achievement_name,
+        phrase=evidence.phrase,
+        model=evidence.model,
+    )
+
+
+def proof_out(view: EvidenceView) -> s.ProofOut:
+    """A credential behind a match on the wire."""
+    credential = view.credential
+    return s.ProofOut(
+        credential_id=credential.id,
+        document_id=credential.document_id,
+        name=credential.name,
+        achievement=view.evidence.achievement_name,
+        issuer=s.IssuerOut(id=credential.issuer_id, name=credential.issuer_name),
+        proof_types=[p for p in credential.proof_types.split(",") if p],
+        valid_from=credential.valid_from,
+        valid_until=credential.valid_until,
+        verified=credential.verified,
+        status=credential.status_outcome,
+        method=_method(view.evidence.method),
+        confidence=round(view.evidence.confidence, 4),
+    )
+
+
+def requirement_out(requirement: Requirement) -> s.RequirementOut:
+    """A requirement on the wire."""
+    return s.RequirementOut(
+        skill=skill_ref(requirement.skill),
+        strength=requirement.strength,
+        weight=requirement.weight,
+        source="explicit" if requirement.source == "explicit" else "text",
+        phrase=requirement.phrase,
+        start=requirement.start if requirement.start >= 0 else None,
+        end=requirement.end if requirement.end >= 0 else None,
+        confidence=round(requirement.confidence, 4),
+    )
+
+
+def match_out(result: MatchResult) -> s.MatchOut:
+    """A match result on the wire."""
+    return s.MatchOut(
+        taxonomy=result.taxonomy,
+        model=result.model,
+        retrieved=result.retrieved,
+        unresolved=list(result.unresolved),
+        requirements=[requirement_out(r) for r in result.requirements],
+        candidates=[
+            s.RankedOut(
+                rank=rank,
+                candidate_id=ranked.candidate.external_id,
+                score=ranked.score,
+                matched=[
+                    s.MatchedOut(
+                        required=skill_ref(m.requirement.skill),
+                        phrase=m.requirement.phrase,
+                        matched_skill=skill_ref(m.matched_skill),
+                        similarity=m.similarity,
+                        evidence_strength=m.strength,
+                        contribution=m.contribution,
+                        credentials=[proof_out(v) for v in m.evidence],
+                    )
+                    for m in ranked.matched
+                ],
+                missing=[skill_ref(r.skill) for r in ranked.missing],
+            )
+            for rank, ranked in enumerate(result.candidates, start=1)
+        ],
+    )

@@ -1,0 +1,115 @@
+"""API keys: creation, authentication and role checks.
+
+A key looks like ``cm_<prefix>_<secret>``. Only the SHA-256 digest of the whole key is stored:
+keys are 256-bit random strings, so a fast digest is safe (as with GitHub tokens) and lookups
+stay one indexed query.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from service.db import repositories as repo
+from service.errors import AuthenticationError, InvalidRequestError, PermissionDeniedError
+
+
+class Role(enum.StrEnum):
+    """What a key may do."""
+
+    ADMIN = "admin"
+    INGEST = "ingest"
+    MATCHER = "matcher"
+    RECRUITER = "recruiter"
+    ANALYST = "analyst"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller: a tenant and a role."""
+
+    tenant_id: int
+    role: Role
+    key_id: int
+
+    def require(self, *roles: Role) -> None:
+        """Raise unless the caller's role is one of ``roles`` (admins may do everything).
+
+        Raises:
+            PermissionDeniedError: The role is not allowed.
+        """
+        if self.role is Role.ADMIN or self.role in roles:
+            return
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise PermissionDeniedError(
+            f"role {self.role.value!r} may not do this; allowed roles: {allowed}, admin"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedKey:
+    """A new key; the plaintext is shown once and never stored."""
+
+    key: str
+    key_id: int
+    tenant: str
+    role: Role
+
+
+def digest(key: str) -> str:
+    """SHA-256 hex digest of a key."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_api_key(session: Session, *, tenant: str, role: str, name: str = "") -> CreatedKey:
+    """Create a key for a tenant (created when missing).
+
+    Args:
+        session: Open session; the caller commits.
+        tenant: Tenant name.
+        role: One of :class:`Role`.
+        name: Label to recognise the key by.
+
+    Raises:
+        InvalidRequestError: Unknown role or empty tenant.
+    """
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidRequestError(f"unknown role {role!r}; choose one of {allowed}") from None
+    if not tenant.strip():
+        raise InvalidRequestError("tenant name must not be empty")
+    tenant_row = repo.get_or_create_tenant(session, tenant.strip())
+    prefix = secrets.token_hex(4)
+    key = f"cm_{prefix}_{secrets.token_urlsafe(32)}"
+    row = repo.add_api_key(
+        session,
+        tenant_id=tenant_row.id,
+        name=name or f"{parsed_role.value} key",
+        role=parsed_role.value,
+        prefix=prefix,
+        digest=digest(key),
+    )
+    return CreatedKey(key=key, key_id=row.id, tenant=tenant_row.name, role=parsed_role)
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal:
+    """Resolve an ``Authorization: Bearer <key>`` header to a principal.
+
+    Raises:
+        AuthenticationError: The header is missing, malformed, or names no active key.
+    """
+    if not authorization:
+        raise AuthenticationError("missing Authorization header; send 'Bearer <api key>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Authorization header must be 'Bearer <api key>'")
+    row = repo.find_active_api_key(session, digest(token.strip()))
+    if row is None:
+        raise AuthenticationError("API key is not valid or has been revoked")
+    return Principal(tenant_id=row.tenant_id, role=Role(row.role), key_id=row.id)

@@ -1,0 +1,193 @@
+"""Per-tenant FAISS indexes of candidate vectors, kept current from the database.
+
+A candidate's vector is the normalised, evidence-weighted mean of the vectors of the skills
+their verified credentials prove. Only internal candidate ids go into FAISS, never personal
+data. Each index records the tenant change counter it is current up to (its watermark); before
+a search it catches up by re-embedding the candidates changed since, so several workers sharing
+one database all see new credentials on their next request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from embeddings import IndexFileError, IndexManifest, VectorIndex
+from embeddings.skill_space import SkillSpace, weighted_mean_vector
+from service.db import repositories as repo
+from service.settings import Settings
+
+KIND = "candidates"
+
+
+def status_factor(status_outcome: str, settings: Settings) -> float:
+    """Evidence strength of a verified credential given its revocation-status outcome."""
+    return settings.unknown_status_factor if status_outcome == "unknown" else 1.0
+
+
+def is_expired(valid_until: datetime | None, now: datetime) -> bool:
+    """Whether a credential's validity ended before ``now`` (naive times are UTC)."""
+    if valid_until is None:
+        return False
+    if valid_until.tzinfo is None:
+        valid_until = valid_until.replace(tzinfo=UTC)
+    return valid_until <= now
+
+
+def skill_strengths(
+    rows: Sequence[tuple[int, float, str, datetime | None]],
+    space: SkillSpace,
+    settings: Settings,
+    now: datetime,
+) -> dict[int, float]:
+    """Strongest current evidence per skill from verified-evidence rows of one candidate.
+
+    Strength = mapping confidence x status factor; expired credentials and skills outside the
+    skill space count for nothing.
+    """
+    strengths: dict[int, float] = {}
+    for skill_id, confidence, status, valid_until in rows:
+        if not space.has_skill(skill_id) or is_expired(valid_until, now):
+            continue
+        strength = confidence * status_factor(status, settings)
+        strengths[skill_id] = max(strengths.get(skill_id, 0.0), strength)
+    return strengths
+
+
+class CandidateIndex:
+    """The candidate vectors of one tenant.
+
+    Args:
+        tenant_id: The tenant.
+        dimension: Vector dimension of the skill space.
+    """
+
+    def __init__(self, tenant_id: int, dimension: int) -> None:
+        self.tenant_id = tenant_id
+        self.vectors = VectorIndex(dimension)
+        self.watermark = 0
+        self._lock = threading.Lock()
+
+    def catch_up(self, session: Session, space: SkillSpace, settings: Settings) -> int:
+        """Re-embed candidates changed since the watermark.
+
+        Returns:
+            How many candidates were updated.
+        """
+        current = repo.change_counter(session, self.tenant_id)
+        if current == self.watermark:
+            return 0
+        with self._lock:
+            if current < self.watermark:
+                # The database is older than the saved file (restored or recreated): start over.
+                self.vectors = VectorIndex(self.vectors.dimension)
+                self.watermark = 0
+            if current == self.watermark:
+                return 0
+            changed = repo.candidates_changed_since(session, self.tenant_id, self.watermark)
+            evidence = repo.verified_skill_weights(session, self.tenant_id, changed)
+            now = datetime.now(UTC)
+            ids: list[int] = []
+            vectors = []
+            for candidate_id in changed:
+                skills = skill_strengths(evidence.get(candidate_id, []), space, settings, now)
+                if skills:
+                    ids.append(candidate_id)
+                    vectors.append(
+                        weighted_mean_vector(
+                            space.vectors_of(list(skills)),
+                            np.fromiter(skills.values(), dtype=np.float32, count=len(skills)),
+                        )
+                    )
+            self.vectors.remove(np.asarray(changed, dtype=np.int64))
+            if ids:
+                self.vectors.add(np.asarray(ids, dtype=np.int64), np.stack(vectors))
+            self.watermark = current
+            return len(changed)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Nearest candidates to a query vector: (candidate id, cosine), best first."""
+        if len(self.vectors) == 0:
+            return []
+        scores, ids = self.vectors.search(query.reshape(1, -1), k)
+        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if int(i) >= 0]
+
+    def save(self, directory: Path, *, model: str, taxonomy: str) -> None:
+        """Persist the vectors with a manifest recording the watermark."""
+        with self._lock:
+            self.vectors.save(
+                directory,
+                IndexManifest(
+                    kind=KIND,
+                    model=model,
+                    dimension=self.vectors.dimension,
+                    taxonomy=taxonomy,
+                    count=len(self.vectors),
+                    watermark=self.watermark,
+                    extra={"tenant": self.tenant_id},
+                ),
+            )
+
+    @classmethod
+    def load(
+        cls, directory: Path, tenant_id: int, *, model: str, taxonomy: str, dimension: int
+    ) -> CandidateIndex:
+        """Load a saved index, or start empty when it is missing or built from other inputs."""
+        index = cls(tenant_id, dimension)
+        try:
+            vectors, manifest = VectorIndex.load(directory)
+        except IndexFileError:
+            return index
+        if (manifest.kind, manifest.model, manifest.taxonomy) == (KIND, model, taxonomy):
+            index.vectors = vectors
+            index.watermark = manifest.watermark
+        return index
+
+
+class CandidateIndexes:
+    """The candidate indexes of every tenant, loaded lazily.
+
+    Args:
+        directory: Folder for saved indexes (one sub-folder per tenant).
+        model: Encoder model id.
+        taxonomy: Release key of the skill space.
+        dimension: Vector dimension.
+    """
+
+    def __init__(self, directory: Path, *, model: str, taxonomy: str, dimension: int) -> None:
+        self.directory = directory
+        self.model = model
+        self.taxonomy = taxonomy
+        self.dimension = dimension
+        self._indexes: dict[int, CandidateIndex] = {}
+        self._lock = threading.Lock()
+
+    def _path(self, tenant_id: int) -> Path:
+        return self.directory / f"tenant-{tenant_id}"
+
+    def get(self, tenant_id: int) -> CandidateIndex:
+        """The tenant's index (loaded from disk on first use)."""
+        with self._lock:
+            index = self._indexes.get(tenant_id)
+            if index is None:
+                index = CandidateIndex.load(
+                    self._path(tenant_id),
+                    tenant_id,
+                    model=self.model,
+                    taxonomy=self.taxonomy,
+                    dimension=self.dimension,
+                )
+                self._indexes[tenant_id] = index
+            return index
+
+    def save_all(self) -> None:
+        """Persist every loaded index."""
+        with self._lock:
+            loaded: Sequence[CandidateIndex] = list(self._indexes.values())
+        for index in loaded:
+            index.save(self._path(index.tenant_id), model=self.model, taxonomy=self.taxonomy)

@@ -1,0 +1,47 @@
+"""Candidate profiles: verified skills with the credentials behind each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from service.db import repositories as repo
+from service.db.models import Candidate, Credential, Skill, VerificationCheck
+from service.db.repositories import EvidenceView
+from service.errors import NotFoundError
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateProfile:
+    """Everything shown about a candidate."""
+
+    candidate: Candidate
+    credentials: list[Credential]
+    checks: dict[int, list[VerificationCheck]]
+    evidence: list[EvidenceView]
+    skills: dict[int, Skill]
+
+
+def candidate_profile(session: Session, tenant_id: int, external_id: str) -> CandidateProfile:
+    """A tenant's candidate with their credentials and evidence.
+
+    Raises:
+        NotFoundError: The tenant has no such candidate.
+    """
+    candidate = repo.get_candidate(session, tenant_id, external_id)
+    if candidate is None:
+        raise NotFoundError(f"no candidate {external_id!r}")
+    evidence = repo.evidence_of_candidates(session, tenant_id, [candidate.id])[candidate.id]
+    credentials: dict[int, Credential] = {}
+    for view in evidence:
+        credentials.setdefault(view.credential.id, view.credential)
+    for credential in repo.credentials_of_candidate(session, tenant_id, candidate.id):
+        credentials.setdefault(credential.id, credential)
+    return CandidateProfile(
+        candidate=candidate,
+        credentials=sorted(credentials.values(), key=lambda c: c.id),
+        checks=repo.checks_of(session, credentials),
+        evidence=evidence,
+        skills=repo.skills_by_ids(session, (v.evidence.skill_id for v in evidence)),
+    )

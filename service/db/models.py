@@ -1,0 +1,300 @@
+"""SQLAlchemy 2.0 typed models: the system of record.
+
+Every tenant-owned row carries ``tenant_id`` and every query filters on it. Relationships use
+``lazy="raise"`` so that hidden queries fail loudly instead of running per row.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a stable constraint naming convention (for migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Tenant(Base):
+    """An organisation whose data is kept apart from every other."""
+
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A bearer key bound to a tenant and a role; only its SHA-256 digest is stored."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    prefix: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Taxonomy(Base):
+    """One imported release of a skills taxonomy (``esco`` ``1.1.1`` ``en``)."""
+
+    __tablename__ = "taxonomies"
+    __table_args__ = (UniqueConstraint("framework", "version", "language"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    framework: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(Text)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    skill_count: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def key(self) -> str:
+        """Short identifier used in manifests and API output (``esco@1.1.1``)."""
+        return f"{self.framework}@{self.version}"
+
+
+class Skill(Base):
+    """A skill or knowledge concept of a taxonomy release."""
+
+    __tablename__ = "skills"
+    __table_args__ = (UniqueConstraint("taxonomy_id", "uri"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
+    uri: Mapped[str] = mapped_column(String(300))
+    preferred_label: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    skill_type: Mapped[str] = mapped_column(String(40), default="")
+    reuse_level: Mapped[str] = mapped_column(String(40), default="")
+    labels: Mapped[list[SkillLabel]] = relationship(lazy="raise", passive_deletes=True)
+
+
+class SkillLabel(Base):
+    """A preferred or alternative label; the label index holds one vector per row."""
+
+    __tablename__ = "skill_labels"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(12))
+    normalized: Mapped[str] = mapped_column(String(500), index=True)
+
+
+class SkillGroup(Base):
+    """A skill group or pillar concept of a taxonomy release."""
+
+    __tablename__ = "skill_groups"
+    __table_args__ = (UniqueConstraint("taxonomy_id", "uri"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
+    uri: Mapped[str] = mapped_column(String(300))
+    code: Mapped[str] = mapped_column(String(40), default="")
+    preferred_label: Mapped[str] = mapped_column(String(500))
+
+
+class BroaderRelation(Base):
+    """A hierarchy edge (narrower concept -> broader concept), by URI within a release."""
+
+    __tablename__ = "broader_relations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    taxonomy_id: Mapped[int] = mapped_column(
+        ForeignKey("taxonomies.id", ondelete="CASCADE"), index=True
+    )
+    narrower_uri: Mapped[str] = mapped_column(String(300), index=True)
+    broader_uri: Mapped[str] = mapped_column(String(300))
+
+
+class Occupation(Base):
+    """An occupation of a taxonomy release."""
+
+    __tablename__ = "occupations"
+    __table_args__ = (UniqueConstraint("taxonomy_id", "uri"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
+    uri: Mapped[str] = mapped_column(String(300))
+    code: Mapped[str] = mapped_column(String(40), default="")
+    isco_group: Mapped[str] = mapped_column(String(20), default="")
+    preferred_label: Mapped[str] = mapped_column(String(500))
+    alt_labels: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class OccupationSkill(Base):
+    """An essential or optional skill of an occupation."""
+
+    __tablename__ = "occupation_skills"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    occupation_id: Mapped[int] = mapped_column(
+        ForeignKey("occupations.id", ondelete="CASCADE"), index=True
+    )
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(10))
+
+
+class Candidate(Base):
+    """A person whose credentials a tenant holds, known by the tenant's own id for them."""
+
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("tenant_id", "external_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    """Value of the tenant's change counter when this candidate's evidence last changed."""
+
+
+class Credential(Base):
+    """An accepted credential: the raw document, what was parsed from it and its outcome."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("tenant_id", "content_hash"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[str | None] = mapped_column(String(500), default=None)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(500), default="")
+    issuer_id: Mapped[str] = mapped_column(String(500))
+    issuer_name: Mapped[str] = mapped_column(String(500), default="")
+    proof_types: Mapped[str] = mapped_column(String(500), default="")
+    valid_from: Mapped[datetime | None] = mapped_column(default=None)
+    valid_until: Mapped[datetime | None] = mapped_column(default=None)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    status_outcome: Mapped[str] = mapped_column(String(10))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checks: Mapped[list[VerificationCheck]] = relationship(lazy="raise", passive_deletes=True)
+
+
+class VerificationCheck(Base):
+    """One check of a credential's verification report."""
+
+    __tablename__ = "verification_checks"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("credentials.id", ondelete="CASCADE"), index=True
+    )
+    check: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(10))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Evidence(Base):
+    """A skill a candidate holds because a credential proves it."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        Index("ix_evidence_tenant_skill", "tenant_id", "skill_id"),
+        UniqueConstraint("credential_id", "skill_id", "achievement_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("credentials.id", ondelete="CASCADE"), index=True
+    )
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    achievement_id: Mapped[str] = mapped_column(String(500), default="")
+    achievement_name: Mapped[str] = mapped_column(String(500), default="")
+    method: Mapped[str] = mapped_column(String(12))
+    confidence: Mapped[float] = mapped_column(Float)
+    phrase: Mapped[str] = mapped_column(Text, default="")
+    model: Mapped[str] = mapped_column(String(100), default="")
+
+
+class AchievementMapping(Base):
+    """Cached skill mapping of an achievement, keyed by a fingerprint of its content.
+
+    Thousands of holders share one badge; it is mapped once per taxonomy release and model.
+    """
+
+    __tablename__ = "achievement_mappings"
+    __table_args__ = (Index("ix_achievement_mappings_key", "fingerprint", "taxonomy_id", "model"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(100))
+    skill_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), default=None
+    )
+    method: Mapped[str] = mapped_column(String(12), default="")
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    phrase: Mapped[str] = mapped_column(Text, default="")
+
+
+class QuarantinedDocument(Base):
+    """A rejected input, kept whole with the reason so it can be re-processed after a fix."""
+
+    __tablename__ = "quarantine"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    candidate_external_id: Mapped[str] = mapped_column(String(200), default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    reason_code: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ChangeCounter(Base):
+    """Monotonic per-tenant counter bumped whenever candidate evidence changes.
+
+    The FAISS candidate index records the value it is current up to (its watermark), so any
+    worker can tell whether its copy is stale.
+    """
+
+    __tablename__ = "change_counters"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

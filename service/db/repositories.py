@@ -1,0 +1,496 @@
+"""Every database query of the application lives here.
+
+Functions take an open :class:`~sqlalchemy.orm.Session` and never commit: the caller's unit of
+work (one per request or CLI command) does. Tenant-owned queries always filter on tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.db.models import (
+    AchievementMapping,
+    ApiKey,
+    BroaderRelation,
+    Candidate,
+    ChangeCounter,
+    Credential,
+    Evidence,
+    Occupation,
+    OccupationSkill,
+    QuarantinedDocument,
+    Skill,
+    SkillGroup,
+    SkillLabel,
+    Taxonomy,
+    Tenant,
+    VerificationCheck,
+    utcnow,
+)
+
+_BATCH = 5000
+
+
+def normalize_label(label: str) -> str:
+    """Lower-cased, whitespace-collapsed label used for exact and prefix lookups."""
+    return " ".join(label.lower().split())
+
+
+# Tenants and keys
+
+
+def get_or_create_tenant(session: Session, name: str) -> Tenant:
+    """Tenant by name, created (with its change counter) when missing."""
+    tenant = session.scalar(select(Tenant).where(Tenant.name == name))
+    if tenant is None:
+        tenant = Tenant(name=name)
+        session.add(tenant)
+        session.flush()
+        session.add(ChangeCounter(tenant_id=tenant.id, value=0))
+        session.flush()
+    return tenant
+
+
+def add_api_key(
+    session: Session, *, tenant_id: int, name: str, role: str, prefix: str, digest: str
+) -> ApiKey:
+    """Store a new key digest."""
+    row = ApiKey(tenant_id=tenant_id, name=name, role=role, prefix=prefix, digest=digest)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_active_api_key(session: Session, digest: str) -> ApiKey | None:
+    """Key by digest, unless revoked."""
+    return session.scalar(
+        select(ApiKey).where(ApiKey.digest == digest, ApiKey.revoked_at.is_(None))
+    )
+
+
+# Taxonomy
+
+
+def find_taxonomy(session: Session, framework: str, version: str, language: str) -> Taxonomy | None:
+    """A release by its identity."""
+    return session.scalar(
+        select(Taxonomy).where(
+            Taxonomy.framework == framework,
+            Taxonomy.version == version,
+            Taxonomy.language == language,
+        )
+    )
+
+
+def default_taxonomy(session: Session) -> Taxonomy | None:
+    """The release used for mapping and matching."""
+    return session.scalar(select(Taxonomy).where(Taxonomy.is_default.is_(True)))
+
+
+def make_default_taxonomy(session: Session, taxonomy_id: int) -> None:
+    """Mark one release as the default and unmark the others."""
+    session.execute(update(Taxonomy).values(is_default=Taxonomy.id == taxonomy_id))
+
+
+def delete_taxonomy(session: Session, taxonomy: Taxonomy) -> None:
+    """Remove a release and everything it owns."""
+    session.delete(taxonomy)
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRows:
+    """Plain rows of a taxonomy release, ready for bulk insertion."""
+
+    skills: Sequence[dict[str, Any]]
+    labels: Sequence[tuple[str, str, str]]
+    groups: Sequence[dict[str, Any]]
+    broader: Sequence[tuple[str, str]]
+    occupations: Sequence[dict[str, Any]]
+    occupation_skills: Sequence[tuple[str, str, str]]
+
+
+def insert_release(
+    session: Session, *, framework: str, version: str, language: str, source: str, rows: ReleaseRows
+) -> Taxonomy:
+    """Bulk-insert a release (skills, labels, hierarchy, occupations)."""
+    taxonomy = Taxonomy(
+        framework=framework,
+        version=version,
+        language=language,
+        source=source,
+        skill_count=len(rows.skills),
+    )
+    session.add(taxonomy)
+    session.flush()
+    tid = taxonomy.id
+    _bulk(session, Skill, [{**skill, "taxonomy_id": tid} for skill in rows.skills])
+    skill_ids = skill_ids_by_uri(session, tid)
+    _bulk(
+        session,
+        SkillLabel,
+        (
+            {
+                "skill_id": skill_ids[uri],
+                "label": label,
+                "kind": kind,
+                "normalized": normalize_label(label)[:500],
+            }
+            for uri, label, kind in rows.labels
+            if uri in skill_ids
+        ),
+    )
+    _bulk(session, SkillGroup, [{**group, "taxonomy_id": tid} for group in rows.groups])
+    _bulk(
+        session,
+        BroaderRelation,
+        ({"taxonomy_id": tid, "narrower_uri": n, "broader_uri": b} for n, b in rows.broader),
+    )
+    _bulk(session, Occupation, [{**occ, "taxonomy_id": tid} for occ in rows.occupations])
+    occupation_ids = dict(
+        session.execute(
+            select(Occupation.uri, Occupation.id).where(Occupation.taxonomy_id == tid)
+        ).all()
+    )
+    _bulk(
+        session,
+        OccupationSkill,
+        (
+            {"occupation_id": occupation_ids[occ], "skill_id": skill_ids[skill], "relation": rel}
+            for occ, skill, rel in rows.occupation_skills
+            if occ in occupation_ids and skill in skill_ids
+        ),
+    )
+    return taxonomy
+
+
+def _bulk(session: Session, model: type[Any], rows: Iterable[dict[str, Any]]) -> None:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            session.execute(insert(model), batch)
+            batch = []
+    if batch:
+        session.execute(insert(model), batch)
+
+
+def skill_ids_by_uri(session: Session, taxonomy_id: int) -> dict[str, int]:
+    """URI -> id for every skill of a release."""
+    return dict(
+        session.execute(select(Skill.uri, Skill.id).where(Skill.taxonomy_id == taxonomy_id)).all()
+    )
+
+
+def skill_labels(session: Session, taxonomy_id: int) -> list[tuple[int, str, str]]:
+    """(skill id, label, kind) of every label of a release, in a stable order."""
+    return list(
+        session.execute(
+            select(SkillLabel.skill_id, SkillLabel.label, SkillLabel.kind)
+            .join(Skill, Skill.id == SkillLabel.skill_id)
+            .where(Skill.taxonomy_id == taxonomy_id)
+            .order_by(SkillLabel.id)
+        )
+    )
+
+
+def label_count(session: Session, taxonomy_id: int) -> int:
+    """Number of labels of a release."""
+    count = session.scalar(
+        select(func.count(SkillLabel.id))
+        .join(Skill, Skill.id == SkillLabel.skill_id)
+        .where(Skill.taxonomy_id == taxonomy_id)
+    )
+    return int(count or 0)
+
+
+def skills_by_ids(session: Session, skill_ids: Iterable[int]) -> dict[int, Skill]:
+    """Skills keyed by id."""
+    ids = list(set(skill_ids))
+    if not ids:
+        return {}
+    return {s.id: s for s in session.scalars(select(Skill).where(Skill.id.in_(ids)))}
+
+
+def search_skills_by_label(
+    session: Session, taxonomy_id: int, query: str, limit: int
+) -> list[tuple[Skill, str]]:
+    """Skills with a label containing the query, exact and prefix matches first."""
+    needle = normalize_label(query)
+    rows = session.execute(
+        select(Skill, SkillLabel.label, SkillLabel.normalized, SkillLabel.kind)
+        .join(SkillLabel, SkillLabel.skill_id == Skill.id)
+        .where(
+            Skill.taxonomy_id == taxonomy_id,
+            SkillLabel.normalized.contains(needle, autoescape=True),
+        )
+        .order_by(
+            SkillLabel.normalized != needle,
+            SkillLabel.normalized.not_like(needle.replace("%", "").replace("_", "") + "%"),
+            func.length(SkillLabel.normalized),
+            SkillLabel.id,
+        )
+        .limit(limit * 4)
+    )
+    found: dict[int, tuple[Skill, str]] = {}
+    for skill, label, _normalized, _kind in rows:
+        found.setdefault(skill.id, (skill, label))
+    return list(found.values())[:limit]
+
+
+# Candidates and credentials
+
+
+def get_candidate(session: Session, tenant_id: int, external_id: str) -> Candidate | None:
+    """A tenant's candidate by their external id."""
+    return session.scalar(
+        select(Candidate).where(
+            Candidate.tenant_id == tenant_id, Candidate.external_id == external_id
+        )
+    )
+
+
+def get_or_create_candidate(session: Session, tenant_id: int, external_id: str) -> Candidate:
+    """A tenant's candidate, created when missing."""
+    candidate = get_candidate(session, tenant_id, external_id)
+    if candidate is None:
+        candidate = Candidate(tenant_id=tenant_id, external_id=external_id)
+        session.add(candidate)
+        session.flush()
+    return candidate
+
+
+def candidates_by_ids(session: Session, tenant_id: int, ids: Iterable[int]) -> dict[int, Candidate]:
+    """A tenant's candidates keyed by internal id (ids of other tenants are ignored)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(Candidate).where(Candidate.tenant_id == tenant_id, Candidate.id.in_(wanted))
+    )
+    return {c.id: c for c in rows}
+
+
+def find_existing_credential(
+    session: Session, tenant_id: int, content_hash: str, document_id: str | None
+) -> Credential | None:
+    """A stored credential with the same content, or the same document id."""
+    condition = Credential.content_hash == content_hash
+    if document_id:
+        condition = or_(condition, Credential.document_id == document_id)
+    return session.scalar(
+        select(Credential).where(Credential.tenant_id == tenant_id, condition).limit(1)
+    )
+
+
+def add_credential(
+    session: Session, credential: Credential, checks: Sequence[VerificationCheck]
+) -> None:
+    """Store a credential and its verification checks."""
+    session.add(credential)
+    session.flush()
+    for check in checks:
+        check.credential_id = credential.id
+    session.add_all(checks)
+    session.flush()
+
+
+def checks_of(
+    session: Session, credential_ids: Iterable[int]
+) -> dict[int, list[VerificationCheck]]:
+    """Verification checks grouped by credential id."""
+    ids = list(set(credential_ids))
+    grouped: dict[int, list[VerificationCheck]] = {i: [] for i in ids}
+    if not ids:
+        return grouped
+    rows = session.scalars(
+        select(VerificationCheck)
+        .where(VerificationCheck.credential_id.in_(ids))
+        .order_by(VerificationCheck.id)
+    )
+    for row in rows:
+        grouped[row.credential_id].append(row)
+    return grouped
+
+
+def add_evidence(session: Session, rows: Sequence[Evidence]) -> None:
+    """Store evidence rows."""
+    session.add_all(rows)
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    """Evidence joined with the credential that proves it."""
+
+    evidence: Evidence
+    credential: Credential
+
+
+def evidence_of_candidates(
+    session: Session, tenant_id: int, candidate_ids: Iterable[int]
+) -> dict[int, list[EvidenceView]]:
+    """Evidence (with credentials) grouped by candidate id."""
+    ids = list(set(candidate_ids))
+    grouped: dict[int, list[EvidenceView]] = {i: [] for i in ids}
+    if not ids:
+        return grouped
+    rows = session.execute(
+        select(Evidence, Credential)
+        .join(Credential, Credential.id == Evidence.credential_id)
+        .where(Evidence.tenant_id == tenant_id, Evidence.candidate_id.in_(ids))
+        .order_by(Evidence.id)
+    )
+    for evidence, credential in rows:
+        grouped[evidence.candidate_id].append(EvidenceView(evidence, credential))
+    return grouped
+
+
+def verified_holders(session: Session, tenant_id: int, skill_ids: Iterable[int]) -> set[int]:
+    """Candidates holding verified evidence of any of the skills (exact inverted lookup)."""
+    ids = list(set(skill_ids))
+    if not ids:
+        return set()
+    rows = session.scalars(
+        select(Evidence.candidate_id)
+        .join(Credential, Credential.id == Evidence.credential_id)
+        .where(
+            Evidence.tenant_id == tenant_id,
+            Evidence.skill_id.in_(ids),
+            Credential.verified.is_(True),
+        )
+        .distinct()
+    )
+    return set(rows)
+
+
+def cached_mapping(
+    session: Session, fingerprint: str, taxonomy_id: int, model: str
+) -> list[AchievementMapping] | None:
+    """Cached mapping of an achievement, or ``None`` when it was never mapped."""
+    rows = list(
+        session.scalars(
+            select(AchievementMapping)
+            .where(
+                AchievementMapping.fingerprint == fingerprint,
+                AchievementMapping.taxonomy_id == taxonomy_id,
+                AchievementMapping.model == model,
+            )
+            .order_by(AchievementMapping.id)
+        )
+    )
+    return rows or None
+
+
+def store_mapping(session: Session, rows: Sequence[AchievementMapping]) -> None:
+    """Cache an achievement mapping (a row with ``skill_id=None`` records "no skills")."""
+    session.add_all(rows)
+    session.flush()
+
+
+def add_quarantine(session: Session, row: QuarantinedDocument) -> QuarantinedDocument:
+    """Keep a rejected document."""
+    session.add(row)
+    session.flush()
+    return row
+
+
+# Change tracking for the derived candidate index
+
+
+def bump_change_counter(session: Session, tenant_id: int) -> int:
+    """Increment and return the tenant's change counter (row-locked until commit)."""
+    value = session.scalar(
+        update(ChangeCounter)
+        .where(ChangeCounter.tenant_id == tenant_id)
+        .values(value=ChangeCounter.value + 1)
+        .returning(ChangeCounter.value)
+    )
+    if value is None:
+        raise LookupError(f"tenant {tenant_id} has no change counter")
+    return int(value)
+
+
+def change_counter(session: Session, tenant_id: int) -> int:
+    """Current value of the tenant's change counter."""
+    value = session.scalar(select(ChangeCounter.value).where(ChangeCounter.tenant_id == tenant_id))
+    return int(value or 0)
+
+
+def mark_candidate_changed(session: Session, candidate: Candidate, seq: int) -> None:
+    """Record that a candidate's evidence changed at counter value ``seq``."""
+    candidate.change_seq = seq
+    candidate.updated_at = utcnow()
+    session.flush()
+
+
+def candidates_changed_since(session: Session, tenant_id: int, watermark: int) -> list[int]:
+    """Ids of a tenant's candidates whose evidence changed after ``watermark``."""
+    return list(
+        session.scalars(
+            select(Candidate.id).where(
+                Candidate.tenant_id == tenant_id, Candidate.change_seq > watermark
+            )
+        )
+    )
+
+
+def verified_skill_weights(
+    session: Session, tenant_id: int, candidate_ids: Iterable[int]
+) -> dict[int, list[tuple[int, float, str, datetime | None]]]:
+    """Verified evidence per candidate: (skill id, confidence, status outcome, valid until)."""
+    ids = list(set(candidate_ids))
+    grouped: dict[int, list[tuple[int, float, str, datetime | None]]] = {i: [] for i in ids}
+    if not ids:
+        return grouped
+    rows = session.execute(
+        select(
+            Evidence.candidate_id,
+            Evidence.skill_id,
+            Evidence.confidence,
+            Credential.status_outcome,
+            Credential.valid_until,
+        )
+        .join(Credential, Credential.id == Evidence.credential_id)
+        .where(
+            Evidence.tenant_id == tenant_id,
+            Evidence.candidate_id.in_(ids),
+            Credential.verified.is_(True),
+        )
+    )
+    for candidate_id, skill_id, confidence, status, valid_until in rows:
+        grouped[candidate_id].append((skill_id, confidence, status, valid_until))
+    return grouped
+
+
+def tenant_ids(session: Session) -> list[int]:
+    """Every tenant id."""
+    return list(session.scalars(select(Tenant.id)))
+
+
+def credentials_of_candidate(
+    session: Session, tenant_id: int, candidate_id: int
+) -> list[Credential]:
+    """A candidate's credentials, oldest first."""
+    return list(
+        session.scalars(
+            select(Credential)
+            .where(Credential.tenant_id == tenant_id, Credential.candidate_id == candidate_id)
+            .order_by(Credential.id)
+        )
+    )
+
+
+def evidence_of_credential(session: Session, credential_id: int) -> list[Evidence]:
+    """The evidence a stored credential gave."""
+    return list(
+        session.scalars(
+            select(Evidence).where(Evidence.credential_id == credential_id).order_by(Evidence.id)
+        )
+    )

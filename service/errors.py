@@ -1,0 +1,88 @@
+"""Application errors, each with a stable problem type for RFC 9457 responses.
+
+Exceptions::
+
+    CredmatchError                 base: status 500, type ``internal``
+    ├── NotFoundError              404 ``not-found``
+    ├── AuthenticationError        401 ``unauthenticated``
+    ├── PermissionDeniedError      403 ``forbidden``
+    ├── InvalidRequestError        400 ``invalid-request``
+    ├── CredentialRejectedError    422 ``credential-rejected`` (+ the failing checks)
+    └── NotReadyError              503 ``not-ready`` (taxonomy or index missing)
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+PROBLEM_BASE = "https://credmatch.dev/problems/"
+
+
+class CredmatchError(Exception):
+    """Base of application errors; carries what the problem response needs."""
+
+    status: ClassVar[int] = 500
+    problem: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+    commits_transaction: ClassVar[bool] = False
+    """Whether the request's work so far is committed before the error is answered."""
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra or {}
+
+    @property
+    def type_uri(self) -> str:
+        """Stable problem type URI."""
+        return PROBLEM_BASE + self.problem
+
+
+class NotFoundError(CredmatchError):
+    """The resource does not exist for this tenant."""
+
+    status = 404
+    problem = "not-found"
+    title = "Not found"
+
+
+class AuthenticationError(CredmatchError):
+    """No valid API key was presented."""
+
+    status = 401
+    problem = "unauthenticated"
+    title = "Authentication required"
+
+
+class PermissionDeniedError(CredmatchError):
+    """The API key's role may not call this endpoint."""
+
+    status = 403
+    problem = "forbidden"
+    title = "Forbidden"
+
+
+class InvalidRequestError(CredmatchError):
+    """The request is well-formed but cannot be acted on."""
+
+    status = 400
+    problem = "invalid-request"
+    title = "Invalid request"
+
+
+class CredentialRejectedError(CredmatchError):
+    """A credential failed parsing or verification; it was quarantined."""
+
+    status = 422
+    problem = "credential-rejected"
+    title = "Credential rejected"
+    # The quarantine row written before the error must survive it: nothing is lost.
+    commits_transaction = True
+
+
+class NotReadyError(CredmatchError):
+    """The service lacks something it needs (a taxonomy, an index)."""
+
+    status = 503
+    problem = "not-ready"
+    title = "Service not ready"

@@ -1,0 +1,272 @@
+"""Credential ingest: parse, verify, map to skills and store, in the caller's transaction.
+
+A rejected document is never lost: it goes to the quarantine table with the reason and the
+failing checks, in the same transaction, and the caller reports the rejection. The same
+document (same bytes, or same credential id) sent twice is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from ingest import (
+    Achievement,
+    Check,
+    CredentialFormatError,
+    Verifier,
+    parse_credential,
+)
+from ingest import Credential as ParsedCredential
+from ingest.mapping import AchievementText, Method, SkillMatch
+from service.db import repositories as repo
+from service.db.models import (
+    AchievementMapping,
+    Candidate,
+    Credential,
+    Evidence,
+    QuarantinedDocument,
+    VerificationCheck,
+)
+from service.taxonomy_service import TaxonomyContext
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A credential stored (now, or already before: ``created`` is false for a duplicate)."""
+
+    credential: Credential
+    candidate: Candidate
+    created: bool
+    checks: Sequence[VerificationCheck]
+    evidence: Sequence[Evidence] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A document kept in quarantine instead of being accepted."""
+
+    quarantine_id: int
+    code: str
+    detail: str
+    checks: Sequence[Check] = field(default_factory=tuple)
+
+
+def content_hash(raw: bytes) -> str:
+    """SHA-256 hex digest of a document's bytes (the idempotency key)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def ingest_credential(
+    session: Session,
+    context: TaxonomyContext,
+    verifier: Verifier,
+    *,
+    tenant_id: int,
+    raw: bytes,
+    candidate_external_id: str | None = None,
+    max_bytes: int = 1_000_000,
+) -> Accepted | Rejected:
+    """Ingest one credential document for a tenant.
+
+    Args:
+        session: Open session; the caller commits (also after a rejection, which stores a
+            quarantine row).
+        context: The default taxonomy release with its mapper.
+        verifier: Credential verifier.
+        tenant_id: Owning tenant.
+        raw: The document as received.
+        candidate_external_id: The tenant's id for the holder; defaults to the credential
+            subject id.
+        max_bytes: Largest document accepted.
+
+    Returns:
+        :class:`Accepted` or :class:`Rejected`.
+    """
+    digest = content_hash(raw)
+    existing = repo.find_existing_credential(session, tenant_id, digest, None)
+    if existing is not None:
+        return _duplicate(session, tenant_id, existing)
+    try:
+        parsed, document = parse_credential(raw, max_bytes=max_bytes)
+    except CredentialFormatError as exc:
+        return _quarantine(
+            session, tenant_id, raw, digest, candidate_external_id, exc.code, str(exc)
+        )
+    if parsed.id:
+        existing = repo.find_existing_credential(session, tenant_id, digest, parsed.id)
+        if existing is not None:
+            return _duplicate(session, tenant_id, existing)
+    report = verifier.verify(document)
+    if not report.verified:
+        failed = report.failed()
+        detail = "; ".join(f"{c.check}: {c.detail}" for c in failed) or "verification failed"
+        return _quarantine(
+            session,
+            tenant_id,
+            raw,
+            digest,
+            candidate_external_id,
+            "verification-failed",
+            detail,
+            report.checks,
+        )
+    holder = candidate_external_id or parsed.subject_id
+    if not holder:
+        return _quarantine(
+            session,
+            tenant_id,
+            raw,
+            digest,
+            candidate_external_id,
+            "no-candidate",
+            "no candidate id given and the credential subject has no id",
+            report.checks,
+        )
+    candidate = repo.get_or_create_candidate(session, tenant_id, holder)
+    status = next((c.outcome for c in report.checks if c.check == "status"), "passed")
+    credential = Credential(
+        tenant_id=tenant_id,
+        candidate_id=candidate.id,
+        document_id=parsed.id,
+        content_hash=digest,
+        format=parsed.format,
+        name=(parsed.name or _first_achievement_name(parsed))[:500],
+        issuer_id=parsed.issuer.id[:500],
+        issuer_name=parsed.issuer.name[:500],
+        proof_types=",".join(parsed.proof_types)[:500],
+        valid_from=parsed.valid_from,
+        valid_until=parsed.valid_until,
+        verified=True,
+        status_outcome=status,
+        raw=raw,
+    )
+    checks = [
+        VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in report.checks
+    ]
+    repo.add_credential(session, credential, checks)
+    evidence = _evidence_for(session, context, credential, candidate, parsed.achievements)
+    repo.add_evidence(session, evidence)
+    repo.mark_candidate_changed(session, candidate, repo.bump_change_counter(session, tenant_id))
+    return Accepted(credential, candidate, True, checks, evidence)
+
+
+def _first_achievement_name(parsed: ParsedCredential) -> str:
+    return parsed.achievements[0].name if parsed.achievements else ""
+
+
+def _duplicate(session: Session, tenant_id: int, credential: Credential) -> Accepted:
+    candidate = repo.candidates_by_ids(session, tenant_id, [credential.candidate_id])[
+        credential.candidate_id
+    ]
+    checks = repo.checks_of(session, [credential.id])[credential.id]
+    evidence = repo.evidence_of_credential(session, credential.id)
+    return Accepted(credential, candidate, False, checks, evidence)
+
+
+def _quarantine(  # noqa: PLR0917 (every value is a column of the quarantine row)
+    session: Session,
+    tenant_id: int,
+    raw: bytes,
+    digest: str,
+    candidate_external_id: str | None,
+    code: str,
+    detail: str,
+    checks: Sequence[Check] = (),
+) -> Rejected:
+    row = repo.add_quarantine(
+        session,
+        QuarantinedDocument(
+            tenant_id=tenant_id,
+            candidate_external_id=(candidate_external_id or "")[:200],
+            raw=raw,
+            content_hash=digest,
+            reason_code=code,
+            reason=detail,
+            checks=[{"check": c.check, "outcome": c.outcome, "detail": c.detail} for c in checks],
+        ),
+    )
+    return Rejected(row.id, code, detail, tuple(checks))
+
+
+def achievement_text(achievement: Achievement) -> AchievementText:
+    """What the mapper reads from a parsed achievement."""
+    targets: list[str] = []
+    for alignment in achievement.alignments:
+        targets.extend(t for t in (alignment.target_url, alignment.target_code) if t)
+    return AchievementText(
+        name=achievement.name,
+        description=achievement.description,
+        criteria=achievement.criteria,
+        tags=achievement.tags,
+        alignment_targets=tuple(targets),
+    )
+
+
+def map_achievement_cached(
+    session: Session, context: TaxonomyContext, achievement: Achievement
+) -> list[SkillMatch]:
+    """Map an achievement, reusing the cached mapping of an identical achievement."""
+    text = achievement_text(achievement)
+    fingerprint = text.fingerprint()
+    cached = repo.cached_mapping(session, fingerprint, context.taxonomy_id, context.mapper.model)
+    if cached is not None:
+        return [
+            SkillMatch(row.skill_id, row.confidence, _method(row.method), row.phrase)
+            for row in cached
+            if row.skill_id is not None
+        ]
+    matches = context.mapper.map_achievement(text)
+    rows = [
+        AchievementMapping(
+            fingerprint=fingerprint,
+            taxonomy_id=context.taxonomy_id,
+            model=context.mapper.model,
+            skill_id=m.skill_id,
+            method=m.method,
+            confidence=m.confidence,
+            phrase=m.phrase,
+        )
+        for m in matches
+    ] or [
+        AchievementMapping(
+            fingerprint=fingerprint, taxonomy_id=context.taxonomy_id, model=context.mapper.model
+        )
+    ]
+    repo.store_mapping(session, rows)
+    return matches
+
+
+def _method(value: str) -> Method:
+    return "alignment" if value == "alignment" else "embedding"
+
+
+def _evidence_for(
+    session: Session,
+    context: TaxonomyContext,
+    credential: Credential,
+    candidate: Candidate,
+    achievements: Sequence[Achievement],
+) -> list[Evidence]:
+    evidence: dict[tuple[int, str], Evidence] = {}
+    for achievement in achievements:
+        for match in map_achievement_cached(session, context, achievement):
+            key = (match.skill_id, achievement.id)
+            if key in evidence:
+                continue
+            evidence[key] = Evidence(
+                tenant_id=credential.tenant_id,
+                candidate_id=candidate.id,
+                credential_id=credential.id,
+                skill_id=match.skill_id,
+                achievement_id=achievement.id[:500],
+                achievement_name=achievement.name[:500],
+                method=match.method,
+                confidence=match.confidence,
+                phrase=match.phrase,
+                model="" if match.method == "alignment" else context.mapper.model,
+            )
+    return list(evidence.values())

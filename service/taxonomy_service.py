@@ -1,0 +1,177 @@
+"""Taxonomy import and the embedded skill space of the default release."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+import taxonomy as tx
+from embeddings import IndexFileError, TextEncoder
+from embeddings.skill_space import SkillLabelEntry, SkillSpace
+from ingest.mapping import MappingSettings, SkillMapper
+from service.db import repositories as repo
+from service.db.models import Taxonomy
+from service.errors import InvalidRequestError
+from service.settings import Settings
+
+
+def import_release(
+    session: Session, release: tx.TaxonomyRelease, *, make_default: bool, replace: bool = False
+) -> Taxonomy:
+    """Store a taxonomy release.
+
+    Args:
+        session: Open session; the caller commits.
+        release: What the taxonomy importer read.
+        make_default: Use this release for mapping and matching from now on.
+        replace: Delete an already imported release with the same identity first.
+
+    Raises:
+        InvalidRequestError: The release is already imported and ``replace`` is false.
+    """
+    existing = repo.find_taxonomy(session, release.framework, release.version, release.language)
+    if existing is not None:
+        if not replace:
+            raise InvalidRequestError(
+                f"{release.framework} {release.version} ({release.language}) is already imported; "
+                "pass --replace to import it again"
+            )
+        repo.delete_taxonomy(session, existing)
+    rows = repo.ReleaseRows(
+        skills=[
+            {
+                "uri": s.uri,
+                "preferred_label": s.preferred_label[:500],
+                "description": s.description,
+                "skill_type": s.skill_type[:40],
+                "reuse_level": s.reuse_level[:40],
+            }
+            for s in release.skills
+        ],
+        labels=[(uri, label[:500], kind) for uri, label, kind in tx.iter_skill_labels(release)],
+        groups=[
+            {"uri": g.uri, "code": g.code[:40], "preferred_label": g.preferred_label[:500]}
+            for g in release.groups
+        ],
+        broader=[(b.narrower_uri, b.broader_uri) for b in release.broader],
+        occupations=[
+            {
+                "uri": o.uri,
+                "code": o.code[:40],
+                "isco_group": o.isco_group[:20],
+                "preferred_label": o.preferred_label[:500],
+                "alt_labels": "\n".join(o.alt_labels),
+                "description": o.description,
+            }
+            for o in release.occupations
+        ],
+        occupation_skills=[
+            (r.occupation_uri, r.skill_uri, r.relation) for r in release.occupation_skills
+        ],
+    )
+    taxonomy = repo.insert_release(
+        session,
+        framework=release.framework,
+        version=release.version,
+        language=release.language,
+        source=release.source,
+        rows=rows,
+    )
+    if make_default or repo.default_taxonomy(session) is None:
+        repo.make_default_taxonomy(session, taxonomy.id)
+        taxonomy.is_default = True
+    return taxonomy
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyContext:
+    """Everything mapping and matching need about the default release.
+
+    Attributes:
+        taxonomy_id: Database id of the release.
+        key: Release key (``esco@1.1.1``).
+        space: Label index and skill vectors.
+        mapper: Text and achievement to skill mapper.
+        skill_ids: Skill URI -> database id.
+    """
+
+    taxonomy_id: int
+    key: str
+    space: SkillSpace
+    mapper: SkillMapper
+    skill_ids: dict[str, int]
+
+
+def skill_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:
+    """Where the skill space of a release is cached."""
+    return settings.index_dir / "skill-labels" / f"{taxonomy.framework}-{taxonomy.version}"
+
+
+def load_taxonomy_context(
+    session: Session,
+    settings: Settings,
+    encoder: TextEncoder,
+    *,
+    show_progress: bool = False,
+    on_build: Callable[[int], None] | None = None,
+) -> TaxonomyContext | None:
+    """Load (or build and cache) the skill space of the default release.
+
+    The cached files are used when their manifest names the same model, release and label
+    count; otherwise every label is embedded again and the cache rewritten.
+
+    Args:
+        session: Open session.
+        settings: Settings (index folder, thresholds).
+        encoder: The sentence encoder.
+        show_progress: Show a progress bar while embedding labels.
+        on_build: Called with the label count before a (slow) rebuild starts.
+
+    Returns:
+        The context, or ``None`` when no taxonomy is imported yet.
+    """
+    taxonomy = repo.default_taxonomy(session)
+    if taxonomy is None:
+        return None
+    directory = skill_space_dir(settings, taxonomy)
+    count = repo.label_count(session, taxonomy.id)
+    space: SkillSpace | None = None
+    if SkillSpace.is_current(
+        directory, model=encoder.model_id, taxonomy=taxonomy.key, label_count=count
+    ):
+        try:
+            space = SkillSpace.load(directory)
+        except IndexFileError:
+            space = None
+    if space is None:
+        if on_build is not None:
+            on_build(count)
+        labels = [
+            SkillLabelEntry(skill_id=skill_id, label=label, preferred=kind == "preferred")
+            for skill_id, label, kind in repo.skill_labels(session, taxonomy.id)
+        ]
+        space = SkillSpace.build(
+            labels, encoder, taxonomy=taxonomy.key, show_progress=show_progress
+        )
+        space.save(directory)
+    skill_ids = repo.skill_ids_by_uri(session, taxonomy.id)
+    mapper = SkillMapper(
+        space,
+        encoder,
+        skill_ids.get,
+        MappingSettings(
+            threshold=settings.mapping_threshold,
+            top_k=settings.mapping_top_k,
+            labels_per_phrase=settings.mapping_candidates_per_phrase,
+        ),
+    )
+    return TaxonomyContext(
+        taxonomy_id=taxonomy.id,
+        key=taxonomy.key,
+        space=space,
+        mapper=mapper,
+        skill_ids=skill_ids,
+    )

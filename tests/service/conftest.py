@@ -1,0 +1,139 @@
+"""A runtime per database backend, with a small taxonomy written for these tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+import taxonomy as tx
+from embeddings import SentenceTransformerEncoder
+from service.auth import create_api_key
+from service.db.engine import unit_of_work
+from service.runtime import Runtime
+from service.settings import Settings
+from service.taxonomy_service import import_release
+
+ESCO = "http://data.europa.eu/esco/skill/"
+
+# (uuid suffix, preferred label, alternative labels, skill type)
+MINI_SKILLS = [
+    (
+        "ccd0a1d9-afda-43d9-b901-96344886e14d",
+        "Python (computer programming)",
+        ("Python", "Python3"),
+        "knowledge",
+    ),
+    ("598de5b0-5b58-4ea7-8058-a4bc4d18c742", "SQL", ("structured query language",), "knowledge"),
+    (
+        "43ae58b9-5e56-4524-b45a-b422777a0576",
+        "database",
+        ("databases", "relational database"),
+        "knowledge",
+    ),
+    ("97bd1c21-66b2-4b7e-ad0f-e3cda590e378", "data analytics", ("data analysis",), "knowledge"),
+    (
+        "3a2d5b45-56e4-4f5a-a55a-4a4a65afdc43",
+        "machine learning",
+        ("ML", "statistical learning"),
+        "knowledge",
+    ),
+    (
+        "00000000-0000-4000-8000-000000000001",
+        "present data visually",
+        ("create data visualisations", "build dashboards"),
+        "skill/competence",
+    ),
+    (
+        "0da516ee-e70e-4384-be13-f5ff80be8127",
+        "communicate with customers",
+        ("speak to customers",),
+        "skill/competence",
+    ),
+    (
+        "0a9acb6b-1139-4be9-b431-3a80a959f2f4",
+        "Agile project management",
+        ("agile methods",),
+        "knowledge",
+    ),
+    (
+        "00000000-0000-4000-8000-000000000002",
+        "work in teams",
+        ("teamwork", "collaborate with colleagues"),
+        "skill/competence",
+    ),
+    ("00000000-0000-4000-8000-000000000003", "bake bread", ("make bread",), "skill/competence"),
+    (
+        "00000000-0000-4000-8000-000000000004",
+        "operate forklift",
+        ("drive forklift",),
+        "skill/competence",
+    ),
+    ("00000000-0000-4000-8000-000000000005", "JavaScript", ("JS",), "knowledge"),
+]
+
+
+def mini_release(version: str = "test-1") -> tx.TaxonomyRelease:
+    """A tiny ESCO-shaped release: real ESCO URIs for the skills the tests name."""
+    skills = tuple(
+        tx.Skill(
+            uri=ESCO + suffix,
+            preferred_label=label,
+            alt_labels=alts,
+            description=f"The skill of {label}.",
+            skill_type=kind,
+        )
+        for suffix, label, alts, kind in MINI_SKILLS
+    )
+    return tx.TaxonomyRelease(
+        framework="esco",
+        version=version,
+        language="en",
+        source="written for the tests",
+        skills=skills,
+        groups=(),
+        broader=(),
+        occupations=(),
+        occupation_skills=(),
+    )
+
+
+@pytest.fixture(scope="session")
+def runtime(
+    database_url: str,
+    encoder: SentenceTransformerEncoder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Runtime]:
+    """Migrated database with the mini taxonomy imported and its skill space loaded."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=database_url)
+    opened = Runtime.open(settings, encoder=encoder)
+    with unit_of_work(opened.sessions) as session:
+        import_release(session, mini_release(), make_default=True, replace=True)
+    opened.reload_taxonomy()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+class Tenant:
+    """A fresh tenant with one key per role."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.name = f"tenant-{uuid.uuid4().hex[:8]}"
+        with unit_of_work(runtime.sessions) as session:
+            self.keys = {
+                role: create_api_key(session, tenant=self.name, role=role).key
+                for role in ("admin", "ingest", "matcher", "recruiter", "analyst")
+            }
+
+    def headers(self, role: str) -> dict[str, str]:
+        """Authorization header for a role."""
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+@pytest.fixture
+def tenant(runtime: Runtime) -> Tenant:
+    """A new tenant per test, so tests sharing a database never see each other's data."""
+    return Tenant(runtime)

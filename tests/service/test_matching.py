@@ -1,0 +1,207 @@
+"""Matching and ingest services on both databases, without HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ingest import parse_credential
+from service.db import repositories as repo
+from service.db.engine import unit_of_work
+from service.errors import InvalidRequestError
+from service.ingestion import Accepted, Rejected, achievement_text, ingest_credential
+from service.matching import ExplicitSkill, JobQuery, match_candidates
+from service.runtime import Runtime
+from service.samples import SampleAchievement, SampleIssuer
+from service.settings import Settings
+from tests.service.conftest import ESCO
+
+PYTHON = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
+SQL = ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742"
+ML = ESCO + "3a2d5b45-56e4-4f5a-a55a-4a4a65afdc43"
+
+ISSUER = SampleIssuer(name="Service Test College", domain="college.example")
+
+
+def badge(uri: str, name: str) -> SampleAchievement:
+    return SampleAchievement(
+        slug=name.lower().replace(" ", "-"),
+        name=name,
+        description=f"{name} course.",
+        aligned_skill_uris=(uri,),
+        aligned_labels=(name,),
+    )
+
+
+def new_tenant(runtime: Runtime) -> int:
+    with unit_of_work(runtime.sessions) as session:
+        return repo.get_or_create_tenant(session, f"svc-{uuid.uuid4().hex[:8]}").id
+
+
+def ingest(runtime: Runtime, tenant_id: int, document: dict, candidate: str) -> Accepted | Rejected:
+    context, _ = runtime.require_taxonomy()
+    with unit_of_work(runtime.sessions) as session:
+        return ingest_credential(
+            session,
+            context,
+            runtime.verifier,
+            tenant_id=tenant_id,
+            raw=json.dumps(document).encode(),
+            candidate_external_id=candidate,
+        )
+
+
+def match(runtime: Runtime, tenant_id: int, query: JobQuery, settings: Settings | None = None):
+    context, indexes = runtime.require_taxonomy()
+    with unit_of_work(runtime.sessions) as session:
+        return match_candidates(
+            session,
+            context,
+            indexes,
+            settings or runtime.settings,
+            tenant_id=tenant_id,
+            query=query,
+        )
+
+
+def test_explicit_skills_rank_by_weighted_coverage(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    for candidate, uris in {"full": [PYTHON, SQL], "half": [SQL], "other": [ML]}.items():
+        for uri in uris:
+            result = ingest(
+                runtime, tenant_id, ISSUER.issue(badge(uri, uri[-6:]), "did:x"), candidate
+            )
+            assert isinstance(result, Accepted)
+    query = JobQuery(skills=[ExplicitSkill(uri=PYTHON), ExplicitSkill(uri=SQL, must_have=False)])
+    result = match(runtime, tenant_id, query)
+    scores = {r.candidate.external_id: r.score for r in result.candidates}
+    # weights: python 1.0 (must), SQL 0.5 (nice)
+    assert scores["full"] == pytest.approx(1.0)
+    assert scores["half"] == pytest.approx(0.5 / 1.5, abs=1e-4)
+    assert "other" not in scores or scores["other"] < scores["half"]
+
+
+def test_ties_are_broken_by_candidate_id(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    for candidate in ["zoe", "adam", "mia"]:
+        ingest(runtime, tenant_id, ISSUER.issue(badge(SQL, "SQL"), f"did:{candidate}"), candidate)
+    first = match(runtime, tenant_id, JobQuery(skills=[ExplicitSkill(uri=SQL)]))
+    second = match(runtime, tenant_id, JobQuery(skills=[ExplicitSkill(uri=SQL)]))
+    order = [r.candidate.external_id for r in first.candidates]
+    assert order == [r.candidate.external_id for r in second.candidates]
+    ids = [r.candidate.id for r in first.candidates]
+    assert ids == sorted(ids)
+
+
+def test_related_skill_counts_with_its_similarity(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    ingest(runtime, tenant_id, ISSUER.issue(badge(SQL, "SQL"), "did:sql"), "sql-only")
+    runtime_settings = runtime.settings
+    context, _ = runtime.require_taxonomy()
+    database = ESCO + "43ae58b9-5e56-4524-b45a-b422777a0576"
+    similarity = float(
+        context.space.similarity([context.skill_ids[database]], [context.skill_ids[SQL]])[0, 0]
+    )
+    result = match(runtime, tenant_id, JobQuery(skills=[ExplicitSkill(uri=database)]))
+    if similarity >= runtime_settings.related_skill_threshold:
+        assert result.candidates[0].matched[0].similarity == pytest.approx(similarity, abs=1e-3)
+        assert result.candidates[0].matched[0].matched_skill.uri == SQL
+    else:
+        assert result.candidates == []
+
+
+def test_must_have_holders_are_found_even_outside_faiss_top_n(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    for n in range(5):
+        ingest(runtime, tenant_id, ISSUER.issue(badge(ML, "ML"), f"did:ml{n}"), f"ml{n}")
+    ingest(runtime, tenant_id, ISSUER.issue(badge(PYTHON, "Py"), "did:py"), "py")
+    result = match(
+        runtime,
+        tenant_id,
+        JobQuery(skills=[ExplicitSkill(uri=ML), ExplicitSkill(uri=PYTHON)], top_k=10),
+        dataclasses.replace(runtime.settings, retrieval_candidates=1),
+    )
+    assert {r.candidate.external_id for r in result.candidates} == {
+        "py",
+        *(f"ml{n}" for n in range(5)),
+    }
+
+
+def test_new_credentials_reach_the_index_of_another_worker(runtime: Runtime) -> None:
+    """Two runtimes on one database: the second sees the first's ingest via the watermark."""
+    other = Runtime.open(runtime.settings, encoder=runtime.encoder, migrate=False)
+    try:
+        tenant_id = new_tenant(runtime)
+        ingest(runtime, tenant_id, ISSUER.issue(badge(PYTHON, "Py"), "did:w"), "first")
+        query = JobQuery(skills=[ExplicitSkill(uri=PYTHON)])
+        assert [r.candidate.external_id for r in match(other, tenant_id, query).candidates] == [
+            "first"
+        ]
+        ingest(runtime, tenant_id, ISSUER.issue(badge(PYTHON, "Py"), "did:w2"), "second")
+        assert {r.candidate.external_id for r in match(other, tenant_id, query).candidates} == {
+            "first",
+            "second",
+        }
+    finally:
+        other.engine.dispose()
+
+
+def test_candidate_index_survives_restart(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    ingest(runtime, tenant_id, ISSUER.issue(badge(SQL, "SQL"), "did:r"), "restart")
+    match(runtime, tenant_id, JobQuery(skills=[ExplicitSkill(uri=SQL)]))
+    _, indexes = runtime.require_taxonomy()
+    indexes.save_all()
+    reopened = Runtime.open(runtime.settings, encoder=runtime.encoder, migrate=False)
+    try:
+        _, reloaded = reopened.require_taxonomy()
+        index = reloaded.get(tenant_id)
+        assert len(index.vectors) == 1
+        assert index.watermark == indexes.get(tenant_id).watermark
+    finally:
+        reopened.engine.dispose()
+
+
+def test_nothing_recognised_is_an_invalid_request(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    with pytest.raises(InvalidRequestError, match="no skill"):
+        match(runtime, tenant_id, JobQuery(skills=[ExplicitSkill(uri=ESCO + "nope")]))
+
+
+def test_achievement_mapping_is_cached_per_fingerprint(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    achievement = SampleAchievement(
+        slug="teamwork", name="Teamwork", description="Collaborates with colleagues in a team."
+    )
+    first = ingest(runtime, tenant_id, ISSUER.issue(achievement, "did:t1"), "t1")
+    second = ingest(runtime, tenant_id, ISSUER.issue(achievement, "did:t2"), "t2")
+    assert isinstance(first, Accepted) and isinstance(second, Accepted)
+    key = lambda result: [(e.skill_id, e.method, round(e.confidence, 4)) for e in result.evidence]  # noqa: E731
+    assert key(first) == key(second)
+    assert first.evidence and first.evidence[0].method == "embedding"
+    context, _ = runtime.require_taxonomy()
+    parsed, _ = parse_credential(json.dumps(ISSUER.issue(achievement, "did:t3")).encode())
+    fingerprint = achievement_text(parsed.achievements[0]).fingerprint()
+    with unit_of_work(runtime.sessions) as session:
+        cached = repo.cached_mapping(
+            session, fingerprint, context.taxonomy_id, context.mapper.model
+        )
+    assert cached is not None and len(cached) == len(first.evidence)
+
+
+def test_expired_credential_stops_counting(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    document = ISSUER.issue(badge(SQL, "SQL"), "did:e", valid_until=soon)
+    assert isinstance(ingest(runtime, tenant_id, document, "expiring"), Accepted)
+    query = JobQuery(skills=[ExplicitSkill(uri=SQL)])
+    assert [r.candidate.external_id for r in match(runtime, tenant_id, query).candidates] == [
+        "expiring"
+    ]
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
+    assert match(runtime, tenant_id, query).candidates == []
