@@ -51,7 +51,9 @@ def test_requirement_strength_from_wording_and_headings() -> None:
 def test_alignment_uri_forms() -> None:
     uuid = "ccd0a1d9-afda-43d9-b901-96344886e14d"
     assert skill_uri_from_alignment(f"https://data.europa.eu/esco/skill/{uuid}") == ESCO + uuid
-    assert skill_uri_from_alignment(f"http://data.europa.eu/esco/skill/{uuid.upper()}") == ESCO + uuid
+    assert (
+        skill_uri_from_alignment(f"http://data.europa.eu/esco/skill/{uuid.upper()}") == ESCO + uuid
+    )
     assert skill_uri_from_alignment("https://example.org/skills/python") is None
     assert skill_uri_from_alignment("") is None
 
@@ -78,7 +80,10 @@ def test_unknown_alignment_falls_back_to_text(mapper: SkillMapper) -> None:
 
 
 def test_job_text_extraction_with_offsets_and_strength(mapper: SkillMapper) -> None:
-    text = "Requirements:\n- Python programming\n- talking to customers\nNice to have:\n- machine learning"
+    text = (
+        "Requirements:\n- Python programming\n- talking to customers\n"
+        "Nice to have:\n- machine learning"
+    )
     found = {m.skill_id: m for m in mapper.extract(text)}
     assert set(found) >= {1, 4, 5}
     assert 3 not in found

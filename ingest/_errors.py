@@ -1,0 +1,68 @@
+"""Exceptions raised by the ingest package (the tree is drawn in `ingest/__init__.py`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+FormatErrorCode = Literal[
+    "malformed-json",
+    "not-an-object",
+    "too-large",
+    "missing-field",
+    "invalid-field",
+    "unsupported-credential",
+    "invalid-jsonld",
+    "undefined-term",
+    "unknown-context",
+]
+"""Stable machine codes of `CredentialFormatError` (later the tail of RFC 9457 type URIs)."""
+
+
+class IngestError(Exception):
+    """Base class of every error raised by `ingest`.
+
+    Attributes:
+        code: Stable machine-readable code, used to build RFC 9457 problem type URIs.
+    """
+
+    code: str = "ingest-error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CredentialFormatError(IngestError):
+    """The input is not a credential we can read: bad JSON, wrong shape, too large, unsupported.
+
+    Attributes:
+        code: One of `FormatErrorCode`, saying what is wrong.
+    """
+
+    code: FormatErrorCode
+
+    def __init__(self, message: str, *, code: FormatErrorCode) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class UnknownContextError(CredentialFormatError):
+    """A JSON-LD ``@context`` URL is not bundled with the package; it is never fetched.
+
+    Attributes:
+        url: The context URL that is not bundled.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"JSON-LD context {url!r} is not bundled with credmatch; "
+            "remote contexts are never fetched",
+            code="unknown-context",
+        )
+        self.url = url
+
+
+class KeyResolutionError(IngestError):
+    """A verification method or DID could not be turned into an Ed25519 public key."""
+
+    code = "unresolvable-key"

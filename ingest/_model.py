@@ -1,0 +1,370 @@
+"""The credential model and the Open Badges 3.0 / W3C VC JSON-LD parser."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import msgspec
+
+from ingest._errors import CredentialFormatError, FormatErrorCode, UnknownContextError
+from ingest._jsonld import (
+    MAX_DEPTH,
+    VC_V1_CONTEXT,
+    VC_V2_CONTEXT,
+    ContextLoader,
+    default_context_loader,
+    nesting_depth,
+)
+
+OB3_FORMAT: Final = "ob3-jsonld"
+VC_FORMAT: Final = "vc-jsonld"
+OB3_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential"})
+_UNSUPPORTED_TYPES: Final = {
+    "ClrCredential": "CLR 2.0 credentials are not supported yet",
+    "VerifiablePresentation": "presentations are not accepted; send each credential",
+}
+
+
+class Alignment(msgspec.Struct, frozen=True, kw_only=True):
+    """An achievement's alignment to a framework item (OB 3.0 ``Alignment``)."""
+
+    target_url: str = ""
+    target_name: str = ""
+    target_framework: str = ""
+    target_code: str = ""
+    target_type: str = ""
+    target_description: str = ""
+
+
+class Achievement(msgspec.Struct, frozen=True, kw_only=True):
+    """What was achieved (OB 3.0 ``Achievement``); the input of skill mapping."""
+
+    id: str
+    name: str
+    description: str = ""
+    criteria: str = ""
+    tags: tuple[str, ...] = ()
+    alignments: tuple[Alignment, ...] = ()
+    achievement_type: str = ""
+
+
+class IssuerProfile(msgspec.Struct, frozen=True, kw_only=True):
+    """The issuer as the credential describes it (not yet verified)."""
+
+    id: str
+    name: str = ""
+    url: str = ""
+
+
+class Credential(msgspec.Struct, frozen=True, kw_only=True):
+    """One parsed credential. Nothing here is verified: see `Verifier`.
+
+    Attributes:
+        id: The credential ``id``, when it has one.
+        types: The ``type`` values.
+        format: ``"ob3-jsonld"`` (OpenBadgeCredential / AchievementCredential) or
+            ``"vc-jsonld"`` (any other W3C VC in JSON-LD).
+        issuer: The issuer.
+        subject_id: ``credentialSubject.id`` (first subject), when present.
+        achievements: Achievements of every subject, in order.
+        valid_from: ``validFrom`` (VC 2.0) or ``issuanceDate`` (VC 1.1), UTC.
+        valid_until: ``validUntil`` (VC 2.0) or ``expirationDate`` (VC 1.1), UTC.
+        proof_types: ``type/cryptosuite`` of each proof, e.g.
+            ``"DataIntegrityProof/eddsa-rdfc-2022"``.
+        content_hash: SHA-256 (hex) of the raw bytes, for idempotent ingest.
+        name: The credential ``name``.
+    """
+
+    id: str | None
+    types: tuple[str, ...]
+    format: str
+    issuer: IssuerProfile
+    subject_id: str | None
+    achievements: tuple[Achievement, ...]
+    valid_from: datetime | None
+    valid_until: datetime | None
+    proof_types: tuple[str, ...]
+    content_hash: str
+    name: str = ""
+
+
+# XSD dateTime (the lexical form VCs use); Python's fromisoformat alone accepts far more.
+_DATETIME = re.compile(
+    r"(?P<main>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d+))?"
+    r"(?P<zone>Z|[+-]\d{2}:\d{2})?"
+)
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse an XSD ``dateTime``; a missing time zone is taken as UTC.
+
+    Args:
+        value: e.g. ``2024-05-01T12:00:00Z``.
+
+    Returns:
+        An aware datetime in UTC.
+
+    Raises:
+        ValueError: Not an XSD dateTime.
+    """
+    match = _DATETIME.fullmatch(value)
+    if match is None:
+        raise ValueError(f"{value!r} is not an XSD dateTime")
+    text = match["main"]
+    if match["fraction"]:
+        text += "." + match["fraction"][:6].ljust(6, "0")
+    zone = match["zone"]
+    text += "+00:00" if zone in (None, "Z") else zone
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC)  # month 13, year 0, ...
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of range") from None
+
+
+def context_version(document: dict[str, Any]) -> str | None:
+    """Return ``"v1"`` / ``"v2"`` for a VC 1.1 / 2.0 ``@context``, else ``None``."""
+    context = document.get("@context")
+    first = context[0] if isinstance(context, list) and context else context
+    return {VC_V1_CONTEXT: "v1", VC_V2_CONTEXT: "v2"}.get(first) if isinstance(first, str) else None
+
+
+def as_list(value: Any) -> list[Any]:
+    """JSON-LD "one or many": ``None`` -> ``[]``, a list stays, anything else -> ``[value]``."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def issuer_id(document: dict[str, Any]) -> str | None:
+    """The issuer id of a credential (``issuer`` as a string or ``issuer.id``)."""
+    issuer = document.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) and issuer else None
+
+
+def _fail(message: str, code: FormatErrorCode = "invalid-field") -> CredentialFormatError:
+    return CredentialFormatError(message, code=code)
+
+
+def _text(value: Any, path: str, *, required: bool = False) -> str:
+    """Read a text field: a string, a language value ``{"@value": ...}``, or a list of them."""
+    if value is None:
+        if required:
+            raise _fail(f"{path} is required", "missing-field")
+        return ""
+    if isinstance(value, list):
+        texts = [_text(item, path) for item in value]
+        english = [
+            text
+            for item, text in zip(value, texts, strict=True)
+            if isinstance(item, dict) and str(item.get("@language", "")).lower().startswith("en")
+        ]
+        chosen = next(iter(english or [text for text in texts if text]), "")
+        if required and not chosen:
+            raise _fail(f"{path} is required", "missing-field")
+        return chosen
+    if isinstance(value, dict) and "@value" in value:
+        value = value["@value"]
+    if not isinstance(value, str):
+        raise _fail(f"{path} must be a string")
+    if required and not value:
+        raise _fail(f"{path} is required", "missing-field")
+    return value
+
+
+def _identifier(value: Any, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail(
+            f"{path} must be a non-empty string",
+            "missing-field" if value is None else "invalid-field",
+        )
+    return value
+
+
+def _date(document: dict[str, Any], key: str) -> datetime | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _fail(f"{key} must be a dateTime string")
+    try:
+        return parse_datetime(value)
+    except ValueError as error:
+        raise _fail(f"{key}: {error}") from None
+
+
+def _types(value: Any, path: str) -> tuple[str, ...]:
+    types = as_list(value)
+    if not types:
+        raise _fail(f"{path} is required", "missing-field")
+    if not all(isinstance(item, str) for item in types):
+        raise _fail(f"{path} must be a string or a list of strings")
+    return tuple(types)
+
+
+def _issuer(document: dict[str, Any]) -> IssuerProfile:
+    issuer = document.get("issuer")
+    if issuer is None:
+        raise _fail("issuer is required", "missing-field")
+    if isinstance(issuer, str):
+        return IssuerProfile(id=_identifier(issuer, "issuer"))
+    if not isinstance(issuer, dict):
+        raise _fail("issuer must be a URL or an object with an id")
+    return IssuerProfile(
+        id=_identifier(issuer.get("id"), "issuer.id"),
+        name=_text(issuer.get("name"), "issuer.name"),
+        url=_text(issuer.get("url"), "issuer.url"),
+    )
+
+
+def _alignment(value: Any, path: str) -> Alignment:
+    if not isinstance(value, dict):
+        raise _fail(f"{path} must be an object")
+    return Alignment(
+        target_url=_text(value.get("targetUrl"), f"{path}.targetUrl"),
+        target_name=_text(value.get("targetName"), f"{path}.targetName"),
+        target_framework=_text(value.get("targetFramework"), f"{path}.targetFramework"),
+        target_code=_text(value.get("targetCode"), f"{path}.targetCode"),
+        target_type=_text(value.get("targetType"), f"{path}.targetType"),
+        target_description=_text(value.get("targetDescription"), f"{path}.targetDescription"),
+    )
+
+
+def _criteria(value: Any, path: str) -> str:
+    if isinstance(value, dict):
+        return _text(value.get("narrative"), f"{path}.narrative")
+    return _text(value, path)
+
+
+def _achievement(value: Any, path: str) -> Achievement:
+    if not isinstance(value, dict):
+        raise _fail(f"{path} must be an object")
+    tags = as_list(value.get("tag"))
+    if not all(isinstance(tag, str) for tag in tags):
+        raise _fail(f"{path}.tag must be a string or a list of strings")
+    return Achievement(
+        id=_identifier(value.get("id"), f"{path}.id"),
+        name=_text(value.get("name"), f"{path}.name", required=True),
+        description=_text(value.get("description"), f"{path}.description"),
+        criteria=_criteria(value.get("criteria"), f"{path}.criteria"),
+        tags=tuple(tags),
+        alignments=tuple(
+            _alignment(item, f"{path}.alignment[{index}]")
+            for index, item in enumerate(as_list(value.get("alignment")))
+        ),
+        achievement_type=_text(value.get("achievementType"), f"{path}.achievementType"),
+    )
+
+
+def _subjects(document: dict[str, Any]) -> list[dict[str, Any]]:
+    subjects = as_list(document.get("credentialSubject"))
+    if not subjects:
+        raise _fail("credentialSubject is required", "missing-field")
+    if not all(isinstance(subject, dict) for subject in subjects):
+        raise _fail("credentialSubject must be an object or a list of objects")
+    return subjects
+
+
+def _proof_types(document: dict[str, Any]) -> tuple[str, ...]:
+    names = []
+    for proof in as_list(document.get("proof")):
+        if not isinstance(proof, dict) or not isinstance(proof.get("type"), str):
+            raise _fail("each proof must be an object with a type")
+        suite = proof.get("cryptosuite")
+        names.append(f"{proof['type']}/{suite}" if isinstance(suite, str) else proof["type"])
+    return tuple(names)
+
+
+def _decode(raw: bytes, max_bytes: int) -> dict[str, Any]:
+    if len(raw) > max_bytes:
+        raise _fail(f"document is {len(raw)} bytes; the limit is {max_bytes}", "too-large")
+    try:
+        document = msgspec.json.decode(raw)
+    except RecursionError:
+        raise _fail("JSON nesting is too deep", "too-large") from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        raise _fail(f"not valid JSON: {error}", "malformed-json") from None
+    if not isinstance(document, dict):
+        raise _fail("a credential must be a JSON object", "not-an-object")
+    if nesting_depth(document) > MAX_DEPTH:
+        raise _fail(f"JSON nesting is deeper than {MAX_DEPTH} levels", "too-large")
+    return document
+
+
+def _check_kind(document: dict[str, Any], loader: ContextLoader) -> tuple[str, ...]:
+    if "@context" not in document:
+        raise _fail("@context is required", "missing-field")
+    if context_version(document) is None:
+        raise _fail(
+            f"not a W3C Verifiable Credential: @context must start with {VC_V2_CONTEXT!r} "
+            f"or {VC_V1_CONTEXT!r}",
+            "unsupported-credential",
+        )
+    unknown = loader.unknown(document)
+    if unknown:
+        raise UnknownContextError(unknown[0])
+    types = _types(document.get("type"), "type")
+    for kind, reason in _UNSUPPORTED_TYPES.items():
+        if kind in types:
+            raise _fail(reason, "unsupported-credential")
+    if "VerifiableCredential" not in types:
+        raise _fail("type must include 'VerifiableCredential'", "unsupported-credential")
+    return types
+
+
+def parse_credential(
+    raw: bytes, *, max_bytes: int = 1_000_000, contexts: ContextLoader | None = None
+) -> tuple[Credential, dict[str, Any]]:
+    """Parse a JSON-LD W3C Verifiable Credential (Open Badges 3.0 in particular).
+
+    Parsing checks shape only; it does not verify anything (see `Verifier.verify`).
+
+    Args:
+        raw: The document as received (kept by callers; hashed into ``content_hash``).
+        max_bytes: Largest accepted input.
+        contexts: Context URLs accepted (default: the bundled ones).
+
+    Returns:
+        The model and the decoded JSON document (to pass to `Verifier.verify`).
+
+    Raises:
+        CredentialFormatError: Malformed JSON, not an object, too large or too deep,
+            missing or invalid fields, or a document that is not a supported credential.
+        UnknownContextError: A ``@context`` URL is not bundled (it is never fetched).
+    """
+    document = _decode(raw, max_bytes)
+    types = _check_kind(document, contexts or default_context_loader())
+    is_badge = not OB3_TYPES.isdisjoint(types)
+    subjects = _subjects(document)
+    achievements = tuple(
+        _achievement(achievement, f"credentialSubject[{index}].achievement")
+        for index, subject in enumerate(subjects)
+        for achievement in as_list(subject.get("achievement"))
+    )
+    if is_badge and not achievements:
+        raise _fail("credentialSubject.achievement is required", "missing-field")
+    subject_id = subjects[0].get("id")
+    v1 = context_version(document) == "v1"
+    credential_id = document.get("id")
+    if credential_id is not None and not isinstance(credential_id, str):
+        raise _fail("id must be a string")
+    return (
+        Credential(
+            id=credential_id,
+            types=types,
+            format=OB3_FORMAT if is_badge else VC_FORMAT,
+            issuer=_issuer(document),
+            subject_id=subject_id if isinstance(subject_id, str) else None,
+            achievements=achievements,
+            valid_from=_date(document, "issuanceDate" if v1 else "validFrom"),
+            valid_until=_date(document, "expirationDate" if v1 else "validUntil"),
+            proof_types=_proof_types(document),
+            content_hash=hashlib.sha256(raw).hexdigest(),
+            name=_text(document.get("name"), "name"),
+        ),
+        document,
+    )

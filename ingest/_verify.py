@@ -1,0 +1,450 @@
+"""Verification of JSON-LD credentials: proof, key binding, validity dates, status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ingest._documents import DocumentStore, PinnedDocuments
+from ingest._eddsa import CRYPTOSUITE, hash_data, proof_problem, verify_signature
+from ingest._errors import CredentialFormatError, KeyResolutionError
+from ingest._jsonld import (
+    MAX_DEPTH,
+    VC_V1_CONTEXT,
+    VC_V2_CONTEXT,
+    ContextLoader,
+    default_context_loader,
+    nesting_depth,
+)
+from ingest._keys import public_key_from_method, resolve_did_key
+from ingest._model import as_list, context_version, issuer_id, parse_datetime
+
+Outcome = Literal["passed", "failed", "unknown"]
+
+CHECK_NAMES: Final = ("context", "proof", "key", "validFrom", "validUntil", "status")
+"""Every check `Verifier.verify` reports, in report order (names are part of the API)."""
+
+REQUIRED_CHECKS: Final = frozenset({"context", "proof", "key", "validFrom", "validUntil"})
+"""Checks that must pass for a credential to count as verified."""
+
+
+class Check(msgspec.Struct, frozen=True, kw_only=True):
+    """One verification step and its outcome.
+
+    Attributes:
+        check: One of `CHECK_NAMES`.
+        outcome: ``passed``, ``failed``, or ``unknown`` (could not be checked, e.g. status).
+        detail: Human-readable reason, safe to show to API clients.
+    """
+
+    check: str
+    outcome: Outcome
+    detail: str
+
+
+class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
+    """All checks made on one credential."""
+
+    checks: tuple[Check, ...]
+
+    @property
+    def verified(self) -> bool:
+        """Proof, key binding, contexts and dates passed, and no check failed.
+
+        A status that could not be checked (``unknown``) does not prevent it.
+        """
+        passed = {check.check for check in self.checks if check.outcome == "passed"}
+        return passed >= REQUIRED_CHECKS and not self.failed()
+
+    def failed(self) -> tuple[Check, ...]:
+        """The checks whose outcome is ``failed``."""
+        return tuple(check for check in self.checks if check.outcome == "failed")
+
+    def get(self, name: str) -> Check | None:
+        """The check called ``name``, or ``None``."""
+        return next((check for check in self.checks if check.check == name), None)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC (the default `Verifier` clock)."""
+    return datetime.now(UTC)
+
+
+def _passed(name: str, detail: str) -> Check:
+    return Check(check=name, outcome="passed", detail=detail)
+
+
+def _failed(name: str, detail: str) -> Check:
+    return Check(check=name, outcome="failed", detail=detail)
+
+
+@dataclass(frozen=True, slots=True)
+class _Method:
+    """A verification method as resolved: its key and controller, or why it is missing."""
+
+    public_key: Ed25519PublicKey | None
+    controller: str | None
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _ProofResult:
+    proof: Check
+    key_resolved: bool
+    bound: bool
+    key_detail: str
+
+
+def _absolute(reference: Any, base: Any) -> Any:
+    """Resolve a ``#fragment`` reference against a document id (DID documents use them)."""
+    if isinstance(reference, str) and reference.startswith("#") and isinstance(base, str):
+        return base + reference
+    return reference
+
+
+def _references(document: Mapping[str, Any], relation: str) -> list[Any]:
+    base = document.get("id")
+    return [
+        _absolute(entry.get("id") if isinstance(entry, dict) else entry, base)
+        for entry in as_list(document.get(relation))
+    ]
+
+
+def _embedded_method(container: Mapping[str, Any], method_id: str) -> dict[str, Any] | None:
+    for relation in ("verificationMethod", "assertionMethod"):
+        for entry in as_list(container.get(relation)):
+            if (
+                isinstance(entry, dict)
+                and _absolute(entry.get("id"), container.get("id")) == method_id
+            ):
+                return entry
+    return None
+
+
+def _resolve_did_key_method(method_id: str) -> _Method:
+    if "#" not in method_id:
+        return _Method(None, None, "a did:key verification method must be did:key:<key>#<key>")
+    try:
+        return _Method(resolve_did_key(method_id), method_id.partition("#")[0])
+    except KeyResolutionError as error:
+        return _Method(None, None, error.message)
+
+
+def _expired_or_revoked(method: Mapping[str, Any], now: datetime) -> str:
+    for key, verb in (("revoked", "was revoked"), ("expires", "expired")):
+        value = method.get(key)
+        if value is None:
+            continue
+        try:
+            when = parse_datetime(value if isinstance(value, str) else "")
+        except ValueError:
+            return f"its {key} value {value!r} is not an XSD dateTime"
+        if when <= now:
+            return f"the key {verb} at {value}"
+    return ""
+
+
+class Verifier:
+    """Verifies JSON-LD credentials secured with ``eddsa-rdfc-2022`` Data Integrity proofs.
+
+    Key binding: a ``did:key`` method (``did:key:X#X``) belongs to the DID ``did:key:X``;
+    any other method is looked up in ``documents`` - first as a key document at the
+    method URL (``Multikey``, ``Ed25519VerificationKey2020``, ``JsonWebKey``), then
+    embedded in the document at the URL without its fragment (a DID document or issuer
+    profile, under ``verificationMethod`` or ``assertionMethod``). The key is bound to
+    the issuer when the method's ``controller`` (default: the document holding it) is
+    the issuer id, or when the issuer's own pinned document lists the method under
+    ``assertionMethod``.
+
+    Args:
+        documents: Pinned DID documents, key documents and issuer profiles.
+        clock: Returns the current time (aware) for validity and key-expiry checks.
+        contexts: JSON-LD context resolution (default: the bundled contexts, shared).
+    """
+
+    def __init__(
+        self,
+        *,
+        documents: DocumentStore | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        contexts: ContextLoader | None = None,
+    ) -> None:
+        self._documents: DocumentStore = documents if documents is not None else PinnedDocuments()
+        self._clock = clock
+        self._contexts = contexts or default_context_loader()
+
+    def verify(self, document: dict[str, Any]) -> VerificationReport:
+        """Run every check on a decoded credential; never raises for bad input.
+
+        Args:
+            document: The decoded JSON (e.g. from `parse_credential`); not modified.
+
+        Returns:
+            The report: checks named as in `CHECK_NAMES`, in that order.
+        """
+        if not isinstance(document, dict) or nesting_depth(document) > MAX_DEPTH:
+            reason = (
+                "not a JSON object"
+                if not isinstance(document, dict)
+                else f"JSON nesting is deeper than {MAX_DEPTH} levels"
+            )
+            return VerificationReport(checks=tuple(_failed(name, reason) for name in CHECK_NAMES))
+        now = self._clock()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        context = self._check_context(document)
+        proof, key = self._check_proofs(document, context, now)
+        valid_from, valid_until = _check_dates(document, now)
+        return VerificationReport(
+            checks=(context, proof, key, valid_from, valid_until, _check_status(document))
+        )
+
+    def _check_context(self, document: dict[str, Any]) -> Check:
+        if "@context" not in document:
+            return _failed("context", "document has no @context")
+        if context_version(document) is None:
+            return _failed(
+                "context", f"@context must start with {VC_V2_CONTEXT!r} or {VC_V1_CONTEXT!r}"
+            )
+        unknown = self._contexts.unknown(document)
+        if unknown:
+            return _failed(
+                "context",
+                f"JSON-LD context {unknown[0]!r} is not bundled; remote contexts are never fetched",
+            )
+        return _passed("context", "every @context resolves offline (bundled or configured)")
+
+    def _check_proofs(
+        self, document: dict[str, Any], context: Check, now: datetime
+    ) -> tuple[Check, Check]:
+        proofs = as_list(document.get("proof"))
+        if not proofs:
+            return (
+                _failed("proof", "credential has no proof"),
+                _failed("key", "credential has no proof, so no key to bind to the issuer"),
+            )
+        issuer = issuer_id(document)
+        unsecured = {key: value for key, value in document.items() if key != "proof"}
+        by_id = {
+            proof["id"]: proof
+            for proof in proofs
+            if isinstance(proof, dict) and isinstance(proof.get("id"), str)
+        }
+        results = [
+            self._check_one(
+                proof,
+                f"proof {index + 1}: " if len(proofs) > 1 else "",
+                unsecured=unsecured,
+                by_id=by_id,
+                issuer=issuer,
+                context=context,
+                now=now,
+            )
+            for index, proof in enumerate(proofs)
+        ]
+        proof_failures = [
+            result.proof.detail for result in results if result.proof.outcome != "passed"
+        ]
+        proof_check = (
+            _failed("proof", "; ".join(proof_failures))
+            if proof_failures
+            else _passed("proof", "; ".join(result.proof.detail for result in results))
+        )
+        key_detail = "; ".join(result.key_detail for result in results)
+        if issuer is None:
+            key_check = _failed("key", "credential has no issuer id to bind the key to")
+        elif all(result.key_resolved for result in results) and any(
+            result.bound for result in results
+        ):
+            key_check = _passed("key", key_detail)
+        else:
+            key_check = _failed("key", key_detail)
+        return proof_check, key_check
+
+    def _check_one(
+        self,
+        proof: Any,
+        label: str,
+        *,
+        unsecured: dict[str, Any],
+        by_id: Mapping[str, Any],
+        issuer: str | None,
+        context: Check,
+        now: datetime,
+    ) -> _ProofResult:
+        method_id = proof.get("verificationMethod") if isinstance(proof, dict) else None
+        if not isinstance(method_id, str):
+            detail = label + (proof_problem(proof) or "proof has no verificationMethod")
+            return _ProofResult(_failed("proof", detail), False, False, detail)
+        method = self._resolve_method(method_id, now)
+        if method.public_key is None:
+            bound = False
+            key_detail = f"verification method {method_id!r} not resolved: {method.problem}"
+        else:
+            bound, key_detail = self._binding(method_id, method.controller, issuer)
+        outcome, detail = self._signature(
+            proof, method, unsecured=unsecured, by_id=by_id, context=context, now=now
+        )
+        return _ProofResult(
+            proof=Check(check="proof", outcome=outcome, detail=label + detail),
+            key_resolved=method.public_key is not None,
+            bound=bound,
+            key_detail=label + key_detail,
+        )
+
+    def _signature(  # noqa: PLR0911 - one return per way a proof can fail
+        self,
+        proof: dict[str, Any],
+        method: _Method,
+        *,
+        unsecured: dict[str, Any],
+        by_id: Mapping[str, Any],
+        context: Check,
+        now: datetime,
+    ) -> tuple[Outcome, str]:
+        problem = proof_problem(proof)
+        if problem is not None:
+            return "failed", problem
+        if context.outcome != "passed":
+            return "failed", f"signature not checked: {context.detail}"
+        if method.public_key is None:
+            return "failed", f"signature not checked: key unavailable ({method.problem})"
+        expires = proof.get("expires")
+        if isinstance(expires, str) and parse_datetime(expires) <= now:
+            return "failed", f"proof expired at {expires}"
+        secured_input = unsecured
+        if "previousProof" in proof:
+            # A proof chain: this proof also signs the proofs it names.
+            references = as_list(proof["previousProof"])
+            previous = [by_id.get(item) for item in references if isinstance(item, str)]
+            if not references or len(previous) != len(references) or None in previous:
+                return "failed", f"previousProof {proof['previousProof']!r} is not in the proof set"
+            secured_input = {**unsecured, "proof": previous}
+        try:
+            data = hash_data(secured_input, proof, self._contexts)
+        except CredentialFormatError as error:
+            return "failed", f"cannot canonicalize: {error.message}"
+        method_id = proof["verificationMethod"]
+        if not verify_signature(data, proof["proofValue"], method.public_key):
+            return "failed", (
+                f"{CRYPTOSUITE} signature by {method_id} does not match the document "
+                "(altered after signing, or signed by another key)"
+            )
+        return "passed", f"{CRYPTOSUITE} signature by {method_id} is valid"
+
+    def _resolve_method(self, method_id: str, now: datetime) -> _Method:
+        if method_id.startswith("did:key:"):
+            return _resolve_did_key_method(method_id)
+        method, controller_default, problem = self._find_method(method_id)
+        if method is None:
+            return _Method(None, None, problem)
+        try:
+            public_key = public_key_from_method(method)
+        except KeyResolutionError as error:
+            return _Method(None, None, error.message)
+        unusable = _expired_or_revoked(method, now)
+        if unusable:
+            return _Method(None, None, unusable)
+        controller = method.get("controller", controller_default)
+        return _Method(public_key, controller if isinstance(controller, str) else None)
+
+    def _find_method(self, method_id: str) -> tuple[dict[str, Any] | None, str | None, str]:
+        """(method object, its default controller, why it is missing) for a method URL."""
+        method = self._documents.get(method_id)
+        if isinstance(method, dict):
+            if method.get("id", method_id) != method_id:
+                return None, None, f"the pinned key document has id {method.get('id')!r}"
+            return method, None, ""
+        base, _, fragment = method_id.partition("#")
+        container = self._documents.get(base) if fragment else None
+        embedded = _embedded_method(container, method_id) if isinstance(container, dict) else None
+        if container is None or embedded is None:
+            return (
+                None,
+                None,
+                (
+                    "no pinned key, DID or issuer document holds it "
+                    "(remote key retrieval is not supported yet)"
+                ),
+            )
+        default = container.get("id", base)
+        return embedded, default if isinstance(default, str) else None, ""
+
+    def _binding(
+        self, method_id: str, controller: str | None, issuer: str | None
+    ) -> tuple[bool, str]:
+        if issuer is None:
+            return False, "credential has no issuer id"
+        if controller == issuer:
+            return True, f"{method_id} is controlled by the issuer {issuer}"
+        issuer_document = self._documents.get(issuer)
+        if (
+            isinstance(issuer_document, dict)
+            and issuer_document.get("id", issuer) == issuer
+            and method_id in _references(issuer_document, "assertionMethod")
+        ):
+            return True, f"the issuer document {issuer} lists {method_id} under assertionMethod"
+        return False, (
+            f"{method_id} is controlled by {controller or 'an unknown controller'}, not by the "
+            f"issuer {issuer}, and no pinned issuer document lists it under assertionMethod"
+        )
+
+
+def _check_dates(document: dict[str, Any], now: datetime) -> tuple[Check, Check]:
+    v1 = context_version(document) == "v1"
+    start_key, end_key = ("issuanceDate", "expirationDate") if v1 else ("validFrom", "validUntil")
+    start = _read_date(document, start_key)
+    end = _read_date(document, end_key)
+    if isinstance(start, str):
+        valid_from = _failed("validFrom", start)
+    elif start is None:
+        valid_from = (
+            _failed("validFrom", "issuanceDate is required in VC 1.1")
+            if v1
+            else _passed("validFrom", "no validFrom (optional in VC 2.0)")
+        )
+    elif now < start:
+        valid_from = _failed("validFrom", f"not valid before {document[start_key]}")
+    else:
+        valid_from = _passed("validFrom", f"valid from {document[start_key]}")
+    if isinstance(end, str):
+        valid_until = _failed("validUntil", end)
+    elif end is None:
+        valid_until = _passed("validUntil", f"no {end_key}: does not expire")
+    elif now >= end:
+        valid_until = _failed("validUntil", f"expired at {document[end_key]}")
+    else:
+        valid_until = _passed("validUntil", f"valid until {document[end_key]}")
+    return valid_from, valid_until
+
+
+def _read_date(document: dict[str, Any], key: str) -> datetime | str | None:
+    """The date at ``key``, ``None`` when absent, or a failure reason (a string)."""
+    value = document.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value if isinstance(value, str) else "")
+    except ValueError:
+        return f"{key} {value!r} is not an XSD dateTime"
+
+
+def _check_status(document: dict[str, Any]) -> Check:
+    entries = as_list(document.get("credentialStatus"))
+    if not entries:
+        return _passed("status", "credential declares no status (credentialStatus not present)")
+    kinds = sorted(
+        {str(entry.get("type")) for entry in entries if isinstance(entry, dict)} or {"unknown"}
+    )
+    return Check(
+        check="status",
+        outcome="unknown",
+        detail=(
+            f"status checking not supported yet (credentialStatus {', '.join(kinds)} not checked)"
+        ),
+    )
