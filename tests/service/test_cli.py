@@ -1,0 +1,136 @@
+"""The credmatch command line, on real databases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from service.auth import authenticate
+from service.cli import main
+from service.db.engine import build_engine, session_factory, unit_of_work
+from service.db.models import OccupationSkill, QuarantinedDocument, Skill, SkillLabel, Taxonomy
+from service.runtime import Runtime
+from service.samples import SampleAchievement, SampleIssuer
+from tests.conftest import shared_data
+from tests.service.conftest import ESCO
+
+
+def test_keys_create_prints_a_working_key(
+    runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = runtime.settings
+    code = main(
+        [
+            "--data-dir",
+            str(settings.data_dir),
+            "--database-url",
+            settings.resolved_database_url,
+            "keys",
+            "create",
+            "--tenant",
+            "cli-tenant",
+            "--role",
+            "recruiter",
+        ]
+    )
+    assert code == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("cm_")
+    with unit_of_work(runtime.sessions) as session:
+        principal = authenticate(session, f"Bearer {key}")
+    assert principal.role.value == "recruiter"
+
+
+def test_ingest_command_accepts_folders_and_quarantines_bad_files(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer = SampleIssuer(name="CLI College", domain="cli.example")
+    achievement = SampleAchievement(
+        slug="sql",
+        name="SQL",
+        description="SQL queries.",
+        aligned_skill_uris=(ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742",),
+    )
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for n in range(3):
+        document = issuer.issue(achievement, f"did:example:cli-{n}")
+        (folder / f"c{n}.json").write_text(json.dumps(document))
+    (folder / "broken.json").write_text("{not json")
+    (folder / "notes.txt").write_text("ignored: not a credential file")
+    monkeypatch.setattr("service.bulk.Runtime.open", lambda *a, **k: runtime)
+    monkeypatch.setattr(Runtime, "close", lambda self: None)
+    args = ["--data-dir", str(runtime.settings.data_dir), "--database-url"]
+    args += [runtime.settings.resolved_database_url, "ingest", "--tenant", "cli-ingest"]
+    assert main([*args, str(folder)]) == 1  # one file was rejected
+    assert main([*args, str(folder / "c0.json")]) == 0  # already stored: not an error
+    with unit_of_work(runtime.sessions) as session:
+        rejected = session.scalars(
+            select(QuarantinedDocument).where(QuarantinedDocument.reason_code == "malformed-json")
+        ).all()
+    assert any(row.raw == b"{not json" for row in rejected)
+
+
+def test_missing_file_is_a_precise_cli_error(
+    runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "--database-url",
+            runtime.settings.resolved_database_url,
+            "ingest",
+            "/nonexistent/credential.json",
+            "--tenant",
+            "t",
+        ]
+    )
+    assert code == 2
+    assert "no such file: /nonexistent/credential.json" in capsys.readouterr().err
+
+
+def test_bad_setting_is_a_precise_cli_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CREDMATCH_MAPPING_THRESHOLD", "high")
+    assert main(["db", "upgrade"]) == 2
+    assert "CREDMATCH_MAPPING_THRESHOLD='high' is not a valid float" in capsys.readouterr().err
+
+
+def test_import_the_official_esco_bundle(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole official v1.1.1 bundle into a fresh schema/file (no label embedding)."""
+    bundle = shared_data("esco-v1.1.1")
+    url = database_url
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'esco.sqlite3'}"
+    args = ["--data-dir", str(tmp_path), "--database-url", url, "taxonomy", "import", "esco"]
+    assert main([*args, str(bundle), "--no-default", "--no-embed", "--replace"]) == 0
+    engine = build_engine(url)
+    with unit_of_work(session_factory(engine)) as session:
+        taxonomy = session.scalar(select(Taxonomy).where(Taxonomy.version == "1.1.1"))
+        assert taxonomy is not None
+        skills = session.scalar(
+            select(func.count(Skill.id)).where(Skill.taxonomy_id == taxonomy.id)
+        )
+        labels = session.scalar(
+            select(func.count(SkillLabel.id))
+            .join(Skill, Skill.id == SkillLabel.skill_id)
+            .where(Skill.taxonomy_id == taxonomy.id)
+        )
+        relations = session.scalar(
+            select(func.count(OccupationSkill.id))
+            .join(Skill, Skill.id == OccupationSkill.skill_id)
+            .where(Skill.taxonomy_id == taxonomy.id)
+        )
+    engine.dispose()
+    assert skills == 13_896
+    assert labels == 99_074
+    # 67 relations name an occupation missing from occupations_en.csv in the official files
+    assert relations == 123_855 - 67
+    again = main([*args, str(bundle), "--no-default", "--no-embed"])
+    assert again == 2
+    assert "already imported" in capsys.readouterr().err
