@@ -74,12 +74,28 @@ class SkillMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class PhraseRequirement:
+    """One requirement of a job text: the phrase and the skills that can satisfy it.
+
+    Attributes:
+        phrase: The requirement as written, with offsets.
+        strength: Must-have or nice-to-have.
+        skills: Alternative skills, best match first (never empty).
+    """
+
+    phrase: Phrase
+    strength: Strength
+    skills: tuple[SkillMatch, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MappingSettings:
     """Thresholds of the mapper (taken from :class:`service.settings.Settings`)."""
 
     threshold: float = 0.62
     top_k: int = 5
     labels_per_phrase: int = 20
+    alternatives_margin: float = 0.08
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +221,57 @@ class SkillMapper:
         for text in (achievement.description, achievement.criteria):
             phrases.extend(Phrase(p.text, -1, -1) for p in split_phrases(text))
         phrases.extend(Phrase(tag, -1, -1) for tag in achievement.tags if tag.strip())
-        return self._rank(phrases, ["must"] * len(phrases), overall_limit=self.settings.top_k)
+        return self._rank(phrases)
+
+    def extract_requirements(self, text: str) -> list[PhraseRequirement]:
+        """What a job text requires, phrase by phrase.
+
+        Each requirement phrase (headings excluded) keeps the skills whose labels match it
+        above the threshold and within ``alternatives_margin`` of its best match: they are
+        alternative readings of one requirement, and holding any of them satisfies it.
+        Phrases that match nothing are dropped.
+        """
+        phrases = split_phrases(text)
+        strengths = requirement_strengths(text, phrases)
+        kept = [
+            (phrase, strength)
+            for phrase, strength in zip(phrases, strengths, strict=True)
+            if not _is_heading(text, phrase)
+        ]
+        if not kept:
+            return []
+        per_phrase = self._phrase_matches([p for p, _ in kept], self.settings.labels_per_phrase)
+        requirements = []
+        for (phrase, strength), hits in zip(kept, per_phrase, strict=True):
+            ranked = [hit for hit in _best_per_skill(hits) if hit[1] >= self.settings.threshold]
+            if not ranked:
+                continue
+            floor = ranked[0][1] - self.settings.alternatives_margin
+            skills = [
+                SkillMatch(
+                    skill_id,
+                    round(score, 4),
+                    "embedding",
+                    phrase.text,
+                    phrase.start,
+                    phrase.end,
+                    strength,
+                )
+                for skill_id, score in ranked[: self.settings.top_k]
+                if score >= floor
+            ]
+            requirements.append(PhraseRequirement(phrase, strength, tuple(skills)))
+        return requirements
 
     def extract(self, text: str) -> list[SkillMatch]:
-        """Skills required by a job text, with offsets and requirement strength."""
-        phrases = split_phrases(text)
-        return self._rank(phrases, requirement_strengths(text, phrases), overall_limit=None)
+        """Skills a text names, one per skill (its best phrase), best first."""
+        best: dict[int, SkillMatch] = {}
+        for requirement in self.extract_requirements(text):
+            for match in requirement.skills:
+                current = best.get(match.skill_id)
+                if current is None or match.confidence > current.confidence:
+                    best[match.skill_id] = match
+        return sorted(best.values(), key=lambda m: (-m.confidence, m.skill_id))
 
     def search_labels(self, query: str, k: int) -> list[tuple[int, float]]:
         """Skills whose labels are closest to a free-text query, best first, one per skill."""
@@ -227,44 +288,26 @@ class SkillMapper:
             for hits in self.space.search_labels(vectors, k)
         ]
 
-    def _rank(
-        self,
-        phrases: Sequence[Phrase],
-        strengths: Sequence[Strength],
-        *,
-        overall_limit: int | None,
-    ) -> list[SkillMatch]:
+    def _rank(self, phrases: Sequence[Phrase]) -> list[SkillMatch]:
         """Aggregate label hits per skill: the best phrase gives the score and the evidence.
 
-        Each phrase contributes at most ``top_k`` skills; a skill is a must-have when any
-        phrase naming it is.
+        Each phrase contributes at most ``top_k`` skills, and ``top_k`` are kept in all.
         """
         if not phrases:
             return []
         best: dict[int, tuple[float, Phrase]] = {}
-        strength_of: dict[int, Strength] = {}
         per_phrase = self._phrase_matches(phrases, self.settings.labels_per_phrase)
-        for phrase, strength, hits in zip(phrases, strengths, per_phrase, strict=True):
+        for phrase, hits in zip(phrases, per_phrase, strict=True):
             kept = [hit for hit in _best_per_skill(hits) if hit[1] >= self.settings.threshold]
             for skill_id, score in kept[: self.settings.top_k]:
                 if skill_id not in best or score > best[skill_id][0]:
                     best[skill_id] = (score, phrase)
-                if strength == "must" or skill_id not in strength_of:
-                    strength_of[skill_id] = strength
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
-        if overall_limit is not None:
-            ranked = ranked[:overall_limit]
         return [
             SkillMatch(
-                skill_id,
-                round(score, 4),
-                "embedding",
-                phrase.text,
-                phrase.start,
-                phrase.end,
-                strength_of[skill_id],
+                skill_id, round(score, 4), "embedding", phrase.text, phrase.start, phrase.end
             )
-            for skill_id, (score, phrase) in ranked
+            for skill_id, (score, phrase) in ranked[: self.settings.top_k]
         ]
 
 

@@ -136,11 +136,14 @@ def _match(client: httpx.Client, key: str, console: Console) -> None:
     result = response.json()
     console.rule(f"POST /v1/match: {DEMO_JOB_TITLE}")
     requirements = Table(title=f"Requirements found in the job text ({result['taxonomy']})")
-    for column in ("skill", "strength", "phrase", "similarity"):
+    for column in ("phrase", "strength", "satisfied by any of", "similarity"):
         requirements.add_column(column)
     for r in result["requirements"]:
         requirements.add_row(
-            r["skill"]["label"], r["strength"], r["phrase"], f"{r['confidence']:.2f}"
+            r["phrase"],
+            r["strength"],
+            ", ".join(a["label"] for a in r["alternatives"]),
+            f"{r['confidence']:.2f}",
         )
     console.print(requirements)
     tree = Tree("Ranked candidates")
@@ -158,9 +161,13 @@ def _match(client: httpx.Client, key: str, console: Console) -> None:
                 else "-"
             )
             branch.add(
-                f"[green]✓[/green] {m['required']['label']} <- {m['matchedSkill']['label']} "
-                f"(similarity {m['similarity']:.2f}) proven by {cited}"
+                f"[green]✓[/green] '{m['phrase'] or m['required']['label']}': "
+                f"{m['satisfiedBy']['label']} <- holds {m['matchedSkill']['label']} "
+                f"(similarity {m['similarity']:.2f}), proven by {cited}"
             )
         for missing in ranked["missing"]:
-            branch.add(f"[red]✗[/red] {missing['label']}")
+            branch.add(
+                f"[red]✗[/red] '{missing['phrase'] or missing['skill']['label']}' "
+                f"({missing['strength']}): no verified evidence"
+            )
     console.print(tree)

@@ -96,10 +96,6 @@ def ingest_credential(
         return _quarantine(
             session, tenant_id, raw, digest, candidate_external_id, exc.code, str(exc)
         )
-    if parsed.id:
-        existing = repo.find_existing_credential(session, tenant_id, digest, parsed.id)
-        if existing is not None:
-            return _duplicate(session, tenant_id, existing)
     report = verifier.verify(document)
     if not report.verified:
         failed = report.failed()
@@ -114,6 +110,12 @@ def ingest_credential(
             detail,
             report.checks,
         )
+    # Only a verified document may be recognised by its id: an altered copy of a stored
+    # credential must be quarantined, not answered as "already stored".
+    if parsed.id:
+        existing = repo.find_existing_credential(session, tenant_id, digest, parsed.id)
+        if existing is not None:
+            return _duplicate(session, tenant_id, existing)
     holder = candidate_external_id or parsed.subject_id
     if not holder:
         return _quarantine(

@@ -1,10 +1,13 @@
 """Matching a job to candidates by verified skills, with the proof behind every match.
 
-Score of a candidate (in [0, 1])::
+A requirement is one job phrase (or one explicit skill) with the skills that can satisfy it:
+the phrase's best-matching taxonomy skills within ``mapping_alternatives_margin`` of the best
+(e.g. "writing SQL queries" -> use query languages, SQL, use databases). Score of a candidate
+(in [0, 1])::
 
     score = sum_r w_r * best_r / sum_r w_r
-    best_r = max over held verified evidence e of  sim(r, skill_e) * strength_e
-    sim(r, s) = 1 if s == r, cos(r, s) if cos(r, s) >= related_skill_threshold, else 0
+    best_r = max over alternatives a of r, held verified evidence e of  sim(a, skill_e) * strength_e
+    sim(a, s) = 1 if s == a, cos(a, s) if cos(a, s) >= related_skill_threshold, else 0
     strength_e = status_factor (1, or unknown_status_factor when revocation status could not
                  be checked) * mapping factor (1 for an explicit alignment, the label
                  similarity for an inferred skill)
@@ -26,7 +29,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from embeddings.skill_space import weighted_mean_vector
-from ingest.mapping import SkillMatch, Strength
+from ingest.mapping import Strength
 from service.candidate_index import CandidateIndexes, skill_strengths
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
@@ -58,9 +61,10 @@ class JobQuery:
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
-    """A required skill, where it came from and how much it weighs."""
+    """A requirement: its main skill, the alternatives that satisfy it, its weight and origin."""
 
     skill: Skill
+    alternatives: Sequence[Skill]
     weight: float
     strength: Strength
     source: str
@@ -75,6 +79,7 @@ class MatchedRequirement:
     """How a candidate covers one requirement, with the credentials that prove it."""
 
     requirement: Requirement
+    satisfied_by: Skill
     matched_skill: Skill
     similarity: float
     strength: float
@@ -107,13 +112,17 @@ class MatchResult:
 def resolve_requirements(
     session: Session, context: TaxonomyContext, query: JobQuery, settings: Settings
 ) -> tuple[list[Requirement], list[str]]:
-    """Required skills from explicit skills and the job text (explicit ones win).
+    """Requirements from explicit skills and the job text.
+
+    The description is read phrase by phrase; the title only when there is no description
+    (a title names an occupation, not its skills). A phrase whose main skill was also given
+    explicitly is dropped: the explicit requirement wins.
 
     Returns:
-        The requirements, and the explicit skills that could not be resolved.
+        The requirements (must-haves first), and the explicit skills that could not be resolved.
     """
-    found: dict[int, tuple[float, Strength, str, SkillMatch | None]] = {}
     unresolved: list[str] = []
+    explicit_rows: list[tuple[int, float, Strength]] = []
     for explicit in query.skills:
         strength: Strength = "must" if explicit.must_have else "nice"
         weight = explicit.weight if explicit.weight is not None else _weight(strength, settings)
@@ -125,33 +134,39 @@ def resolve_requirements(
         if skill_id is None:
             unresolved.append(explicit.uri or explicit.text)
             continue
-        found[skill_id] = (weight, strength, "explicit", None)
-    text = "\n".join(part for part in (query.title, query.description) if part.strip())
-    for extracted in context.mapper.extract(text) if text else []:
-        if extracted.skill_id in found:
-            continue
-        found[extracted.skill_id] = (
-            _weight(extracted.strength, settings),
-            extracted.strength,
-            "text",
-            extracted,
+        explicit_rows.append((skill_id, weight, strength))
+    text = query.description if query.description.strip() else query.title
+    phrases = context.mapper.extract_requirements(text) if text.strip() else []
+    explicit_ids = {row[0] for row in explicit_rows}
+    phrases = [p for p in phrases if p.skills[0].skill_id not in explicit_ids]
+    skills = repo.skills_by_ids(
+        session, explicit_ids | {m.skill_id for p in phrases for m in p.skills}
+    )
+    requirements = [
+        Requirement(
+            skill=skills[skill_id],
+            alternatives=(skills[skill_id],),
+            weight=weight,
+            strength=strength,
+            source="explicit",
         )
-    skills = repo.skills_by_ids(session, found)
-    requirements = []
-    for skill_id, (weight, strength, source, match) in found.items():
-        requirements.append(
-            Requirement(
-                skill=skills[skill_id],
-                weight=weight,
-                strength=strength,
-                source=source,
-                phrase=match.phrase if match else "",
-                start=match.start if match else -1,
-                end=match.end if match else -1,
-                confidence=match.confidence if match else 1.0,
-            )
+        for skill_id, weight, strength in explicit_rows
+    ]
+    requirements.extend(
+        Requirement(
+            skill=skills[p.skills[0].skill_id],
+            alternatives=tuple(skills[m.skill_id] for m in p.skills),
+            weight=_weight(p.strength, settings),
+            strength=p.strength,
+            source="text",
+            phrase=p.phrase.text,
+            start=p.phrase.start,
+            end=p.phrase.end,
+            confidence=p.skills[0].confidence,
         )
-    requirements.sort(key=lambda r: (r.strength != "must", -r.confidence, r.skill.id))
+        for p in phrases
+    )
+    requirements.sort(key=lambda r: (r.strength != "must", r.source != "explicit", r.start))
     return requirements, unresolved
 
 
@@ -182,11 +197,14 @@ def match_candidates(
         )
     index = indexes.get(tenant_id)
     index.catch_up(session, context.space, settings)
-    required_ids = [r.skill.id for r in requirements]
-    weights = np.asarray([r.weight for r in requirements], dtype=np.float32)
-    query_vector = weighted_mean_vector(context.space.vectors_of(required_ids), weights)
+    alternative_ids = [a.id for r in requirements for a in r.alternatives]
+    weights = np.asarray(
+        [r.weight / len(r.alternatives) for r in requirements for _ in r.alternatives],
+        dtype=np.float32,
+    )
+    query_vector = weighted_mean_vector(context.space.vectors_of(alternative_ids), weights)
     pool = {cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)}
-    must_ids = [r.skill.id for r in requirements if r.strength == "must"]
+    must_ids = [a.id for r in requirements if r.strength == "must" for a in r.alternatives]
     pool |= repo.verified_holders(session, tenant_id, must_ids)
     scored = _score_pool(
         session,
@@ -223,8 +241,14 @@ def match_candidates(
     )
 
 
-# Per requirement index: (held skill id, similarity, strength) of the best evidence, or None.
-BestEvidence = list[tuple[int, float, float] | None]
+@dataclass(frozen=True, slots=True)
+class _Best:
+    """The evidence that best satisfies one requirement for one candidate."""
+
+    alternative: Skill
+    held_skill_id: int
+    similarity: float
+    strength: float
 
 
 def _score_pool(
@@ -235,10 +259,12 @@ def _score_pool(
     tenant_id: int,
     requirements: Sequence[Requirement],
     pool: set[int],
-) -> list[tuple[int, float, BestEvidence]]:
+) -> list[tuple[int, float, list[_Best | None]]]:
     held = repo.verified_skill_weights(session, tenant_id, pool)
     now = datetime.now(UTC)
-    required_ids = [r.skill.id for r in requirements]
+    # One row per (requirement, alternative); row_owner maps rows back to requirements.
+    alternatives = [(n, a) for n, r in enumerate(requirements) for a in r.alternatives]
+    alternative_ids = [a.id for _, a in alternatives]
     total_weight = float(sum(r.weight for r in requirements))
     scored = []
     for candidate_id, rows in held.items():
@@ -246,22 +272,20 @@ def _score_pool(
         if not strengths:
             continue
         held_ids = list(strengths)
-        similarity = context.space.similarity(required_ids, held_ids)
-        best: BestEvidence = []
-        total = 0.0
-        for row, requirement in enumerate(requirements):
-            choice: tuple[int, float, float] | None = None
-            value = 0.0
+        similarity = context.space.similarity(alternative_ids, held_ids)
+        best: list[_Best | None] = [None] * len(requirements)
+        values = [0.0] * len(requirements)
+        for row, (owner, alternative) in enumerate(alternatives):
             for column, skill_id in enumerate(held_ids):
-                sim = 1.0 if skill_id == requirement.skill.id else float(similarity[row, column])
+                exact = skill_id == alternative.id
+                sim = 1.0 if exact else float(similarity[row, column])
                 if sim < settings.related_skill_threshold:
                     continue
-                candidate_value = sim * strengths[skill_id]
-                if candidate_value > value:
-                    value = candidate_value
-                    choice = (skill_id, sim, strengths[skill_id])
-            best.append(choice)
-            total += requirement.weight * value
+                value = sim * strengths[skill_id]
+                if value > values[owner]:
+                    values[owner] = value
+                    best[owner] = _Best(alternative, skill_id, sim, strengths[skill_id])
+        total = sum(r.weight * v for r, v in zip(requirements, values, strict=True))
         scored.append((candidate_id, round(total / total_weight, 6), best))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return [item for item in scored if item[1] > 0]
@@ -272,7 +296,7 @@ def _explain(
     *,
     score: float,
     requirements: Sequence[Requirement],
-    best: BestEvidence,
+    best: Sequence[_Best | None],
     evidence: Sequence[EvidenceView],
     skills: dict[int, Skill],
 ) -> RankedCandidate:
@@ -282,19 +306,19 @@ def _explain(
         if choice is None:
             missing.append(requirement)
             continue
-        skill_id, similarity, strength = choice
         proofs = [
             view
             for view in evidence
-            if view.evidence.skill_id == skill_id and view.credential.verified
+            if view.evidence.skill_id == choice.held_skill_id and view.credential.verified
         ]
         matched.append(
             MatchedRequirement(
                 requirement=requirement,
-                matched_skill=skills[skill_id],
-                similarity=round(similarity, 4),
-                strength=round(strength, 4),
-                contribution=round(requirement.weight * similarity * strength, 4),
+                satisfied_by=choice.alternative,
+                matched_skill=skills[choice.held_skill_id],
+                similarity=round(choice.similarity, 4),
+                strength=round(choice.strength, 4),
+                contribution=round(requirement.weight * choice.similarity * choice.strength, 4),
                 evidence=proofs,
             )
         )

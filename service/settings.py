@@ -52,7 +52,10 @@ class Settings:
     mapping_candidates_per_phrase: int = 20
     """Skill labels retrieved per phrase before aggregation."""
 
-    related_skill_threshold: float = 0.80
+    mapping_alternatives_margin: float = 0.08
+    """A job phrase is satisfied by any skill scoring within this margin of its best match."""
+
+    related_skill_threshold: float = 0.75
     """Minimum similarity for a held skill to count as evidence for a different required skill."""
 
     must_have_weight: float = 1.0

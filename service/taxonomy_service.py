@@ -166,6 +166,7 @@ def load_taxonomy_context(
             threshold=settings.mapping_threshold,
             top_k=settings.mapping_top_k,
             labels_per_phrase=settings.mapping_candidates_per_phrase,
+            alternatives_margin=settings.mapping_alternatives_margin,
         ),
     )
     return TaxonomyContext(

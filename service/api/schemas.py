@@ -126,9 +126,10 @@ class MatchIn(Request):
 
 
 class RequirementOut(Response):
-    """A skill the job requires and where it was found."""
+    """A requirement: its main skill, the skills that satisfy it, and where it was found."""
 
     skill: SkillRef
+    alternatives: list[SkillRef]
     strength: Literal["must", "nice"]
     weight: float
     source: Literal["explicit", "text"]
@@ -160,11 +161,20 @@ class MatchedOut(Response):
 
     required: SkillRef
     phrase: str
+    satisfied_by: SkillRef
     matched_skill: SkillRef
     similarity: float
     evidence_strength: float
     contribution: float
     credentials: list[ProofOut]
+
+
+class MissingOut(Response):
+    """A requirement the candidate has no verified evidence for."""
+
+    skill: SkillRef
+    phrase: str
+    strength: Literal["must", "nice"]
 
 
 class RankedOut(Response):
@@ -174,7 +184,7 @@ class RankedOut(Response):
     candidate_id: str
     score: float
     matched: list[MatchedOut]
-    missing: list[SkillRef]
+    missing: list[MissingOut]
 
 
 class MatchOut(Response):

@@ -83,6 +83,7 @@ def requirement_out(requirement: Requirement) -> s.RequirementOut:
     """A requirement on the wire."""
     return s.RequirementOut(
         skill=skill_ref(requirement.skill),
+        alternatives=[skill_ref(a) for a in requirement.alternatives],
         strength=requirement.strength,
         weight=requirement.weight,
         source="explicit" if requirement.source == "explicit" else "text",
@@ -110,6 +111,7 @@ def match_out(result: MatchResult) -> s.MatchOut:
                     s.MatchedOut(
                         required=skill_ref(m.requirement.skill),
                         phrase=m.requirement.phrase,
+                        satisfied_by=skill_ref(m.satisfied_by),
                         matched_skill=skill_ref(m.matched_skill),
                         similarity=m.similarity,
                         evidence_strength=m.strength,
@@ -118,7 +120,10 @@ def match_out(result: MatchResult) -> s.MatchOut:
                     )
                     for m in ranked.matched
                 ],
-                missing=[skill_ref(r.skill) for r in ranked.missing],
+                missing=[
+                    s.MissingOut(skill=skill_ref(r.skill), phrase=r.phrase, strength=r.strength)
+                    for r in ranked.missing
+                ],
             )
             for rank, ranked in enumerate(result.candidates, start=1)
         ],

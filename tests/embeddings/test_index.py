@@ -64,7 +64,9 @@ def test_skill_space_from_real_model(tmp_path: Path, encoder: SentenceTransforme
     space.save(tmp_path)
     assert SkillSpace.is_current(tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=4)
     assert not SkillSpace.is_current(tmp_path, model="other", taxonomy="esco@t", label_count=4)
-    assert not SkillSpace.is_current(tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=5)
+    assert not SkillSpace.is_current(
+        tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=5
+    )
     loaded = SkillSpace.load(tmp_path)
     similarity = loaded.similarity([1], [2, 3])
     assert similarity.shape == (1, 2)

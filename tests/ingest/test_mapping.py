@@ -95,3 +95,19 @@ def test_fingerprint_changes_with_content() -> None:
     a = AchievementText(name="A", description="x")
     assert a.fingerprint() == AchievementText(name="A", description="x").fingerprint()
     assert a.fingerprint() != AchievementText(name="A", description="y").fingerprint()
+
+
+def test_requirements_are_phrases_with_alternative_skills(mapper: SkillMapper) -> None:
+    text = "Requirements:\n- Python programming\nNice to have:\n- machine learning"
+    requirements = mapper.extract_requirements(text)
+    assert [r.phrase.text for r in requirements] == ["Python programming", "machine learning"]
+    assert [r.strength for r in requirements] == ["must", "nice"]
+    python = requirements[0]
+    assert python.skills[0].skill_id == 1
+    best = python.skills[0].confidence
+    assert all(best - m.confidence <= mapper.settings.alternatives_margin for m in python.skills)
+
+
+def test_headings_and_unrelated_sentences_require_nothing(mapper: SkillMapper) -> None:
+    assert mapper.extract_requirements("Requirements:\nNice to have:\n") == []
+    assert mapper.extract_requirements("We offer a friendly office near the station.") == []

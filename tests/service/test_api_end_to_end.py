@@ -119,7 +119,7 @@ def test_signed_credential_to_match_citing_it(
     assert proof["verified"] is True
     assert "DataIntegrityProof/eddsa-rdfc-2022" in proof["proofTypes"]
     assert matched_python["similarity"] == 1.0
-    missing = {m["uri"] for m in alice["missing"]}
+    missing = {m["skill"]["uri"] for m in alice["missing"]}
     assert VISUAL in missing
     assert not missing & {PYTHON, SQL}
     bob = result["candidates"][1]
@@ -157,6 +157,8 @@ def test_tampered_credential_is_rejected_and_quarantined(
     server: httpx.Client, tenant: Tenant, issuer: SampleIssuer, runtime: Runtime
 ) -> None:
     document = issuer.issue(PYTHON_BADGE, "did:example:mallory")
+    assert post_credential(server, tenant, document, "honest").status_code == 201
+    # Same credential id as the stored original: must not pass as "already stored".
     tampered = copy.deepcopy(document)
     tampered["credentialSubject"]["achievement"]["name"] = "Python Grandmaster"
     response = post_credential(server, tenant, tampered, "mallory")
