@@ -75,6 +75,7 @@ def run_ingest(
     with httpx.Client(base_url=env.server.url, timeout=120) as client:
         post(documents[0])  # warm-up: first request pays lazy initialisation
         latencies.clear()
+        statuses.clear()
         with (
             console.status(f"ingesting {credentials - 1} credentials"),
             Stopwatch() as timed,

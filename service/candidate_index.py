@@ -10,7 +10,7 @@ one database all see new credentials on their next request.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,6 +23,9 @@ from service.db import repositories as repo
 from service.settings import Settings
 
 KIND = "candidates"
+
+EvidenceRow = tuple[int, float, str, datetime | None]
+"""Verified evidence of a candidate: (skill id, mapping confidence, status outcome, valid until)."""
 
 
 def status_factor(status_outcome: str, settings: Settings) -> float:
@@ -40,7 +43,7 @@ def is_expired(valid_until: datetime | None, now: datetime) -> bool:
 
 
 def skill_strengths(
-    rows: Sequence[tuple[int, float, str, datetime | None]],
+    rows: Sequence[EvidenceRow],
     space: SkillSpace,
     settings: Settings,
     now: datetime,
@@ -72,6 +75,12 @@ class CandidateIndex:
         self.vectors = VectorIndex(dimension)
         self.watermark = 0
         self._lock = threading.Lock()
+        # Verified evidence per candidate and holders per skill: the re-rank and the exact
+        # must-have lookup read these instead of the database. Derived like the vectors and
+        # kept current by the same watermark; filled from the database on first use.
+        self._evidence: dict[int, list[EvidenceRow]] = {}
+        self._holders: dict[int, set[int]] = {}
+        self._evidence_loaded = False
 
     def catch_up(self, session: Session, space: SkillSpace, settings: Settings) -> int:
         """Re-embed candidates changed since the watermark.
@@ -80,17 +89,25 @@ class CandidateIndex:
             How many candidates were updated.
         """
         current = repo.change_counter(session, self.tenant_id)
-        if current == self.watermark:
+        if current == self.watermark and self._evidence_loaded:
             return 0
         with self._lock:
             if current < self.watermark:
                 # The database is older than the saved file (restored or recreated): start over.
                 self.vectors = VectorIndex(self.vectors.dimension)
                 self.watermark = 0
+            if not self._evidence_loaded:
+                for candidate_id, rows in repo.verified_skill_weights_of_tenant(
+                    session, self.tenant_id
+                ).items():
+                    self._set_evidence(candidate_id, rows)
+                self._evidence_loaded = True
             if current == self.watermark:
                 return 0
             changed = repo.candidates_changed_since(session, self.tenant_id, self.watermark)
             evidence = repo.verified_skill_weights(session, self.tenant_id, changed)
+            for candidate_id in changed:
+                self._set_evidence(candidate_id, evidence.get(candidate_id, []))
             now = datetime.now(UTC)
             ids: list[int] = []
             vectors = []
@@ -109,6 +126,27 @@ class CandidateIndex:
                 self.vectors.add(np.asarray(ids, dtype=np.int64), np.stack(vectors))
             self.watermark = current
             return len(changed)
+
+    def _set_evidence(self, candidate_id: int, rows: list[EvidenceRow]) -> None:
+        for skill_id, *_ in self._evidence.pop(candidate_id, []):
+            holders = self._holders.get(skill_id)
+            if holders is not None:
+                holders.discard(candidate_id)
+        if rows:
+            self._evidence[candidate_id] = rows
+            for skill_id, *_ in rows:
+                self._holders.setdefault(skill_id, set()).add(candidate_id)
+
+    def evidence_of(self, candidate_ids: Iterable[int]) -> dict[int, list[EvidenceRow]]:
+        """Verified evidence rows of candidates (those without any are left out)."""
+        return {c: self._evidence[c] for c in candidate_ids if c in self._evidence}
+
+    def holders_of(self, skill_ids: Iterable[int]) -> set[int]:
+        """Candidates holding verified evidence of any of the skills (exact lookup)."""
+        found: set[int] = set()
+        for skill_id in skill_ids:
+            found |= self._holders.get(skill_id, set())
+        return found
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Nearest candidates to a query vector: (candidate id, cosine), best first."""

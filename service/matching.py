@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from embeddings.skill_space import weighted_mean_vector
 from ingest.mapping import Strength
-from service.candidate_index import CandidateIndexes, skill_strengths
+from service.candidate_index import CandidateIndexes, EvidenceRow, skill_strengths
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
 from service.db.repositories import EvidenceView
@@ -205,17 +206,10 @@ def match_candidates(
     query_vector = weighted_mean_vector(context.space.vectors_of(alternative_ids), weights)
     pool = {cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)}
     must_ids = [a.id for r in requirements if r.strength == "must" for a in r.alternatives]
-    pool |= repo.verified_holders(session, tenant_id, must_ids)
-    scored = _score_pool(
-        session,
-        context=context,
-        settings=settings,
-        tenant_id=tenant_id,
-        requirements=requirements,
-        pool=pool,
-    )
-    top = scored[: query.top_k]
-    candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _, _ in top])
+    pool |= index.holders_of(must_ids)
+    strengths = _current_strengths(index.evidence_of(pool), context, settings)
+    top = _rank_pool(context, settings, requirements, strengths)[: query.top_k]
+    candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
     evidence = repo.evidence_of_candidates(session, tenant_id, candidates)
     skills = repo.skills_by_ids(
         session, {view.evidence.skill_id for views in evidence.values() for view in views}
@@ -225,11 +219,11 @@ def match_candidates(
             candidates[cid],
             score=score,
             requirements=requirements,
-            best=best,
+            best=_best_evidence(context, settings, requirements, strengths[cid]),
             evidence=evidence[cid],
             skills=skills,
         )
-        for cid, score, best in top
+        for cid, score in top
     ]
     return MatchResult(
         requirements=requirements,
@@ -251,44 +245,95 @@ class _Best:
     strength: float
 
 
-def _score_pool(
-    session: Session,
-    *,
+def _current_strengths(
+    evidence: dict[int, list[EvidenceRow]], context: TaxonomyContext, settings: Settings
+) -> dict[int, dict[int, float]]:
+    """Per candidate: strongest current verified evidence per held skill."""
+    now = datetime.now(UTC)
+    strengths = {}
+    for candidate_id, rows in evidence.items():
+        held = skill_strengths(rows, context.space, settings, now)
+        if held:
+            strengths[candidate_id] = held
+    return strengths
+
+
+def _coverage_matrix(
     context: TaxonomyContext,
     settings: Settings,
-    tenant_id: int,
     requirements: Sequence[Requirement],
-    pool: set[int],
-) -> list[tuple[int, float, list[_Best | None]]]:
-    held = repo.verified_skill_weights(session, tenant_id, pool)
-    now = datetime.now(UTC)
-    # One row per (requirement, alternative); row_owner maps rows back to requirements.
-    alternatives = [(n, a) for n, r in enumerate(requirements) for a in r.alternatives]
-    alternative_ids = [a.id for _, a in alternatives]
-    total_weight = float(sum(r.weight for r in requirements))
-    scored = []
-    for candidate_id, rows in held.items():
-        strengths = skill_strengths(rows, context.space, settings, now)
-        if not strengths:
-            continue
-        held_ids = list(strengths)
+    held_ids: Sequence[int],
+) -> npt.NDArray[np.float32]:
+    """(requirement x held skill) best similarity of any alternative, 0 below the threshold."""
+    alternative_ids = [a.id for r in requirements for a in r.alternatives]
+    similarity = context.space.similarity(alternative_ids, held_ids)
+    similarity[np.asarray(alternative_ids)[:, None] == np.asarray(held_ids)[None, :]] = 1.0
+    similarity[similarity < settings.related_skill_threshold] = 0.0
+    coverage = np.zeros((len(requirements), len(held_ids)), dtype=np.float32)
+    row = 0
+    for n, requirement in enumerate(requirements):
+        count = len(requirement.alternatives)
+        coverage[n] = similarity[row : row + count].max(axis=0)
+        row += count
+    return coverage
+
+
+def _rank_pool(
+    context: TaxonomyContext,
+    settings: Settings,
+    requirements: Sequence[Requirement],
+    strengths: dict[int, dict[int, float]],
+) -> list[tuple[int, float]]:
+    """Exact scores of every pooled candidate, best first (ties by id), zero scores dropped.
+
+    Vectorised: one coverage matrix over the distinct skills held in the pool, then a
+    per-candidate maximum over their held skills.
+    """
+    if not strengths:
+        return []
+    candidate_ids = np.fromiter(sorted(strengths), dtype=np.int64)
+    held_ids = sorted({skill for held in strengths.values() for skill in held})
+    column_of = {skill: n for n, skill in enumerate(held_ids)}
+    columns: list[int] = []
+    values: list[float] = []
+    starts: list[int] = []
+    for candidate_id in candidate_ids:
+        starts.append(len(columns))
+        for skill, strength in strengths[int(candidate_id)].items():
+            columns.append(column_of[skill])
+            values.append(strength)
+    coverage = _coverage_matrix(context, settings, requirements, held_ids)
+    contributions = coverage[:, columns] * np.asarray(values, dtype=np.float32)[None, :]
+    best = np.maximum.reduceat(contributions, np.asarray(starts), axis=1)
+    weights = np.asarray([r.weight for r in requirements], dtype=np.float32)
+    scores = (weights @ best) / float(weights.sum())
+    order = np.lexsort((candidate_ids, -scores))
+    return [(int(candidate_ids[n]), round(float(scores[n]), 6)) for n in order if scores[n] > 0]
+
+
+def _best_evidence(
+    context: TaxonomyContext,
+    settings: Settings,
+    requirements: Sequence[Requirement],
+    held: dict[int, float],
+) -> list[_Best | None]:
+    """For one candidate: which alternative and held skill satisfy each requirement best."""
+    held_ids = list(held)
+    best: list[_Best | None] = []
+    for requirement in requirements:
+        alternative_ids = [a.id for a in requirement.alternatives]
         similarity = context.space.similarity(alternative_ids, held_ids)
-        best: list[_Best | None] = [None] * len(requirements)
-        values = [0.0] * len(requirements)
-        for row, (owner, alternative) in enumerate(alternatives):
+        choice: _Best | None = None
+        value = 0.0
+        for row, alternative in enumerate(requirement.alternatives):
             for column, skill_id in enumerate(held_ids):
-                exact = skill_id == alternative.id
-                sim = 1.0 if exact else float(similarity[row, column])
-                if sim < settings.related_skill_threshold:
+                sim = 1.0 if skill_id == alternative.id else float(similarity[row, column])
+                if sim < settings.related_skill_threshold or sim * held[skill_id] <= value:
                     continue
-                value = sim * strengths[skill_id]
-                if value > values[owner]:
-                    values[owner] = value
-                    best[owner] = _Best(alternative, skill_id, sim, strengths[skill_id])
-        total = sum(r.weight * v for r, v in zip(requirements, values, strict=True))
-        scored.append((candidate_id, round(total / total_weight, 6), best))
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return [item for item in scored if item[1] > 0]
+                value = sim * held[skill_id]
+                choice = _Best(alternative, skill_id, sim, held[skill_id])
+        best.append(choice)
+    return best
 
 
 def _explain(

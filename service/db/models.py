@@ -232,6 +232,7 @@ class Evidence(Base):
     __tablename__ = "evidence"
     __table_args__ = (
         Index("ix_evidence_tenant_skill", "tenant_id", "skill_id"),
+        Index("ix_evidence_tenant_candidate", "tenant_id", "candidate_id"),
         UniqueConstraint("credential_id", "skill_id", "achievement_id"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)

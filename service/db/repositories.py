@@ -352,24 +352,6 @@ def evidence_of_candidates(
     return grouped
 
 
-def verified_holders(session: Session, tenant_id: int, skill_ids: Iterable[int]) -> set[int]:
-    """Candidates holding verified evidence of any of the skills (exact inverted lookup)."""
-    ids = list(set(skill_ids))
-    if not ids:
-        return set()
-    rows = session.scalars(
-        select(Evidence.candidate_id)
-        .join(Credential, Credential.id == Evidence.credential_id)
-        .where(
-            Evidence.tenant_id == tenant_id,
-            Evidence.skill_id.in_(ids),
-            Credential.verified.is_(True),
-        )
-        .distinct()
-    )
-    return set(rows)
-
-
 def cached_mapping(
     session: Session, fingerprint: str, taxonomy_id: int, model: str
 ) -> list[AchievementMapping] | None:
@@ -494,3 +476,24 @@ def evidence_of_credential(session: Session, credential_id: int) -> list[Evidenc
             select(Evidence).where(Evidence.credential_id == credential_id).order_by(Evidence.id)
         )
     )
+
+
+def verified_skill_weights_of_tenant(
+    session: Session, tenant_id: int
+) -> dict[int, list[tuple[int, float, str, datetime | None]]]:
+    """Verified evidence of every candidate of a tenant, grouped by candidate."""
+    grouped: dict[int, list[tuple[int, float, str, datetime | None]]] = {}
+    rows = session.execute(
+        select(
+            Evidence.candidate_id,
+            Evidence.skill_id,
+            Evidence.confidence,
+            Credential.status_outcome,
+            Credential.valid_until,
+        )
+        .join(Credential, Credential.id == Evidence.credential_id)
+        .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
+    )
+    for candidate_id, skill_id, confidence, status, valid_until in rows:
+        grouped.setdefault(candidate_id, []).append((skill_id, confidence, status, valid_until))
+    return grouped

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:09:30.922868
+Create Date: 2026-11-23 10:29:56.285432
 """
 
 from collections.abc import Sequence
@@ -381,6 +381,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_evidence_credential_id"), ["credential_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_evidence_tenant_candidate", ["tenant_id", "candidate_id"], unique=False
+        )
         batch_op.create_index("ix_evidence_tenant_skill", ["tenant_id", "skill_id"], unique=False)
 
     op.create_table(
@@ -416,6 +419,7 @@ def downgrade() -> None:
     op.drop_table("verification_checks")
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.drop_index("ix_evidence_tenant_skill")
+        batch_op.drop_index("ix_evidence_tenant_candidate")
         batch_op.drop_index(batch_op.f("ix_evidence_credential_id"))
         batch_op.drop_index(batch_op.f("ix_evidence_candidate_id"))
 
