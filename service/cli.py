@@ -22,7 +22,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = Path(args.data_dir)
     if getattr(args, "database_url", None):
         overrides["database_url"] = args.database_url
-    return Settings.from_env(os.environ, **overrides)
+    settings = Settings.from_env(os.environ, **overrides)
+    for name in sorted(settings.extra):
+        console.print(f"[yellow]warning:[/yellow] unknown setting {name} is ignored")
+    return settings
 
 
 def _progress() -> Progress:

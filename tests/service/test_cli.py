@@ -134,3 +134,11 @@ def test_import_the_official_esco_bundle(
     again = main([*args, str(bundle), "--no-default", "--no-embed"])
     assert again == 2
     assert "already imported" in capsys.readouterr().err
+
+
+def test_unknown_setting_is_reported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CREDMATCH_MAPING_THRESHOLD", "0.5")
+    assert main(["--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}", "db", "upgrade"]) == 0
+    assert "unknown setting CREDMATCH_MAPING_THRESHOLD is ignored" in capsys.readouterr().err
