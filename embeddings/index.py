@@ -7,7 +7,9 @@ tell a stale file from a current one and rebuild it.
 
 from __future__ import annotations
 
+import hashlib
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -96,11 +98,6 @@ class VectorIndex:
             return 0
         return int(self._index.remove_ids(np.asarray(ids, dtype=np.int64)))
 
-    def upsert(self, ids: Ids, vectors: npt.NDArray[np.float32]) -> None:
-        """Replace the vectors of ids that exist and add the others."""
-        self.remove(ids)
-        self.add(ids, vectors)
-
     def search(self, queries: npt.NDArray[np.float32], k: int) -> tuple[Scores, Ids]:
         """Return the top-k ids and scores per query row (id -1 pads missing results)."""
         k = max(1, min(k, max(len(self), 1)))
@@ -119,11 +116,18 @@ class VectorIndex:
                 f"manifest count {manifest.count} does not match index size {len(self)}"
             )
         directory.mkdir(parents=True, exist_ok=True)
-        tmp_index = directory / f".{_INDEX_FILE}.tmp"
+        # Unique temporary names: several processes may save the same folder. The manifest
+        # carries the digest of the index file it describes, so a manifest and an index
+        # written by different processes are detected at load time instead of mixed up.
+        token = uuid.uuid4().hex
+        tmp_index = directory / f".{_INDEX_FILE}.{token}.tmp"
         faiss.write_index(self._index, str(tmp_index))
+        digest = _sha256(tmp_index)
         tmp_index.replace(directory / _INDEX_FILE)
-        stamped = msgspec.structs.replace(manifest, built_at=time.time())
-        tmp_manifest = directory / f".{_MANIFEST_FILE}.tmp"
+        stamped = msgspec.structs.replace(
+            manifest, built_at=time.time(), extra={**manifest.extra, "sha256": digest}
+        )
+        tmp_manifest = directory / f".{_MANIFEST_FILE}.{token}.tmp"
         tmp_manifest.write_bytes(msgspec.json.format(msgspec.json.encode(stamped)))
         tmp_manifest.replace(directory / _MANIFEST_FILE)
 
@@ -135,6 +139,9 @@ class VectorIndex:
             IndexFileError: Files are missing or disagree with the manifest.
         """
         manifest = read_manifest(directory)
+        expected = manifest.extra.get("sha256")
+        if expected is not None and _sha256(directory / _INDEX_FILE) != expected:
+            raise IndexFileError(f"{directory}: index file does not match its manifest")
         try:
             raw = faiss.read_index(str(directory / _INDEX_FILE))
         except RuntimeError as exc:
@@ -146,6 +153,14 @@ class VectorIndex:
                 f"{manifest.count}x{manifest.dimension}"
             )
         return index, manifest
+
+
+def _sha256(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except FileNotFoundError as exc:
+        raise IndexFileError(f"no index file at {path}") from exc
 
 
 def read_manifest(directory: Path) -> IndexManifest:

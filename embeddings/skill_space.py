@@ -86,6 +86,7 @@ class SkillSpace:
         encoder: TextEncoder,
         *,
         taxonomy: str,
+        release: str = "",
         show_progress: bool = False,
     ) -> SkillSpace:
         """Embed every label and derive one vector per skill.
@@ -97,6 +98,8 @@ class SkillSpace:
             labels: Labels of the release; each skill needs at least one.
             encoder: The sentence encoder.
             taxonomy: Release key recorded in the manifest.
+            release: Identity of this import of the release (database id and import time):
+                a re-import gives skills new ids, and the old vectors must not be reused.
             show_progress: Show a progress bar while encoding.
         """
         vectors = encoder.encode([entry.label for entry in labels], show_progress=show_progress)
@@ -116,7 +119,7 @@ class SkillSpace:
             dimension=encoder.dimension,
             taxonomy=taxonomy,
             count=len(labels),
-            extra={"skills": len(skill_ids), "index": "IDMap2,FlatIP"},
+            extra={"skills": len(skill_ids), "index": "IDMap2,FlatIP", "release": release},
         )
         return cls(
             label_index=index,
@@ -159,7 +162,9 @@ class SkillSpace:
         )
 
     @staticmethod
-    def is_current(directory: Path, *, model: str, taxonomy: str, label_count: int) -> bool:
+    def is_current(
+        directory: Path, *, model: str, taxonomy: str, label_count: int, release: str = ""
+    ) -> bool:
         """Whether a saved space exists and matches the model, release and label count."""
         try:
             manifest = read_manifest(directory)
@@ -170,6 +175,7 @@ class SkillSpace:
             and manifest.model == model
             and manifest.taxonomy == taxonomy
             and manifest.count == label_count
+            and manifest.extra.get("release", "") == release
         )
 
     def search_labels(self, queries: Vectors, k: int) -> list[list[LabelHit]]:
@@ -189,11 +195,6 @@ class SkillSpace:
     def has_skill(self, skill_id: int) -> bool:
         """Whether the skill belongs to this space."""
         return skill_id in self._row_of_skill
-
-    def skill_vector(self, skill_id: int) -> Vectors:
-        """Unit vector of a skill (KeyError when it is not in the space)."""
-        vector: Vectors = self.skill_vectors[self._row_of_skill[skill_id]]
-        return vector
 
     def vectors_of(self, skill_ids: Sequence[int]) -> Vectors:
         """Stacked unit vectors of several skills, in order."""

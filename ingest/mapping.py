@@ -41,6 +41,10 @@ _MIN_PHRASE_CHARS = 3
 _MAX_PHRASE_CHARS = 400
 
 
+class TooManyPhrasesError(ValueError):
+    """A text holds more requirement phrases than one request may ask to read."""
+
+
 @dataclass(frozen=True, slots=True)
 class Phrase:
     """A piece of text with its character offsets in the source."""
@@ -96,6 +100,7 @@ class MappingSettings:
     top_k: int = 5
     labels_per_phrase: int = 20
     alternatives_margin: float = 0.08
+    max_phrases: int = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +154,8 @@ def requirement_strengths(text: str, phrases: Sequence[Phrase]) -> list[Strength
         elif _MUST.search(phrase.text):
             own = "must"
         if _is_heading(text, phrase):
-            section = own or section
+            # A heading without wording of its own ("About the role:") ends the section.
+            section = own or "must"
         strengths.append(own or section)
     return strengths
 
@@ -158,6 +164,11 @@ def _is_heading(text: str, phrase: Phrase) -> bool:
     line_end = text.find("\n", phrase.end)
     rest = text[phrase.end : line_end if line_end >= 0 else len(text)]
     return rest.strip() == ":"
+
+
+def as_method(value: str) -> Method:
+    """A stored method name as a :data:`Method` (anything but ``alignment`` is inferred)."""
+    return "alignment" if value == "alignment" else "embedding"
 
 
 def skill_uri_from_alignment(target: str) -> str | None:
@@ -203,6 +214,12 @@ class SkillMapper:
         """Model id recorded with embedding matches."""
         return self.space.model
 
+    @property
+    def cache_key(self) -> str:
+        """Model and the settings that shape a mapping: a change to either maps afresh."""
+        s = self.settings
+        return f"{self.space.model}|t={s.threshold}|k={s.top_k}|n={s.labels_per_phrase}"
+
     def map_achievement(self, achievement: AchievementText) -> list[SkillMatch]:
         """Skills an achievement proves: its alignments, else what its text names.
 
@@ -217,11 +234,12 @@ class SkillMapper:
                 aligned[skill_id] = SkillMatch(skill_id, 1.0, "alignment", target)
         if aligned:
             return list(aligned.values())
-        phrases = [Phrase(achievement.name, -1, -1)] if achievement.name.strip() else []
+        texts = [achievement.name]
         for text in (achievement.description, achievement.criteria):
-            phrases.extend(Phrase(p.text, -1, -1) for p in split_phrases(text))
-        phrases.extend(Phrase(tag, -1, -1) for tag in achievement.tags if tag.strip())
-        return self._rank(phrases)
+            texts.extend(p.text for p in split_phrases(text))
+        texts.extend(achievement.tags)
+        distinct = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
+        return self._rank([Phrase(t, -1, -1) for t in distinct[: self.settings.max_phrases]])
 
     def extract_requirements(self, text: str) -> list[PhraseRequirement]:
         """What a job text requires, phrase by phrase.
@@ -233,13 +251,21 @@ class SkillMapper:
         """
         phrases = split_phrases(text)
         strengths = requirement_strengths(text, phrases)
-        kept = [
-            (phrase, strength)
-            for phrase, strength in zip(phrases, strengths, strict=True)
-            if not _is_heading(text, phrase)
-        ]
+        kept: list[tuple[Phrase, Strength]] = []
+        seen: set[str] = set()
+        for phrase, strength in zip(phrases, strengths, strict=True):
+            key = phrase.text.lower()
+            if key in seen or _is_heading(text, phrase):
+                continue
+            seen.add(key)
+            kept.append((phrase, strength))
         if not kept:
             return []
+        if len(kept) > self.settings.max_phrases:
+            raise TooManyPhrasesError(
+                f"the text holds {len(kept)} distinct requirement phrases; at most "
+                f"{self.settings.max_phrases} are read per text"
+            )
         per_phrase = self._phrase_matches([p for p, _ in kept], self.settings.labels_per_phrase)
         requirements = []
         for (phrase, strength), hits in zip(kept, per_phrase, strict=True):
@@ -263,19 +289,9 @@ class SkillMapper:
             requirements.append(PhraseRequirement(phrase, strength, tuple(skills)))
         return requirements
 
-    def extract(self, text: str) -> list[SkillMatch]:
-        """Skills a text names, one per skill (its best phrase), best first."""
-        best: dict[int, SkillMatch] = {}
-        for requirement in self.extract_requirements(text):
-            for match in requirement.skills:
-                current = best.get(match.skill_id)
-                if current is None or match.confidence > current.confidence:
-                    best[match.skill_id] = match
-        return sorted(best.values(), key=lambda m: (-m.confidence, m.skill_id))
-
     def search_labels(self, query: str, k: int) -> list[tuple[int, float]]:
         """Skills whose labels are closest to a free-text query, best first, one per skill."""
-        matches = self._phrase_matches([Phrase(query, -1, -1)], max(k * 3, k))
+        matches = self._phrase_matches([Phrase(query, -1, -1)], k * 3)
         best: dict[int, float] = {}
         for skill_id, score in matches[0]:
             best.setdefault(skill_id, score)

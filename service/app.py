@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from litestar import Litestar, Request
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar import Litestar
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from sqlalchemy.orm import Session
 
 from service.api.controllers import (
     CandidateController,
@@ -21,54 +18,14 @@ from service.api.controllers import (
     MatchController,
     SkillController,
 )
+from service.api.dependencies import provide_principal, provide_runtime, provide_session
 from service.api.problems import problem_details_plugin, unexpected_error
-from service.auth import Principal, authenticate
-from service.errors import CredmatchError
 from service.runtime import Runtime
 from service.settings import Settings
 
 __all__ = ["create_app"]
 
 MAX_BODY_BYTES = 2_000_000
-
-
-def provide_runtime(state: State) -> Runtime:
-    """The process-wide resources."""
-    runtime: Runtime = state.runtime
-    return runtime
-
-
-def provide_session(runtime: NamedDependency[Runtime]) -> Iterator[Session]:
-    """One transaction per request: commit on success, roll back on error.
-
-    Errors that declare ``commits_transaction`` (a rejected credential whose quarantine row
-    must be kept) commit before they propagate.
-    """
-    session = runtime.sessions()
-    try:
-        session.begin()
-        try:
-            yield session
-        except CredmatchError as exc:
-            if exc.commits_transaction:
-                session.commit()
-            else:
-                session.rollback()
-            raise
-        except BaseException:
-            session.rollback()
-            raise
-        else:
-            session.commit()
-    finally:
-        session.close()
-
-
-def provide_principal(
-    request: Request[Any, Any, Any], db_session: NamedDependency[Session]
-) -> Principal:
-    """The caller, from the ``Authorization: Bearer`` header."""
-    return authenticate(db_session, request.headers.get("authorization"))
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litestar:
@@ -101,7 +58,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "db_session": Provide(provide_session),
-            "principal": Provide(provide_principal, sync_to_thread=True),
+            "principal": Provide(provide_principal, sync_to_thread=False),
         },
         lifespan=[lifespan],
         plugins=[problem_details_plugin()],

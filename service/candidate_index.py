@@ -80,7 +80,7 @@ class CandidateIndex:
         # kept current by the same watermark; filled from the database on first use.
         self._evidence: dict[int, list[EvidenceRow]] = {}
         self._holders: dict[int, set[int]] = {}
-        self._evidence_loaded = False
+        self._loaded = False
 
     def catch_up(self, session: Session, space: SkillSpace, settings: Settings) -> int:
         """Re-embed candidates changed since the watermark.
@@ -88,20 +88,25 @@ class CandidateIndex:
         Returns:
             How many candidates were updated.
         """
-        current = repo.change_counter(session, self.tenant_id)
-        if current == self.watermark and self._evidence_loaded:
+        if repo.change_counter(session, self.tenant_id) == self.watermark and self._loaded:
             return 0
         with self._lock:
+            # Read again under the lock: a value read before it may be older than the
+            # watermark another request just reached, which is not a database reset.
+            current = repo.change_counter(session, self.tenant_id)
             if current < self.watermark:
-                # The database is older than the saved file (restored or recreated): start over.
+                # Counters only grow, so the database was recreated or restored: start over.
                 self.vectors = VectorIndex(self.vectors.dimension)
+                self._evidence.clear()
+                self._holders.clear()
+                self._loaded = False
                 self.watermark = 0
-            if not self._evidence_loaded:
-                for candidate_id, rows in repo.verified_skill_weights_of_tenant(
+            if not self._loaded:
+                for candidate_id, rows in repo.verified_skill_weights(
                     session, self.tenant_id
                 ).items():
                     self._set_evidence(candidate_id, rows)
-                self._evidence_loaded = True
+                self._loaded = True
             if current == self.watermark:
                 return 0
             changed = repo.candidates_changed_since(session, self.tenant_id, self.watermark)
@@ -139,20 +144,26 @@ class CandidateIndex:
 
     def evidence_of(self, candidate_ids: Iterable[int]) -> dict[int, list[EvidenceRow]]:
         """Verified evidence rows of candidates (those without any are left out)."""
-        return {c: self._evidence[c] for c in candidate_ids if c in self._evidence}
+        with self._lock:
+            found = {c: self._evidence.get(c) for c in candidate_ids}
+        return {c: rows for c, rows in found.items() if rows}
 
     def holders_of(self, skill_ids: Iterable[int]) -> set[int]:
         """Candidates holding verified evidence of any of the skills (exact lookup)."""
         found: set[int] = set()
-        for skill_id in skill_ids:
-            found |= self._holders.get(skill_id, set())
+        with self._lock:
+            for skill_id in skill_ids:
+                found |= self._holders.get(skill_id, set())
         return found
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Nearest candidates to a query vector: (candidate id, cosine), best first."""
-        if len(self.vectors) == 0:
-            return []
-        scores, ids = self.vectors.search(query.reshape(1, -1), k)
+        # FAISS must not be searched while catch_up adds or removes vectors (it releases the
+        # GIL), so searches share the lock with updates.
+        with self._lock:
+            if len(self.vectors) == 0:
+                return []
+            scores, ids = self.vectors.search(query.reshape(1, -1), k)
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if int(i) >= 0]
 
     def save(self, directory: Path, *, model: str, taxonomy: str) -> None:

@@ -33,15 +33,11 @@ def candidate_profile(session: Session, tenant_id: int, external_id: str) -> Can
     if candidate is None:
         raise NotFoundError(f"no candidate {external_id!r}")
     evidence = repo.evidence_of_candidates(session, tenant_id, [candidate.id])[candidate.id]
-    credentials: dict[int, Credential] = {}
-    for view in evidence:
-        credentials.setdefault(view.credential.id, view.credential)
-    for credential in repo.credentials_of_candidate(session, tenant_id, candidate.id):
-        credentials.setdefault(credential.id, credential)
+    credentials = repo.credentials_of_candidate(session, tenant_id, candidate.id)
     return CandidateProfile(
         candidate=candidate,
-        credentials=sorted(credentials.values(), key=lambda c: c.id),
-        checks=repo.checks_of(session, credentials),
+        credentials=credentials,
+        checks=repo.checks_of(session, (c.id for c in credentials)),
         evidence=evidence,
         skills=repo.skills_by_ids(session, (v.evidence.skill_id for v in evidence)),
     )

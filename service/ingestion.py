@@ -21,7 +21,7 @@ from ingest import (
     parse_credential,
 )
 from ingest import Credential as ParsedCredential
-from ingest.mapping import AchievementText, Method, SkillMatch
+from ingest.mapping import AchievementText, SkillMatch, as_method
 from service.db import repositories as repo
 from service.db.models import (
     AchievementMapping,
@@ -60,6 +60,39 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+MAX_CANDIDATE_ID_CHARS = 200
+MAX_CREDENTIAL_ID_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Received:
+    """A document as received, with what identifies it."""
+
+    tenant_id: int
+    raw: bytes
+    digest: str
+    candidate_external_id: str | None
+
+    def quarantine(
+        self, session: Session, code: str, detail: str, checks: Sequence[Check] = ()
+    ) -> Rejected:
+        row = repo.add_quarantine(
+            session,
+            QuarantinedDocument(
+                tenant_id=self.tenant_id,
+                candidate_external_id=(self.candidate_external_id or "")[:MAX_CANDIDATE_ID_CHARS],
+                raw=self.raw,
+                content_hash=self.digest,
+                reason_code=code,
+                reason=detail,
+                checks=[
+                    {"check": c.check, "outcome": c.outcome, "detail": c.detail} for c in checks
+                ],
+            ),
+        )
+        return Rejected(row.id, code, detail, tuple(checks))
+
+
 def ingest_credential(
     session: Session,
     context: TaxonomyContext,
@@ -86,55 +119,68 @@ def ingest_credential(
     Returns:
         :class:`Accepted` or :class:`Rejected`.
     """
-    digest = content_hash(raw)
-    existing = repo.find_existing_credential(session, tenant_id, digest, None)
+    received = _Received(tenant_id, raw, content_hash(raw), candidate_external_id)
+    existing = repo.find_existing_credential(session, tenant_id, received.digest, None)
     if existing is not None:
         return _duplicate(session, tenant_id, existing)
     try:
         parsed, document = parse_credential(raw, max_bytes=max_bytes)
     except CredentialFormatError as exc:
-        return _quarantine(
-            session, tenant_id, raw, digest, candidate_external_id, exc.code, str(exc)
-        )
+        return received.quarantine(session, exc.code, str(exc))
     report = verifier.verify(document)
     if not report.verified:
         failed = report.failed()
         detail = "; ".join(f"{c.check}: {c.detail}" for c in failed) or "verification failed"
-        return _quarantine(
-            session,
-            tenant_id,
-            raw,
-            digest,
-            candidate_external_id,
-            "verification-failed",
-            detail,
-            report.checks,
-        )
+        return received.quarantine(session, "verification-failed", detail, report.checks)
     # Only a verified document may be recognised by its id: an altered copy of a stored
     # credential must be quarantined, not answered as "already stored".
     if parsed.id:
-        existing = repo.find_existing_credential(session, tenant_id, digest, parsed.id)
+        existing = repo.find_existing_credential(session, tenant_id, received.digest, parsed.id)
         if existing is not None:
             return _duplicate(session, tenant_id, existing)
     holder = candidate_external_id or parsed.subject_id
+    problem = _identity_problem(holder, parsed.id)
+    if problem is not None:
+        return received.quarantine(session, problem[0], problem[1], report.checks)
+    assert holder is not None  # checked by _identity_problem
+    return _store(
+        session, context, received, parsed=parsed, checks_passed=report.checks, holder=holder
+    )
+
+
+def _identity_problem(holder: str | None, document_id: str | None) -> tuple[str, str] | None:
     if not holder:
-        return _quarantine(
-            session,
-            tenant_id,
-            raw,
-            digest,
-            candidate_external_id,
-            "no-candidate",
-            "no candidate id given and the credential subject has no id",
-            report.checks,
+        return "no-candidate", "no candidate id given and the credential subject has no id"
+    if len(holder) > MAX_CANDIDATE_ID_CHARS:
+        return (
+            "identifier-too-long",
+            f"candidate id is {len(holder)} characters; at most {MAX_CANDIDATE_ID_CHARS}",
         )
+    if document_id and len(document_id) > MAX_CREDENTIAL_ID_CHARS:
+        return (
+            "identifier-too-long",
+            f"credential id is {len(document_id)} characters; at most {MAX_CREDENTIAL_ID_CHARS}",
+        )
+    return None
+
+
+def _store(
+    session: Session,
+    context: TaxonomyContext,
+    received: _Received,
+    *,
+    parsed: ParsedCredential,
+    checks_passed: Sequence[Check],
+    holder: str,
+) -> Accepted:
+    tenant_id = received.tenant_id
     candidate = repo.get_or_create_candidate(session, tenant_id, holder)
-    status = next((c.outcome for c in report.checks if c.check == "status"), "passed")
+    status = next((c.outcome for c in checks_passed if c.check == "status"), "passed")
     credential = Credential(
         tenant_id=tenant_id,
         candidate_id=candidate.id,
         document_id=parsed.id,
-        content_hash=digest,
+        content_hash=received.digest,
         format=parsed.format,
         name=(parsed.name or _first_achievement_name(parsed))[:500],
         issuer_id=parsed.issuer.id[:500],
@@ -144,12 +190,17 @@ def ingest_credential(
         valid_until=parsed.valid_until,
         verified=True,
         status_outcome=status,
-        raw=raw,
+        raw=received.raw,
     )
     checks = [
-        VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in report.checks
+        VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in checks_passed
     ]
-    repo.add_credential(session, credential, checks)
+    if not repo.add_credential(session, credential, checks):
+        # The same document was stored by a concurrent request: answer as a duplicate.
+        existing = repo.find_existing_credential(session, tenant_id, received.digest, parsed.id)
+        if existing is None:
+            raise RuntimeError("credential insert conflicted but no stored credential matches")
+        return _duplicate(session, tenant_id, existing)
     evidence = _evidence_for(session, context, credential, candidate, parsed.achievements)
     repo.add_evidence(session, evidence)
     repo.mark_candidate_changed(session, candidate, repo.bump_change_counter(session, tenant_id))
@@ -167,31 +218,6 @@ def _duplicate(session: Session, tenant_id: int, credential: Credential) -> Acce
     checks = repo.checks_of(session, [credential.id])[credential.id]
     evidence = repo.evidence_of_credential(session, credential.id)
     return Accepted(credential, candidate, False, checks, evidence)
-
-
-def _quarantine(  # noqa: PLR0917 (every value is a column of the quarantine row)
-    session: Session,
-    tenant_id: int,
-    raw: bytes,
-    digest: str,
-    candidate_external_id: str | None,
-    code: str,
-    detail: str,
-    checks: Sequence[Check] = (),
-) -> Rejected:
-    row = repo.add_quarantine(
-        session,
-        QuarantinedDocument(
-            tenant_id=tenant_id,
-            candidate_external_id=(candidate_external_id or "")[:200],
-            raw=raw,
-            content_hash=digest,
-            reason_code=code,
-            reason=detail,
-            checks=[{"check": c.check, "outcome": c.outcome, "detail": c.detail} for c in checks],
-        ),
-    )
-    return Rejected(row.id, code, detail, tuple(checks))
 
 
 def achievement_text(achievement: Achievement) -> AchievementText:
@@ -214,10 +240,12 @@ def map_achievement_cached(
     """Map an achievement, reusing the cached mapping of an identical achievement."""
     text = achievement_text(achievement)
     fingerprint = text.fingerprint()
-    cached = repo.cached_mapping(session, fingerprint, context.taxonomy_id, context.mapper.model)
+    cached = repo.cached_mapping(
+        session, fingerprint, context.taxonomy_id, context.mapper.cache_key
+    )
     if cached is not None:
         return [
-            SkillMatch(row.skill_id, row.confidence, _method(row.method), row.phrase)
+            SkillMatch(row.skill_id, row.confidence, as_method(row.method), row.phrase)
             for row in cached
             if row.skill_id is not None
         ]
@@ -226,7 +254,7 @@ def map_achievement_cached(
         AchievementMapping(
             fingerprint=fingerprint,
             taxonomy_id=context.taxonomy_id,
-            model=context.mapper.model,
+            model=context.mapper.cache_key,
             skill_id=m.skill_id,
             method=m.method,
             confidence=m.confidence,
@@ -235,15 +263,11 @@ def map_achievement_cached(
         for m in matches
     ] or [
         AchievementMapping(
-            fingerprint=fingerprint, taxonomy_id=context.taxonomy_id, model=context.mapper.model
+            fingerprint=fingerprint, taxonomy_id=context.taxonomy_id, model=context.mapper.cache_key
         )
     ]
     repo.store_mapping(session, rows)
     return matches
-
-
-def _method(value: str) -> Method:
-    return "alignment" if value == "alignment" else "embedding"
 
 
 def _evidence_for(

@@ -30,8 +30,8 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from embeddings.skill_space import weighted_mean_vector
-from ingest.mapping import Strength
-from service.candidate_index import CandidateIndexes, EvidenceRow, skill_strengths
+from ingest.mapping import Strength, TooManyPhrasesError
+from service.candidate_index import CandidateIndexes, EvidenceRow, is_expired, skill_strengths
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
 from service.db.repositories import EvidenceView
@@ -132,12 +132,15 @@ def resolve_requirements(
             hits = context.mapper.search_labels(explicit.text, 1)
             if hits and hits[0][1] >= settings.mapping_threshold:
                 skill_id = hits[0][0]
-        if skill_id is None:
+        if skill_id is None or not context.space.has_skill(skill_id):
             unresolved.append(explicit.uri or explicit.text)
             continue
         explicit_rows.append((skill_id, weight, strength))
     text = query.description if query.description.strip() else query.title
-    phrases = context.mapper.extract_requirements(text) if text.strip() else []
+    try:
+        phrases = context.mapper.extract_requirements(text) if text.strip() else []
+    except TooManyPhrasesError as exc:
+        raise InvalidRequestError(str(exc)) from exc
     explicit_ids = {row[0] for row in explicit_rows}
     phrases = [p for p in phrases if p.skills[0].skill_id not in explicit_ids]
     skills = repo.skills_by_ids(
@@ -263,19 +266,27 @@ def _coverage_matrix(
     settings: Settings,
     requirements: Sequence[Requirement],
     held_ids: Sequence[int],
-) -> npt.NDArray[np.float32]:
-    """(requirement x held skill) best similarity of any alternative, 0 below the threshold."""
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.intp]]:
+    """How well each held skill covers each requirement.
+
+    Returns:
+        ``coverage[r, h]``: the best similarity of any alternative of requirement ``r`` to held
+        skill ``h`` (1 for the same skill, 0 below ``related_skill_threshold``), and
+        ``choice[r, h]``: which alternative gave it.
+    """
     alternative_ids = [a.id for r in requirements for a in r.alternatives]
     similarity = context.space.similarity(alternative_ids, held_ids)
     similarity[np.asarray(alternative_ids)[:, None] == np.asarray(held_ids)[None, :]] = 1.0
     similarity[similarity < settings.related_skill_threshold] = 0.0
     coverage = np.zeros((len(requirements), len(held_ids)), dtype=np.float32)
+    choice = np.zeros((len(requirements), len(held_ids)), dtype=np.intp)
     row = 0
     for n, requirement in enumerate(requirements):
-        count = len(requirement.alternatives)
-        coverage[n] = similarity[row : row + count].max(axis=0)
-        row += count
-    return coverage
+        block = similarity[row : row + len(requirement.alternatives)]
+        coverage[n] = block.max(axis=0)
+        choice[n] = block.argmax(axis=0)
+        row += len(requirement.alternatives)
+    return coverage, choice
 
 
 def _rank_pool(
@@ -302,7 +313,7 @@ def _rank_pool(
         for skill, strength in strengths[int(candidate_id)].items():
             columns.append(column_of[skill])
             values.append(strength)
-    coverage = _coverage_matrix(context, settings, requirements, held_ids)
+    coverage, _ = _coverage_matrix(context, settings, requirements, held_ids)
     contributions = coverage[:, columns] * np.asarray(values, dtype=np.float32)[None, :]
     best = np.maximum.reduceat(contributions, np.asarray(starts), axis=1)
     weights = np.asarray([r.weight for r in requirements], dtype=np.float32)
@@ -317,22 +328,28 @@ def _best_evidence(
     requirements: Sequence[Requirement],
     held: dict[int, float],
 ) -> list[_Best | None]:
-    """For one candidate: which alternative and held skill satisfy each requirement best."""
+    """For one candidate: which alternative and held skill satisfy each requirement best.
+
+    Uses the same coverage matrix as the ranking, so explanations always add up to the score.
+    """
     held_ids = list(held)
+    coverage, choice = _coverage_matrix(context, settings, requirements, held_ids)
+    strengths = np.fromiter(held.values(), dtype=np.float32, count=len(held))
+    values = coverage * strengths[None, :]
     best: list[_Best | None] = []
-    for requirement in requirements:
-        alternative_ids = [a.id for a in requirement.alternatives]
-        similarity = context.space.similarity(alternative_ids, held_ids)
-        choice: _Best | None = None
-        value = 0.0
-        for row, alternative in enumerate(requirement.alternatives):
-            for column, skill_id in enumerate(held_ids):
-                sim = 1.0 if skill_id == alternative.id else float(similarity[row, column])
-                if sim < settings.related_skill_threshold or sim * held[skill_id] <= value:
-                    continue
-                value = sim * held[skill_id]
-                choice = _Best(alternative, skill_id, sim, held[skill_id])
-        best.append(choice)
+    for n, requirement in enumerate(requirements):
+        column = int(values[n].argmax())
+        if values[n, column] <= 0:
+            best.append(None)
+            continue
+        best.append(
+            _Best(
+                alternative=requirement.alternatives[int(choice[n, column])],
+                held_skill_id=held_ids[column],
+                similarity=float(coverage[n, column]),
+                strength=float(strengths[column]),
+            )
+        )
     return best
 
 
@@ -347,6 +364,7 @@ def _explain(
 ) -> RankedCandidate:
     matched = []
     missing = []
+    now = datetime.now(UTC)
     for requirement, choice in zip(requirements, best, strict=True):
         if choice is None:
             missing.append(requirement)
@@ -354,7 +372,9 @@ def _explain(
         proofs = [
             view
             for view in evidence
-            if view.evidence.skill_id == choice.held_skill_id and view.credential.verified
+            if view.evidence.skill_id == choice.held_skill_id
+            and view.credential.verified
+            and not is_expired(view.credential.valid_until, now)
         ]
         matched.append(
             MatchedRequirement(

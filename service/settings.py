@@ -55,6 +55,10 @@ class Settings:
     mapping_alternatives_margin: float = 0.08
     """A job phrase is satisfied by any skill scoring within this margin of its best match."""
 
+    mapping_max_phrases: int = 200
+    """Most distinct phrases read from one text (a job above it is refused; an achievement
+    is read up to it)."""
+
     related_skill_threshold: float = 0.75
     """Minimum similarity for a held skill to count as evidence for a different required skill."""
 

@@ -39,6 +39,12 @@ def import_release(
                 f"{release.framework} {release.version} ({release.language}) is already imported; "
                 "pass --replace to import it again"
             )
+        if repo.taxonomy_has_evidence(session, existing.id):
+            # Replacing would delete the verified skills candidates hold through it.
+            raise InvalidRequestError(
+                f"{release.framework} {release.version} ({release.language}) backs candidate "
+                "evidence and cannot be replaced; import the new data under another version"
+            )
         repo.delete_taxonomy(session, existing)
     rows = repo.ReleaseRows(
         skills=[
@@ -138,9 +144,14 @@ def load_taxonomy_context(
         return None
     directory = skill_space_dir(settings, taxonomy)
     count = repo.label_count(session, taxonomy.id)
+    release = f"{taxonomy.id}@{taxonomy.imported_at.isoformat()}"
     space: SkillSpace | None = None
     if SkillSpace.is_current(
-        directory, model=encoder.model_id, taxonomy=taxonomy.key, label_count=count
+        directory,
+        model=encoder.model_id,
+        taxonomy=taxonomy.key,
+        label_count=count,
+        release=release,
     ):
         try:
             space = SkillSpace.load(directory)
@@ -154,7 +165,7 @@ def load_taxonomy_context(
             for skill_id, label, kind in repo.skill_labels(session, taxonomy.id)
         ]
         space = SkillSpace.build(
-            labels, encoder, taxonomy=taxonomy.key, show_progress=show_progress
+            labels, encoder, taxonomy=taxonomy.key, release=release, show_progress=show_progress
         )
         space.save(directory)
     skill_ids = repo.skill_ids_by_uri(session, taxonomy.id)
@@ -167,6 +178,7 @@ def load_taxonomy_context(
             top_k=settings.mapping_top_k,
             labels_per_phrase=settings.mapping_candidates_per_phrase,
             alternatives_margin=settings.mapping_alternatives_margin,
+            max_phrases=settings.mapping_max_phrases,
         ),
     )
     return TaxonomyContext(

@@ -8,10 +8,12 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from service.api import schemas as s
 from service.api import views
+from service.api.dependencies import require_api_key
 from service.auth import Principal, Role
 from service.candidates import candidate_profile
 from service.db import repositories as repo
@@ -31,6 +33,7 @@ class CredentialController(Controller):
 
     path = "/v1/credentials"
     tags = ["credentials"]  # noqa: RUF012 (Litestar reads a class attribute)
+    guards = [require_api_key]  # noqa: RUF012
 
     @post(
         "/",
@@ -96,6 +99,7 @@ class CandidateController(Controller):
 
     path = "/v1/candidates"
     tags = ["candidates"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
 
     @get("/{candidate_id:str}", sync_to_thread=True, summary="A candidate's verified skills")
     def get_candidate(
@@ -133,6 +137,7 @@ class MatchController(Controller):
 
     path = "/v1/match"
     tags = ["match"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
 
     @post("/", sync_to_thread=True, status_code=HTTP_200_OK, summary="Rank candidates for a job")
     def match(
@@ -172,6 +177,7 @@ class SkillController(Controller):
 
     path = "/v1/skills"
     tags = ["skills"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
 
     @get("/", sync_to_thread=True, summary="Search taxonomy skills by label")
     def search(
@@ -221,15 +227,19 @@ class HealthController(Controller):
         return s.HealthOut(status="ok")
 
     @get("/ready", sync_to_thread=True, summary="Readiness")
-    def ready(self, runtime: RuntimeDep, db_session: SessionDep) -> Response[s.HealthOut]:
+    def ready(self, runtime: RuntimeDep) -> Response[s.HealthOut]:
         """Database reachable and a taxonomy with its skill space loaded."""
-        taxonomy_count = repo.default_taxonomy(db_session)
         detail: dict[str, Any] = {
-            "database": "ok",
             "taxonomy": runtime.taxonomy.key if runtime.taxonomy else None,
             "model": runtime.encoder.model_id,
         }
-        ready = runtime.taxonomy is not None and taxonomy_count is not None
+        try:
+            with runtime.sessions() as session:
+                repo.default_taxonomy(session)
+            detail["database"] = "ok"
+        except SQLAlchemyError as exc:
+            detail["database"] = f"unreachable: {type(exc).__name__}"
+        ready = runtime.taxonomy is not None and detail["database"] == "ok"
         return Response(
             s.HealthOut(status="ok" if ready else "not-ready", detail=detail),
             status_code=200 if ready else 503,

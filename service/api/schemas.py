@@ -72,14 +72,6 @@ class EvidenceOut(Response):
     model: str = ""
 
 
-class CredentialIngest(Request):
-    """``POST /v1/credentials``: a credential for a candidate."""
-
-    candidate_id: Identifier | None = None
-    credential: dict[str, Any] | None = None
-    credential_text: Annotated[str, Meta(max_length=1_000_000)] | None = None
-
-
 class IngestOut(Response):
     """Result of an accepted (or already stored) credential."""
 
@@ -111,7 +103,7 @@ class ExplicitSkillIn(Request):
     uri: ShortText | None = None
     text: ShortText | None = None
     must_have: bool = True
-    weight: Annotated[float, Meta(ge=0.0, le=10.0)] | None = None
+    weight: Annotated[float, Meta(gt=0.0, le=10.0)] | None = None
 
 
 class MatchIn(Request):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from ingest.mapping import as_method
 from service.api import schemas as s
 from service.db.models import Credential, Evidence, Skill, VerificationCheck
 from service.db.repositories import EvidenceView
@@ -20,10 +21,6 @@ def _outcome(value: str) -> Literal["passed", "failed", "unknown"]:
     if value in ("passed", "failed"):
         return value  # type: ignore[return-value]
     return "unknown"
-
-
-def _method(value: str) -> Literal["alignment", "embedding"]:
-    return "alignment" if value == "alignment" else "embedding"
 
 
 def credential_out(
@@ -52,7 +49,7 @@ def evidence_out(evidence: Evidence, skill: Skill) -> s.EvidenceOut:
     """A proven skill on the wire."""
     return s.EvidenceOut(
         skill=skill_ref(skill),
-        method=_method(evidence.method),
+        method=as_method(evidence.method),
         confidence=round(evidence.confidence, 4),
         achievement=evidence.achievement_name,
         phrase=evidence.phrase,
@@ -74,7 +71,7 @@ def proof_out(view: EvidenceView) -> s.ProofOut:
         valid_until=credential.valid_until,
         verified=credential.verified,
         status=credential.status_outcome,
-        method=_method(view.evidence.method),
+        method=as_method(view.evidence.method),
         confidence=round(view.evidence.confidence, 4),
     )
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -191,7 +192,19 @@ class Credential(Base):
     """An accepted credential: the raw document, what was parsed from it and its outcome."""
 
     __tablename__ = "credentials"
-    __table_args__ = (UniqueConstraint("tenant_id", "content_hash"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "content_hash"),
+        # One stored credential per credential id (two serialisations of one credential
+        # verify alike); documents without an id are told apart by their content hash.
+        Index(
+            "uq_credentials_tenant_document",
+            "tenant_id",
+            "document_id",
+            unique=True,
+            sqlite_where=text("document_id IS NOT NULL"),
+            postgresql_where=text("document_id IS NOT NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     candidate_id: Mapped[int] = mapped_column(
@@ -208,7 +221,8 @@ class Credential(Base):
     valid_until: Mapped[datetime | None] = mapped_column(default=None)
     verified: Mapped[bool] = mapped_column(Boolean)
     status_outcome: Mapped[str] = mapped_column(String(10))
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # Deferred: documents can be large and are rarely needed when listing evidence.
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     checks: Mapped[list[VerificationCheck]] = relationship(lazy="raise", passive_deletes=True)
 
@@ -279,7 +293,7 @@ class QuarantinedDocument(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     candidate_external_id: Mapped[str] = mapped_column(String(200), default="")
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     reason_code: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str] = mapped_column(Text)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.db.models import (
@@ -96,6 +97,17 @@ def default_taxonomy(session: Session) -> Taxonomy | None:
 def make_default_taxonomy(session: Session, taxonomy_id: int) -> None:
     """Mark one release as the default and unmark the others."""
     session.execute(update(Taxonomy).values(is_default=Taxonomy.id == taxonomy_id))
+
+
+def taxonomy_has_evidence(session: Session, taxonomy_id: int) -> bool:
+    """Whether any candidate evidence points at a skill of the release."""
+    found = session.scalar(
+        select(Evidence.id)
+        .join(Skill, Skill.id == Evidence.skill_id)
+        .where(Skill.taxonomy_id == taxonomy_id)
+        .limit(1)
+    )
+    return found is not None
 
 
 def delete_taxonomy(session: Session, taxonomy: Taxonomy) -> None:
@@ -257,12 +269,20 @@ def get_candidate(session: Session, tenant_id: int, external_id: str) -> Candida
 
 
 def get_or_create_candidate(session: Session, tenant_id: int, external_id: str) -> Candidate:
-    """A tenant's candidate, created when missing."""
+    """A tenant's candidate, created when missing (safe against a concurrent create)."""
     candidate = get_candidate(session, tenant_id, external_id)
-    if candidate is None:
-        candidate = Candidate(tenant_id=tenant_id, external_id=external_id)
-        session.add(candidate)
-        session.flush()
+    if candidate is not None:
+        return candidate
+    try:
+        with session.begin_nested():
+            candidate = Candidate(tenant_id=tenant_id, external_id=external_id)
+            session.add(candidate)
+    except IntegrityError:
+        # Another transaction created the same candidate and committed first.
+        existing = get_candidate(session, tenant_id, external_id)
+        if existing is None:
+            raise
+        return existing
     return candidate
 
 
@@ -291,14 +311,23 @@ def find_existing_credential(
 
 def add_credential(
     session: Session, credential: Credential, checks: Sequence[VerificationCheck]
-) -> None:
-    """Store a credential and its verification checks."""
-    session.add(credential)
-    session.flush()
+) -> bool:
+    """Store a credential and its verification checks.
+
+    Returns:
+        False when the same document (content or credential id) was stored concurrently by
+        another transaction; nothing is added then.
+    """
+    try:
+        with session.begin_nested():
+            session.add(credential)
+    except IntegrityError:
+        return False
     for check in checks:
         check.credential_id = credential.id
     session.add_all(checks)
     session.flush()
+    return True
 
 
 def checks_of(
@@ -424,14 +453,16 @@ def candidates_changed_since(session: Session, tenant_id: int, watermark: int) -
 
 
 def verified_skill_weights(
-    session: Session, tenant_id: int, candidate_ids: Iterable[int]
+    session: Session, tenant_id: int, candidate_ids: Iterable[int] | None = None
 ) -> dict[int, list[tuple[int, float, str, datetime | None]]]:
-    """Verified evidence per candidate: (skill id, confidence, status outcome, valid until)."""
-    ids = list(set(candidate_ids))
-    grouped: dict[int, list[tuple[int, float, str, datetime | None]]] = {i: [] for i in ids}
-    if not ids:
-        return grouped
-    rows = session.execute(
+    """Verified evidence per candidate: (skill id, confidence, status outcome, valid until).
+
+    Args:
+        session: Open session.
+        tenant_id: The tenant.
+        candidate_ids: Restrict to these candidates; ``None`` means every candidate.
+    """
+    statement = (
         select(
             Evidence.candidate_id,
             Evidence.skill_id,
@@ -440,14 +471,16 @@ def verified_skill_weights(
             Credential.valid_until,
         )
         .join(Credential, Credential.id == Evidence.credential_id)
-        .where(
-            Evidence.tenant_id == tenant_id,
-            Evidence.candidate_id.in_(ids),
-            Credential.verified.is_(True),
-        )
+        .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
     )
-    for candidate_id, skill_id, confidence, status, valid_until in rows:
-        grouped[candidate_id].append((skill_id, confidence, status, valid_until))
+    grouped: dict[int, list[tuple[int, float, str, datetime | None]]] = {}
+    if candidate_ids is not None:
+        ids = list(set(candidate_ids))
+        if not ids:
+            return grouped
+        statement = statement.where(Evidence.candidate_id.in_(ids))
+    for candidate_id, skill_id, confidence, status, valid_until in session.execute(statement):
+        grouped.setdefault(candidate_id, []).append((skill_id, confidence, status, valid_until))
     return grouped
 
 
@@ -476,24 +509,3 @@ def evidence_of_credential(session: Session, credential_id: int) -> list[Evidenc
             select(Evidence).where(Evidence.credential_id == credential_id).order_by(Evidence.id)
         )
     )
-
-
-def verified_skill_weights_of_tenant(
-    session: Session, tenant_id: int
-) -> dict[int, list[tuple[int, float, str, datetime | None]]]:
-    """Verified evidence of every candidate of a tenant, grouped by candidate."""
-    grouped: dict[int, list[tuple[int, float, str, datetime | None]]] = {}
-    rows = session.execute(
-        select(
-            Evidence.candidate_id,
-            Evidence.skill_id,
-            Evidence.confidence,
-            Credential.status_outcome,
-            Credential.valid_until,
-        )
-        .join(Credential, Credential.id == Evidence.credential_id)
-        .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
-    )
-    for candidate_id, skill_id, confidence, status, valid_until in rows:
-        grouped.setdefault(candidate_id, []).append((skill_id, confidence, status, valid_until))
-    return grouped

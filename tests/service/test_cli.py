@@ -71,7 +71,7 @@ def test_ingest_command_accepts_folders_and_quarantines_bad_files(
         rejected = session.scalars(
             select(QuarantinedDocument).where(QuarantinedDocument.reason_code == "malformed-json")
         ).all()
-    assert any(row.raw == b"{not json" for row in rejected)
+        assert any(row.raw == b"{not json" for row in rejected)
 
 
 def test_missing_file_is_a_precise_cli_error(

@@ -19,7 +19,8 @@ from service.matching import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.settings import Settings
-from tests.service.conftest import ESCO
+from service.taxonomy_service import import_release
+from tests.service.conftest import ESCO, mini_release
 
 PYTHON = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
 SQL = ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742"
@@ -189,7 +190,7 @@ def test_achievement_mapping_is_cached_per_fingerprint(runtime: Runtime) -> None
     fingerprint = achievement_text(parsed.achievements[0]).fingerprint()
     with unit_of_work(runtime.sessions) as session:
         cached = repo.cached_mapping(
-            session, fingerprint, context.taxonomy_id, context.mapper.model
+            session, fingerprint, context.taxonomy_id, context.mapper.cache_key
         )
     assert cached is not None and len(cached) == len(first.evidence)
 
@@ -205,3 +206,13 @@ def test_expired_credential_stops_counting(runtime: Runtime) -> None:
     ]
     time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
     assert match(runtime, tenant_id, query).candidates == []
+
+
+def test_a_release_backing_evidence_cannot_be_replaced(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    ingest(runtime, tenant_id, ISSUER.issue(badge(SQL, "SQL"), "did:keep"), "keep")
+    with (
+        unit_of_work(runtime.sessions) as session,
+        pytest.raises(InvalidRequestError, match="backs candidate evidence"),
+    ):
+        import_release(session, mini_release(), make_default=True, replace=True)

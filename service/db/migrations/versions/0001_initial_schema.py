@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:29:56.285432
+Create Date: 2026-11-23 10:41:06.564751
 """
 
 from collections.abc import Sequence
@@ -274,6 +274,13 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_credentials_candidate_id"), ["candidate_id"], unique=False
         )
+        batch_op.create_index(
+            "uq_credentials_tenant_document",
+            ["tenant_id", "document_id"],
+            unique=True,
+            sqlite_where=sa.text("document_id IS NOT NULL"),
+            postgresql_where=sa.text("document_id IS NOT NULL"),
+        )
 
     op.create_table(
         "occupation_skills",
@@ -435,6 +442,11 @@ def downgrade() -> None:
 
     op.drop_table("occupation_skills")
     with op.batch_alter_table("credentials", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_credentials_tenant_document",
+            sqlite_where=sa.text("document_id IS NOT NULL"),
+            postgresql_where=sa.text("document_id IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_credentials_candidate_id"))
 
     op.drop_table("credentials")
