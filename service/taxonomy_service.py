@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,13 @@ def import_release(
     return taxonomy
 
 
+def _label_fingerprint(rows: list[tuple[int, str, str]]) -> str:
+    digest = hashlib.sha256()
+    for skill_id, label, kind in rows:
+        digest.update(f"{skill_id}\x1f{label}\x1f{kind}\x1e".encode())
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class TaxonomyContext:
     """Everything mapping and matching need about the default release.
@@ -143,14 +151,16 @@ def load_taxonomy_context(
     if taxonomy is None:
         return None
     directory = skill_space_dir(settings, taxonomy)
-    count = repo.label_count(session, taxonomy.id)
-    release = f"{taxonomy.id}@{taxonomy.imported_at.isoformat()}"
+    rows = repo.skill_labels(session, taxonomy.id)
+    # The vectors are valid exactly when the (skill id, label) rows they were built from are
+    # unchanged: a re-import that gives skills new ids must rebuild them.
+    release = _label_fingerprint(rows)
     space: SkillSpace | None = None
     if SkillSpace.is_current(
         directory,
         model=encoder.model_id,
         taxonomy=taxonomy.key,
-        label_count=count,
+        label_count=len(rows),
         release=release,
     ):
         try:
@@ -159,10 +169,10 @@ def load_taxonomy_context(
             space = None
     if space is None:
         if on_build is not None:
-            on_build(count)
+            on_build(len(rows))
         labels = [
             SkillLabelEntry(skill_id=skill_id, label=label, preferred=kind == "preferred")
-            for skill_id, label, kind in repo.skill_labels(session, taxonomy.id)
+            for skill_id, label, kind in rows
         ]
         space = SkillSpace.build(
             labels, encoder, taxonomy=taxonomy.key, release=release, show_progress=show_progress

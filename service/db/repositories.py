@@ -212,16 +212,6 @@ def skill_labels(session: Session, taxonomy_id: int) -> list[tuple[int, str, str
     )
 
 
-def label_count(session: Session, taxonomy_id: int) -> int:
-    """Number of labels of a release."""
-    count = session.scalar(
-        select(func.count(SkillLabel.id))
-        .join(Skill, Skill.id == SkillLabel.skill_id)
-        .where(Skill.taxonomy_id == taxonomy_id)
-    )
-    return int(count or 0)
-
-
 def skills_by_ids(session: Session, skill_ids: Iterable[int]) -> dict[int, Skill]:
     """Skills keyed by id."""
     ids = list(set(skill_ids))
