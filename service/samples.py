@@ -11,6 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ingest import did_key_from_public_key, sign_eddsa_rdfc_2022
+from ingest.mapping import ESCO_SKILL_PREFIX
 
 OB3_CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -134,7 +135,7 @@ def _iso(moment: datetime) -> str:
 
 
 # Demo catalogue: ESCO v1.1.1 skill URIs (present in the packaged and the official release).
-ESCO = "http://data.europa.eu/esco/skill/"
+ESCO = ESCO_SKILL_PREFIX
 DEMO_ACHIEVEMENTS: Sequence[SampleAchievement] = (
     SampleAchievement(
         slug="python-data",

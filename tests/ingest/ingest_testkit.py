@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ingest import Check, VerificationReport, did_key_from_public_key, sign_eddsa_rdfc_2022
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CITIZENSHIP_V4RC1 = "https://w3id.org/citizenship/v4rc1"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
