@@ -58,7 +58,7 @@ class BenchEnvironment:
             import_release(session, release, make_default=True, replace=True)
         engine.dispose()
         encoder = SentenceTransformerEncoder(settings.embedding_model)
-        runtime = Runtime.open(settings, encoder=encoder, show_progress=True)
+        runtime = Runtime.open(settings, encoder=encoder, show_progress=console.is_terminal)
         server = BackgroundServer(create_app(settings, runtime=runtime)).__enter__()
         return cls(settings=settings, runtime=runtime, server=server)
 

@@ -64,7 +64,7 @@ def ingest_paths(
 
         raise InvalidRequestError(f"no such file: {missing[0]}")
     owned = runtime is None
-    active = runtime or Runtime.open(settings, show_progress=True)
+    active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
     summary = IngestSummary()
     try:
         context, _ = active.require_taxonomy()

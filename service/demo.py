@@ -47,7 +47,7 @@ DEMO_HOLDERS = {
 def run_demo(settings: Settings, *, port: int, keep_serving: bool, console: Console) -> int:
     """Run the demo; returns the process exit code."""
     ensure_default_taxonomy(settings, console=console)
-    runtime = Runtime.open(settings, show_progress=True)
+    runtime = Runtime.open(settings, show_progress=console.is_terminal)
     try:
         with BackgroundServer(create_app(settings, runtime=runtime), port=port) as server:
             console.rule(f"server up at {server.url} (OpenAPI: {server.url}/schema)")

@@ -59,6 +59,9 @@ class Settings:
     """Most distinct phrases read from one text (a job above it is refused; an achievement
     is read up to it)."""
 
+    search_min_similarity: float = 0.5
+    """Semantic skill-search results below this similarity are not shown."""
+
     related_skill_threshold: float = 0.75
     """Minimum similarity for a held skill to count as evidence for a different required skill."""
 

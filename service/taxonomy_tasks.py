@@ -65,7 +65,7 @@ def build_label_index(
             session,
             settings,
             model,
-            show_progress=True,
+            show_progress=console.is_terminal,
             on_build=lambda n: console.print(
                 f"embedding {n} skill labels with {model.model_id} (once; cached afterwards)"
             ),

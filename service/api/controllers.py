@@ -203,7 +203,8 @@ class SkillController(Controller):
             skills = repo.skills_by_ids(db_session, (skill_id for skill_id, _ in semantic))
             for skill_id, score in semantic:
                 skill = skills[skill_id]
-                if skill.uri in seen or len(hits) >= limit:
+                too_weak = score < runtime.settings.search_min_similarity
+                if skill.uri in seen or too_weak or len(hits) >= limit:
                     continue
                 hits.append(
                     s.SkillHit(

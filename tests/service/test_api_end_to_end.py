@@ -269,6 +269,9 @@ def test_skill_search(server: httpx.Client, tenant: Tenant) -> None:
         "/v1/skills", params={"q": "querying relational data"}, headers=tenant.headers("analyst")
     ).json()["results"]
     assert SQL in {r["skill"]["uri"] for r in semantic[:3]}
+    # weak semantic neighbours are not padded in to fill the limit
+    assert all(r["score"] >= 0.5 for r in semantic if r["method"] == "semantic")
+    assert all(r["score"] >= 0.5 for r in results if r["method"] == "semantic")
 
 
 def test_operations_endpoints(server: httpx.Client) -> None:
