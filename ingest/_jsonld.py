@@ -1,4 +1,4 @@
-"""Offline JSON-LD: bundled contexts, the pyld document loader and RDFC-1.0 canonicalization."""
+"""Offline JSON-LD: bundled contexts, the pyld loader, RDFC-1.0 and JCS canonicalization."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import msgspec
+import rfc8785
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
@@ -330,3 +331,34 @@ def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
             code="invalid-jsonld",
         )
     return nquads
+
+
+def canonicalize_jcs(document: Mapping[str, Any], loader: ContextLoader) -> str:
+    """Canonicalize JSON with RFC 8785 (JCS), as ``eddsa-jcs-2022`` signs it.
+
+    JCS does no JSON-LD processing, but credmatch's context rule still holds: every
+    ``@context`` URL in ``document`` must resolve through ``loader`` (nothing is fetched).
+
+    Args:
+        document: The JSON object; not modified.
+        loader: The contexts ``document`` may reference.
+
+    Returns:
+        The canonical JSON text (its UTF-8 encoding is what gets hashed).
+
+    Raises:
+        UnknownContextError: A context URL is not bundled.
+        CredentialFormatError: A value JCS cannot represent, e.g. an integer beyond
+            2**53 or a non-finite number (``invalid-field``), or nesting too deep.
+    """
+    unknown = loader.unknown(document)
+    if unknown:
+        raise UnknownContextError(unknown[0])
+    try:
+        return rfc8785.dumps(document).decode()
+    except rfc8785.CanonicalizationError as error:
+        raise CredentialFormatError(
+            f"cannot canonicalize with JCS (RFC 8785): {error}", code="invalid-field"
+        ) from error
+    except RecursionError as error:
+        raise CredentialFormatError("JSON nesting is too deep", code="too-large") from error

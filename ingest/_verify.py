@@ -11,7 +11,7 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ingest._documents import DocumentStore, PinnedDocuments
-from ingest._eddsa import CRYPTOSUITE, hash_data, proof_problem, verify_signature
+from ingest._eddsa import hash_data, proof_problem, suite_of, verify_signature
 from ingest._errors import CredentialFormatError, KeyResolutionError
 from ingest._jsonld import (
     MAX_DEPTH,
@@ -150,7 +150,10 @@ def _expired_or_revoked(method: Mapping[str, Any], now: datetime) -> str:
 
 
 class Verifier:
-    """Verifies JSON-LD credentials secured with ``eddsa-rdfc-2022`` Data Integrity proofs.
+    """Verifies JSON-LD credentials secured with EdDSA proofs.
+
+    Proof suites: Data Integrity ``eddsa-rdfc-2022`` and ``eddsa-jcs-2022``, and the legacy
+    ``Ed25519Signature2020``; every ``@context`` must be bundled whatever the suite.
 
     Key binding: a ``did:key`` method (``did:key:X#X``) belongs to the DID ``did:key:X``;
     any other method is looked up in ``documents`` - first as a key document at the
@@ -330,12 +333,14 @@ class Verifier:
         except CredentialFormatError as error:
             return "failed", f"cannot canonicalize: {error.message}"
         method_id = proof["verificationMethod"]
+        suite = suite_of(proof)
+        name = suite.label if suite is not None else str(proof.get("type"))
         if not verify_signature(data, proof["proofValue"], method.public_key):
             return "failed", (
-                f"{CRYPTOSUITE} signature by {method_id} does not match the document "
+                f"{name} signature by {method_id} does not match the document "
                 "(altered after signing, or signed by another key)"
             )
-        return "passed", f"{CRYPTOSUITE} signature by {method_id} is valid"
+        return "passed", f"{name} signature by {method_id} is valid"
 
     def _resolve_method(self, method_id: str, now: datetime) -> _Method:
         if method_id.startswith("did:key:"):

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import base58
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -22,7 +21,14 @@ from ingest import (
     parse_credential,
     sign_eddsa_rdfc_2022,
 )
-from tests.ingest.ingest_testkit import Json, check, fixed_clock
+from tests.ingest.ingest_testkit import (
+    TAMPERING,
+    Json,
+    check,
+    fixed_clock,
+    split_vector,
+    w3c_vector_key,
+)
 
 W3C = "w3c-vc-di-eddsa/TestVectors"
 RDFC = f"{W3C}/eddsa-rdfc-2022"
@@ -47,14 +53,6 @@ def ob_key_documents(load_json: Callable[[str], Json]) -> PinnedDocuments:
     return PinnedDocuments({keypair["id"]: method})
 
 
-def _split(signed: Json) -> tuple[Json, Json]:
-    """(document without proof, proof configuration with the document's @context)."""
-    document = {key: value for key, value in signed.items() if key != "proof"}
-    config = {key: value for key, value in signed["proof"].items() if key != "proofValue"}
-    config["@context"] = signed["@context"]
-    return document, config
-
-
 # -- canonicalization byte for byte ---------------------------------------------------------
 
 
@@ -66,7 +64,7 @@ def test_w3c_canonical_nquads_match_the_vector(
     citizenship_contexts: ContextLoader,
 ) -> None:
     folder = W3C_VECTORS[vector]
-    document, config = _split(load_json(f"{folder}/signedDataInt.json"))
+    document, config = split_vector(load_json(f"{folder}/signedDataInt.json"))
 
     assert canonicalize(document, citizenship_contexts) == read_text(
         f"{folder}/canonDocDataInt.txt"
@@ -84,7 +82,7 @@ def test_w3c_hashes_match_the_vector(
     citizenship_contexts: ContextLoader,
 ) -> None:
     folder = W3C_VECTORS[vector]
-    document, config = _split(load_json(f"{folder}/signedDataInt.json"))
+    document, config = split_vector(load_json(f"{folder}/signedDataInt.json"))
 
     doc_hash = hashlib.sha256(canonicalize(document, citizenship_contexts).encode()).hexdigest()
     proof_hash = hashlib.sha256(canonicalize(config, citizenship_contexts).encode()).hexdigest()
@@ -96,7 +94,7 @@ def test_w3c_hashes_match_the_vector(
 def test_ob3_canonical_nquads_match_the_1edtech_vector(
     load_json: Callable[[str], Json], read_text: Callable[[str], str]
 ) -> None:
-    document, config = _split(load_json(OB_SIGNED))
+    document, config = split_vector(load_json(OB_SIGNED))
     loader = ContextLoader()
     folder = f"{OB}/ob_v3p0/impl/test-vectors/obv3p0"
 
@@ -105,7 +103,7 @@ def test_ob3_canonical_nquads_match_the_1edtech_vector(
 
 
 def test_ob3_hashes_match_the_1edtech_vector(load_json: Callable[[str], Json]) -> None:
-    document, config = _split(load_json(OB_SIGNED))
+    document, config = split_vector(load_json(OB_SIGNED))
     keypair = load_json(OB_KEYPAIR)
     loader = ContextLoader()
 
@@ -123,10 +121,7 @@ def test_ob3_hashes_match_the_1edtech_vector(load_json: Callable[[str], Json]) -
 
 
 def test_signing_reproduces_the_w3c_proof_value(load_json: Callable[[str], Json]) -> None:
-    keypair = load_json(f"{W3C}/keyPair.json")
-    secret = base58.b58decode(keypair["privateKeyMultibase"][1:])
-    assert secret[:2] == b"\x80\x26"  # multicodec ed25519-priv
-    key = Ed25519PrivateKey.from_private_bytes(secret[2:])
+    key = w3c_vector_key(load_json(f"{W3C}/keyPair.json"))
     expected = load_json(f"{RDFC}/signedDataInt.json")["proof"]
 
     signed = sign_eddsa_rdfc_2022(
@@ -269,43 +264,6 @@ def test_clr_vector_is_rejected_for_its_unbundled_context(
 # -- tampering -----------------------------------------------------------------------------
 
 
-def _issuer_of(document: Json) -> Json:
-    return document["issuer"] if isinstance(document["issuer"], dict) else document
-
-
-def _tamper_name(document: Json) -> None:
-    document["name"] = document["name"] + " (forged)"
-
-
-def _tamper_description(document: Json) -> None:
-    achievement = document["credentialSubject"].get("achievement")
-    target = achievement if isinstance(achievement, dict) else document
-    target["description"] = "A different description."
-
-
-def _tamper_valid_from(document: Json) -> None:
-    document["validFrom"] = "2001-01-01T00:00:00Z"
-
-
-def _tamper_issuer(document: Json) -> None:
-    holder = _issuer_of(document)
-    key = "id" if holder is not document else "issuer"
-    holder[key] = "https://forged.example/issuers/1"
-
-
-def _tamper_proof_value(document: Json) -> None:
-    value: str = document["proof"]["proofValue"]
-    replacement = "2" if value[10] != "2" else "3"
-    document["proof"]["proofValue"] = value[:10] + replacement + value[11:]
-
-
-TAMPERING = {
-    "name": _tamper_name,
-    "description": _tamper_description,
-    "validFrom": _tamper_valid_from,
-    "issuer": _tamper_issuer,
-    "proofValue": _tamper_proof_value,
-}
 SIGNED_VECTORS = {
     "w3c-alumni": f"{RDFC}/signedDataInt.json",
     "w3c-employ": f"{RDFC}/employ/signedDataInt.json",

@@ -283,7 +283,7 @@ def test_credential_without_proof_fails(issuer_key: Ed25519PrivateKey) -> None:
     ("field", "value", "expected"),
     [
         ("cryptosuite", "ecdsa-rdfc-2019", "unsupported proof type"),
-        ("type", "Ed25519Signature2020", "unsupported proof type"),
+        ("type", "Ed25519Signature2018", "unsupported proof type"),
         ("proofPurpose", "authentication", "proofPurpose"),
         ("created", "yesterday", "not an XSD dateTime"),
         ("proofValue", "uAAAA", "base58btc"),
