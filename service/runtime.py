@@ -12,12 +12,28 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings import SentenceTransformerEncoder, TextEncoder
-from ingest import Verifier
+from ingest import PinnedDocuments, Verifier
 from service.candidate_index import CandidateIndexes
 from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
-from service.errors import NotReadyError
+from service.errors import InvalidRequestError, NotReadyError
 from service.settings import Settings
 from service.taxonomy_service import TaxonomyContext, load_taxonomy_context
+
+
+def build_verifier(settings: Settings) -> Verifier:
+    """A verifier resolving keys from ``did:key`` and the pinned documents folder, if any.
+
+    Raises:
+        InvalidRequestError: The documents folder is missing or holds a malformed file.
+    """
+    if settings.documents_dir is None:
+        return Verifier()
+    if not settings.documents_dir.is_dir():
+        raise InvalidRequestError(f"documents folder {settings.documents_dir} does not exist")
+    try:
+        return Verifier(documents=PinnedDocuments.from_directory(settings.documents_dir))
+    except ValueError as exc:
+        raise InvalidRequestError(f"pinned documents: {exc}") from exc
 
 
 @dataclass
@@ -64,7 +80,7 @@ class Runtime:
             or SentenceTransformerEncoder(
                 settings.embedding_model, batch_size=settings.embedding_batch_size
             ),
-            verifier=verifier or Verifier(),
+            verifier=verifier or build_verifier(settings),
         )
         runtime.reload_taxonomy(show_progress=show_progress, on_build=on_build)
         return runtime

@@ -83,6 +83,10 @@ class Settings:
     max_credential_bytes: int = 1_000_000
     """Largest credential document accepted."""
 
+    documents_dir: Path | None = None
+    """Folder of pinned documents (DID documents, key documents, issuer profiles), one
+    ``{"url": ..., "document": {...}}`` JSON file each, used to resolve keys offline."""
+
     host: str = "127.0.0.1"
     """Address ``credmatch serve`` binds to."""
 

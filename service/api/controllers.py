@@ -17,7 +17,7 @@ from service.api.dependencies import require_api_key
 from service.auth import Principal, Role
 from service.candidates import candidate_profile
 from service.db import repositories as repo
-from service.errors import CredentialRejectedError
+from service.errors import CredentialRejectedError, NotFoundError
 from service.ingestion import Accepted, ingest_credential
 from service.matching import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
@@ -92,6 +92,44 @@ class CredentialController(Controller):
             skills=[views.evidence_out(e, skills[e.skill_id]) for e in result.evidence],
         )
         return Response(body_out, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+
+
+class QuarantineController(Controller):
+    """Rejected documents, kept whole with the reason."""
+
+    path = "/v1/quarantine"
+    tags = ["credentials"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
+
+    @get("/", sync_to_thread=True, summary="List quarantined documents")
+    def list_quarantine(
+        self,
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        after: Annotated[int, Parameter(ge=0)] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> s.QuarantinePageOut:
+        """The tenant's rejected documents, oldest first, with reasons and failing checks."""
+        principal.require(Role.INGEST)
+        rows = repo.list_quarantine(db_session, principal.tenant_id, after_id=after, limit=limit)
+        return s.QuarantinePageOut(
+            items=[views.quarantined_out(r) for r in rows],
+            next=rows[-1].id if len(rows) == limit else None,
+        )
+
+    @get("/{quarantine_id:int}", sync_to_thread=True, summary="A quarantined document")
+    def get_quarantined(
+        self,
+        quarantine_id: Annotated[int, Parameter(ge=1)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+    ) -> s.QuarantinedOut:
+        """One rejected document, including the document as received."""
+        principal.require(Role.INGEST)
+        rows = repo.quarantined_by_ids(db_session, principal.tenant_id, [quarantine_id])
+        if not rows:
+            raise NotFoundError(f"no quarantined document {quarantine_id}")
+        return views.quarantined_out(rows[0], with_document=True)
 
 
 class CandidateController(Controller):

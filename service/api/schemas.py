@@ -212,3 +212,25 @@ class HealthOut(Response):
 
     status: Literal["ok", "not-ready"]
     detail: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class QuarantinedOut(Response):
+    """A rejected document kept for re-processing."""
+
+    id: int
+    candidate_id: str | None
+    reason_code: str
+    reason: str
+    checks: list[CheckOut]
+    content_hash: str
+    received_at: datetime
+    attempts: int
+    last_attempt_at: datetime
+    document: str | None = None
+
+
+class QuarantinePageOut(Response):
+    """``GET /v1/quarantine``: one page, oldest first; pass ``next`` as ``after``."""
+
+    items: list[QuarantinedOut]
+    next: int | None = None

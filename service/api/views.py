@@ -7,7 +7,13 @@ from typing import Literal
 
 from ingest.mapping import as_method
 from service.api import schemas as s
-from service.db.models import Credential, Evidence, Skill, VerificationCheck
+from service.db.models import (
+    Credential,
+    Evidence,
+    QuarantinedDocument,
+    Skill,
+    VerificationCheck,
+)
 from service.db.repositories import EvidenceView
 from service.matching import MatchResult, Requirement
 
@@ -124,4 +130,30 @@ def match_out(result: MatchResult) -> s.MatchOut:
             )
             for rank, ranked in enumerate(result.candidates, start=1)
         ],
+    )
+
+
+def quarantined_out(row: QuarantinedDocument, *, with_document: bool = False) -> s.QuarantinedOut:
+    """A quarantined document on the wire (the document itself only when asked for)."""
+    document = None
+    if with_document:
+        document = row.raw.decode("utf-8", errors="replace")
+    return s.QuarantinedOut(
+        id=row.id,
+        candidate_id=row.candidate_external_id or None,
+        reason_code=row.reason_code,
+        reason=row.reason,
+        checks=[
+            s.CheckOut(
+                check=str(c.get("check", "")),
+                outcome=_outcome(str(c.get("outcome", ""))),
+                detail=str(c.get("detail", "")),
+            )
+            for c in row.checks
+        ],
+        content_hash=row.content_hash,
+        received_at=row.received_at,
+        attempts=row.attempts,
+        last_attempt_at=row.last_attempt_at,
+        document=document,
     )

@@ -299,6 +299,8 @@ class QuarantinedDocument(Base):
     reason: Mapped[str] = mapped_column(Text)
     checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ChangeCounter(Base):

@@ -402,6 +402,42 @@ def add_quarantine(session: Session, row: QuarantinedDocument) -> QuarantinedDoc
     return row
 
 
+def list_quarantine(
+    session: Session, tenant_id: int, *, after_id: int = 0, limit: int = 50
+) -> list[QuarantinedDocument]:
+    """A tenant's quarantined documents in id order, starting after ``after_id``."""
+    return list(
+        session.scalars(
+            select(QuarantinedDocument)
+            .where(QuarantinedDocument.tenant_id == tenant_id, QuarantinedDocument.id > after_id)
+            .order_by(QuarantinedDocument.id)
+            .limit(limit)
+        )
+    )
+
+
+def quarantined_by_ids(
+    session: Session, tenant_id: int, ids: Iterable[int]
+) -> list[QuarantinedDocument]:
+    """A tenant's quarantined documents with the given ids (others are ignored)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return []
+    return list(
+        session.scalars(
+            select(QuarantinedDocument)
+            .where(QuarantinedDocument.tenant_id == tenant_id, QuarantinedDocument.id.in_(wanted))
+            .order_by(QuarantinedDocument.id)
+        )
+    )
+
+
+def delete_quarantined(session: Session, row: QuarantinedDocument) -> None:
+    """Remove a quarantined document once it has been accepted."""
+    session.delete(row)
+    session.flush()
+
+
 # Change tracking for the derived candidate index
 
 
