@@ -15,12 +15,14 @@ from service.api.controllers import (
     CandidateController,
     CredentialController,
     HealthController,
+    IngestJobController,
     MatchController,
     QuarantineController,
     SkillController,
 )
 from service.api.dependencies import provide_principal, provide_runtime, provide_session
 from service.api.problems import problem_details_plugin, unexpected_error
+from service.jobs import JobRunner
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -42,9 +44,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime if runtime is not None else Runtime.open(settings)
+        jobs = JobRunner(app.state.runtime)
+        jobs.start()
         try:
             yield
         finally:
+            jobs.stop()
             if owned:
                 app.state.runtime.close()
 
@@ -56,6 +61,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             QuarantineController,
             SkillController,
             HealthController,
+            IngestJobController,
         ],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),

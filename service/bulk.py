@@ -1,4 +1,4 @@
-"""Bulk ingest of credential files from the command line."""
+"""Bulk ingest of credential files (JSON documents, NDJSON batches) from the command line."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import QuarantinedDocument
 from service.ingestion import Accepted, Rejected, ingest_credential, retry_quarantined
+from service.jobs import split_ndjson
 from service.runtime import Runtime
 from service.settings import Settings
 
 CREDENTIAL_SUFFIXES = {".json", ".jsonld"}
+NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
 
 
 @dataclass
@@ -26,18 +28,26 @@ class IngestSummary:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
-    problems: list[tuple[Path, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 def iter_credential_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """Files named directly, and credential files found under folders (sorted)."""
+    """Files named directly, and credential or NDJSON files found under folders (sorted)."""
+    wanted = CREDENTIAL_SUFFIXES | NDJSON_SUFFIXES
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix in CREDENTIAL_SUFFIXES
-            )
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in wanted)
         else:
             yield path
+
+
+def iter_documents(path: Path) -> Iterator[tuple[str, bytes]]:
+    """The documents of a file with where they came from: one per NDJSON line, else one."""
+    if path.suffix in NDJSON_SUFFIXES:
+        for item in split_ndjson(path.read_bytes()):
+            yield f"{path}:{item.line}", item.raw
+    else:
+        yield str(path), path.read_bytes()
 
 
 def ingest_paths(
@@ -75,17 +85,18 @@ def ingest_paths(
         with progress:
             task = progress.add_task("ingesting", total=len(files))
             for path in files:
-                with unit_of_work(active.sessions) as session:
-                    result = ingest_credential(
-                        session,
-                        context,
-                        active.verifier,
-                        tenant_id=tenant_id,
-                        raw=path.read_bytes(),
-                        candidate_external_id=candidate,
-                        max_bytes=settings.max_credential_bytes,
-                    )
-                _count(summary, path, result)
+                for source, raw in iter_documents(path):
+                    with unit_of_work(active.sessions) as session:
+                        result = ingest_credential(
+                            session,
+                            context,
+                            active.verifier,
+                            tenant_id=tenant_id,
+                            raw=raw,
+                            candidate_external_id=candidate,
+                            max_bytes=settings.max_credential_bytes,
+                        )
+                    _count(summary, source, result)
                 progress.advance(task)
     finally:
         if owned:
@@ -123,7 +134,7 @@ def retry_quarantine(
                 wanted = [row.id for row in repo.quarantined_by_ids(session, tenant_id, ids)]
                 unknown = sorted(set(ids) - set(wanted))
                 summary.problems.extend(
-                    (Path(f"quarantine/{i}"), "no such quarantined document") for i in unknown
+                    (f"quarantine/{i}", "no such quarantined document") for i in unknown
                 )
         with progress:
             task = progress.add_task("retrying", total=len(wanted))
@@ -137,7 +148,7 @@ def retry_quarantine(
                         row,
                         max_bytes=settings.max_credential_bytes,
                     )
-                _count(summary, Path(f"quarantine/{quarantine_id}"), result)
+                _count(summary, f"quarantine/{quarantine_id}", result)
                 progress.advance(task)
     finally:
         if owned:
@@ -154,7 +165,7 @@ def _all_quarantined(session: Session, tenant_id: int) -> list[QuarantinedDocume
             return rows
 
 
-def _count(summary: IngestSummary, source: Path, result: Accepted | Rejected) -> None:
+def _count(summary: IngestSummary, source: str, result: Accepted | Rejected) -> None:
     if isinstance(result, Accepted):
         if result.created:
             summary.accepted += 1

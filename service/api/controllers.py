@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -19,10 +19,12 @@ from service.candidates import candidate_profile
 from service.db import repositories as repo
 from service.errors import CredentialRejectedError, NotFoundError
 from service.ingestion import Accepted, ingest_credential
+from service.jobs import job_status, submit_job
 from service.matching import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 
 CandidateIdParam = Annotated[str, Parameter(min_length=1, max_length=200)]
+MAX_JOB_BODY_BYTES = 64 * 1024 * 1024
 PrincipalDep = NamedDependency[Principal]
 SessionDep = NamedDependency[Session]
 RuntimeDep = NamedDependency[Runtime]
@@ -92,6 +94,53 @@ class CredentialController(Controller):
             skills=[views.evidence_out(e, skills[e.skill_id]) for e in result.evidence],
         )
         return Response(body_out, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+
+
+class IngestJobController(Controller):
+    """Background batch ingest."""
+
+    path = "/v1/ingest/jobs"
+    tags = ["credentials"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=HTTP_202_ACCEPTED,
+        request_max_body_size=MAX_JOB_BODY_BYTES,
+        summary="Queue a batch of credentials (NDJSON, one document per line)",
+        description=(
+            "Every line is stored byte for byte before the answer; the batch is then ingested "
+            "in the background. Follow progress at GET /v1/ingest/jobs/{id}."
+        ),
+    )
+    def submit(
+        self,
+        body: RawBody,
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        candidate_id: Annotated[
+            str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
+        ] = None,
+    ) -> s.JobOut:
+        """Queue a batch; candidates default to each credential's subject id."""
+        principal.require(Role.INGEST)
+        job = submit_job(
+            db_session, tenant_id=principal.tenant_id, body=body, candidate_external_id=candidate_id
+        )
+        return views.job_out(job)
+
+    @get("/{job_id:int}", sync_to_thread=True, summary="Progress of an ingest job")
+    def status(
+        self,
+        job_id: Annotated[int, Parameter(ge=1)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+    ) -> s.JobOut:
+        """Counts so far and the first rejected lines with their quarantine ids."""
+        principal.require(Role.INGEST)
+        job = job_status(db_session, principal.tenant_id, job_id)
+        return views.job_out(job, repo.rejected_items(db_session, job.id, limit=100))
 
 
 class QuarantineController(Controller):

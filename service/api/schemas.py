@@ -234,3 +234,26 @@ class QuarantinePageOut(Response):
 
     items: list[QuarantinedOut]
     next: int | None = None
+
+
+class JobRejectionOut(Response):
+    """A document of a job that was quarantined."""
+
+    line: int
+    quarantine_id: int | None
+    reason: str
+
+
+class JobOut(Response):
+    """An ingest job and its progress."""
+
+    id: int
+    status: Literal["queued", "running", "done"]
+    total: int
+    processed: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    rejections: list[JobRejectionOut] = msgspec.field(default_factory=list)

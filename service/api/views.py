@@ -10,6 +10,8 @@ from service.api import schemas as s
 from service.db.models import (
     Credential,
     Evidence,
+    IngestJob,
+    IngestJobItem,
     QuarantinedDocument,
     Skill,
     VerificationCheck,
@@ -156,4 +158,24 @@ def quarantined_out(row: QuarantinedDocument, *, with_document: bool = False) ->
         attempts=row.attempts,
         last_attempt_at=row.last_attempt_at,
         document=document,
+    )
+
+
+def job_out(job: IngestJob, rejections: list[IngestJobItem] | None = None) -> s.JobOut:
+    """A job's progress on the wire."""
+    status = job.status if job.status in ("queued", "running", "done") else "running"
+    return s.JobOut(
+        id=job.id,
+        status=status,  # type: ignore[arg-type]
+        total=job.total,
+        processed=job.accepted + job.duplicates + job.rejected,
+        accepted=job.accepted,
+        duplicates=job.duplicates,
+        rejected=job.rejected,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+        rejections=[
+            s.JobRejectionOut(line=i.line, quarantine_id=i.quarantine_id, reason=i.detail)
+            for i in rejections or []
+        ],
     )

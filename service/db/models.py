@@ -315,3 +315,36 @@ class ChangeCounter(Base):
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
     )
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IngestJob(Base):
+    """A batch of documents ingested in the background, with its progress."""
+
+    __tablename__ = "ingest_jobs"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class IngestJobItem(Base):
+    """One document of a job, stored before it is processed so a crash loses nothing."""
+
+    __tablename__ = "ingest_job_items"
+    __table_args__ = (Index("ix_ingest_job_items_job_state", "job_id", "state"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    candidate_external_id: Mapped[str] = mapped_column(String(200), default="")
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str] = mapped_column(String(12), default="")
+    credential_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    quarantine_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -23,6 +23,8 @@ from service.db.models import (
     ChangeCounter,
     Credential,
     Evidence,
+    IngestJob,
+    IngestJobItem,
     Occupation,
     OccupationSkill,
     QuarantinedDocument,
@@ -535,3 +537,123 @@ def evidence_of_credential(session: Session, credential_id: int) -> list[Evidenc
             select(Evidence).where(Evidence.credential_id == credential_id).order_by(Evidence.id)
         )
     )
+
+
+# Background ingest jobs
+
+
+def create_job(
+    session: Session, tenant_id: int, items: Sequence[tuple[int, str, bytes]]
+) -> IngestJob:
+    """Store a job and its documents (line number, candidate id, raw bytes)."""
+    job = IngestJob(tenant_id=tenant_id, total=len(items))
+    session.add(job)
+    session.flush()
+    _bulk(
+        session,
+        IngestJobItem,
+        (
+            {"job_id": job.id, "line": line, "candidate_external_id": candidate, "raw": raw}
+            for line, candidate, raw in items
+        ),
+    )
+    return job
+
+
+def get_job(session: Session, tenant_id: int, job_id: int) -> IngestJob | None:
+    """A tenant's job."""
+    return session.scalar(
+        select(IngestJob).where(IngestJob.tenant_id == tenant_id, IngestJob.id == job_id)
+    )
+
+
+def rejected_items(session: Session, job_id: int, limit: int) -> list[IngestJobItem]:
+    """The first rejected documents of a job."""
+    return list(
+        session.scalars(
+            select(IngestJobItem)
+            .where(IngestJobItem.job_id == job_id, IngestJobItem.outcome == "rejected")
+            .order_by(IngestJobItem.line)
+            .limit(limit)
+        )
+    )
+
+
+def claim_job_item(session: Session, *, stale_before: datetime) -> int | None:
+    """Claim the oldest pending item (or one whose claim went stale); returns its id.
+
+    The conditional update makes the claim safe when several workers poll one database.
+    """
+    candidate = session.scalar(
+        select(IngestJobItem.id)
+        .where(
+            or_(
+                IngestJobItem.state == "pending",
+                (IngestJobItem.state == "running") & (IngestJobItem.claimed_at < stale_before),
+            )
+        )
+        .order_by(IngestJobItem.id)
+        .limit(1)
+    )
+    if candidate is None:
+        return None
+    claimed = session.execute(
+        update(IngestJobItem)
+        .where(
+            IngestJobItem.id == candidate,
+            or_(
+                IngestJobItem.state == "pending",
+                (IngestJobItem.state == "running") & (IngestJobItem.claimed_at < stale_before),
+            ),
+        )
+        .values(state="running", claimed_at=utcnow())
+    )
+    return candidate if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def job_item(session: Session, item_id: int) -> IngestJobItem:
+    """A job item by id."""
+    item = session.get(IngestJobItem, item_id)
+    if item is None:
+        raise LookupError(f"no job item {item_id}")
+    return item
+
+
+def job_of_item(session: Session, item: IngestJobItem) -> IngestJob:
+    """The job an item belongs to."""
+    job = session.get(IngestJob, item.job_id)
+    if job is None:
+        raise LookupError(f"no job {item.job_id}")
+    return job
+
+
+def record_item_outcome(
+    session: Session,
+    item: IngestJobItem,
+    *,
+    outcome: str,
+    credential_id: int | None = None,
+    quarantine_id: int | None = None,
+    detail: str = "",
+) -> None:
+    """Mark an item done and count it on its job (same transaction as the ingest)."""
+    item.state = "done"
+    item.outcome = outcome
+    item.credential_id = credential_id
+    item.quarantine_id = quarantine_id
+    item.detail = detail
+    counter = {"accepted": IngestJob.accepted, "duplicate": IngestJob.duplicates}.get(
+        outcome, IngestJob.rejected
+    )
+    session.execute(
+        update(IngestJob)
+        .where(IngestJob.id == item.job_id)
+        .values({counter: counter + 1, IngestJob.status: "running"})
+    )
+    session.flush()
+    job = job_of_item(session, item)
+    session.refresh(job)
+    if job.accepted + job.duplicates + job.rejected >= job.total:
+        job.status = "done"
+        job.finished_at = utcnow()
+        session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from service.auth import authenticate
 from service.cli import main
+from service.db import repositories as repo
 from service.db.engine import build_engine, session_factory, unit_of_work
 from service.db.models import OccupationSkill, QuarantinedDocument, Skill, SkillLabel, Taxonomy
 from service.runtime import Runtime
@@ -60,6 +61,8 @@ def test_ingest_command_accepts_folders_and_quarantines_bad_files(
         document = issuer.issue(achievement, f"did:example:cli-{n}")
         (folder / f"c{n}.json").write_text(json.dumps(document))
     (folder / "broken.json").write_text("{not json")
+    batch = [issuer.issue(achievement, f"did:example:line-{n}") for n in range(2)]
+    (folder / "batch.ndjson").write_text("\n".join(json.dumps(d) for d in batch) + "\n\n")
     (folder / "notes.txt").write_text("ignored: not a credential file")
     monkeypatch.setattr("service.bulk.Runtime.open", lambda *a, **k: runtime)
     monkeypatch.setattr(Runtime, "close", lambda self: None)
@@ -72,6 +75,9 @@ def test_ingest_command_accepts_folders_and_quarantines_bad_files(
             select(QuarantinedDocument).where(QuarantinedDocument.reason_code == "malformed-json")
         ).all()
         assert any(row.raw == b"{not json" for row in rejected)
+        tenant_id = repo.get_or_create_tenant(session, "cli-ingest").id
+        for n in range(2):  # both lines of the NDJSON batch were ingested
+            assert repo.get_candidate(session, tenant_id, f"did:example:line-{n}") is not None
 
 
 def test_missing_file_is_a_precise_cli_error(

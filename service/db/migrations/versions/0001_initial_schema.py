@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:07:29.541147
+Create Date: 2026-11-23 11:17:44.975755
 """
 
 from collections.abc import Sequence
@@ -121,6 +121,27 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_change_counters")),
+    )
+    op.create_table(
+        "ingest_jobs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("accepted", sa.Integer(), nullable=False),
+        sa.Column("duplicates", sa.Integer(), nullable=False),
+        sa.Column("rejected", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_ingest_jobs_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_jobs")),
     )
     op.create_table(
         "occupations",
@@ -285,6 +306,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "ingest_job_items",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("job_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("candidate_external_id", sa.String(length=200), nullable=False),
+        sa.Column("raw", sa.LargeBinary(), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.String(length=12), nullable=False),
+        sa.Column("credential_id", sa.BigInteger(), nullable=True),
+        sa.Column("quarantine_id", sa.BigInteger(), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"],
+            ["ingest_jobs.id"],
+            name=op.f("fk_ingest_job_items_job_id_ingest_jobs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ingest_job_items")),
+    )
+    with op.batch_alter_table("ingest_job_items", schema=None) as batch_op:
+        batch_op.create_index("ix_ingest_job_items_job_state", ["job_id", "state"], unique=False)
+
+    op.create_table(
         "occupation_skills",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -443,6 +488,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_occupation_skills_occupation_id"))
 
     op.drop_table("occupation_skills")
+    with op.batch_alter_table("ingest_job_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_ingest_job_items_job_state")
+
+    op.drop_table("ingest_job_items")
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_credentials_tenant_document",
@@ -460,6 +509,7 @@ def downgrade() -> None:
     op.drop_table("skill_groups")
     op.drop_table("quarantine")
     op.drop_table("occupations")
+    op.drop_table("ingest_jobs")
     op.drop_table("change_counters")
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_candidates_change_seq"))
