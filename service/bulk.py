@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import QuarantinedDocument
-from service.ingestion import Accepted, Rejected, ingest_credential, retry_quarantined
+from service.ingestion import (
+    Accepted,
+    Rejected,
+    ingest_credential,
+    retry_quarantined,
+    reverify_credential,
+)
 from service.jobs import split_ndjson
 from service.runtime import Runtime
 from service.settings import Settings
@@ -174,3 +180,53 @@ def _count(summary: IngestSummary, source: str, result: Accepted | Rejected) -> 
     else:
         summary.rejected += 1
         summary.problems.append((source, f"{result.code}: {result.detail}"))
+
+
+@dataclass
+class ReverifySummary:
+    """What a re-verification run changed."""
+
+    checked: int = 0
+    now_unverified: int = 0
+    now_verified: int = 0
+    status_unknown: int = 0
+
+
+def reverify_tenant(
+    settings: Settings, *, tenant: str, progress: Progress, runtime: Runtime | None = None
+) -> ReverifySummary:
+    """Verify every stored credential of a tenant again, one transaction each.
+
+    Revoked, suspended or no-longer-bound credentials stop counting in matches; a
+    credential whose status could not be checked is counted as such, never as cleared.
+    """
+    owned = runtime is None
+    active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
+    summary = ReverifySummary()
+    try:
+        with unit_of_work(active.sessions) as session:
+            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            ids = repo.credential_ids_of_tenant(session, tenant_id)
+        with progress:
+            task = progress.add_task("re-verifying", total=len(ids))
+            for credential_id in ids:
+                with unit_of_work(active.sessions) as session:
+                    credential = repo.get_credential(session, tenant_id, credential_id)
+                    if credential is None:  # erased meanwhile
+                        progress.advance(task)
+                        continue
+                    outcome = reverify_credential(
+                        session,
+                        active.verifier,
+                        credential,
+                        max_bytes=settings.max_credential_bytes,
+                    )
+                summary.checked += 1
+                summary.now_unverified += outcome.was_verified and not outcome.verified
+                summary.now_verified += outcome.verified and not outcome.was_verified
+                summary.status_unknown += outcome.status == "unknown"
+                progress.advance(task)
+    finally:
+        if owned:
+            active.close()
+    return summary

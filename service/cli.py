@@ -172,6 +172,18 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
     return 0 if not summary.problems else 1
 
 
+def cmd_reverify(args: argparse.Namespace) -> int:
+    """Verify a tenant's stored credentials again."""
+    from service.bulk import reverify_tenant  # noqa: PLC0415
+
+    summary = reverify_tenant(_settings(args), tenant=args.tenant, progress=_progress())
+    console.print(
+        f"checked {summary.checked}: {summary.now_unverified} no longer verified, "
+        f"{summary.now_verified} verified again, {summary.status_unknown} with unknown status"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Taxonomy, server, signed sample credentials, a match: the whole path in one go."""
     from service.demo import run_demo  # noqa: PLC0415
@@ -220,6 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.set_defaults(handler=cmd_keys_create)
 
+    _add_taxonomy_commands(commands)
+    _add_credential_admin_commands(commands)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    return parser
+
+
+def _add_taxonomy_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tax = commands.add_parser("taxonomy", help="skills taxonomies")
     tax_commands = tax.add_subparsers(dest="taxonomy", required=True)
     imp = tax_commands.add_parser("import", help="import a taxonomy release")
@@ -235,6 +256,16 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--no-embed", action="store_true", help="skip building the label index")
     fetch.set_defaults(handler=cmd_taxonomy_fetch_default)
 
+
+def _add_credential_admin_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    reverify = commands.add_parser(
+        "reverify", help="verify stored credentials again (revocation, keys, expiry)"
+    )
+    reverify.add_argument("--tenant", required=True)
+    reverify.set_defaults(handler=cmd_reverify)
+
     quarantine = commands.add_parser("quarantine", help="rejected documents")
     quarantine_commands = quarantine.add_subparsers(dest="quarantine", required=True)
     listing = quarantine_commands.add_parser("list", help="list a tenant's rejected documents")
@@ -246,10 +277,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--id", type=int, action="append", dest="ids", help="only this id (repeatable)"
     )
     retry.set_defaults(handler=cmd_quarantine_retry)
-
-    db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
-    db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

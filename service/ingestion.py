@@ -342,3 +342,47 @@ def _evidence_for(
                 model="" if match.method == "alignment" else context.mapper.model,
             )
     return list(evidence.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Reverified:
+    """What re-verifying one stored credential changed."""
+
+    credential_id: int
+    was_verified: bool
+    verified: bool
+    status: str
+
+
+def reverify_credential(
+    session: Session, verifier: Verifier, credential: Credential, *, max_bytes: int = 1_000_000
+) -> Reverified:
+    """Verify a stored credential again (status lists and keys change over time).
+
+    The checks are replaced by the new report; when the outcome changes, the holder's
+    evidence is marked changed so the candidate index drops (or restores) it.
+    """
+    was_verified, old_status = credential.verified, credential.status_outcome
+    try:
+        _, document = parse_credential(credential.raw, max_bytes=max_bytes)
+    except CredentialFormatError as exc:
+        checks: Sequence[Check] = (Check(check="parse", outcome="failed", detail=str(exc)),)
+        verified = False
+    else:
+        report = verifier.verify(document)
+        checks, verified = report.checks, report.verified
+    credential.verified = verified
+    credential.status_outcome = next((c.outcome for c in checks if c.check == "status"), "passed")
+    repo.replace_checks(
+        session,
+        credential,
+        [VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in checks],
+    )
+    if (verified, credential.status_outcome) != (was_verified, old_status):
+        candidate = repo.candidates_by_ids(session, credential.tenant_id, [credential.candidate_id])
+        repo.mark_candidate_changed(
+            session,
+            candidate[credential.candidate_id],
+            repo.bump_change_counter(session, credential.tenant_id),
+        )
+    return Reverified(credential.id, was_verified, verified, credential.status_outcome)

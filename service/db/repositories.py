@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -657,3 +657,32 @@ def record_item_outcome(
         job.status = "done"
         job.finished_at = utcnow()
         session.flush()
+
+
+def replace_checks(
+    session: Session, credential: Credential, checks: Sequence[VerificationCheck]
+) -> None:
+    """Replace a credential's verification checks with a new report."""
+    session.execute(
+        delete(VerificationCheck).where(VerificationCheck.credential_id == credential.id)
+    )
+    for check in checks:
+        check.credential_id = credential.id
+    session.add_all(checks)
+    session.flush()
+
+
+def credential_ids_of_tenant(session: Session, tenant_id: int) -> list[int]:
+    """Ids of every credential a tenant holds, oldest first."""
+    return list(
+        session.scalars(
+            select(Credential.id).where(Credential.tenant_id == tenant_id).order_by(Credential.id)
+        )
+    )
+
+
+def get_credential(session: Session, tenant_id: int, credential_id: int) -> Credential | None:
+    """A tenant's credential."""
+    return session.scalar(
+        select(Credential).where(Credential.tenant_id == tenant_id, Credential.id == credential_id)
+    )
