@@ -10,8 +10,17 @@ through pyld), ``eddsa-jcs-2022`` (RFC 8785 JCS) and the legacy ``Ed25519Signatu
 (``sign_eddsa_rdfc_2022``, ``sign_eddsa_jcs_2022``, ``sign_ed25519_signature_2020``) are
 for tests and demos. JSON-LD contexts are bundled in ``ingest/contexts`` and never fetched,
 whatever the suite (JCS does no JSON-LD processing, but its contexts must still be bundled).
-Keys come from ``did:key`` or from pinned documents (`PinnedDocuments`); there is no
+Keys come from ``did:key`` or from a `DocumentStore`: pinned documents (`PinnedDocuments`),
+or `ChainedDocuments` (pinned first, then an `HttpFetcher`). `HttpFetcher` is the one
+hardened way out to the network (https only, no private/loopback/link-local/metadata
+targets, timeouts, size cap, checked redirects, TTL cache); it resolves ``did:web`` DIDs
+(`did_web_url`) and HTTPS key, issuer and status-list URLs. Without a fetcher there is no
 network access.
+
+Status: ``BitstringStatusListEntry``, ``StatusList2021Entry`` and ``1EdTechRevocationList``
+entries are checked against their list (whose own proof is verified when it has one): set
+revocation/suspension bit or listed id -> ``failed``; clear -> ``passed``; list missing,
+unreachable, malformed or not verifying, or an unsupported status type -> ``unknown``.
 
 Exceptions::
 
@@ -20,7 +29,9 @@ Exceptions::
     │   │                            missing-field | invalid-field | unsupported-credential |
     │   │                            invalid-jsonld | undefined-term
     │   └── UnknownContextError      code "unknown-context"; .url is the context URL
-    └── KeyResolutionError           code "unresolvable-key" (resolve_did_key)
+    ├── KeyResolutionError           code "unresolvable-key" (resolve_did_key)
+    ├── FetchError                   code: fetch-refused | fetch-failed; .url (HttpFetcher)
+    └── StatusListError              code "invalid-status-list" (decode_status_list)
 
 Every error carries a stable ``code`` string, used for RFC 9457 problem type URIs.
 """
@@ -33,11 +44,15 @@ from ingest._eddsa import (
 )
 from ingest._errors import (
     CredentialFormatError,
+    FetchError,
+    FetchErrorCode,
     FormatErrorCode,
     IngestError,
     KeyResolutionError,
+    StatusListError,
     UnknownContextError,
 )
+from ingest._fetch import ChainedDocuments, HttpFetcher, did_web_url
 from ingest._jsonld import BUNDLED_CONTEXTS, ContextLoader, canonicalize, canonicalize_jcs
 from ingest._keys import did_key_from_public_key, resolve_did_key
 from ingest._model import (
@@ -47,6 +62,7 @@ from ingest._model import (
     IssuerProfile,
     parse_credential,
 )
+from ingest._status import decode_status_list, encode_status_list, status_value
 from ingest._verify import (
     CHECK_NAMES,
     Check,
@@ -61,27 +77,36 @@ __all__ = [
     "CHECK_NAMES",
     "Achievement",
     "Alignment",
+    "ChainedDocuments",
     "Check",
     "ContextLoader",
     "Credential",
     "CredentialFormatError",
     "DocumentStore",
+    "FetchError",
+    "FetchErrorCode",
     "FormatErrorCode",
+    "HttpFetcher",
     "IngestError",
     "IssuerProfile",
     "KeyResolutionError",
     "Outcome",
     "PinnedDocuments",
+    "StatusListError",
     "UnknownContextError",
     "VerificationReport",
     "Verifier",
     "canonicalize",
     "canonicalize_jcs",
+    "decode_status_list",
     "did_key_from_public_key",
+    "did_web_url",
+    "encode_status_list",
     "parse_credential",
     "resolve_did_key",
     "sign_ed25519_signature_2020",
     "sign_eddsa_jcs_2022",
     "sign_eddsa_rdfc_2022",
+    "status_value",
     "utcnow",
 ]

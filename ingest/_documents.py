@@ -15,8 +15,9 @@ class DocumentStore(Protocol):
     """Source of documents that verification needs besides the credential itself.
 
     DID documents, verification-method (key) documents and issuer profiles, keyed by URL
-    (a DID, a key URL with its ``#fragment``, or an issuer id). Nothing is fetched over
-    the network in this version: a store holds pinned documents only.
+    (a DID, a key URL with its ``#fragment``, or an issuer id). `PinnedDocuments` holds
+    pinned documents only; `ingest.HttpFetcher` fetches, and `ingest.ChainedDocuments`
+    combines the two (pinned first).
     """
 
     def get(self, url: str) -> dict[str, Any] | None:
@@ -24,6 +25,10 @@ class DocumentStore(Protocol):
 
         Args:
             url: Exact URL, DID or DID URL.
+
+        Raises:
+            ingest.FetchError: A store that fetches tried and failed, or refused the URL;
+                the verifier reports that as an ``unknown`` check, never a crash.
         """
         ...
 

@@ -66,3 +66,30 @@ class KeyResolutionError(IngestError):
     """A verification method or DID could not be turned into an Ed25519 public key."""
 
     code = "unresolvable-key"
+
+
+FetchErrorCode = Literal["fetch-refused", "fetch-failed"]
+"""Stable codes of `FetchError`: refused by policy before any request, or tried and failed."""
+
+
+class FetchError(IngestError):
+    """A remote document could not be fetched.
+
+    Attributes:
+        code: ``fetch-refused`` (the URL or its addresses are not allowed: scheme, private
+            address, ...) or ``fetch-failed`` (network error, HTTP status, too large, not JSON).
+        url: The URL that was asked for.
+    """
+
+    code: FetchErrorCode
+
+    def __init__(self, url: str, message: str, *, code: FetchErrorCode) -> None:
+        super().__init__(f"{url}: {message}")
+        self.code = code
+        self.url = url
+
+
+class StatusListError(IngestError):
+    """A status list's ``encodedList`` is not a valid GZIP bitstring, or an index is outside it."""
+
+    code = "invalid-status-list"

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._eddsa import hash_data, proof_problem, suite_of, verify_signature
-from ingest._errors import CredentialFormatError, KeyResolutionError
+from ingest._errors import CredentialFormatError, FetchError, KeyResolutionError, StatusListError
 from ingest._jsonld import (
     MAX_DEPTH,
     VC_V1_CONTEXT,
@@ -23,6 +23,7 @@ from ingest._jsonld import (
 )
 from ingest._keys import public_key_from_method, resolve_did_key
 from ingest._model import as_list, context_version, issuer_id, parse_datetime
+from ingest._status import decode_status_list, status_value
 
 Outcome = Literal["passed", "failed", "unknown"]
 
@@ -90,6 +91,7 @@ class _Method:
     public_key: Ed25519PublicKey | None
     controller: str | None
     problem: str = ""
+    unreachable: bool = False  # a fetch failed: the outcome is unknown, not failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class _ProofResult:
     key_resolved: bool
     bound: bool
     key_detail: str
+    unreachable: bool = False
 
 
 def _absolute(reference: Any, base: Any) -> Any:
@@ -162,10 +165,20 @@ class Verifier:
     profile, under ``verificationMethod`` or ``assertionMethod``). The key is bound to
     the issuer when the method's ``controller`` (default: the document holding it) is
     the issuer id, or when the issuer's own pinned document lists the method under
-    ``assertionMethod``.
+    ``assertionMethod``. With a fetching store (`ChainedDocuments` over an `HttpFetcher`),
+    ``did:web`` DIDs and HTTPS key / issuer URLs are fetched the same way; a failed fetch
+    makes the ``proof`` and ``key`` checks ``unknown`` (never passed), not a crash.
+
+    Status: each ``credentialStatus`` entry (``BitstringStatusListEntry``,
+    ``StatusList2021Entry``, ``1EdTechRevocationList``) is looked up in ``documents``; a
+    list with a proof must pass every check but its own status. A set revocation /
+    suspension bit or a listed credential id fails the ``status`` check (so the credential
+    is not verified); an unavailable, malformed or unverified list, or an unsupported
+    status type, makes it ``unknown``.
 
     Args:
-        documents: Pinned DID documents, key documents and issuer profiles.
+        documents: DID documents, key documents, issuer profiles and status lists: pinned
+            (`PinnedDocuments`) or pinned then fetched (`ChainedDocuments`).
         clock: Returns the current time (aware) for validity and key-expiry checks.
         contexts: JSON-LD context resolution (default: the bundled contexts, shared).
     """
@@ -200,12 +213,125 @@ class Verifier:
         now = self._clock()
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
+        checks = self._check_all_but_status(document, now)
+        return VerificationReport(checks=(*checks, self._check_status(document, now)))
+
+    def _check_all_but_status(self, document: dict[str, Any], now: datetime) -> tuple[Check, ...]:
         context = self._check_context(document)
         proof, key = self._check_proofs(document, context, now)
         valid_from, valid_until = _check_dates(document, now)
-        return VerificationReport(
-            checks=(context, proof, key, valid_from, valid_until, _check_status(document))
+        return context, proof, key, valid_from, valid_until
+
+    def _check_status(self, document: dict[str, Any], now: datetime) -> Check:
+        entries = as_list(document.get("credentialStatus"))
+        if not entries:
+            return _passed("status", "credential declares no status (credentialStatus not present)")
+        results = [self._status_entry(entry, document, now) for entry in entries]
+        outcomes = {outcome for outcome, _ in results}
+        outcome: Outcome = (
+            "failed" if "failed" in outcomes else "unknown" if "unknown" in outcomes else "passed"
         )
+        return Check(check="status", outcome=outcome, detail="; ".join(d for _, d in results))
+
+    def _status_entry(
+        self, entry: Any, document: dict[str, Any], now: datetime
+    ) -> tuple[Outcome, str]:
+        if not isinstance(entry, dict):
+            return "unknown", "credentialStatus entry is not an object"
+        kind = entry.get("type")
+        kinds = set(kind) if isinstance(kind, list) else {kind}
+        if "BitstringStatusListEntry" in kinds:
+            return self._bitstring_entry(entry, now, v2021=False)
+        if "StatusList2021Entry" in kinds:
+            return self._bitstring_entry(entry, now, v2021=True)
+        if "1EdTechRevocationList" in kinds:
+            return self._revocation_list_entry(entry, document, now)
+        return "unknown", f"unsupported status type {kind!r}"
+
+    def _status_document(
+        self, url: Any, what: str, now: datetime
+    ) -> tuple[dict[str, Any] | None, str]:
+        """(the fetched and, when signed, verified document, or None with the reason)."""
+        if not isinstance(url, str) or not url:
+            return None, f"{what} has no URL"
+        try:
+            found = self._documents.get(url)
+        except FetchError as error:
+            return None, f"{what} {url} cannot be fetched: {error.message}"
+        if not isinstance(found, dict):
+            return None, f"{what} {url} is not available (not pinned and not fetchable)"
+        if "proof" in found:
+            # Same checks as any credential, without looking at the list's own status.
+            failed = [
+                check
+                for check in self._check_all_but_status(found, now)
+                if check.outcome != "passed"
+            ]
+            if failed:
+                reasons = "; ".join(f"{check.check}: {check.detail}" for check in failed)
+                return None, f"{what} {url} does not verify ({reasons})"
+        return found, ""
+
+    def _bitstring_entry(  # noqa: PLR0911 - one return per way an entry can be undecidable
+        self, entry: dict[str, Any], now: datetime, *, v2021: bool
+    ) -> tuple[Outcome, str]:
+        name = "StatusList2021" if v2021 else "BitstringStatusList"
+        purposes = _STATUS_PURPOSES_2021 if v2021 else _STATUS_PURPOSES
+        purpose = entry.get("statusPurpose")
+        if purpose not in purposes:
+            return "unknown", f"{name} entry has unsupported statusPurpose {purpose!r}"
+        index = _non_negative_int(entry.get("statusListIndex"))
+        if index is None:
+            return "unknown", f"{name} entry has an invalid statusListIndex"
+        size = 1 if v2021 else _non_negative_int(entry.get("statusSize", 1))
+        if size is None or size < 1 or size > _MAX_STATUS_SIZE:
+            return "unknown", f"{name} entry has an invalid statusSize"
+        url = entry.get("statusListCredential")
+        where = f"{name} {url} index {index}"
+        status_list, problem = self._status_document(url, f"{name} credential", now)
+        if status_list is None:
+            return "unknown", problem
+        subject = status_list.get("credentialSubject")
+        if not isinstance(subject, dict):
+            return "unknown", f"{where}: the list has no credentialSubject"
+        listed = subject.get("statusPurpose")
+        if listed is not None and purpose not in as_list(listed):
+            return "unknown", f"{where}: list purpose {listed!r} is not {purpose!r}"
+        try:
+            bitstring = decode_status_list(subject.get("encodedList"), multibase=not v2021)
+            value = status_value(bitstring, index, size)
+        except StatusListError as error:
+            return "unknown", f"{where}: {error.message}"
+        if purpose == "message":
+            return "passed", f"{where}: status message value {value:#x}"
+        if value:
+            verb = "revoked" if purpose == "revocation" else "suspended"
+            return "failed", f"{verb} ({where} is set)"
+        return "passed", f"not {purpose}-flagged ({where} is clear)"
+
+    def _revocation_list_entry(
+        self, entry: dict[str, Any], document: dict[str, Any], now: datetime
+    ) -> tuple[Outcome, str]:
+        url = entry.get("id")
+        credential_id = document.get("id")
+        if not isinstance(credential_id, str):
+            return "unknown", "credential has no id to look up in its 1EdTechRevocationList"
+        revocation_list, problem = self._status_document(url, "1EdTechRevocationList", now)
+        if revocation_list is None:
+            return "unknown", problem
+        list_issuer = issuer_id(revocation_list)
+        if list_issuer is not None and list_issuer != issuer_id(document):
+            return "unknown", f"revocation list {url} is issued by {list_issuer}, not the issuer"
+        revoked = revocation_list.get("revokedCredentials")
+        if not isinstance(revoked, list):
+            return "unknown", f"revocation list {url} has no revokedCredentials list"
+        for item in revoked:
+            item_id = item.get("id") if isinstance(item, dict) else item
+            if item_id == credential_id:
+                reason = item.get("revocationReason") if isinstance(item, dict) else None
+                suffix = f": {reason}" if isinstance(reason, str) and reason else ""
+                return "failed", f"revoked (listed in revocation list {url}{suffix})"
+        return "passed", f"not listed in revocation list {url}"
 
     def _check_context(self, document: dict[str, Any]) -> Check:
         if "@context" not in document:
@@ -250,14 +376,16 @@ class Verifier:
             )
             for index, proof in enumerate(proofs)
         ]
-        proof_failures = [
+        outcomes = {result.proof.outcome for result in results}
+        proof_problems = [
             result.proof.detail for result in results if result.proof.outcome != "passed"
         ]
-        proof_check = (
-            _failed("proof", "; ".join(proof_failures))
-            if proof_failures
-            else _passed("proof", "; ".join(result.proof.detail for result in results))
-        )
+        if "failed" in outcomes:
+            proof_check = _failed("proof", "; ".join(proof_problems))
+        elif "unknown" in outcomes:
+            proof_check = Check(check="proof", outcome="unknown", detail="; ".join(proof_problems))
+        else:
+            proof_check = _passed("proof", "; ".join(result.proof.detail for result in results))
         key_detail = "; ".join(result.key_detail for result in results)
         if issuer is None:
             key_check = _failed("key", "credential has no issuer id to bind the key to")
@@ -265,6 +393,10 @@ class Verifier:
             result.bound for result in results
         ):
             key_check = _passed("key", key_detail)
+        elif all(result.key_resolved or result.unreachable for result in results) and any(
+            result.unreachable for result in results
+        ):
+            key_check = Check(check="key", outcome="unknown", detail=key_detail)
         else:
             key_check = _failed("key", key_detail)
         return proof_check, key_check
@@ -288,8 +420,9 @@ class Verifier:
         if method.public_key is None:
             bound = False
             key_detail = f"verification method {method_id!r} not resolved: {method.problem}"
+            unreachable = method.unreachable
         else:
-            bound, key_detail = self._binding(method_id, method.controller, issuer)
+            bound, key_detail, unreachable = self._binding(method_id, method.controller, issuer)
         outcome, detail = self._signature(
             proof, method, unsecured=unsecured, by_id=by_id, context=context, now=now
         )
@@ -298,6 +431,7 @@ class Verifier:
             key_resolved=method.public_key is not None,
             bound=bound,
             key_detail=label + key_detail,
+            unreachable=unreachable,
         )
 
     def _signature(  # noqa: PLR0911 - one return per way a proof can fail
@@ -316,7 +450,8 @@ class Verifier:
         if context.outcome != "passed":
             return "failed", f"signature not checked: {context.detail}"
         if method.public_key is None:
-            return "failed", f"signature not checked: key unavailable ({method.problem})"
+            outcome: Outcome = "unknown" if method.unreachable else "failed"
+            return outcome, f"signature not checked: key unavailable ({method.problem})"
         expires = proof.get("expires")
         if isinstance(expires, str) and parse_datetime(expires) <= now:
             return "failed", f"proof expired at {expires}"
@@ -345,7 +480,10 @@ class Verifier:
     def _resolve_method(self, method_id: str, now: datetime) -> _Method:
         if method_id.startswith("did:key:"):
             return _resolve_did_key_method(method_id)
-        method, controller_default, problem = self._find_method(method_id)
+        try:
+            method, controller_default, problem = self._find_method(method_id)
+        except FetchError as error:
+            return _Method(None, None, f"cannot fetch it: {error.message}", unreachable=True)
         if method is None:
             return _Method(None, None, problem)
         try:
@@ -363,7 +501,7 @@ class Verifier:
         method = self._documents.get(method_id)
         if isinstance(method, dict):
             if method.get("id", method_id) != method_id:
-                return None, None, f"the pinned key document has id {method.get('id')!r}"
+                return None, None, f"the key document has id {method.get('id')!r}"
             return method, None, ""
         base, _, fragment = method_id.partition("#")
         container = self._documents.get(base) if fragment else None
@@ -372,31 +510,48 @@ class Verifier:
             return (
                 None,
                 None,
-                (
-                    "no pinned key, DID or issuer document holds it "
-                    "(remote key retrieval is not supported yet)"
-                ),
+                "no pinned or fetched key, DID or issuer document holds it",
             )
         default = container.get("id", base)
         return embedded, default if isinstance(default, str) else None, ""
 
     def _binding(
         self, method_id: str, controller: str | None, issuer: str | None
-    ) -> tuple[bool, str]:
+    ) -> tuple[bool, str, bool]:
+        """(bound, detail, whether a fetch failure left it undecided)."""
         if issuer is None:
-            return False, "credential has no issuer id"
+            return False, "credential has no issuer id", False
         if controller == issuer:
-            return True, f"{method_id} is controlled by the issuer {issuer}"
-        issuer_document = self._documents.get(issuer)
+            return True, f"{method_id} is controlled by the issuer {issuer}", False
+        try:
+            issuer_document = self._documents.get(issuer)
+        except FetchError as error:
+            return (
+                False,
+                (
+                    f"{method_id} is controlled by {controller or 'an unknown controller'}, "
+                    f"not by the issuer {issuer}, and the issuer document cannot be fetched: "
+                    f"{error.message}"
+                ),
+                True,
+            )
         if (
             isinstance(issuer_document, dict)
             and issuer_document.get("id", issuer) == issuer
             and method_id in _references(issuer_document, "assertionMethod")
         ):
-            return True, f"the issuer document {issuer} lists {method_id} under assertionMethod"
-        return False, (
-            f"{method_id} is controlled by {controller or 'an unknown controller'}, not by the "
-            f"issuer {issuer}, and no pinned issuer document lists it under assertionMethod"
+            return (
+                True,
+                f"the issuer document {issuer} lists {method_id} under assertionMethod",
+                False,
+            )
+        return (
+            False,
+            (
+                f"{method_id} is controlled by {controller or 'an unknown controller'}, not by the "
+                f"issuer {issuer}, and no issuer document lists it under assertionMethod"
+            ),
+            False,
         )
 
 
@@ -439,17 +594,18 @@ def _read_date(document: dict[str, Any], key: str) -> datetime | str | None:
         return f"{key} {value!r} is not an XSD dateTime"
 
 
-def _check_status(document: dict[str, Any]) -> Check:
-    entries = as_list(document.get("credentialStatus"))
-    if not entries:
-        return _passed("status", "credential declares no status (credentialStatus not present)")
-    kinds = sorted(
-        {str(entry.get("type")) for entry in entries if isinstance(entry, dict)} or {"unknown"}
-    )
-    return Check(
-        check="status",
-        outcome="unknown",
-        detail=(
-            f"status checking not supported yet (credentialStatus {', '.join(kinds)} not checked)"
-        ),
-    )
+_STATUS_PURPOSES: Final = frozenset({"revocation", "suspension", "message"})
+_STATUS_PURPOSES_2021: Final = frozenset({"revocation", "suspension"})
+_MAX_STATUS_SIZE: Final = 64
+_MAX_STATUS_INDEX: Final = 2**40
+
+
+def _non_negative_int(value: Any) -> int | None:
+    """A status index or size given as an integer or a decimal string, else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15:  # noqa: PLR2004
+        value = int(value)
+    if isinstance(value, int) and 0 <= value < _MAX_STATUS_INDEX:
+        return value
+    return None

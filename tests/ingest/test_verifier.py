@@ -265,7 +265,7 @@ def test_status_entry_is_reported_unknown_not_passed(issuer_key: Ed25519PrivateK
     report = _verify(signed)
 
     assert _outcome(report, "status") == "unknown"
-    assert "status checking not supported yet" in _detail(report, "status")
+    assert "https://training.example/status/3 is not available" in _detail(report, "status")
     assert report.verified  # an unchecked status is kept and reported, not a failure
 
 
