@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings import SentenceTransformerEncoder, TextEncoder
-from ingest import PinnedDocuments, Verifier
+from ingest import ChainedDocuments, HttpFetcher, PinnedDocuments, Verifier
 from service.candidate_index import CandidateIndexes
 from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
 from service.errors import InvalidRequestError, NotReadyError
@@ -20,20 +21,38 @@ from service.settings import Settings
 from service.taxonomy_service import TaxonomyContext, load_taxonomy_context
 
 
-def build_verifier(settings: Settings) -> Verifier:
-    """A verifier resolving keys from ``did:key`` and the pinned documents folder, if any.
+def build_verifier(settings: Settings, http_client: httpx.Client | None = None) -> Verifier:
+    """A verifier over did:key, pinned documents and (when enabled) remote documents.
+
+    Pinned documents win over fetched ones; remote fetches go through the hardened fetcher.
+
+    Args:
+        settings: Settings.
+        http_client: The client remote fetches go through (required to fetch at all).
 
     Raises:
         InvalidRequestError: The documents folder is missing or holds a malformed file.
     """
-    if settings.documents_dir is None:
-        return Verifier()
-    if not settings.documents_dir.is_dir():
-        raise InvalidRequestError(f"documents folder {settings.documents_dir} does not exist")
-    try:
-        return Verifier(documents=PinnedDocuments.from_directory(settings.documents_dir))
-    except ValueError as exc:
-        raise InvalidRequestError(f"pinned documents: {exc}") from exc
+    pinned = PinnedDocuments({})
+    if settings.documents_dir is not None:
+        if not settings.documents_dir.is_dir():
+            raise InvalidRequestError(f"documents folder {settings.documents_dir} does not exist")
+        try:
+            pinned = PinnedDocuments.from_directory(settings.documents_dir)
+        except ValueError as exc:
+            raise InvalidRequestError(f"pinned documents: {exc}") from exc
+    fetcher = None
+    if settings.fetch_remote_documents and http_client is not None:
+        fetcher = HttpFetcher(
+            http_client,
+            allow_loopback_http=settings.fetch_allow_loopback_http,
+            read_timeout=settings.fetch_timeout_seconds,
+            max_bytes=settings.fetch_max_bytes,
+            ttl=settings.fetch_cache_seconds,
+            # Failures are remembered briefly, never longer than successes.
+            failure_ttl=min(30.0, settings.fetch_cache_seconds),
+        )
+    return Verifier(documents=ChainedDocuments(pinned, fetcher))
 
 
 @dataclass
@@ -47,6 +66,7 @@ class Runtime:
     verifier: Verifier
     taxonomy: TaxonomyContext | None = None
     indexes: CandidateIndexes | None = None
+    http_client: httpx.Client | None = None
 
     @classmethod
     def open(
@@ -72,6 +92,7 @@ class Runtime:
         engine = build_engine(settings.resolved_database_url, echo=settings.database_echo)
         if migrate:
             upgrade_database(engine)
+        http_client = httpx.Client(headers={"User-Agent": "credmatch"}, follow_redirects=False)
         runtime = cls(
             settings=settings,
             engine=engine,
@@ -80,7 +101,8 @@ class Runtime:
             or SentenceTransformerEncoder(
                 settings.embedding_model, batch_size=settings.embedding_batch_size
             ),
-            verifier=verifier or build_verifier(settings),
+            verifier=verifier or build_verifier(settings, http_client),
+            http_client=http_client,
         )
         runtime.reload_taxonomy(show_progress=show_progress, on_build=on_build)
         return runtime
@@ -122,4 +144,6 @@ class Runtime:
         """Persist derived indexes and release connections."""
         if self.indexes is not None:
             self.indexes.save_all()
+        if self.http_client is not None:
+            self.http_client.close()
         self.engine.dispose()

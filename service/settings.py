@@ -83,6 +83,23 @@ class Settings:
     max_credential_bytes: int = 1_000_000
     """Largest credential document accepted."""
 
+    fetch_remote_documents: bool = True
+    """Resolve did:web DIDs, HTTPS key URLs and status lists over the network, through the
+    hardened fetcher (https only, public addresses only, size and redirect caps). Off: pinned
+    documents only, for air-gapped deployments; status then reads "unknown"."""
+
+    fetch_allow_loopback_http: bool = False
+    """Let the fetcher use plain http to loopback addresses (tests and local demos only)."""
+
+    fetch_timeout_seconds: float = 10.0
+    """Read timeout of one remote fetch."""
+
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    """Largest remote document read."""
+
+    fetch_cache_seconds: float = 300.0
+    """How long a fetched document (a status list, a DID document) is reused."""
+
     documents_dir: Path | None = None
     """Folder of pinned documents (DID documents, key documents, issuer profiles), one
     ``{"url": ..., "document": {...}}`` JSON file each, used to resolve keys offline."""

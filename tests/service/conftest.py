@@ -106,7 +106,12 @@ def runtime(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Runtime]:
     """Migrated database with the mini taxonomy imported and its skill space loaded."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=database_url)
+    # Tests reach no network: remote documents only from loopback servers the tests start.
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        database_url=database_url,
+        fetch_allow_loopback_http=True,
+    )
     opened = Runtime.open(settings, encoder=encoder)
     with unit_of_work(opened.sessions) as session:
         import_release(session, mini_release(), make_default=True, replace=True)

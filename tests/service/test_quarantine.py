@@ -83,9 +83,11 @@ def test_rejected_document_is_listed_and_retried_once_its_key_is_pinned(
     assert [item["id"] for item in page["items"]] == [quarantine_id]
     item = page["items"][0]
     assert item["reasonCode"] == "verification-failed"
-    assert {"check": "key", "outcome": "failed"}.items() <= next(
-        c for c in item["checks"] if c["check"] == "key"
-    ).items()
+    # The key's host (a reserved .example name) cannot be fetched: "could not check", which
+    # is never enough to verify.
+    key_check = next(c for c in item["checks"] if c["check"] == "key")
+    assert key_check["outcome"] == "unknown"
+    assert "college.example" in key_check["detail"]
     assert item["document"] is None
     one = server.get(f"/v1/quarantine/{quarantine_id}", headers=tenant.headers("ingest")).json()
     assert json.loads(one["document"]) == document
