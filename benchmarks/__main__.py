@@ -4,6 +4,7 @@ NAME:
   ingest   credentials/s through POST /v1/credentials (parse, verify, map, store) over HTTP
   match    /v1/match latency p50/p99 over HTTP at N synthetic candidates
   all      both, on one database
+  verify   verified credentials/s per proof format, 1 process and a process pool (no database)
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from pathlib import Path
 from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
 from benchmarks.match_bench import run_match
+from benchmarks.verify_bench import run_verify
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("name", choices=["ingest", "match", "all"])
+    parser.add_argument("name", choices=["ingest", "match", "all", "verify"])
     parser.add_argument("--candidates", type=int, default=10_000, help="synthetic candidates")
     parser.add_argument("--credentials", type=int, default=1_000, help="credentials to ingest")
     parser.add_argument("--queries", type=int, default=300, help="match requests to time")
@@ -32,8 +34,14 @@ def main(argv: list[str] | None = None) -> int:
         help="folder for the taxonomy cache and the benchmark database",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args(argv)
 
+    if args.name == "verify":
+        verify = run_verify(count=args.credentials, processes=args.processes)
+        json.dump({"machine": BenchEnvironment.machine(), "verify": verify}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
     env = BenchEnvironment.prepare(Path(args.data_dir))
     results: dict[str, object] = {"machine": env.machine()}
     try:

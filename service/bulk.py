@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import multiprocessing
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+import httpx
 from rich.progress import Progress
 from sqlalchemy.orm import Session
 
+from ingest import Verifier
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import QuarantinedDocument
+from service.errors import InvalidRequestError
 from service.ingestion import (
     Accepted,
+    Examined,
     Rejected,
+    content_hash,
+    examine,
     ingest_credential,
     retry_quarantined,
     reverify_credential,
 )
 from service.jobs import split_ndjson
-from service.runtime import Runtime
+from service.runtime import Runtime, build_verifier
 from service.settings import Settings
+
+T = TypeVar("T")
 
 CREDENTIAL_SUFFIXES = {".json", ".jsonld"}
 NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
@@ -64,26 +75,42 @@ def ingest_paths(
     candidate: str | None,
     progress: Progress,
     runtime: Runtime | None = None,
+    workers: int = 1,
 ) -> IngestSummary:
-    """Ingest every credential file, one transaction per file (a failure loses nothing).
+    """Ingest every credential, one transaction per document (a failure loses nothing).
+
+    Parsing and verification (the CPU-bound part) run on ``workers`` processes; storing runs
+    here, in input order. Documents already stored are recognised by their content hash
+    before any verification, so re-running after a crash resumes quickly and stores nothing
+    twice.
 
     Args:
         settings: Settings.
-        paths: Files or folders.
+        paths: Files (JSON documents, NDJSON batches) or folders.
         tenant: Tenant name (created when missing).
-        candidate: Candidate id for every file; default is each credential's subject id.
+        candidate: Candidate id for every document; default is each credential's subject id.
         progress: Progress display.
         runtime: Opened resources to reuse (else opened and closed here).
+        workers: Processes verifying in parallel (1: verify in this process).
     """
     files = list(iter_credential_files(paths))
     missing = [p for p in files if not p.is_file()]
     if missing:
-        from service.errors import InvalidRequestError  # noqa: PLC0415
-
         raise InvalidRequestError(f"no such file: {missing[0]}")
     owned = runtime is None
     active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
     summary = IngestSummary()
+    pool = (
+        # spawn, not fork: the parent holds model threads and database connections.
+        ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(settings,),
+        )
+        if workers > 1
+        else None
+    )
     try:
         context, _ = active.require_taxonomy()
         with unit_of_work(active.sessions) as session:
@@ -91,23 +118,80 @@ def ingest_paths(
         with progress:
             task = progress.add_task("ingesting", total=len(files))
             for path in files:
-                for source, raw in iter_documents(path):
-                    with unit_of_work(active.sessions) as session:
-                        result = ingest_credential(
-                            session,
-                            context,
-                            active.verifier,
-                            tenant_id=tenant_id,
-                            raw=raw,
-                            candidate_external_id=candidate,
-                            max_bytes=settings.max_credential_bytes,
-                        )
-                    _count(summary, source, result)
+                for batch in _batches(iter_documents(path), _BATCH):
+                    examined = _examine_batch(active, tenant_id, batch, pool, settings)
+                    for (source, raw), ahead in zip(batch, examined, strict=True):
+                        with unit_of_work(active.sessions) as session:
+                            result = ingest_credential(
+                                session,
+                                context,
+                                active.verifier,
+                                tenant_id=tenant_id,
+                                raw=raw,
+                                candidate_external_id=candidate,
+                                max_bytes=settings.max_credential_bytes,
+                                examined=ahead,
+                            )
+                        _count(summary, source, result)
                 progress.advance(task)
     finally:
+        if pool is not None:
+            pool.shutdown()
         if owned:
             active.close()
     return summary
+
+
+_BATCH = 64
+_worker_verifier: Verifier | None = None
+
+
+def _start_worker(settings: Settings) -> None:
+    global _worker_verifier  # noqa: PLW0603 (one verifier per worker process)
+    _worker_verifier = build_verifier(settings, httpx.Client(follow_redirects=False))
+
+
+def _examine_in_worker(raw: bytes, max_bytes: int) -> Examined:
+    if _worker_verifier is None:
+        raise RuntimeError("worker process was not initialised")
+    return examine(_worker_verifier, raw, max_bytes=max_bytes)
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _examine_batch(
+    runtime: Runtime,
+    tenant_id: int,
+    batch: Sequence[tuple[str, bytes]],
+    pool: ProcessPoolExecutor | None,
+    settings: Settings,
+) -> list[Examined | None]:
+    """Verify a batch ahead on the pool, skipping documents already stored (None: later)."""
+    if pool is None:
+        return [None] * len(batch)
+    with unit_of_work(runtime.sessions) as session:
+        stored = repo.stored_content_hashes(
+            session, tenant_id, [content_hash(raw) for _, raw in batch]
+        )
+    todo = [n for n, (_, raw) in enumerate(batch) if content_hash(raw) not in stored]
+    results: list[Examined | None] = [None] * len(batch)
+    done = pool.map(
+        _examine_in_worker,
+        [batch[n][1] for n in todo],
+        [settings.max_credential_bytes] * len(todo),
+    )
+    for n, examined in zip(todo, done, strict=True):
+        results[n] = examined
+    return results
 
 
 def retry_quarantine(

@@ -116,6 +116,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         tenant=args.tenant,
         candidate=args.candidate,
         progress=_progress(),
+        workers=args.workers,
     )
     console.print(
         f"accepted {summary.accepted}, already stored {summary.duplicates}, "
@@ -221,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="credential files or folders")
     ingest.add_argument("--tenant", required=True)
     ingest.add_argument("--candidate", help="candidate id (default: the credential subject id)")
+    ingest.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes verifying in parallel (default: all cores)",
+    )
     ingest.set_defaults(handler=cmd_ingest)
 
     keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="keys", required=True)

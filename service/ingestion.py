@@ -17,6 +17,7 @@ from ingest import (
     Achievement,
     Check,
     CredentialFormatError,
+    VerificationReport,
     Verifier,
     parse_credential,
 )
@@ -59,6 +60,27 @@ class Rejected:
 def content_hash(raw: bytes) -> str:
     """SHA-256 hex digest of a document's bytes (the idempotency key)."""
     return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Examined:
+    """A document parsed and verified, possibly in another process (it pickles).
+
+    Exactly one of ``format_error`` (code, message) or ``parsed`` + ``report`` is set.
+    """
+
+    parsed: ParsedCredential | None = None
+    report: VerificationReport | None = None
+    format_error: tuple[str, str] | None = None
+
+
+def examine(verifier: Verifier, raw: bytes, *, max_bytes: int = 1_000_000) -> Examined:
+    """Parse and verify a document: the CPU-bound part of ingest, with no database."""
+    try:
+        parsed, document = parse_credential(raw, max_bytes=max_bytes)
+    except CredentialFormatError as exc:
+        return Examined(format_error=(exc.code, str(exc)))
+    return Examined(parsed=parsed, report=verifier.verify(document))
 
 
 MAX_CANDIDATE_ID_CHARS = 200
@@ -114,6 +136,7 @@ def ingest_credential(
     raw: bytes,
     candidate_external_id: str | None = None,
     max_bytes: int = 1_000_000,
+    examined: Examined | None = None,
 ) -> Accepted | Rejected:
     """Ingest one credential document for a tenant.
 
@@ -127,12 +150,14 @@ def ingest_credential(
         candidate_external_id: The tenant's id for the holder; defaults to the credential
             subject id.
         max_bytes: Largest document accepted.
+        examined: Parse and verification done ahead (e.g. in a worker process, see
+            :func:`examine`); done here when absent.
 
     Returns:
         :class:`Accepted` or :class:`Rejected`.
     """
     received = _Received(tenant_id, raw, content_hash(raw), candidate_external_id)
-    return _ingest(session, context, verifier, received, max_bytes=max_bytes)
+    return _ingest(session, context, verifier, received, max_bytes=max_bytes, examined=examined)
 
 
 def retry_quarantined(
@@ -164,16 +189,19 @@ def _ingest(
     received: _Received,
     *,
     max_bytes: int,
+    examined: Examined | None = None,
 ) -> Accepted | Rejected:
     tenant_id = received.tenant_id
     existing = repo.find_existing_credential(session, tenant_id, received.digest, None)
     if existing is not None:
         return _duplicate(session, tenant_id, existing)
-    try:
-        parsed, document = parse_credential(received.raw, max_bytes=max_bytes)
-    except CredentialFormatError as exc:
-        return received.quarantine(session, exc.code, str(exc))
-    report = verifier.verify(document)
+    if examined is None:
+        examined = examine(verifier, received.raw, max_bytes=max_bytes)
+    if examined.format_error is not None:
+        return received.quarantine(session, *examined.format_error)
+    parsed, report = examined.parsed, examined.report
+    if parsed is None or report is None:
+        raise ValueError("an examined document has either a format error or a report")
     if not report.verified:
         failed = report.failed()
         detail = "; ".join(f"{c.check}: {c.detail}" for c in failed) or "verification failed"
@@ -363,14 +391,13 @@ def reverify_credential(
     evidence is marked changed so the candidate index drops (or restores) it.
     """
     was_verified, old_status = credential.verified, credential.status_outcome
-    try:
-        _, document = parse_credential(credential.raw, max_bytes=max_bytes)
-    except CredentialFormatError as exc:
-        checks: Sequence[Check] = (Check(check="parse", outcome="failed", detail=str(exc)),)
-        verified = False
+    examined = examine(verifier, credential.raw, max_bytes=max_bytes)
+    checks: Sequence[Check]
+    if examined.report is None:
+        detail = examined.format_error[1] if examined.format_error else "not parsed"
+        checks, verified = (Check(check="parse", outcome="failed", detail=detail),), False
     else:
-        report = verifier.verify(document)
-        checks, verified = report.checks, report.verified
+        checks, verified = examined.report.checks, examined.report.verified
     credential.verified = verified
     credential.status_outcome = next((c.outcome for c in checks if c.check == "status"), "passed")
     repo.replace_checks(

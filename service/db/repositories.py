@@ -301,6 +301,19 @@ def find_existing_credential(
     )
 
 
+def stored_content_hashes(session: Session, tenant_id: int, hashes: Sequence[str]) -> set[str]:
+    """Which of these content hashes a tenant already stores."""
+    if not hashes:
+        return set()
+    return set(
+        session.scalars(
+            select(Credential.content_hash).where(
+                Credential.tenant_id == tenant_id, Credential.content_hash.in_(set(hashes))
+            )
+        )
+    )
+
+
 def add_credential(
     session: Session, credential: Credential, checks: Sequence[VerificationCheck]
 ) -> bool:
