@@ -22,22 +22,43 @@ entries are checked against their list (whose own proof is verified when it has 
 revocation/suspension bit or listed id -> ``failed``; clear -> ``passed``; list missing,
 unreachable, malformed or not verifying, or an unsupported status type -> ``unknown``.
 
+Open Badges 2.0 (`ingest._ob2`, `ingest._ob2_verify`, `ingest._baked`): assertions as JSON,
+compact JWS (RS256/384/512) or baked into PNG (``iTXt`` ``openbadges``) / SVG
+(``openbadges:assertion``; DTDs refused; 5 MB image, 1 MB chunk caps) parse to ``format``
+``"ob2"``; linked BadgeClass / issuer URLs are resolved with ``parse_credential(...,
+documents=store)`` or later with `resolve_ob2`. `Verifier.verify` checks hosted (fetched copy
+and issuer origin) and signed (``verification.creator`` key owned by the issuer) badges, the
+issuer ``revocationList`` and ``expires``; ``recipient_email=`` (or `check_recipient`) adds a
+``recipient`` check against plain or ``sha256$`` / ``md5$`` salted identities.
+
 Exceptions::
 
     IngestError                      code "ingest-error"
     ├── CredentialFormatError        code: malformed-json | not-an-object | too-large |
     │   │                            missing-field | invalid-field | unsupported-credential |
-    │   │                            invalid-jsonld | undefined-term
+    │   │                            invalid-jsonld | undefined-term | invalid-image |
+    │   │                            no-baked-assertion
     │   └── UnknownContextError      code "unknown-context"; .url is the context URL
     ├── KeyResolutionError           code "unresolvable-key" (resolve_did_key)
     ├── FetchError                   code: fetch-refused | fetch-failed; .url (HttpFetcher)
     └── StatusListError              code "invalid-status-list" (decode_status_list)
 
+VC-JWT (`ingest._jose`): a compact JWS ``header.payload.signature`` (VC 2.0 payload, or a
+VC 1.1 JWT ``vc`` claim with ``iss``/``sub``/``nbf``/``exp``/``jti`` mapped) parses to
+``format`` ``"vc-jwt"``, ``proof_types`` ``("JWS/EdDSA",)`` (or ES256, RS256; ``none`` and
+other algs are refused) and a `JwsDocument` - a dict that keeps ``.compact`` so that
+``Verifier.verify`` checks the JWS signature by the header ``kid`` (``did:key`` Ed25519 or
+P-256, ``did:jwk``, or pinned/fetched documents). ``ecdsa-rdfc-2019`` Data Integrity proofs
+(P-256 ``did:key:zDn...`` / Multikey / JWK) are verified too (``sign_ecdsa_rdfc_2019``).
+
 Every error carries a stable ``code`` string, used for RFC 9457 problem type URIs.
 """
 
+from ingest._baked import bake_png, bake_svg, extract_baked
 from ingest._documents import DocumentStore, PinnedDocuments
+from ingest._ecdsa import did_jwk_from_public_key
 from ingest._eddsa import (
+    sign_ecdsa_rdfc_2019,
     sign_ed25519_signature_2020,
     sign_eddsa_jcs_2022,
     sign_eddsa_rdfc_2022,
@@ -53,6 +74,7 @@ from ingest._errors import (
     UnknownContextError,
 )
 from ingest._fetch import ChainedDocuments, HttpFetcher, did_web_url
+from ingest._jose import JwsDocument
 from ingest._jsonld import BUNDLED_CONTEXTS, ContextLoader, canonicalize, canonicalize_jcs
 from ingest._keys import did_key_from_public_key, resolve_did_key
 from ingest._model import (
@@ -62,6 +84,8 @@ from ingest._model import (
     IssuerProfile,
     parse_credential,
 )
+from ingest._ob2 import SignedAssertion, resolve_ob2, sign_ob2_assertion
+from ingest._ob2_verify import check_recipient
 from ingest._status import decode_status_list, encode_status_list, status_value
 from ingest._verify import (
     CHECK_NAMES,
@@ -89,24 +113,34 @@ __all__ = [
     "HttpFetcher",
     "IngestError",
     "IssuerProfile",
+    "JwsDocument",
     "KeyResolutionError",
     "Outcome",
     "PinnedDocuments",
+    "SignedAssertion",
     "StatusListError",
     "UnknownContextError",
     "VerificationReport",
     "Verifier",
+    "bake_png",
+    "bake_svg",
     "canonicalize",
     "canonicalize_jcs",
+    "check_recipient",
     "decode_status_list",
+    "did_jwk_from_public_key",
     "did_key_from_public_key",
     "did_web_url",
     "encode_status_list",
+    "extract_baked",
     "parse_credential",
     "resolve_did_key",
+    "resolve_ob2",
+    "sign_ecdsa_rdfc_2019",
     "sign_ed25519_signature_2020",
     "sign_eddsa_jcs_2022",
     "sign_eddsa_rdfc_2022",
+    "sign_ob2_assertion",
     "status_value",
     "utcnow",
 ]

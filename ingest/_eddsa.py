@@ -5,6 +5,10 @@ hash (sha256(canonical proof config) || sha256(canonical document)), Ed25519 ove
 multibase base58btc ``proofValue``. They differ in the canonicalization (RDFC-1.0 or
 RFC 8785 JCS), in whether the signed proof repeats the document ``@context``, and in the
 legacy suite's own context and required ``created``.
+
+``ecdsa-rdfc-2019`` (W3C vc-di-ecdsa, P-256 keys) takes the same path with another
+signature algorithm (`Suite.algorithm`): ECDSA P-256 / SHA-256 over the same 64 bytes, the
+``proofValue`` being the raw ``r || s`` signature (64 bytes) in multibase base58btc.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ingest._ecdsa import Algorithm, PublicKey, SigningKey, sign_raw, verify_raw
 from ingest._errors import CredentialFormatError
 from ingest._jsonld import ContextLoader, canonicalize, canonicalize_jcs, default_context_loader
 from ingest._keys import decode_multibase_base58btc, encode_multibase_base58btc
@@ -39,6 +44,7 @@ class Suite:
         proof_has_context: The signer copies the document ``@context`` into the proof.
         document_context: A context the document must list (the signer adds it).
         requires_created: The proof must have ``created``.
+        algorithm: The signature algorithm (JOSE name): ``EdDSA`` or ``ES256``.
     """
 
     type: str
@@ -47,6 +53,7 @@ class Suite:
     proof_has_context: bool = False
     document_context: str | None = None
     requires_created: bool = False
+    algorithm: Algorithm = "EdDSA"
 
     @property
     def name(self) -> str:
@@ -70,7 +77,10 @@ ED25519_SIGNATURE_2020: Final = Suite(
     document_context=ED25519_2020_CONTEXT,
     requires_created=True,
 )
-SUITES: Final = (EDDSA_RDFC_2022, EDDSA_JCS_2022, ED25519_SIGNATURE_2020)
+ECDSA_RDFC_2019: Final = Suite(
+    "DataIntegrityProof", "ecdsa-rdfc-2019", canonicalize, algorithm="ES256"
+)
+SUITES: Final = (EDDSA_RDFC_2022, EDDSA_JCS_2022, ED25519_SIGNATURE_2020, ECDSA_RDFC_2019)
 _BY_KEY: Final = {(suite.type, suite.cryptosuite): suite for suite in SUITES}
 
 
@@ -129,7 +139,7 @@ def _proof_value_problem(value: Any) -> str | None:
     except ValueError as error:
         return f"proofValue: {error}"
     if len(signature) != _SIGNATURE_BYTES:
-        return f"proofValue decodes to {len(signature)} bytes, an Ed25519 signature has 64"
+        return f"proofValue decodes to {len(signature)} bytes, a signature has 64"
     return None
 
 
@@ -204,19 +214,25 @@ def hash_data(
     )
 
 
-def verify_signature(data: bytes, proof_value: str, public_key: Ed25519PublicKey) -> bool:
-    """Check an Ed25519 ``proofValue`` (multibase base58btc) over ``data``."""
+def verify_signature(
+    data: bytes, proof_value: str, public_key: PublicKey, suite: Suite | None = None
+) -> bool:
+    """Check a ``proofValue`` (multibase base58btc) over ``data`` with the suite's algorithm.
+
+    Without ``suite`` the algorithm is Ed25519; a key of another type than the suite's
+    algorithm needs never verifies.
+    """
     try:
-        public_key.verify(decode_multibase_base58btc(proof_value), data)
-    except (InvalidSignature, ValueError):
+        signature = decode_multibase_base58btc(proof_value)
+    except ValueError:
         return False
-    return True
+    return verify_raw(suite.algorithm if suite else "EdDSA", data, signature, public_key)
 
 
 def sign(
     suite: Suite,
     document: Mapping[str, Any],
-    private_key: Ed25519PrivateKey,
+    private_key: SigningKey,
     *,
     verification_method: str,
     created: datetime,
@@ -226,8 +242,8 @@ def sign(
     """Add a ``suite`` proof to a credential (the shared part of the ``sign_*`` functions).
 
     Raises:
-        ValueError: ``created`` is naive, or the suite context would have to be added to
-            an already signed document.
+        ValueError: ``created`` is naive, the key does not fit the suite, or the suite
+            context would have to be added to an already signed document.
         CredentialFormatError: The document has no ``@context`` or cannot be canonicalized.
         UnknownContextError: A context is not bundled.
     """
@@ -255,7 +271,11 @@ def sign(
         proof["@context"] = copy.deepcopy(signed["@context"])
     unsecured = {key: value for key, value in signed.items() if key != "proof"}
     data = hash_data(unsecured, proof, contexts or default_context_loader())
-    proof["proofValue"] = encode_multibase_base58btc(private_key.sign(data))
+    if suite.algorithm == "ES256" and not isinstance(private_key, EllipticCurvePrivateKey):
+        raise ValueError(f"{suite.name} needs a P-256 private key")
+    if suite.algorithm == "EdDSA" and not isinstance(private_key, Ed25519PrivateKey):
+        raise ValueError(f"{suite.name} needs an Ed25519 private key")
+    proof["proofValue"] = encode_multibase_base58btc(sign_raw(data, private_key))
     existing = as_list(signed.get("proof"))
     signed["proof"] = [*existing, proof] if existing else proof
     return signed
@@ -380,6 +400,48 @@ def sign_ed25519_signature_2020(
     """
     return sign(
         ED25519_SIGNATURE_2020,
+        document,
+        private_key,
+        verification_method=verification_method,
+        created=created,
+        proof_purpose=proof_purpose,
+        contexts=contexts,
+    )
+
+
+def sign_ecdsa_rdfc_2019(
+    document: Mapping[str, Any],
+    private_key: EllipticCurvePrivateKey,
+    *,
+    verification_method: str,
+    created: datetime,
+    proof_purpose: str = "assertionMethod",
+    contexts: ContextLoader | None = None,
+) -> dict[str, Any]:
+    """Add an ``ecdsa-rdfc-2019`` Data Integrity proof (P-256, SHA-256, RDFC-1.0).
+
+    ECDSA signatures are randomized: signing twice gives two valid, different proofs. An
+    existing proof is kept and the new one added beside it (a proof set).
+
+    Args:
+        document: The unsigned (or already signed) credential; not modified.
+        private_key: The P-256 signing key.
+        verification_method: URL of the public key, e.g. ``did:key:zDn...#zDn...``.
+        created: Signing time; must be time-zone aware (written in UTC, to the second).
+        proof_purpose: The proof purpose.
+        contexts: Context resolution (default: the bundled contexts).
+
+    Returns:
+        A signed copy of ``document``.
+
+    Raises:
+        ValueError: ``created`` is naive, or the key is not a P-256 key.
+        CredentialFormatError: The document has no ``@context`` or cannot be canonicalized
+            safely (undefined terms, relative IRIs, invalid JSON-LD).
+        UnknownContextError: A context is not bundled.
+    """
+    return sign(
+        ECDSA_RDFC_2019,
         document,
         private_key,
         verification_method=verification_method,

@@ -14,6 +14,8 @@ FormatErrorCode = Literal[
     "invalid-jsonld",
     "undefined-term",
     "unknown-context",
+    "invalid-image",
+    "no-baked-assertion",
 ]
 """Stable machine codes of `CredentialFormatError` (later the tail of RFC 9457 type URIs)."""
 

@@ -1,16 +1,25 @@
-"""Ed25519 keys: multibase/multicodec Multikey encoding, did:key, verification-method documents."""
+"""Keys: multibase/multicodec Multikey encoding, did:key, verification-method documents.
+
+Ed25519 (``z6Mk...``) and P-256 (``zDn...``, via `ingest._ecdsa`) Multikeys; JWKs also RSA.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any, Final
 
 import base58
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from ingest._ecdsa import (
+    P256_PUB_CODEC,
+    PublicKey,
+    p256_from_compressed,
+    p256_multikey_bytes,
+    public_key_from_jwk,
+)
 from ingest._errors import KeyResolutionError
 
 _ED25519_PUB_CODEC: Final = b"\xed\x01"  # multicodec ed25519-pub, as an unsigned varint
@@ -43,8 +52,8 @@ def encode_multibase_base58btc(data: bytes) -> str:
     return "z" + base58.b58encode(data).decode("ascii")
 
 
-def public_key_from_multikey(value: str) -> Ed25519PublicKey:
-    """Read an Ed25519 public key from ``publicKeyMultibase`` text (``z6Mk...``).
+def public_key_from_multikey(value: str) -> PublicKey:
+    """Read an Ed25519 (``z6Mk...``) or P-256 (``zDn...``) key from ``publicKeyMultibase``.
 
     Args:
         value: Multibase base58btc of the multicodec ``ed25519-pub`` prefix + 32 key bytes.
@@ -59,34 +68,39 @@ def public_key_from_multikey(value: str) -> Ed25519PublicKey:
         raw = decode_multibase_base58btc(value)
     except ValueError as error:
         raise KeyResolutionError(f"invalid publicKeyMultibase {value!r}: {error}") from None
+    if raw.startswith(P256_PUB_CODEC):
+        return p256_from_compressed(raw[len(P256_PUB_CODEC) :])
     if not raw.startswith(_ED25519_PUB_CODEC):
-        raise KeyResolutionError(f"publicKeyMultibase {value!r} is not an Ed25519 key")
+        raise KeyResolutionError(f"publicKeyMultibase {value!r} is not an Ed25519 or P-256 key")
     key = raw[len(_ED25519_PUB_CODEC) :]
     if len(key) != _ED25519_KEY_BYTES:
         raise KeyResolutionError(f"publicKeyMultibase {value!r} does not hold 32 key bytes")
     return Ed25519PublicKey.from_public_bytes(key)
 
 
-def multikey_from_public_key(public_key: Ed25519PublicKey) -> str:
-    """Encode an Ed25519 public key as ``publicKeyMultibase`` text (``z6Mk...``)."""
+def multikey_from_public_key(public_key: Ed25519PublicKey | EllipticCurvePublicKey) -> str:
+    """Encode an Ed25519 (``z6Mk...``) or P-256 (``zDn...``) key as ``publicKeyMultibase``."""
+    if isinstance(public_key, EllipticCurvePublicKey):
+        return encode_multibase_base58btc(p256_multikey_bytes(public_key))
     raw = public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return encode_multibase_base58btc(_ED25519_PUB_CODEC + raw)
 
 
-def did_key_from_public_key(public_key: Ed25519PublicKey) -> str:
-    """Return the ``did:key`` DID of an Ed25519 public key.
+def did_key_from_public_key(public_key: Ed25519PublicKey | EllipticCurvePublicKey) -> str:
+    """Return the ``did:key`` DID of an Ed25519 or P-256 public key.
 
     Args:
         public_key: The key.
 
     Returns:
-        ``did:key:z6Mk...``; its verification method is ``<did>#<z6Mk...>``.
+        ``did:key:z6Mk...`` (P-256: ``did:key:zDn...``); its verification method is
+        ``<did>#<z6Mk...>``.
     """
     return _DID_KEY_PREFIX + multikey_from_public_key(public_key)
 
 
-def resolve_did_key(did_url: str) -> Ed25519PublicKey:
-    """Resolve a ``did:key`` DID or DID URL to its Ed25519 public key, offline.
+def resolve_did_key(did_url: str) -> PublicKey:
+    """Resolve a ``did:key`` DID or DID URL to its Ed25519 or P-256 public key, offline.
 
     Args:
         did_url: ``did:key:z6Mk...`` or ``did:key:z6Mk...#z6Mk...``; a fragment, when
@@ -96,7 +110,8 @@ def resolve_did_key(did_url: str) -> Ed25519PublicKey:
         The public key.
 
     Raises:
-        KeyResolutionError: Not a did:key, a fragment naming another key, or not Ed25519.
+        KeyResolutionError: Not a did:key, a fragment naming another key, or neither
+            Ed25519 nor P-256.
     """
     if not did_url.startswith(_DID_KEY_PREFIX):
         raise KeyResolutionError(f"{did_url!r} is not a did:key")
@@ -108,28 +123,16 @@ def resolve_did_key(did_url: str) -> Ed25519PublicKey:
     return public_key_from_multikey(identifier)
 
 
-def _public_key_from_jwk(jwk: Any) -> Ed25519PublicKey:
-    if not isinstance(jwk, Mapping) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-        raise KeyResolutionError("publicKeyJwk is not an Ed25519 (OKP) key")
-    if "d" in jwk:
-        raise KeyResolutionError("publicKeyJwk must not contain a private key")
-    x = jwk.get("x")
-    if not isinstance(x, str):
-        raise KeyResolutionError("publicKeyJwk has no 'x'")
-    try:
-        raw = base64.urlsafe_b64decode(x + "=" * (-len(x) % 4))
-    except (binascii.Error, ValueError):
-        raise KeyResolutionError("publicKeyJwk 'x' is not base64url") from None
-    if len(raw) != _ED25519_KEY_BYTES:
-        raise KeyResolutionError("publicKeyJwk 'x' does not hold 32 key bytes")
-    return Ed25519PublicKey.from_public_bytes(raw)
+def _public_key_from_jwk(jwk: Any) -> PublicKey:
+    return public_key_from_jwk(jwk)
 
 
-def public_key_from_method(method: Mapping[str, Any]) -> Ed25519PublicKey:
-    """Read the Ed25519 key of a verification-method object.
+def public_key_from_method(method: Mapping[str, Any]) -> PublicKey:
+    """Read the public key of a verification-method object.
 
-    Supported: ``Multikey`` and ``Ed25519VerificationKey2020`` (``publicKeyMultibase``),
-    ``JsonWebKey`` and ``JsonWebKey2020`` (``publicKeyJwk`` with ``crv: Ed25519``).
+    Supported: ``Multikey`` and ``Ed25519VerificationKey2020`` (``publicKeyMultibase``,
+    Ed25519 or P-256), ``JsonWebKey`` and ``JsonWebKey2020`` (``publicKeyJwk``: Ed25519,
+    P-256 or RSA).
 
     Args:
         method: The verification-method object.

@@ -9,7 +9,9 @@ from typing import Any, Final
 
 import msgspec
 
+from ingest._documents import DocumentStore
 from ingest._errors import CredentialFormatError, FormatErrorCode, UnknownContextError
+from ingest._jose import JWT_FORMAT, is_compact_jws, jws_document
 from ingest._jsonld import (
     MAX_DEPTH,
     VC_V1_CONTEXT,
@@ -66,7 +68,8 @@ class Credential(msgspec.Struct, frozen=True, kw_only=True):
         id: The credential ``id``, when it has one.
         types: The ``type`` values.
         format: ``"ob3-jsonld"`` (OpenBadgeCredential / AchievementCredential) or
-            ``"vc-jsonld"`` (any other W3C VC in JSON-LD).
+            ``"vc-jsonld"`` (any other W3C VC in JSON-LD), or ``"vc-jwt"`` (a VC secured
+            as a compact JWS, whatever its types).
         issuer: The issuer.
         subject_id: ``credentialSubject.id`` (first subject), when present.
         achievements: Achievements of every subject, in order.
@@ -317,9 +320,18 @@ def _check_kind(document: dict[str, Any], loader: ContextLoader) -> tuple[str, .
 
 
 def parse_credential(
-    raw: bytes, *, max_bytes: int = 1_000_000, contexts: ContextLoader | None = None
+    raw: bytes,
+    *,
+    max_bytes: int = 1_000_000,
+    contexts: ContextLoader | None = None,
+    documents: DocumentStore | None = None,
 ) -> tuple[Credential, dict[str, Any]]:
     """Parse a JSON-LD W3C Verifiable Credential (Open Badges 3.0 in particular).
+
+    A compact JWS (VC-JWT, see `ingest._jose`) is decoded first: its credential is parsed
+    the same way, ``format`` is ``"vc-jwt"``, ``proof_types`` is ``("JWS/<alg>",)`` and the
+    returned document is a `JwsDocument` (a dict that keeps the compact string for
+    `Verifier.verify`).
 
     Parsing checks shape only; it does not verify anything (see `Verifier.verify`).
 
@@ -327,6 +339,8 @@ def parse_credential(
         raw: The document as received (kept by callers; hashed into ``content_hash``).
         max_bytes: Largest accepted input.
         contexts: Context URLs accepted (default: the bundled ones).
+        documents: Open Badges 2.0 only (`ingest._ob2`): where linked BadgeClass / issuer
+            URLs and hosted baked assertions are looked up; without it they stay unresolved.
 
     Returns:
         The model and the decoded JSON document (to pass to `Verifier.verify`).
@@ -336,7 +350,20 @@ def parse_credential(
             missing or invalid fields, or a document that is not a supported credential.
         UnknownContextError: A ``@context`` URL is not bundled (it is never fetched).
     """
-    document = _decode(raw, max_bytes)
+    from ingest._ob2 import ob2_from_document, parse_ob2  # noqa: PLC0415 - _ob2 imports us
+
+    ob2 = parse_ob2(raw, max_bytes=max_bytes, documents=documents)  # OB 2.0 JWS, PNG, SVG
+    if ob2 is not None:
+        return ob2
+    jws = None
+    document: dict[str, Any]
+    if is_compact_jws(raw):  # VC-JWT: a JwsDocument that keeps the compact JWS
+        document, jws = jws_document(raw, max_bytes=max_bytes)
+    else:
+        document = _decode(raw, max_bytes)
+        ob2 = ob2_from_document(document, raw, documents)  # OB 2.0 JSON (0.5/1.x refused)
+        if ob2 is not None:
+            return ob2
     types = _check_kind(document, contexts or default_context_loader())
     is_badge = not OB3_TYPES.isdisjoint(types)
     subjects = _subjects(document)
@@ -356,13 +383,13 @@ def parse_credential(
         Credential(
             id=credential_id,
             types=types,
-            format=OB3_FORMAT if is_badge else VC_FORMAT,
+            format=JWT_FORMAT if jws else OB3_FORMAT if is_badge else VC_FORMAT,
             issuer=_issuer(document),
             subject_id=subject_id if isinstance(subject_id, str) else None,
             achievements=achievements,
             valid_from=_date(document, "issuanceDate" if v1 else "validFrom"),
             valid_until=_date(document, "expirationDate" if v1 else "validUntil"),
-            proof_types=_proof_types(document),
+            proof_types=(jws.proof_type,) if jws else _proof_types(document),
             content_hash=hashlib.sha256(raw).hexdigest(),
             name=_text(document.get("name"), "name"),
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ingest import KeyResolutionError, did_key_from_public_key, resolve_did_key
@@ -33,6 +33,7 @@ def test_w3c_vector_key_resolves(load_json: Callable[[str], Json]) -> None:
     multikey = load_json("w3c-vc-di-eddsa/TestVectors/keyPair.json")["publicKeyMultibase"]
 
     key = resolve_did_key(f"did:key:{multikey}")
+    assert isinstance(key, Ed25519PublicKey)
 
     assert did_key_from_public_key(key) == f"did:key:{multikey}"
 
@@ -46,7 +47,10 @@ def test_w3c_vector_key_resolves(load_json: Callable[[str], Json]) -> None:
             "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#key-1",
             "did:key:<key>#<key>",
         ),
-        ("did:key:zDnaegE6RR3atJtHKwTRTWHsJ3kNHqFwv7n9YjTgmU7TyfU76", "not an Ed25519 key"),
+        (  # secp256k1: neither Ed25519 nor P-256
+            "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme",
+            "not an Ed25519 or P-256 key",
+        ),
         ("did:key:z6Mk0OIl", "invalid publicKeyMultibase"),
         ("did:key:uAAAA", "invalid publicKeyMultibase"),
         ("did:key:" + encode_multibase_base58btc(b"\xed\x01" + bytes(31)), "32 key bytes"),
@@ -64,7 +68,7 @@ def test_bad_did_key_is_rejected(did_url: str, reason: str) -> None:
     [
         ({"type": "Multikey"}, "no publicKeyMultibase"),
         ({"type": "EcdsaSecp256k1VerificationKey2019"}, "unsupported verification method"),
-        ({"type": "JsonWebKey", "publicKeyJwk": {"kty": "EC", "crv": "P-256"}}, "not an Ed25519"),
+        ({"type": "JsonWebKey", "publicKeyJwk": {"kty": "EC", "crv": "P-256"}}, "no 'x'"),
         (
             {"type": "JsonWebKey", "publicKeyJwk": {"kty": "OKP", "crv": "Ed25519", "x": "AA"}},
             "32 key bytes",

@@ -282,7 +282,7 @@ def test_credential_without_proof_fails(issuer_key: Ed25519PrivateKey) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("cryptosuite", "ecdsa-rdfc-2019", "unsupported proof type"),
+        ("cryptosuite", "ecdsa-sd-2023", "unsupported proof type"),
         ("type", "Ed25519Signature2018", "unsupported proof type"),
         ("proofPurpose", "authentication", "proofPurpose"),
         ("created", "yesterday", "not an XSD dateTime"),
