@@ -205,6 +205,11 @@ class Verifier:
         self._clock = clock
         self._contexts = contexts or default_context_loader()
 
+    @property
+    def documents(self) -> DocumentStore:
+        """Where keys, issuer profiles and linked badge documents are looked up."""
+        return self._documents
+
     def verify(
         self, document: dict[str, Any], *, recipient_email: str | None = None
     ) -> VerificationReport:

@@ -77,7 +77,8 @@ class Examined:
 def examine(verifier: Verifier, raw: bytes, *, max_bytes: int = 1_000_000) -> Examined:
     """Parse and verify a document: the CPU-bound part of ingest, with no database."""
     try:
-        parsed, document = parse_credential(raw, max_bytes=max_bytes)
+        # The verifier's document store also resolves linked OB 2.0 badge classes and issuers.
+        parsed, document = parse_credential(raw, max_bytes=max_bytes, documents=verifier.documents)
     except CredentialFormatError as exc:
         return Examined(format_error=(exc.code, str(exc)))
     return Examined(parsed=parsed, report=verifier.verify(document))
