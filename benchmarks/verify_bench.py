@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import ingest
@@ -27,20 +28,22 @@ Signer = Callable[..., dict[str, Any]]
 
 
 def _signers() -> dict[str, Signer]:
-    signers: dict[str, Signer] = {"eddsa-rdfc-2022": ingest.sign_eddsa_rdfc_2022}
-    for name, attribute in (
-        ("eddsa-jcs-2022", "sign_eddsa_jcs_2022"),
-        ("Ed25519Signature2020", "sign_ed25519_signature_2020"),
-    ):
-        signer = getattr(ingest, attribute, None)
-        if signer is not None:
-            signers[name] = signer
-    return signers
+    return {
+        "eddsa-rdfc-2022": ingest.sign_eddsa_rdfc_2022,
+        "eddsa-jcs-2022": ingest.sign_eddsa_jcs_2022,
+        "Ed25519Signature2020": ingest.sign_ed25519_signature_2020,
+        "ecdsa-rdfc-2019": ingest.sign_ecdsa_rdfc_2019,
+    }
 
 
 def _documents(suite: str, count: int) -> list[bytes]:
     issuer = SampleIssuer(name="Bench University", domain="bench.example")
-    key: Ed25519PrivateKey = issuer.key
+    key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey = issuer.key
+    method = issuer.verification_method
+    if suite == "ecdsa-rdfc-2019":
+        key = ec.generate_private_key(ec.SECP256R1())
+        did = ingest.did_key_from_public_key(key.public_key())
+        method = f"{did}#{did.removeprefix('did:key:')}"
     sign = _signers()[suite]
     created = datetime.now(UTC).replace(microsecond=0)
     documents = []
@@ -51,9 +54,8 @@ def _documents(suite: str, count: int) -> list[bytes]:
             description="Writes SQL queries against relational databases.",
         )
         unsigned = issuer.credential(achievement, f"did:example:learner-{n}")
-        signed = sign(
-            unsigned, key, verification_method=issuer.verification_method, created=created
-        )
+        unsigned["issuer"]["id"] = method.split("#")[0]
+        signed = sign(unsigned, key, verification_method=method, created=created)
         documents.append(json.dumps(signed).encode())
     return documents
 
