@@ -34,7 +34,7 @@ from service.settings import Settings
 
 T = TypeVar("T")
 
-CREDENTIAL_SUFFIXES = {".json", ".jsonld"}
+CREDENTIAL_SUFFIXES = {".json", ".jsonld", ".png", ".svg"}  # baked badges too
 NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
 
 

@@ -64,17 +64,22 @@ def test_ingest_command_accepts_folders_and_quarantines_bad_files(
     batch = [issuer.issue(achievement, f"did:example:line-{n}") for n in range(2)]
     (folder / "batch.ndjson").write_text("\n".join(json.dumps(d) for d in batch) + "\n\n")
     (folder / "notes.txt").write_text("ignored: not a credential file")
+    (folder / "unbaked.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)  # no badge inside
     monkeypatch.setattr("service.bulk.Runtime.open", lambda *a, **k: runtime)
     monkeypatch.setattr(Runtime, "close", lambda self: None)
     args = ["--data-dir", str(runtime.settings.data_dir), "--database-url"]
     args += [runtime.settings.resolved_database_url, "ingest", "--tenant", "cli-ingest"]
-    assert main([*args, str(folder)]) == 1  # one file was rejected
+    assert main([*args, str(folder)]) == 1  # two files were rejected
     assert main([*args, str(folder / "c0.json")]) == 0  # already stored: not an error
     with unit_of_work(runtime.sessions) as session:
         rejected = session.scalars(
             select(QuarantinedDocument).where(QuarantinedDocument.reason_code == "malformed-json")
         ).all()
         assert any(row.raw == b"{not json" for row in rejected)
+        images = session.scalars(
+            select(QuarantinedDocument).where(QuarantinedDocument.reason_code == "invalid-image")
+        ).all()
+        assert any(row.raw.startswith(b"\x89PNG") for row in images)
         tenant_id = repo.get_or_create_tenant(session, "cli-ingest").id
         for n in range(2):  # both lines of the NDJSON batch were ingested
             assert repo.get_candidate(session, tenant_id, f"did:example:line-{n}") is not None
