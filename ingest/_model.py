@@ -282,7 +282,8 @@ def _proof_types(document: dict[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _decode(raw: bytes, max_bytes: int) -> dict[str, Any]:
+def decode_json_object(raw: bytes, max_bytes: int, *, what: str = "a credential") -> dict[str, Any]:
+    """Decode a JSON object within the size and nesting limits, or raise a format error."""
     if len(raw) > max_bytes:
         raise _fail(f"document is {len(raw)} bytes; the limit is {max_bytes}", "too-large")
     try:
@@ -292,7 +293,7 @@ def _decode(raw: bytes, max_bytes: int) -> dict[str, Any]:
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         raise _fail(f"not valid JSON: {error}", "malformed-json") from None
     if not isinstance(document, dict):
-        raise _fail("a credential must be a JSON object", "not-an-object")
+        raise _fail(f"{what} must be a JSON object", "not-an-object")
     if nesting_depth(document) > MAX_DEPTH:
         raise _fail(f"JSON nesting is deeper than {MAX_DEPTH} levels", "too-large")
     return document
@@ -360,7 +361,7 @@ def parse_credential(
     if is_compact_jws(raw):  # VC-JWT: a JwsDocument that keeps the compact JWS
         document, jws = jws_document(raw, max_bytes=max_bytes)
     else:
-        document = _decode(raw, max_bytes)
+        document = decode_json_object(raw, max_bytes)
         ob2 = ob2_from_document(document, raw, documents)  # OB 2.0 JSON (0.5/1.x refused)
         if ob2 is not None:
             return ob2

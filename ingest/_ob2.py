@@ -37,6 +37,7 @@ from ingest._model import (
     Credential,
     IssuerProfile,
     as_list,
+    decode_json_object,
     parse_datetime,
 )
 
@@ -364,26 +365,10 @@ def ob2_credential(
     return resolve_ob2(credential, document, documents)
 
 
-def _decode_object(data: bytes, max_bytes: int) -> dict[str, Any]:
-    if len(data) > max_bytes:
-        raise _fail(f"document is {len(data)} bytes; the limit is {max_bytes}", "too-large")
-    try:
-        document = msgspec.json.decode(data)
-    except RecursionError:
-        raise _fail("JSON nesting is too deep", "too-large") from None
-    except (msgspec.DecodeError, UnicodeDecodeError) as error:
-        raise _fail(f"not valid JSON: {error}", "malformed-json") from None
-    if not isinstance(document, dict):
-        raise _fail("an assertion must be a JSON object", "not-an-object")
-    if nesting_depth(document) > MAX_DEPTH:
-        raise _fail(f"JSON nesting is deeper than {MAX_DEPTH} levels", "too-large")
-    return document
-
-
 def _from_text(text: str, documents: DocumentStore | None, max_bytes: int) -> dict[str, Any]:
     """The assertion a baked payload stands for: JSON, compact JWS, or hosted URL."""
     if text.startswith("{"):
-        return _decode_object(text.encode("utf-8"), max_bytes)
+        return decode_json_object(text.encode("utf-8"), max_bytes, what="an assertion")
     if looks_like_jws(text):
         _, payload = decode_jws(text)
         return SignedAssertion(payload, text)
