@@ -15,7 +15,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote, urljoin, urlsplit
@@ -288,14 +289,8 @@ class HttpFetcher(DocumentStore):
         request = self._client.build_request(
             "GET", url, headers={"Accept": _ACCEPT}, timeout=self._timeout
         )
-        try:
+        with _transport_errors(original, label):
             response = self._client.send(request, stream=True, follow_redirects=False)
-        except httpx.TimeoutException:
-            raise FetchError(original, f"{label}: timed out", code="fetch-failed") from None
-        except httpx.HTTPError as error:
-            raise FetchError(
-                original, f"{label}: {type(error).__name__}: {error}", code="fetch-failed"
-            ) from None
         try:
             if response.status_code in _REDIRECT_STATUSES:
                 location = str(response.headers.get("location") or "")
@@ -320,17 +315,11 @@ class HttpFetcher(DocumentStore):
         if declared.isdigit() and int(declared) > self._max_bytes:
             raise too_large
         body = bytearray()
-        try:
+        with _transport_errors(original, label):
             for chunk in response.iter_bytes():
                 body += chunk
                 if len(body) > self._max_bytes:
                     raise too_large
-        except httpx.TimeoutException:
-            raise FetchError(original, f"{label}: timed out", code="fetch-failed") from None
-        except httpx.HTTPError as error:
-            raise FetchError(
-                original, f"{label}: {type(error).__name__}: {error}", code="fetch-failed"
-            ) from None
         return bytes(body)
 
     @staticmethod
@@ -368,3 +357,16 @@ class ChainedDocuments(DocumentStore):
         if document is not None or self._fetcher is None:
             return document
         return self._fetcher.get(url)
+
+
+@contextmanager
+def _transport_errors(original: str, label: str) -> Iterator[None]:
+    """Turn httpx transport failures (connecting or reading) into a `FetchError`."""
+    try:
+        yield
+    except httpx.TimeoutException:
+        raise FetchError(original, f"{label}: timed out", code="fetch-failed") from None
+    except httpx.HTTPError as error:
+        raise FetchError(
+            original, f"{label}: {type(error).__name__}: {error}", code="fetch-failed"
+        ) from None
