@@ -11,12 +11,10 @@ from typing import TypeVar
 
 import httpx
 from rich.progress import Progress
-from sqlalchemy.orm import Session
 
 from ingest import Verifier
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.db.models import QuarantinedDocument
 from service.errors import InvalidRequestError
 from service.ingestion import (
     Accepted,
@@ -219,7 +217,7 @@ def retry_quarantine(
         with unit_of_work(active.sessions) as session:
             tenant_id = repo.get_or_create_tenant(session, tenant).id
             if ids is None:
-                wanted = [row.id for row in _all_quarantined(session, tenant_id)]
+                wanted = [row.id for row in repo.iter_quarantine(session, tenant_id)]
             else:
                 wanted = [row.id for row in repo.quarantined_by_ids(session, tenant_id, ids)]
                 unknown = sorted(set(ids) - set(wanted))
@@ -244,15 +242,6 @@ def retry_quarantine(
         if owned:
             active.close()
     return summary
-
-
-def _all_quarantined(session: Session, tenant_id: int) -> list[QuarantinedDocument]:
-    rows: list[QuarantinedDocument] = []
-    while True:
-        page = repo.list_quarantine(session, tenant_id, after_id=rows[-1].id if rows else 0)
-        rows.extend(page)
-        if not page:
-            return rows
 
 
 def _count(summary: IngestSummary, source: str, result: Accepted | Rejected) -> None:

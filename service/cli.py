@@ -142,17 +142,14 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
         unit_of_work(session_factory(engine)) as session,
     ):
         tenant_id = repo.get_or_create_tenant(session, args.tenant).id
-        after = 0
-        while page := repo.list_quarantine(session, tenant_id, after_id=after):
-            for row in page:
-                table.add_row(
-                    str(row.id),
-                    row.received_at.isoformat(timespec="seconds"),
-                    row.candidate_external_id,
-                    f"{row.reason_code}: {row.reason}",
-                    str(row.attempts),
-                )
-            after = page[-1].id
+        for row in repo.iter_quarantine(session, tenant_id):
+            table.add_row(
+                str(row.id),
+                row.received_at.isoformat(timespec="seconds"),
+                row.candidate_external_id,
+                f"{row.reason_code}: {row.reason}",
+                str(row.attempts),
+            )
     Console().print(table)
     return 0
 

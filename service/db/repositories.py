@@ -6,7 +6,7 @@ work (one per request or CLI command) does. Tenant-owned queries always filter o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -429,6 +429,14 @@ def list_quarantine(
             .limit(limit)
         )
     )
+
+
+def iter_quarantine(session: Session, tenant_id: int) -> Iterator[QuarantinedDocument]:
+    """Every quarantined document of a tenant in id order, read page by page."""
+    after = 0
+    while page := list_quarantine(session, tenant_id, after_id=after):
+        yield from page
+        after = page[-1].id
 
 
 def quarantined_by_ids(

@@ -153,3 +153,21 @@ def test_unknown_setting_is_reported(
     monkeypatch.setenv("CREDMATCH_MAPING_THRESHOLD", "0.5")
     assert main(["--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}", "db", "upgrade"]) == 0
     assert "unknown setting CREDMATCH_MAPING_THRESHOLD is ignored" in capsys.readouterr().err
+
+
+def test_quarantine_list_prints_every_rejected_document(
+    runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.ingestion import ingest_credential
+
+    context, _ = runtime.require_taxonomy()
+    with unit_of_work(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, "cli-quarantine").id
+        for n in range(3):
+            ingest_credential(
+                session, context, runtime.verifier, tenant_id=tenant_id, raw=b"[%d" % n
+            )
+    url = runtime.settings.resolved_database_url
+    assert main(["--database-url", url, "quarantine", "list", "--tenant", "cli-quarantine"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("malformed-json") == 3
