@@ -29,7 +29,16 @@ compact JWS (RS256/384/512) or baked into PNG (``iTXt`` ``openbadges``) / SVG
 documents=store)`` or later with `resolve_ob2`. `Verifier.verify` checks hosted (fetched copy
 and issuer origin) and signed (``verification.creator`` key owned by the issuer) badges, the
 issuer ``revocationList`` and ``expires``; ``recipient_email=`` (or `check_recipient`) adds a
-``recipient`` check against plain or ``sha256$`` / ``md5$`` salted identities.
+``recipient`` check against plain or ``sha256$`` / ``md5$`` salted identities (Open Badges
+3.0: ``credentialSubject.identifier`` email entries, `check_subject_identifier`).
+
+CLR 2.0 (``ClrCredential``) parses to ``format`` ``"clr-jsonld"``: the bundle is verified as
+any Data Integrity credential, and `Credential.nested` holds each nested credential
+serialised on its own, to be parsed and verified on its own (the service does both).
+
+Issuer trust (`IssuerTrustPolicy`): trusted issuers by exact id or by domain (``https``
+issuer URLs and ``did:web``), with a weight each; whether other issuers are accepted and at
+what weight.
 
 Exceptions::
 
@@ -85,8 +94,9 @@ from ingest._model import (
     parse_credential,
 )
 from ingest._ob2 import SignedAssertion, resolve_ob2, sign_ob2_assertion
-from ingest._ob2_verify import check_recipient
+from ingest._ob2_verify import check_recipient, check_subject_identifier
 from ingest._status import decode_status_list, encode_status_list, status_value
+from ingest._trust import IssuerTrustPolicy, TrustAssessment, TrustedIssuer, issuer_host
 from ingest._verify import (
     CHECK_NAMES,
     Check,
@@ -113,12 +123,15 @@ __all__ = [
     "HttpFetcher",
     "IngestError",
     "IssuerProfile",
+    "IssuerTrustPolicy",
     "JwsDocument",
     "KeyResolutionError",
     "Outcome",
     "PinnedDocuments",
     "SignedAssertion",
     "StatusListError",
+    "TrustAssessment",
+    "TrustedIssuer",
     "UnknownContextError",
     "VerificationReport",
     "Verifier",
@@ -127,12 +140,14 @@ __all__ = [
     "canonicalize",
     "canonicalize_jcs",
     "check_recipient",
+    "check_subject_identifier",
     "decode_status_list",
     "did_jwk_from_public_key",
     "did_key_from_public_key",
     "did_web_url",
     "encode_status_list",
     "extract_baked",
+    "issuer_host",
     "parse_credential",
     "resolve_did_key",
     "resolve_ob2",

@@ -23,9 +23,12 @@ from ingest._jsonld import (
 
 OB3_FORMAT: Final = "ob3-jsonld"
 VC_FORMAT: Final = "vc-jsonld"
+CLR_FORMAT: Final = "clr-jsonld"
 OB3_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential"})
+CLR_TYPE: Final = "ClrCredential"
+MAX_NESTED_CREDENTIALS: Final = 1000
+"""Most credentials accepted inside one CLR bundle."""
 _UNSUPPORTED_TYPES: Final = {
-    "ClrCredential": "CLR 2.0 credentials are not supported yet",
     "VerifiablePresentation": "presentations are not accepted; send each credential",
 }
 
@@ -67,18 +70,24 @@ class Credential(msgspec.Struct, frozen=True, kw_only=True):
     Attributes:
         id: The credential ``id``, when it has one.
         types: The ``type`` values.
-        format: ``"ob3-jsonld"`` (OpenBadgeCredential / AchievementCredential) or
-            ``"vc-jsonld"`` (any other W3C VC in JSON-LD), or ``"vc-jwt"`` (a VC secured
-            as a compact JWS, whatever its types).
+        format: ``"ob3-jsonld"`` (OpenBadgeCredential / AchievementCredential),
+            ``"clr-jsonld"`` (a CLR 2.0 ``ClrCredential`` bundle), ``"vc-jsonld"`` (any other
+            W3C VC in JSON-LD), or ``"vc-jwt"`` (a VC secured as a compact JWS, whatever
+            its types).
         issuer: The issuer.
         subject_id: ``credentialSubject.id`` (first subject), when present.
-        achievements: Achievements of every subject, in order.
+        achievements: Achievements of every subject, in order. For a CLR bundle, only
+            those its subject lists directly (``ClrSubject.achievement``); the nested
+            credentials carry their own.
         valid_from: ``validFrom`` (VC 2.0) or ``issuanceDate`` (VC 1.1), UTC.
         valid_until: ``validUntil`` (VC 2.0) or ``expirationDate`` (VC 1.1), UTC.
         proof_types: ``type/cryptosuite`` of each proof, e.g.
             ``"DataIntegrityProof/eddsa-rdfc-2022"``.
         content_hash: SHA-256 (hex) of the raw bytes, for idempotent ingest.
         name: The credential ``name``.
+        nested: A CLR bundle's nested credentials (``ClrSubject.verifiableCredential``),
+            each serialised on its own (a JSON object as UTF-8 JSON, a VC-JWT as its compact
+            string) so it can be parsed and verified on its own; empty otherwise.
     """
 
     id: str | None
@@ -92,6 +101,7 @@ class Credential(msgspec.Struct, frozen=True, kw_only=True):
     proof_types: tuple[str, ...]
     content_hash: str
     name: str = ""
+    nested: tuple[bytes, ...] = ()
 
 
 # XSD dateTime (the lexical form VCs use); Python's fromisoformat alone accepts far more.
@@ -367,14 +377,18 @@ def parse_credential(
             return ob2
     types = _check_kind(document, contexts or default_context_loader())
     is_badge = not OB3_TYPES.isdisjoint(types)
+    is_clr = CLR_TYPE in types
+    if is_clr and jws:
+        raise _fail("a CLR bundle secured as a VC-JWT is not supported", "unsupported-credential")
     subjects = _subjects(document)
     achievements = tuple(
         _achievement(achievement, f"credentialSubject[{index}].achievement")
         for index, subject in enumerate(subjects)
         for achievement in as_list(subject.get("achievement"))
     )
-    if is_badge and not achievements:
+    if is_badge and not is_clr and not achievements:
         raise _fail("credentialSubject.achievement is required", "missing-field")
+    nested = _nested_credentials(subjects) if is_clr else ()
     subject_id = subjects[0].get("id")
     v1 = context_version(document) == "v1"
     credential_id = document.get("id")
@@ -384,7 +398,15 @@ def parse_credential(
         Credential(
             id=credential_id,
             types=types,
-            format=JWT_FORMAT if jws else OB3_FORMAT if is_badge else VC_FORMAT,
+            format=(
+                JWT_FORMAT
+                if jws
+                else CLR_FORMAT
+                if is_clr
+                else OB3_FORMAT
+                if is_badge
+                else VC_FORMAT
+            ),
             issuer=_issuer(document),
             subject_id=subject_id if isinstance(subject_id, str) else None,
             achievements=achievements,
@@ -393,6 +415,40 @@ def parse_credential(
             proof_types=(jws.proof_type,) if jws else _proof_types(document),
             content_hash=hashlib.sha256(raw).hexdigest(),
             name=_text(document.get("name"), "name"),
+            nested=nested,
         ),
         document,
     )
+
+
+def _format(*, jws: bool, clr: bool, badge: bool) -> str:
+    if jws:
+        return JWT_FORMAT
+    return CLR_FORMAT if clr else OB3_FORMAT if badge else VC_FORMAT
+
+
+def _nested_credentials(subjects: list[dict[str, Any]]) -> tuple[bytes, ...]:
+    """Serialise each ``ClrSubject.verifiableCredential`` item for its own parse and verify."""
+    nested: list[bytes] = []
+    for index, subject in enumerate(subjects):
+        for position, item in enumerate(as_list(subject.get("verifiableCredential"))):
+            path = f"credentialSubject[{index}].verifiableCredential[{position}]"
+            if isinstance(item, dict):
+                if CLR_TYPE in as_list(item.get("type")):
+                    raise _fail(f"{path} is a CLR inside a CLR, which is not accepted")
+                nested.append(msgspec.json.encode(item))
+            elif isinstance(item, str) and is_compact_jws(item.encode("utf-8")):
+                nested.append(item.encode("utf-8"))
+            else:
+                raise _fail(f"{path} must be a credential object or a VC-JWT string")
+    if len(nested) > MAX_NESTED_CREDENTIALS:
+        raise _fail(
+            f"the CLR holds {len(nested)} credentials; at most {MAX_NESTED_CREDENTIALS}",
+            "too-large",
+        )
+    if not nested and not any(as_list(s.get("achievement")) for s in subjects):
+        raise _fail(
+            "a CLR needs credentialSubject.verifiableCredential or credentialSubject.achievement",
+            "missing-field",
+        )
+    return tuple(nested)

@@ -267,12 +267,42 @@ def _rsa_key(pem: Any) -> RSAPublicKey | None:
     return key if isinstance(key, RSAPublicKey) else None
 
 
+def identity_matches(identity: str, email: str, *, hashed: bool, salt: str) -> bool | None:
+    """Whether a recipient identity names ``email``; ``None`` for an unsupported hash.
+
+    A plain identity is compared case-insensitively; a hashed one is ``sha256$<hex>`` or
+    ``md5$<hex>`` of ``email + salt`` (the email as given, then lower-cased), as in Open
+    Badges 2.0 ``recipient`` and Open Badges 3.0 ``IdentityObject.identityHash``.
+    """
+    if not hashed:
+        return identity.strip().lower() == email.strip().lower()
+    algorithm, _, expected = identity.partition("$")
+    if algorithm.lower() not in _RECIPIENT_HASHES or not expected:
+        return None
+    return any(
+        hmac.compare_digest(
+            hashlib.new(
+                algorithm.lower(), (candidate + salt).encode("utf-8"), usedforsecurity=False
+            ).hexdigest(),
+            expected.lower(),
+        )
+        for candidate in dict.fromkeys((email, email.strip().lower()))
+    )
+
+
+def _recipient_outcome(match: bool, email: str) -> Check:
+    return _check(
+        "recipient",
+        "passed" if match else "failed",
+        f"issued to {email}" if match else f"not issued to {email}",
+    )
+
+
 def check_recipient(document: dict[str, Any], email: str) -> Check:
     """Whether an OB 2.0 assertion was issued to ``email`` (the ``recipient`` check).
 
     ``recipient.identity`` is compared in clear (case-insensitively), or as
-    ``sha256$<hex>`` / ``md5$<hex>`` of ``email + salt`` (the email as given, then
-    lower-cased).
+    ``sha256$<hex>`` / ``md5$<hex>`` of ``email + salt`` (see `identity_matches`).
 
     Args:
         document: The decoded assertion.
@@ -287,30 +317,60 @@ def check_recipient(document: dict[str, Any], email: str) -> Check:
     kind = recipient.get("type", "email")
     if kind != "email":
         return _check("recipient", "unknown", f"the recipient is identified by {kind!r}, not email")
-    identity: str = recipient["identity"]
     salt = recipient.get("salt") or ""
     if not isinstance(salt, str):
         return _check("recipient", "failed", "recipient.salt is not a string")
-    if recipient.get("hashed") is not True:
-        match = identity.strip().lower() == email.strip().lower()
-    else:
-        algorithm, _, expected = identity.partition("$")
-        if algorithm.lower() not in _RECIPIENT_HASHES or not expected:
-            return _check("recipient", "unknown", f"unsupported identity hash {algorithm!r}")
-        match = any(
-            hmac.compare_digest(
-                hashlib.new(
-                    algorithm.lower(), (candidate + salt).encode("utf-8"), usedforsecurity=False
-                ).hexdigest(),
-                expected.lower(),
-            )
-            for candidate in dict.fromkeys((email, email.strip().lower()))
+    identity: str = recipient["identity"]
+    match = identity_matches(identity, email, hashed=recipient.get("hashed") is True, salt=salt)
+    if match is None:
+        algorithm = identity.partition("$")[0]
+        return _check("recipient", "unknown", f"unsupported identity hash {algorithm!r}")
+    return _recipient_outcome(match, email)
+
+
+def check_subject_identifier(document: dict[str, Any], email: str) -> Check:
+    """Whether an Open Badges 3.0 credential names ``email`` as its subject.
+
+    Reads ``credentialSubject.identifier`` (``IdentityObject`` entries with
+    ``identityType`` ``emailAddress``; ``identityHash`` plain or hashed with ``salt``).
+
+    Returns:
+        ``passed`` when one entry names the email, ``failed`` when email entries exist and
+        none does, ``unknown`` when the credential names its subject by no email.
+    """
+    entries = [
+        entry
+        for subject in _as_list(document.get("credentialSubject"))
+        if isinstance(subject, dict)
+        for entry in _as_list(subject.get("identifier"))
+        if isinstance(entry, dict)
+        and entry.get("identityType") == "emailAddress"
+        and isinstance(entry.get("identityHash"), str)
+    ]
+    if not entries:
+        return _check(
+            "recipient", "unknown", "the credential names no email identifier for its subject"
         )
-    return _check(
-        "recipient",
-        "passed" if match else "failed",
-        f"issued to {email}" if match else f"not issued to {email}",
-    )
+    results = [
+        identity_matches(
+            entry["identityHash"],
+            email,
+            hashed=entry.get("hashed") is True,
+            salt=entry["salt"] if isinstance(entry.get("salt"), str) else "",
+        )
+        for entry in entries
+    ]
+    if True in results:
+        return _recipient_outcome(True, email)
+    if all(result is None for result in results):
+        return _check("recipient", "unknown", "every email identifier uses an unsupported hash")
+    return _recipient_outcome(False, email)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def verify_ob2(
@@ -324,4 +384,10 @@ def verify_ob2(
     return Ob2Verification(documents, now).run(document, recipient_email)
 
 
-__all__ = ["check_recipient", "has_ob2_context", "verify_ob2"]
+__all__ = [
+    "check_recipient",
+    "check_subject_identifier",
+    "has_ob2_context",
+    "identity_matches",
+    "verify_ob2",
+]

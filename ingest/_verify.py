@@ -218,7 +218,9 @@ class Verifier:
         Args:
             document: The decoded JSON (e.g. from `parse_credential`); not modified.
             recipient_email: Also check the credential was issued to this email (a
-                ``recipient`` check, appended; Open Badges 2.0 only, else ``unknown``).
+                ``recipient`` check, appended): Open Badges 2.0 ``recipient``, or Open
+                Badges 3.0 ``credentialSubject.identifier`` email entries; ``unknown`` when
+                the credential names its holder by no email.
 
         Returns:
             The report: checks named as in `CHECK_NAMES`, in that order.
@@ -233,7 +235,11 @@ class Verifier:
         now = self._clock()
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
-        from ingest._ob2_verify import has_ob2_context, verify_ob2  # noqa: PLC0415 - cycle
+        from ingest._ob2_verify import (  # noqa: PLC0415 - cycle
+            check_subject_identifier,
+            has_ob2_context,
+            verify_ob2,
+        )
 
         if has_ob2_context(document):  # Open Badges 2.0, hosted or signed
             return verify_ob2(
@@ -241,8 +247,7 @@ class Verifier:
             )
         if recipient_email is not None:
             report = self.verify(document)
-            detail = "recipient checks are implemented for Open Badges 2.0 only"
-            recipient = Check(check="recipient", outcome="unknown", detail=detail)
+            recipient = check_subject_identifier(document, recipient_email)
             return VerificationReport(checks=(*report.checks, recipient))
         if isinstance(document, JwsDocument):
             return self._verify_jws(document, now)

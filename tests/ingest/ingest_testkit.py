@@ -110,7 +110,8 @@ def w3c_vector_key(keypair: Json) -> Ed25519PrivateKey:
 def split_vector(signed: Json) -> tuple[Json, Json]:
     """(document without proof, proof configuration with the document's @context)."""
     document = {key: value for key, value in signed.items() if key != "proof"}
-    config = {key: value for key, value in signed["proof"].items() if key != "proofValue"}
+    proof = signed["proof"][0] if isinstance(signed["proof"], list) else signed["proof"]
+    config = {key: value for key, value in proof.items() if key != "proofValue"}
     config["@context"] = signed["@context"]
     return document, config
 
@@ -140,9 +141,10 @@ def _tamper_issuer(document: Json) -> None:
 
 
 def _tamper_proof_value(document: Json) -> None:
-    value: str = document["proof"]["proofValue"]
+    proof = document["proof"][0] if isinstance(document["proof"], list) else document["proof"]
+    value: str = proof["proofValue"]
     replacement = "2" if value[10] != "2" else "3"
-    document["proof"]["proofValue"] = value[:10] + replacement + value[11:]
+    proof["proofValue"] = value[:10] + replacement + value[11:]
 
 
 TAMPERING: dict[str, Callable[[Json], None]] = {

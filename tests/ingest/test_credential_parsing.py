@@ -331,7 +331,6 @@ def test_issuer_of_the_wrong_type_is_rejected() -> None:
     ("change", "reason"),
     [
         ({"@context": ["https://w3id.org/openbadges/v2"]}, "not a W3C Verifiable Credential"),
-        ({"type": ["VerifiableCredential", "ClrCredential"]}, "CLR 2.0"),
         ({"type": ["VerifiablePresentation"]}, "presentations"),
         ({"type": ["OpenBadgeCredential"]}, "VerifiableCredential"),
     ],

@@ -245,20 +245,35 @@ def test_ob3_1edtech_vector_key_is_unresolved_without_pinned_documents(
     assert not report.verified
 
 
-def test_clr_vector_is_rejected_for_its_unbundled_context(
-    credentials_data: Any, load_json: Callable[[str], Json], ob_key_documents: PinnedDocuments
+def test_clr_vector_canonicalizes_to_the_published_nquads(
+    load_json: Callable[[str], Json], read_text: Callable[[str], str]
 ) -> None:
-    clr_context = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
+    document, _ = split_vector(load_json(CLR_SIGNED))
+
+    canonical = canonicalize(document, ContextLoader())
+
+    assert canonical == read_text(f"{OB}/ob_v3p0/impl/test-vectors/clrv2p0/document-canon.txt")
+
+
+def test_clr_vector_bundle_and_nested_credential_each_verify(
+    credentials_data: Any, ob_key_documents: PinnedDocuments
+) -> None:
     raw = (credentials_data / CLR_SIGNED).read_bytes()
+    verifier = Verifier(documents=ob_key_documents, clock=fixed_clock)
 
-    with pytest.raises(UnknownContextError) as raised:
-        parse_credential(raw)
-    report = Verifier(documents=ob_key_documents, clock=fixed_clock).verify(load_json(CLR_SIGNED))
+    parsed, document = parse_credential(raw)
+    report = verifier.verify(document)
+    nested, nested_document = parse_credential(parsed.nested[0])
+    nested_report = verifier.verify(nested_document)
 
-    assert raised.value.url == clr_context
-    assert check(report, "context").outcome == "failed"
-    assert clr_context in check(report, "context").detail
-    assert not report.verified
+    assert report.verified, report.failed()
+    assert parsed.format == "clr-jsonld"
+    assert [a.name for a in parsed.achievements] == ["Achievement 1", "Achievement 2"]
+    assert len(parsed.nested) == 1
+    assert nested.id == "urn:uuid:91537dba-56cb-11ec-bf63-0242ac130002"
+    assert nested.format == "ob3-jsonld"
+    assert nested.proof_types == ("DataIntegrityProof/eddsa-rdfc-2022",)
+    assert nested_report.verified, nested_report.failed()
 
 
 # -- tampering -----------------------------------------------------------------------------
@@ -268,6 +283,7 @@ SIGNED_VECTORS = {
     "w3c-alumni": f"{RDFC}/signedDataInt.json",
     "w3c-employ": f"{RDFC}/employ/signedDataInt.json",
     "1edtech-ob3": OB_SIGNED,
+    "1edtech-clr": CLR_SIGNED,
 }
 
 
