@@ -19,6 +19,7 @@ from service.api.controllers import (
     MatchController,
     QuarantineController,
     SkillController,
+    TrustPolicyController,
 )
 from service.api.dependencies import provide_principal, provide_runtime, provide_session
 from service.api.problems import problem_details_plugin, unexpected_error
@@ -56,6 +57,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     return Litestar(
         route_handlers=[
             CredentialController,
+            TrustPolicyController,
             CandidateController,
             MatchController,
             QuarantineController,

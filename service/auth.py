@@ -39,14 +39,16 @@ class Principal:
     def require(self, *roles: Role) -> None:
         """Raise unless the caller's role is one of ``roles`` (admins may do everything).
 
+        With no ``roles``, only admins may.
+
         Raises:
             PermissionDeniedError: The role is not allowed.
         """
         if self.role is Role.ADMIN or self.role in roles:
             return
-        allowed = ", ".join(sorted(r.value for r in roles))
+        allowed = ", ".join([*sorted(r.value for r in roles), Role.ADMIN.value])
         raise PermissionDeniedError(
-            f"role {self.role.value!r} may not do this; allowed roles: {allowed}, admin"
+            f"role {self.role.value!r} may not do this; allowed roles: {allowed}"
         )
 
 

@@ -245,11 +245,14 @@ def retry_quarantine(
 
 
 def _count(summary: IngestSummary, source: str, result: Accepted | Rejected) -> None:
+    """Count one result; a CLR bundle's nested credentials count as documents too."""
     if isinstance(result, Accepted):
         if result.created:
             summary.accepted += 1
         else:
             summary.duplicates += 1
+        for position, nested in enumerate(result.nested):
+            _count(summary, f"{source} (nested credential {position})", nested)
     else:
         summary.rejected += 1
         summary.problems.append((source, f"{result.code}: {result.detail}"))

@@ -10,7 +10,7 @@ one database all see new credentials on their next request.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,8 +24,14 @@ from service.settings import Settings
 
 KIND = "candidates"
 
-EvidenceRow = tuple[int, float, str, datetime | None]
-"""Verified evidence of a candidate: (skill id, mapping confidence, status outcome, valid until)."""
+EvidenceRow = tuple[int, float, str, datetime | None, str]
+"""Verified evidence of a candidate.
+
+(skill id, mapping confidence, status outcome, valid until, issuer id).
+"""
+
+IssuerWeight = Callable[[str], float]
+"""How much an issuer's credentials count (the tenant's trust policy), in [0, 1]."""
 
 
 def status_factor(status_outcome: str, settings: Settings) -> float:
@@ -47,17 +53,22 @@ def skill_strengths(
     space: SkillSpace,
     settings: Settings,
     now: datetime,
+    issuer_weight: IssuerWeight | None = None,
 ) -> dict[int, float]:
     """Strongest current evidence per skill from verified-evidence rows of one candidate.
 
-    Strength = mapping confidence x status factor; expired credentials and skills outside the
-    skill space count for nothing.
+    Strength = mapping confidence x status factor x issuer weight (1 without a policy);
+    expired credentials and skills outside the skill space count for nothing.
     """
     strengths: dict[int, float] = {}
-    for skill_id, confidence, status, valid_until in rows:
+    for skill_id, confidence, status, valid_until, issuer in rows:
         if not space.has_skill(skill_id) or is_expired(valid_until, now):
             continue
         strength = confidence * status_factor(status, settings)
+        if issuer_weight is not None:
+            strength *= issuer_weight(issuer)
+        if strength <= 0.0:
+            continue
         strengths[skill_id] = max(strengths.get(skill_id, 0.0), strength)
     return strengths
 

@@ -170,6 +170,57 @@ def cmd_quarantine_retry(args: argparse.Namespace) -> int:
     return 0 if not summary.problems else 1
 
 
+def cmd_trust_show(args: argparse.Namespace) -> int:
+    """Print a tenant's issuer trust policy as JSON (the form ``trust set`` reads)."""
+    import msgspec  # noqa: PLC0415
+
+    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.trust import load_policy  # noqa: PLC0415
+
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        policy = load_policy(session, repo.get_or_create_tenant(session, args.tenant).id)
+    print(msgspec.json.format(msgspec.json.encode(policy).decode()))  # noqa: T201
+    return 0
+
+
+def cmd_trust_set(args: argparse.Namespace) -> int:
+    """Replace a tenant's issuer trust policy with the one in a JSON file."""
+    import msgspec  # noqa: PLC0415
+
+    from ingest import IssuerTrustPolicy  # noqa: PLC0415
+    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.errors import InvalidRequestError  # noqa: PLC0415
+    from service.trust import save_policy  # noqa: PLC0415
+
+    path = Path(args.file)
+    try:
+        policy = msgspec.json.decode(path.read_bytes(), type=IssuerTrustPolicy, strict=True)
+    except OSError as error:
+        raise InvalidRequestError(f"cannot read {path}: {error.strerror}") from None
+    except msgspec.ValidationError as error:
+        raise InvalidRequestError(f"{path} is not a trust policy: {error}") from None
+    except msgspec.DecodeError as error:
+        raise InvalidRequestError(f"{path} is not valid JSON: {error}") from None
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        save_policy(session, repo.get_or_create_tenant(session, args.tenant).id, policy)
+    others = (
+        f"accepted at weight {policy.untrusted_weight:g}" if policy.accept_untrusted else "refused"
+    )
+    console.print(
+        f"trust policy of {args.tenant!r} replaced: {len(policy.trusted)} trusted issuer(s), "
+        f"other issuers {others}"
+    )
+    return 0
+
+
 def cmd_reverify(args: argparse.Namespace) -> int:
     """Verify a tenant's stored credentials again."""
     from service.bulk import reverify_tenant  # noqa: PLC0415
@@ -269,6 +320,20 @@ def _add_credential_admin_commands(
     )
     reverify.add_argument("--tenant", required=True)
     reverify.set_defaults(handler=cmd_reverify)
+
+    trust = commands.add_parser("trust", help="issuer trust policy of a tenant")
+    trust_commands = trust.add_subparsers(dest="trust", required=True)
+    show = trust_commands.add_parser("show", help="print the policy as JSON")
+    show.add_argument("--tenant", required=True)
+    show.set_defaults(handler=cmd_trust_show)
+    replace = trust_commands.add_parser("set", help="replace the policy with a JSON file")
+    replace.add_argument("--tenant", required=True)
+    replace.add_argument(
+        "file",
+        help='JSON: {"trusted": [{"kind": "domain", "value": "example.edu", "weight": 1}], '
+        '"acceptUntrusted": true, "untrustedWeight": 0.5}',
+    )
+    replace.set_defaults(handler=cmd_trust_set)
 
     quarantine = commands.add_parser("quarantine", help="rejected documents")
     quarantine_commands = quarantine.add_subparsers(dest="quarantine", required=True)

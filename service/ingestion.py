@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,8 @@ from ingest import (
     Achievement,
     Check,
     CredentialFormatError,
+    IssuerTrustPolicy,
+    Outcome,
     VerificationReport,
     Verifier,
     parse_credential,
@@ -34,17 +36,23 @@ from service.db.models import (
     utcnow,
 )
 from service.taxonomy_service import TaxonomyContext
+from service.trust import load_policy
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """A credential stored (now, or already before: ``created`` is false for a duplicate)."""
+    """A credential stored (now, or already before: ``created`` is false for a duplicate).
+
+    ``nested`` holds, for a CLR bundle, what became of each credential nested in it (each
+    verified and stored, or quarantined, on its own).
+    """
 
     credential: Credential
     candidate: Candidate
     created: bool
     checks: Sequence[VerificationCheck]
     evidence: Sequence[Evidence] = field(default_factory=tuple)
+    nested: Sequence[Accepted | Rejected] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +75,43 @@ class Examined:
     """A document parsed and verified, possibly in another process (it pickles).
 
     Exactly one of ``format_error`` (code, message) or ``parsed`` + ``report`` is set.
+    ``nested`` holds the examination of each credential nested in a verified CLR bundle.
     """
 
     parsed: ParsedCredential | None = None
     report: VerificationReport | None = None
     format_error: tuple[str, str] | None = None
+    nested: tuple[Examined, ...] = ()
 
 
-def examine(verifier: Verifier, raw: bytes, *, max_bytes: int = 1_000_000) -> Examined:
-    """Parse and verify a document: the CPU-bound part of ingest, with no database."""
+def examine(
+    verifier: Verifier,
+    raw: bytes,
+    *,
+    max_bytes: int = 1_000_000,
+    recipient_email: str | None = None,
+) -> Examined:
+    """Parse and verify a document: the CPU-bound part of ingest, with no database.
+
+    Args:
+        verifier: Credential verifier.
+        raw: The document as received.
+        max_bytes: Largest document accepted.
+        recipient_email: Also check the credential names this email as its holder.
+    """
     try:
         # The verifier's document store also resolves linked OB 2.0 badge classes and issuers.
         parsed, document = parse_credential(raw, max_bytes=max_bytes, documents=verifier.documents)
     except CredentialFormatError as exc:
         return Examined(format_error=(exc.code, str(exc)))
-    return Examined(parsed=parsed, report=verifier.verify(document))
+    report = verifier.verify(document, recipient_email=recipient_email)
+    nested: tuple[Examined, ...] = ()
+    if parsed.nested and report.verified:  # each nested credential on its own
+        nested = tuple(
+            examine(verifier, item, max_bytes=max_bytes, recipient_email=recipient_email)
+            for item in parsed.nested
+        )
+    return Examined(parsed=parsed, report=report, nested=nested)
 
 
 MAX_CANDIDATE_ID_CHARS = 200
@@ -97,10 +127,14 @@ class _Received:
     digest: str
     candidate_external_id: str | None
     previous: QuarantinedDocument | None = None
+    bundle: tuple[int, int] | None = None
+    """(bundle credential row id, position) of a credential nested in a CLR bundle."""
 
     def quarantine(
         self, session: Session, code: str, detail: str, checks: Sequence[Check] = ()
     ) -> Rejected:
+        if self.bundle is not None:
+            detail = f"credential {self.bundle[1]} nested in CLR bundle {self.bundle[0]}: {detail}"
         stored_checks = [
             {"check": c.check, "outcome": c.outcome, "detail": c.detail} for c in checks
         ]
@@ -138,8 +172,15 @@ def ingest_credential(
     candidate_external_id: str | None = None,
     max_bytes: int = 1_000_000,
     examined: Examined | None = None,
+    recipient_email: str | None = None,
 ) -> Accepted | Rejected:
     """Ingest one credential document for a tenant.
+
+    A CLR bundle is verified as a whole, then each credential nested in it is verified,
+    stored or quarantined on its own (`Accepted.nested`); a bundle that fails verification
+    is quarantined whole. The tenant's issuer trust policy is applied to every credential:
+    a ``trust`` check is added to the report, and an issuer the policy does not accept
+    sends the credential to quarantine (code ``untrusted-issuer``).
 
     Args:
         session: Open session; the caller commits (also after a rejection, which stores a
@@ -153,11 +194,15 @@ def ingest_credential(
         max_bytes: Largest document accepted.
         examined: Parse and verification done ahead (e.g. in a worker process, see
             :func:`examine`); done here when absent.
+        recipient_email: Also check that the credential was issued to this email (a
+            ``recipient`` check; a mismatch is a verification failure). Not stored.
 
     Returns:
         :class:`Accepted` or :class:`Rejected`.
     """
     received = _Received(tenant_id, raw, content_hash(raw), candidate_external_id)
+    if examined is None:
+        examined = examine(verifier, raw, max_bytes=max_bytes, recipient_email=recipient_email)
     return _ingest(session, context, verifier, received, max_bytes=max_bytes, examined=examined)
 
 
@@ -207,6 +252,25 @@ def _ingest(
         failed = report.failed()
         detail = "; ".join(f"{c.check}: {c.detail}" for c in failed) or "verification failed"
         return received.quarantine(session, "verification-failed", detail, report.checks)
+    return _accept_verified(
+        session, context, verifier, received, examined=examined, parsed=parsed, max_bytes=max_bytes
+    )
+
+
+def _accept_verified(
+    session: Session,
+    context: TaxonomyContext,
+    verifier: Verifier,
+    received: _Received,
+    *,
+    examined: Examined,
+    parsed: ParsedCredential,
+    max_bytes: int,
+) -> Accepted | Rejected:
+    """Store a verified document (duplicate, identity and trust checks first)."""
+    tenant_id = received.tenant_id
+    assert examined.report is not None  # verified
+    report = examined.report
     # Only a verified document may be recognised by its id: an altered copy of a stored
     # credential must be quarantined, not answered as "already stored".
     if parsed.id:
@@ -218,9 +282,50 @@ def _ingest(
     if problem is not None:
         return received.quarantine(session, problem[0], problem[1], report.checks)
     assert holder is not None  # checked by _identity_problem
-    return _store(
-        session, context, received, parsed=parsed, checks_passed=report.checks, holder=holder
+    trust = trust_check(load_policy(session, tenant_id), parsed.issuer.id)
+    checks = (*report.checks, trust)
+    if trust.outcome == "failed":
+        return received.quarantine(session, "untrusted-issuer", trust.detail, checks)
+    accepted = _store(
+        session, context, received, parsed=parsed, checks_passed=checks, holder=holder
     )
+    if not parsed.nested:
+        return accepted
+    nested = [
+        _ingest(
+            session,
+            context,
+            verifier,
+            _Received(
+                tenant_id,
+                item,
+                content_hash(item),
+                holder,
+                bundle=(accepted.credential.id, position),
+            ),
+            max_bytes=max_bytes,
+            examined=examined.nested[position] if position < len(examined.nested) else None,
+        )
+        for position, item in enumerate(parsed.nested)
+    ]
+    return replace(accepted, nested=tuple(nested))
+
+
+def trust_check(policy: IssuerTrustPolicy, issuer: str) -> Check:
+    """The ``trust`` check of a verified credential under the tenant's policy.
+
+    ``passed`` for a trusted issuer (or under the open default), ``unknown`` for an
+    untrusted issuer that is accepted at a lower weight, ``failed`` for one not accepted.
+    """
+    assessment = policy.assess(issuer)
+    outcome: Outcome = (
+        "failed"
+        if not assessment.accepted
+        else "passed"
+        if assessment.trusted or policy.is_open
+        else "unknown"
+    )
+    return Check(check="trust", outcome=outcome, detail=assessment.detail)
 
 
 def _identity_problem(holder: str | None, document_id: str | None) -> tuple[str, str] | None:
@@ -266,6 +371,7 @@ def _store(
         verified=True,
         status_outcome=status,
         raw=received.raw,
+        bundle_id=received.bundle[0] if received.bundle else None,
     )
     checks = [
         VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in checks_passed
@@ -292,7 +398,11 @@ def _duplicate(session: Session, tenant_id: int, credential: Credential) -> Acce
     ]
     checks = repo.checks_of(session, [credential.id])[credential.id]
     evidence = repo.evidence_of_credential(session, credential.id)
-    return Accepted(credential, candidate, False, checks, evidence)
+    nested = [
+        _duplicate(session, tenant_id, child)
+        for child in repo.credentials_in_bundle(session, tenant_id, credential.id)
+    ]
+    return Accepted(credential, candidate, False, checks, evidence, tuple(nested))
 
 
 def achievement_text(achievement: Achievement) -> AchievementText:
@@ -399,6 +509,9 @@ def reverify_credential(
         checks, verified = (Check(check="parse", outcome="failed", detail=detail),), False
     else:
         checks, verified = examined.report.checks, examined.report.verified
+        trust = trust_check(load_policy(session, credential.tenant_id), credential.issuer_id)
+        checks = (*checks, trust)
+        verified = verified and trust.outcome != "failed"
     credential.verified = verified
     credential.status_outcome = next((c.outcome for c in checks if c.check == "status"), "passed")
     repo.replace_checks(

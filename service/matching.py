@@ -10,7 +10,9 @@ the phrase's best-matching taxonomy skills within ``mapping_alternatives_margin`
     sim(a, s) = 1 if s == a, cos(a, s) if cos(a, s) >= related_skill_threshold, else 0
     strength_e = status_factor (1, or unknown_status_factor when revocation status could not
                  be checked) * mapping factor (1 for an explicit alignment, the label
-                 similarity for an inferred skill)
+                 similarity for an inferred skill) * issuer weight (the tenant's trust
+                 policy: a trusted issuer's weight, or the untrusted weight; 1 by default;
+                 0 for untrusted issuers when the query asks for trusted issuers only)
 
 ``w_r`` is ``must_have_weight`` or ``nice_to_have_weight`` (or the weight given explicitly).
 Expired and unverified credentials count for nothing. Candidates are retrieved from the FAISS
@@ -30,14 +32,22 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from embeddings.skill_space import weighted_mean_vector
+from ingest import IssuerTrustPolicy
 from ingest.mapping import Strength, TooManyPhrasesError
-from service.candidate_index import CandidateIndexes, EvidenceRow, is_expired, skill_strengths
+from service.candidate_index import (
+    CandidateIndexes,
+    EvidenceRow,
+    IssuerWeight,
+    is_expired,
+    skill_strengths,
+)
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
 from service.db.repositories import EvidenceView
 from service.errors import InvalidRequestError
 from service.settings import Settings
 from service.taxonomy_service import TaxonomyContext
+from service.trust import issuer_weight, load_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,7 @@ class JobQuery:
     description: str = ""
     skills: Sequence[ExplicitSkill] = ()
     top_k: int = 10
+    trusted_issuers_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +119,7 @@ class MatchResult:
     taxonomy: str
     model: str
     unresolved: Sequence[str] = field(default_factory=tuple)
+    trust: IssuerTrustPolicy = field(default_factory=IssuerTrustPolicy)
 
 
 def resolve_requirements(
@@ -210,7 +222,9 @@ def match_candidates(
     pool = {cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)}
     must_ids = [a.id for r in requirements if r.strength == "must" for a in r.alternatives]
     pool |= index.holders_of(must_ids)
-    strengths = _current_strengths(index.evidence_of(pool), context, settings)
+    policy = load_policy(session, tenant_id)
+    weight_of_issuer = issuer_weight(policy, trusted_only=query.trusted_issuers_only)
+    strengths = _current_strengths(index.evidence_of(pool), context, settings, weight_of_issuer)
     top = _rank_pool(context, settings, requirements, strengths)[: query.top_k]
     candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
     evidence = repo.evidence_of_candidates(session, tenant_id, candidates)
@@ -225,6 +239,7 @@ def match_candidates(
             best=_best_evidence(context, settings, requirements, strengths[cid]),
             evidence=evidence[cid],
             skills=skills,
+            weight_of_issuer=weight_of_issuer,
         )
         for cid, score in top
     ]
@@ -235,6 +250,7 @@ def match_candidates(
         taxonomy=context.key,
         model=context.mapper.model,
         unresolved=unresolved,
+        trust=policy,
     )
 
 
@@ -249,13 +265,16 @@ class _Best:
 
 
 def _current_strengths(
-    evidence: dict[int, list[EvidenceRow]], context: TaxonomyContext, settings: Settings
+    evidence: dict[int, list[EvidenceRow]],
+    context: TaxonomyContext,
+    settings: Settings,
+    weight_of_issuer: IssuerWeight | None,
 ) -> dict[int, dict[int, float]]:
     """Per candidate: strongest current verified evidence per held skill."""
     now = datetime.now(UTC)
     strengths = {}
     for candidate_id, rows in evidence.items():
-        held = skill_strengths(rows, context.space, settings, now)
+        held = skill_strengths(rows, context.space, settings, now, weight_of_issuer)
         if held:
             strengths[candidate_id] = held
     return strengths
@@ -361,6 +380,7 @@ def _explain(
     best: Sequence[_Best | None],
     evidence: Sequence[EvidenceView],
     skills: dict[int, Skill],
+    weight_of_issuer: IssuerWeight | None,
 ) -> RankedCandidate:
     matched = []
     missing = []
@@ -375,6 +395,7 @@ def _explain(
             if view.evidence.skill_id == choice.held_skill_id
             and view.credential.verified
             and not is_expired(view.credential.valid_until, now)
+            and (weight_of_issuer is None or weight_of_issuer(view.credential.issuer_id) > 0.0)
         ]
         matched.append(
             MatchedRequirement(

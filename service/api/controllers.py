@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
+from litestar.params import HeaderParameter, JSONBody, Parameter, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ingest import IssuerTrustPolicy, TrustedIssuer
 from service.api import schemas as s
 from service.api import views
 from service.api.dependencies import require_api_key
@@ -18,12 +19,14 @@ from service.auth import Principal, Role
 from service.candidates import candidate_profile
 from service.db import repositories as repo
 from service.errors import CredentialRejectedError, NotFoundError
-from service.ingestion import Accepted, ingest_credential
+from service.ingestion import Accepted, Rejected, ingest_credential, retry_quarantined
 from service.jobs import job_status, submit_job
 from service.matching import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
+from service.trust import load_policy, save_policy
 
 CandidateIdParam = Annotated[str, Parameter(min_length=1, max_length=200)]
+RECIPIENT_EMAIL_HEADER = "Credmatch-Recipient-Email"
 MAX_JOB_BODY_BYTES = 64 * 1024 * 1024
 PrincipalDep = NamedDependency[Principal]
 SessionDep = NamedDependency[Session]
@@ -59,6 +62,19 @@ class CredentialController(Controller):
         candidate_id: Annotated[
             str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
         ] = None,
+        recipient_email: Annotated[
+            str | None,
+            HeaderParameter(
+                name=RECIPIENT_EMAIL_HEADER,
+                min_length=3,
+                max_length=320,
+                description=(
+                    "Check that the credential was issued to this email (Open Badges 2.0 "
+                    "recipient, Open Badges 3.0 subject identifier, plain or salted hash); "
+                    "a mismatch rejects it. A header, so the address stays out of URL logs."
+                ),
+            ),
+        ] = None,
     ) -> Response[s.IngestOut]:
         """Ingest one credential."""
         principal.require(Role.INGEST)
@@ -71,29 +87,34 @@ class CredentialController(Controller):
             raw=body,
             candidate_external_id=candidate_id,
             max_bytes=runtime.settings.max_credential_bytes,
+            recipient_email=recipient_email,
         )
         if not isinstance(result, Accepted):
             # Raised after the quarantine row is flushed; the transaction dependency commits
             # it because this error is marked as keeping the unit of work.
-            raise CredentialRejectedError(
-                result.detail,
-                extra={
-                    "code": result.code,
-                    "quarantineId": result.quarantine_id,
-                    "checks": [
-                        {"check": c.check, "outcome": c.outcome, "detail": c.detail}
-                        for c in result.checks
-                    ],
-                },
-            )
-        skills = repo.skills_by_ids(db_session, (e.skill_id for e in result.evidence))
-        body_out = s.IngestOut(
-            candidate_id=result.candidate.external_id,
-            created=result.created,
-            credential=views.credential_out(result.credential, result.checks),
-            skills=[views.evidence_out(e, skills[e.skill_id]) for e in result.evidence],
-        )
+            raise _rejected(result)
+        body_out = _accepted_out(db_session, result)
         return Response(body_out, status_code=HTTP_201_CREATED if result.created else HTTP_200_OK)
+
+
+def _rejected(result: Rejected) -> CredentialRejectedError:
+    """The 422 problem for a document sent to quarantine."""
+    return CredentialRejectedError(
+        result.detail,
+        extra={
+            "code": result.code,
+            "quarantineId": result.quarantine_id,
+            "checks": [
+                {"check": c.check, "outcome": c.outcome, "detail": c.detail} for c in result.checks
+            ],
+        },
+    )
+
+
+def _accepted_out(session: Session, result: Accepted) -> s.IngestOut:
+    evidence = [*result.evidence]
+    evidence.extend(e for n in result.nested if isinstance(n, Accepted) for e in n.evidence)
+    return views.ingest_out(result, repo.skills_by_ids(session, (e.skill_id for e in evidence)))
 
 
 class IngestJobController(Controller):
@@ -180,6 +201,41 @@ class QuarantineController(Controller):
             raise NotFoundError(f"no quarantined document {quarantine_id}")
         return views.quarantined_out(rows[0], with_document=True)
 
+    @post(
+        "/{quarantine_id:int}/retry",
+        sync_to_thread=True,
+        status_code=HTTP_201_CREATED,
+        summary="Process a quarantined document again",
+        description=(
+            "After the cause is fixed (a key or context pinned, the issuer trusted, ...). "
+            "Accepted: 201 with the stored credential, and the quarantine entry is removed. "
+            "Rejected again: a 422 problem response; the entry keeps the new reason."
+        ),
+    )
+    def retry(
+        self,
+        quarantine_id: Annotated[int, Parameter(ge=1)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+    ) -> s.IngestOut:
+        """Run ingest again on a quarantined document."""
+        principal.require(Role.INGEST)
+        context, _ = runtime.require_taxonomy()
+        rows = repo.quarantined_by_ids(db_session, principal.tenant_id, [quarantine_id])
+        if not rows:
+            raise NotFoundError(f"no quarantined document {quarantine_id}")
+        result = retry_quarantined(
+            db_session,
+            context,
+            runtime.verifier,
+            rows[0],
+            max_bytes=runtime.settings.max_credential_bytes,
+        )
+        if not isinstance(result, Accepted):
+            raise _rejected(result)
+        return _accepted_out(db_session, result)
+
 
 class CandidateController(Controller):
     """Candidate profiles."""
@@ -247,6 +303,7 @@ class MatchController(Controller):
                 for x in data.skills
             ],
             top_k=min(data.top_k, runtime.settings.match_max_top_k),
+            trusted_issuers_only=data.trusted_issuers_only,
         )
         result = match_candidates(
             db_session,
@@ -257,6 +314,60 @@ class MatchController(Controller):
             query=query,
         )
         return views.match_out(result)
+
+
+class TrustPolicyController(Controller):
+    """The tenant's issuer trust policy."""
+
+    path = "/v1/trust-policy"
+    tags = ["trust"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
+
+    @get("/", sync_to_thread=True, summary="The tenant's issuer trust policy")
+    def show(self, principal: PrincipalDep, db_session: SessionDep) -> s.TrustPolicyOut:
+        """The policy in force (the open default when none was set)."""
+        principal.require(Role.INGEST, Role.MATCHER, Role.RECRUITER, Role.ANALYST)
+        return views.trust_policy_out(load_policy(db_session, principal.tenant_id))
+
+    @put(
+        "/",
+        sync_to_thread=True,
+        summary="Replace the tenant's issuer trust policy",
+        description=(
+            "Trusted issuers by exact id (DID or issuer URL) or by domain (https issuer URLs "
+            "and did:web, subdomains included), each with a weight in (0, 1]; whether "
+            "credentials from other issuers are accepted, and their weight. Applies to "
+            "matches at once and to credentials ingested from now on; run `credmatch "
+            "reverify` to record it in stored reports. Admins only."
+        ),
+    )
+    def replace(
+        self, data: JSONBody[s.TrustPolicyIn], principal: PrincipalDep, db_session: SessionDep
+    ) -> s.TrustPolicyOut:
+        """Validate and store the policy."""
+        principal.require()  # admins only
+        policy = IssuerTrustPolicy(
+            trusted=tuple(
+                TrustedIssuer(kind=t.kind, value=t.value, weight=t.weight, name=t.name)
+                for t in data.trusted
+            ),
+            accept_untrusted=data.accept_untrusted,
+            untrusted_weight=data.untrusted_weight,
+        )
+        save_policy(db_session, principal.tenant_id, policy)
+        return views.trust_policy_out(policy)
+
+    @get("/assess", sync_to_thread=True, summary="What the policy says of one issuer")
+    def assess(
+        self,
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        issuer: Annotated[str, Parameter(min_length=1, max_length=500)],
+    ) -> s.TrustAssessmentOut:
+        """Judge an issuer id under the tenant's policy."""
+        principal.require(Role.INGEST, Role.MATCHER, Role.RECRUITER, Role.ANALYST)
+        policy = load_policy(db_session, principal.tenant_id)
+        return views.trust_assessment_out(issuer, policy.assess(issuer))
 
 
 class SkillController(Controller):

@@ -59,6 +59,21 @@ class CredentialOut(Response):
     verified: bool
     status: str
     checks: list[CheckOut] = msgspec.field(default_factory=list)
+    bundle_id: int | None = None
+
+
+class NestedOut(Response):
+    """What became of one credential nested in a CLR bundle."""
+
+    index: int
+    accepted: bool
+    created: bool = False
+    credential: CredentialOut | None = None
+    skills: list[EvidenceOut] = msgspec.field(default_factory=list)
+    quarantine_id: int | None = None
+    code: str = ""
+    detail: str = ""
+    checks: list[CheckOut] = msgspec.field(default_factory=list)
 
 
 class EvidenceOut(Response):
@@ -79,6 +94,7 @@ class IngestOut(Response):
     created: bool
     credential: CredentialOut
     skills: list[EvidenceOut]
+    nested: list[NestedOut] = msgspec.field(default_factory=list)
 
 
 class CandidateSkillOut(Response):
@@ -115,6 +131,7 @@ class MatchIn(Request):
         default_factory=list
     )
     top_k: Annotated[int, Meta(ge=1, le=100)] = 10
+    trusted_issuers_only: bool = False
 
 
 class RequirementOut(Response):
@@ -146,6 +163,9 @@ class ProofOut(Response):
     status: str
     method: Literal["alignment", "embedding"]
     confidence: float
+    issuer_trusted: bool = False
+    issuer_weight: float = 1.0
+    bundle_id: int | None = None
 
 
 class MatchedOut(Response):
@@ -257,3 +277,50 @@ class JobOut(Response):
     created_at: datetime
     finished_at: datetime | None = None
     rejections: list[JobRejectionOut] = msgspec.field(default_factory=list)
+
+
+class TrustedIssuerIn(Request):
+    """A trusted issuer: by exact issuer id (DID or URL) or by domain (subdomains included)."""
+
+    kind: Literal["issuer", "domain"]
+    value: Annotated[str, Meta(min_length=1, max_length=500)]
+    weight: Annotated[float, Meta(gt=0, le=1)] = 1.0
+    name: ShortText = ""
+
+
+class TrustPolicyIn(Request):
+    """``PUT /v1/trust-policy``: the tenant's issuer trust policy, replaced whole."""
+
+    trusted: Annotated[list[TrustedIssuerIn], Meta(max_length=10_000)] = msgspec.field(
+        default_factory=list
+    )
+    accept_untrusted: bool = True
+    untrusted_weight: Annotated[float, Meta(ge=0, le=1)] = 1.0
+
+
+class TrustedIssuerOut(Response):
+    """A trusted issuer."""
+
+    kind: str
+    value: str
+    weight: float
+    name: str = ""
+
+
+class TrustPolicyOut(Response):
+    """The tenant's issuer trust policy (the open default when none was set)."""
+
+    trusted: list[TrustedIssuerOut]
+    accept_untrusted: bool
+    untrusted_weight: float
+    open: bool
+
+
+class TrustAssessmentOut(Response):
+    """What the policy says of one issuer."""
+
+    issuer: str
+    trusted: bool
+    accepted: bool
+    weight: float
+    detail: str

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
+from ingest import Check, IssuerTrustPolicy, TrustAssessment
 from ingest.mapping import as_method
 from service.api import schemas as s
 from service.db.models import (
@@ -17,6 +18,7 @@ from service.db.models import (
     VerificationCheck,
 )
 from service.db.repositories import EvidenceView
+from service.ingestion import Accepted, Rejected
 from service.matching import MatchResult, Requirement
 
 
@@ -50,6 +52,39 @@ def credential_out(
         checks=[
             s.CheckOut(check=c.check, outcome=_outcome(c.outcome), detail=c.detail) for c in checks
         ],
+        bundle_id=credential.bundle_id,
+    )
+
+
+def ingest_out(result: Accepted, skills: Mapping[int, Skill]) -> s.IngestOut:
+    """An accepted credential (and, for a CLR bundle, each nested one) on the wire."""
+    return s.IngestOut(
+        candidate_id=result.candidate.external_id,
+        created=result.created,
+        credential=credential_out(result.credential, result.checks),
+        skills=[evidence_out(e, skills[e.skill_id]) for e in result.evidence],
+        nested=[_nested_out(index, n, skills) for index, n in enumerate(result.nested)],
+    )
+
+
+def _nested_out(
+    index: int, result: Accepted | Rejected, skills: Mapping[int, Skill]
+) -> s.NestedOut:
+    if isinstance(result, Rejected):
+        return s.NestedOut(
+            index=index,
+            accepted=False,
+            quarantine_id=result.quarantine_id,
+            code=result.code,
+            detail=result.detail,
+            checks=[check_out(c) for c in result.checks],
+        )
+    return s.NestedOut(
+        index=index,
+        accepted=True,
+        created=result.created,
+        credential=credential_out(result.credential, result.checks),
+        skills=[evidence_out(e, skills[e.skill_id]) for e in result.evidence],
     )
 
 
@@ -65,9 +100,10 @@ def evidence_out(evidence: Evidence, skill: Skill) -> s.EvidenceOut:
     )
 
 
-def proof_out(view: EvidenceView) -> s.ProofOut:
-    """A credential behind a match on the wire."""
+def proof_out(view: EvidenceView, trust: IssuerTrustPolicy) -> s.ProofOut:
+    """A credential behind a match on the wire, with what the trust policy says of its issuer."""
     credential = view.credential
+    assessment = trust.assess(credential.issuer_id)
     return s.ProofOut(
         credential_id=credential.id,
         document_id=credential.document_id,
@@ -81,6 +117,9 @@ def proof_out(view: EvidenceView) -> s.ProofOut:
         status=credential.status_outcome,
         method=as_method(view.evidence.method),
         confidence=round(view.evidence.confidence, 4),
+        issuer_trusted=assessment.trusted,
+        issuer_weight=assessment.weight,
+        bundle_id=credential.bundle_id,
     )
 
 
@@ -121,7 +160,7 @@ def match_out(result: MatchResult) -> s.MatchOut:
                         similarity=m.similarity,
                         evidence_strength=m.strength,
                         contribution=m.contribution,
-                        credentials=[proof_out(v) for v in m.evidence],
+                        credentials=[proof_out(v, result.trust) for v in m.evidence],
                     )
                     for m in ranked.matched
                 ],
@@ -178,4 +217,33 @@ def job_out(job: IngestJob, rejections: list[IngestJobItem] | None = None) -> s.
             s.JobRejectionOut(line=i.line, quarantine_id=i.quarantine_id, reason=i.detail)
             for i in rejections or []
         ],
+    )
+
+
+def check_out(check: Check | VerificationCheck) -> s.CheckOut:
+    """One verification check on the wire."""
+    return s.CheckOut(check=check.check, outcome=_outcome(check.outcome), detail=check.detail)
+
+
+def trust_policy_out(policy: IssuerTrustPolicy) -> s.TrustPolicyOut:
+    """A trust policy on the wire."""
+    return s.TrustPolicyOut(
+        trusted=[
+            s.TrustedIssuerOut(kind=t.kind, value=t.value, weight=t.weight, name=t.name)
+            for t in policy.trusted
+        ],
+        accept_untrusted=policy.accept_untrusted,
+        untrusted_weight=policy.untrusted_weight,
+        open=policy.is_open,
+    )
+
+
+def trust_assessment_out(issuer: str, assessment: TrustAssessment) -> s.TrustAssessmentOut:
+    """A policy's judgement of one issuer on the wire."""
+    return s.TrustAssessmentOut(
+        issuer=issuer,
+        trusted=assessment.trusted,
+        accepted=assessment.accepted,
+        weight=assessment.weight,
+        detail=assessment.detail,
     )

@@ -63,6 +63,17 @@ class Tenant(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class IssuerTrustPolicyRow(Base):
+    """A tenant's issuer trust policy (`ingest.IssuerTrustPolicy` as JSON); none = open."""
+
+    __tablename__ = "issuer_trust_policies"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiKey(Base):
     """A bearer key bound to a tenant and a role; only its SHA-256 digest is stored."""
 
@@ -224,6 +235,10 @@ class Credential(Base):
     # Deferred: documents can be large and are rarely needed when listing evidence.
     raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A credential that arrived nested in a CLR bundle points at the bundle's row.
+    bundle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credentials.id", ondelete="CASCADE"), default=None, index=True
+    )
     checks: Mapped[list[VerificationCheck]] = relationship(lazy="raise", passive_deletes=True)
 
 

@@ -25,6 +25,7 @@ from service.db.models import (
     Evidence,
     IngestJob,
     IngestJobItem,
+    IssuerTrustPolicyRow,
     Occupation,
     OccupationSkill,
     QuarantinedDocument,
@@ -503,8 +504,10 @@ def candidates_changed_since(session: Session, tenant_id: int, watermark: int) -
 
 def verified_skill_weights(
     session: Session, tenant_id: int, candidate_ids: Iterable[int] | None = None
-) -> dict[int, list[tuple[int, float, str, datetime | None]]]:
-    """Verified evidence per candidate: (skill id, confidence, status outcome, valid until).
+) -> dict[int, list[tuple[int, float, str, datetime | None, str]]]:
+    """Verified evidence per candidate.
+
+    Each row is (skill id, confidence, status outcome, valid until, issuer id).
 
     Args:
         session: Open session.
@@ -518,19 +521,54 @@ def verified_skill_weights(
             Evidence.confidence,
             Credential.status_outcome,
             Credential.valid_until,
+            Credential.issuer_id,
         )
         .join(Credential, Credential.id == Evidence.credential_id)
         .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
     )
-    grouped: dict[int, list[tuple[int, float, str, datetime | None]]] = {}
+    grouped: dict[int, list[tuple[int, float, str, datetime | None, str]]] = {}
     if candidate_ids is not None:
         ids = list(set(candidate_ids))
         if not ids:
             return grouped
         statement = statement.where(Evidence.candidate_id.in_(ids))
-    for candidate_id, skill_id, confidence, status, valid_until in session.execute(statement):
-        grouped.setdefault(candidate_id, []).append((skill_id, confidence, status, valid_until))
+    issuers: dict[str, str] = {}  # thousands of rows share an issuer: keep one string each
+    for candidate_id, skill_id, confidence, status, valid_until, issuer_id in session.execute(
+        statement
+    ):
+        issuer = issuers.setdefault(issuer_id, issuer_id)
+        grouped.setdefault(candidate_id, []).append(
+            (skill_id, confidence, status, valid_until, issuer)
+        )
     return grouped
+
+
+def trust_policy(session: Session, tenant_id: int) -> dict[str, Any] | None:
+    """A tenant's stored issuer trust policy (JSON), or ``None`` when it has none."""
+    row = session.get(IssuerTrustPolicyRow, tenant_id)
+    return None if row is None else row.policy
+
+
+def put_trust_policy(session: Session, tenant_id: int, policy: dict[str, Any]) -> None:
+    """Store (replace) a tenant's issuer trust policy."""
+    row = session.get(IssuerTrustPolicyRow, tenant_id)
+    if row is None:
+        session.add(IssuerTrustPolicyRow(tenant_id=tenant_id, policy=policy))
+    else:
+        row.policy = policy
+        row.updated_at = utcnow()
+    session.flush()
+
+
+def credentials_in_bundle(session: Session, tenant_id: int, bundle_id: int) -> list[Credential]:
+    """The credentials stored from a CLR bundle, in order."""
+    return list(
+        session.scalars(
+            select(Credential)
+            .where(Credential.tenant_id == tenant_id, Credential.bundle_id == bundle_id)
+            .order_by(Credential.id)
+        )
+    )
 
 
 def tenant_ids(session: Session) -> list[int]:
