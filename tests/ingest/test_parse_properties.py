@@ -155,3 +155,41 @@ def test_verify_never_raises_on_odd_proofs(fields: dict[str, Any]) -> None:
     for candidate in (document, proof_set):
         report = Verifier(clock=fixed_clock).verify(candidate)
         assert [check.check for check in report.checks] == list(CHECK_NAMES)
+
+
+CLR_SUBJECT_KEYS = [
+    "id",
+    "type",
+    "verifiableCredential",
+    "achievement",
+    "association",
+    "identifier",
+]
+
+
+@given(
+    st.dictionaries(st.sampled_from(CLR_SUBJECT_KEYS), json_values, max_size=len(CLR_SUBJECT_KEYS)),
+    st.lists(json_values | st.just(SIGNED), max_size=4),
+)
+@settings(max_examples=200, deadline=None)
+def test_clr_shaped_json_only_raises_format_errors(
+    subject: dict[str, Any], nested: list[Any]
+) -> None:
+    clr = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": _DID,
+        "credentialSubject": {"verifiableCredential": nested, **subject},
+    }
+
+    try:
+        parsed, _ = parse_credential(json.dumps(clr).encode())
+    except CredentialFormatError as error:
+        assert error.message
+        return
+    for raw in parsed.nested:  # every nested item parses on its own, or fails cleanly
+        _parse_only_fails_cleanly(raw)
