@@ -16,6 +16,7 @@ from ingest.mapping import MappingSettings, SkillMapper
 from service.db import repositories as repo
 from service.db.models import Taxonomy
 from service.errors import InvalidRequestError
+from service.label_search import LabelSearch
 from service.settings import Settings
 
 
@@ -110,6 +111,7 @@ class TaxonomyContext:
         space: Label index and skill vectors.
         mapper: Text and achievement to skill mapper.
         skill_ids: Skill URI -> database id.
+        labels: Typo-tolerant search over every label.
     """
 
     taxonomy_id: int
@@ -117,6 +119,13 @@ class TaxonomyContext:
     space: SkillSpace
     mapper: SkillMapper
     skill_ids: dict[str, int]
+    labels: LabelSearch
+    skill_segments: dict[str, int]
+
+    def find_skill(self, identifier: str) -> int | None:
+        """A skill's database id by URI or by the last segment of its URI (its short id)."""
+        found = self.skill_ids.get(identifier)
+        return found if found is not None else self.skill_segments.get(identifier)
 
 
 def skill_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:
@@ -197,4 +206,18 @@ def load_taxonomy_context(
         space=space,
         mapper=mapper,
         skill_ids=skill_ids,
+        labels=LabelSearch(rows),
+        skill_segments=_segments(skill_ids),
     )
+
+
+def short_id(uri: str) -> str:
+    """The last segment of a concept URI, its id in API paths (an ESCO UUID, an O*NET code)."""
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _segments(skill_ids: dict[str, int]) -> dict[str, int]:
+    by_segment: dict[str, int] = {}
+    for uri, skill_id in sorted(skill_ids.items()):
+        by_segment.setdefault(short_id(uri), skill_id)
+    return by_segment

@@ -23,6 +23,7 @@ from service.ingestion import Accepted, Rejected, ingest_credential, retry_quara
 from service.jobs import job_status, submit_job
 from service.matching import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
+from service.skills import extract_skills, occupation_page, search_skills, skill_page
 from service.trust import load_policy, save_policy
 
 CandidateIdParam = Annotated[str, Parameter(min_length=1, max_length=200)]
@@ -371,7 +372,7 @@ class TrustPolicyController(Controller):
 
 
 class SkillController(Controller):
-    """Taxonomy search."""
+    """Taxonomy browsing and skill extraction."""
 
     path = "/v1/skills"
     tags = ["skills"]  # noqa: RUF012
@@ -386,33 +387,74 @@ class SkillController(Controller):
         q: Annotated[str, Parameter(min_length=1, max_length=200)],
         limit: Annotated[int, Parameter(ge=1, le=100)] = 10,
     ) -> s.SkillSearchOut:
-        """Skills whose labels contain the query; semantic matches fill up the rest."""
+        """Exact, prefix and word matches, then misspellings corrected, then semantic ones."""
         context, _ = runtime.require_taxonomy()
         del principal  # any authenticated role may search the taxonomy
-        hits = [
-            s.SkillHit(skill=views.skill_ref(skill), matched_label=label, method="label")
-            for skill, label in repo.search_skills_by_label(
-                db_session, context.taxonomy_id, q, limit
-            )
-        ]
-        if len(hits) < limit:
-            seen = {h.skill.uri for h in hits}
-            semantic = context.mapper.search_labels(q, limit)
-            skills = repo.skills_by_ids(db_session, (skill_id for skill_id, _ in semantic))
-            for skill_id, score in semantic:
-                skill = skills[skill_id]
-                too_weak = score < runtime.settings.search_min_similarity
-                if skill.uri in seen or too_weak or len(hits) >= limit:
-                    continue
-                hits.append(
-                    s.SkillHit(
-                        skill=views.skill_ref(skill),
-                        matched_label=skill.preferred_label,
-                        score=round(score, 4),
-                        method="semantic",
-                    )
-                )
-        return s.SkillSearchOut(taxonomy=context.key, query=q, results=hits)
+        hits = search_skills(db_session, context, runtime.settings, q, limit)
+        return s.SkillSearchOut(
+            taxonomy=context.key, query=q, results=[views.skill_hit_out(h) for h in hits]
+        )
+
+    @get("/{skill_id:str}", sync_to_thread=True, summary="A skill of the taxonomy")
+    def show(
+        self,
+        skill_id: Annotated[str, Parameter(min_length=1, max_length=300)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+    ) -> s.SkillOut:
+        """Labels, description, groups, broader/narrower and related skills, occupations.
+
+        ``skill_id`` is the last segment of the skill URI (an ESCO UUID, say).
+        """
+        context, _ = runtime.require_taxonomy()
+        del principal
+        return views.skill_page_out(skill_page(db_session, context, runtime.settings, skill_id))
+
+    @post(
+        "/extract",
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+        summary="Extract taxonomy skills from text",
+        description=(
+            "Reads a job ad, course or badge description phrase by phrase, as /v1/match "
+            "does: each phrase with its character offsets, requirement strength (must or "
+            "nice, from headings such as 'Nice to have:') and the skills whose labels match "
+            "it above the calibrated threshold; the model and taxonomy release are named."
+        ),
+    )
+    def extract(
+        self,
+        data: JSONBody[s.ExtractIn],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+    ) -> s.ExtractOut:
+        """Skills named in the text, with where each came from."""
+        context, _ = runtime.require_taxonomy()
+        del principal
+        return views.extraction_out(extract_skills(db_session, context, data.text))
+
+
+class OccupationController(Controller):
+    """Occupations of the taxonomy."""
+
+    path = "/v1/occupations"
+    tags = ["skills"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
+
+    @get("/{occupation_id:str}", sync_to_thread=True, summary="An occupation and its skills")
+    def show(
+        self,
+        occupation_id: Annotated[str, Parameter(min_length=1, max_length=300)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+    ) -> s.OccupationOut:
+        """Essential and optional skills; ``occupation_id`` is the URI's last segment or code."""
+        context, _ = runtime.require_taxonomy()
+        del principal
+        return views.occupation_page_out(occupation_page(db_session, context, occupation_id))
 
 
 class HealthController(Controller):

@@ -22,11 +22,12 @@ class Response(msgspec.Struct, kw_only=True, rename="camel"):
 
 
 class SkillRef(Response):
-    """A taxonomy skill."""
+    """A taxonomy skill; ``id`` is the last segment of its URI (``/v1/skills/{id}``)."""
 
     uri: str
     label: str
     skill_type: str = ""
+    id: str = ""
 
 
 class CheckOut(Response):
@@ -211,12 +212,19 @@ class MatchOut(Response):
 
 
 class SkillHit(Response):
-    """A skill found by label search."""
+    """A skill found by search.
+
+    ``method``: the whole label equals the query (``exact``), starts with it (``prefix``),
+    contains it (``contains``) or all its words (``words``); the same after correcting
+    misspelt words (``corrected``, ``query`` says how it was read); a label similar as a
+    whole (``fuzzy``, ``score`` 0-100); or an embedding neighbour (``semantic``, cosine).
+    """
 
     skill: SkillRef
     matched_label: str
+    method: Literal["exact", "prefix", "contains", "words", "corrected", "fuzzy", "semantic"]
     score: float | None = None
-    method: Literal["label", "semantic"] = "label"
+    query: str = ""
 
 
 class SkillSearchOut(Response):
@@ -324,3 +332,103 @@ class TrustAssessmentOut(Response):
     accepted: bool
     weight: float
     detail: str
+
+
+class GroupRef(Response):
+    """A skill group or pillar concept."""
+
+    uri: str
+    label: str
+    code: str = ""
+
+
+class RelatedSkillOut(Response):
+    """A related skill and why."""
+
+    skill: SkillRef
+    relation: str
+    similarity: float | None = None
+
+
+class OccupationRef(Response):
+    """An occupation; ``id`` is the last segment of its URI (``/v1/occupations/{id}``)."""
+
+    uri: str
+    label: str
+    code: str = ""
+    id: str = ""
+
+
+class OccupationNeedOut(Response):
+    """An occupation that needs a skill, and how much."""
+
+    occupation: OccupationRef
+    relation: str
+
+
+class LabelOut(Response):
+    """A label of a skill."""
+
+    label: str
+    kind: str
+
+
+class SkillOut(Response):
+    """``GET /v1/skills/{id}``."""
+
+    skill: SkillRef
+    taxonomy: str
+    description: str
+    reuse_level: str
+    labels: list[LabelOut]
+    groups: list[GroupRef]
+    broader: list[SkillRef]
+    narrower: list[SkillRef]
+    related: list[RelatedSkillOut]
+    occupations: list[OccupationNeedOut]
+    occupation_count: int
+
+
+class OccupationOut(Response):
+    """``GET /v1/occupations/{id}``."""
+
+    occupation: OccupationRef
+    taxonomy: str
+    description: str
+    alt_labels: list[str]
+    isco_group: str
+    essential: list[SkillRef]
+    optional: list[SkillRef]
+
+
+class ExtractIn(Request):
+    """``POST /v1/skills/extract``: a text to read (job ad, course or badge description)."""
+
+    text: Annotated[str, Meta(min_length=1, max_length=20_000)]
+
+
+class ExtractedSkillOut(Response):
+    """A skill read in a phrase."""
+
+    skill: SkillRef
+    confidence: float
+
+
+class ExtractedPhraseOut(Response):
+    """A phrase of the text with its offsets, strength and skills (best first)."""
+
+    text: str
+    start: int
+    end: int
+    strength: Literal["must", "nice"]
+    skills: list[ExtractedSkillOut]
+
+
+class ExtractOut(Response):
+    """What the text names, and the model, release and threshold that read it."""
+
+    taxonomy: str
+    model: str
+    threshold: float
+    phrases: list[ExtractedPhraseOut]
+    skills: list[ExtractedSkillOut]

@@ -215,38 +215,127 @@ def skill_labels(session: Session, taxonomy_id: int) -> list[tuple[int, str, str
     )
 
 
+def labels_of_skill(session: Session, skill_id: int) -> list[tuple[str, str]]:
+    """(label, kind) of one skill, preferred first."""
+    return [
+        (label, kind)
+        for label, kind in session.execute(
+            select(SkillLabel.label, SkillLabel.kind)
+            .where(SkillLabel.skill_id == skill_id)
+            .order_by(SkillLabel.kind != "preferred", SkillLabel.id)
+        )
+    ]
+
+
+def broader_of(session: Session, taxonomy_id: int, uri: str) -> list[str]:
+    """URIs of the concepts directly broader than ``uri`` in a release."""
+    return list(
+        session.scalars(
+            select(BroaderRelation.broader_uri)
+            .where(BroaderRelation.taxonomy_id == taxonomy_id, BroaderRelation.narrower_uri == uri)
+            .order_by(BroaderRelation.id)
+        )
+    )
+
+
+def narrower_of(session: Session, taxonomy_id: int, uri: str, limit: int) -> list[str]:
+    """URIs of the concepts directly narrower than ``uri`` in a release."""
+    return list(
+        session.scalars(
+            select(BroaderRelation.narrower_uri)
+            .where(BroaderRelation.taxonomy_id == taxonomy_id, BroaderRelation.broader_uri == uri)
+            .order_by(BroaderRelation.id)
+            .limit(limit)
+        )
+    )
+
+
+def groups_by_uri(session: Session, taxonomy_id: int, uris: Iterable[str]) -> dict[str, SkillGroup]:
+    """Skill groups of a release keyed by URI."""
+    wanted = list(set(uris))
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(SkillGroup).where(SkillGroup.taxonomy_id == taxonomy_id, SkillGroup.uri.in_(wanted))
+    )
+    return {g.uri: g for g in rows}
+
+
+def skills_by_uri(session: Session, taxonomy_id: int, uris: Iterable[str]) -> dict[str, Skill]:
+    """Skills of a release keyed by URI."""
+    wanted = list(set(uris))
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(Skill).where(Skill.taxonomy_id == taxonomy_id, Skill.uri.in_(wanted))
+    )
+    return {s.uri: s for s in rows}
+
+
+def occupations_needing(
+    session: Session, skill_id: int, limit: int
+) -> list[tuple[Occupation, str]]:
+    """Occupations that list a skill, essential ones first, with the relation."""
+    return [
+        (occupation, relation)
+        for occupation, relation in session.execute(
+            select(Occupation, OccupationSkill.relation)
+            .join(OccupationSkill, OccupationSkill.occupation_id == Occupation.id)
+            .where(OccupationSkill.skill_id == skill_id)
+            .order_by(OccupationSkill.relation != "essential", Occupation.preferred_label)
+            .limit(limit)
+        )
+    ]
+
+
+def count_occupations_needing(session: Session, skill_id: int) -> int:
+    """How many occupations list a skill."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(OccupationSkill)
+            .where(OccupationSkill.skill_id == skill_id)
+        )
+        or 0
+    )
+
+
+def find_occupation(session: Session, taxonomy_id: int, identifier: str) -> Occupation | None:
+    """An occupation by URI, by the last segment of its URI, or by its code."""
+    return session.scalar(
+        select(Occupation)
+        .where(
+            Occupation.taxonomy_id == taxonomy_id,
+            or_(
+                Occupation.uri == identifier,
+                Occupation.uri.endswith("/" + identifier, autoescape=True),
+                Occupation.code == identifier,
+            ),
+        )
+        .order_by(Occupation.id)
+        .limit(1)
+    )
+
+
+def skills_of_occupation(session: Session, occupation_id: int) -> list[tuple[Skill, str]]:
+    """An occupation's skills with their relation, essential first, then by label."""
+    return [
+        (skill, relation)
+        for skill, relation in session.execute(
+            select(Skill, OccupationSkill.relation)
+            .join(OccupationSkill, OccupationSkill.skill_id == Skill.id)
+            .where(OccupationSkill.occupation_id == occupation_id)
+            .order_by(OccupationSkill.relation != "essential", Skill.preferred_label)
+        )
+    ]
+
+
 def skills_by_ids(session: Session, skill_ids: Iterable[int]) -> dict[int, Skill]:
     """Skills keyed by id."""
     ids = list(set(skill_ids))
     if not ids:
         return {}
     return {s.id: s for s in session.scalars(select(Skill).where(Skill.id.in_(ids)))}
-
-
-def search_skills_by_label(
-    session: Session, taxonomy_id: int, query: str, limit: int
-) -> list[tuple[Skill, str]]:
-    """Skills with a label containing the query, exact and prefix matches first."""
-    needle = normalize_label(query)
-    rows = session.execute(
-        select(Skill, SkillLabel.label, SkillLabel.normalized, SkillLabel.kind)
-        .join(SkillLabel, SkillLabel.skill_id == Skill.id)
-        .where(
-            Skill.taxonomy_id == taxonomy_id,
-            SkillLabel.normalized.contains(needle, autoescape=True),
-        )
-        .order_by(
-            SkillLabel.normalized != needle,
-            SkillLabel.normalized.not_like(needle.replace("%", "").replace("_", "") + "%"),
-            func.length(SkillLabel.normalized),
-            SkillLabel.id,
-        )
-        .limit(limit * 4)
-    )
-    found: dict[int, tuple[Skill, str]] = {}
-    for skill, label, _normalized, _kind in rows:
-        found.setdefault(skill.id, (skill, label))
-    return list(found.values())[:limit]
 
 
 # Candidates and credentials

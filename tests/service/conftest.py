@@ -74,8 +74,17 @@ MINI_SKILLS = [
 ]
 
 
+ESCO_GROUP = "http://data.europa.eu/esco/isced-f/0613"
+ESCO_OCCUPATION = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000aa"
+
+
 def mini_release(version: str = "test-1") -> tx.TaxonomyRelease:
-    """A tiny ESCO-shaped release: real ESCO URIs for the skills the tests name."""
+    """A tiny ESCO-shaped release: real ESCO URIs for the skills the tests name.
+
+    One knowledge group holds the programming skills (Python and JavaScript), SQL is
+    narrower than database, and one occupation (data analyst) needs Python and SQL
+    (essential) and data analytics (optional).
+    """
     skills = tuple(
         tx.Skill(
             uri=ESCO + suffix,
@@ -92,10 +101,45 @@ def mini_release(version: str = "test-1") -> tx.TaxonomyRelease:
         language="en",
         source="written for the tests",
         skills=skills,
-        groups=(),
-        broader=(),
-        occupations=(),
-        occupation_skills=(),
+        groups=(
+            tx.SkillGroup(uri=ESCO_GROUP, code="0613", preferred_label="software and applications"),
+        ),
+        broader=(
+            tx.BroaderRelation(narrower_uri=ESCO + MINI_SKILLS[0][0], broader_uri=ESCO_GROUP),
+            tx.BroaderRelation(
+                narrower_uri=ESCO + "00000000-0000-4000-8000-000000000005", broader_uri=ESCO_GROUP
+            ),
+            tx.BroaderRelation(
+                narrower_uri=ESCO + MINI_SKILLS[1][0], broader_uri=ESCO + MINI_SKILLS[2][0]
+            ),
+        ),
+        occupations=(
+            tx.Occupation(
+                uri=ESCO_OCCUPATION,
+                preferred_label="data analyst",
+                alt_labels=("data analysis specialist",),
+                description="Data analysts import, inspect and model data.",
+                code="2511.3",
+                isco_group="2511",
+            ),
+        ),
+        occupation_skills=(
+            tx.OccupationSkill(
+                occupation_uri=ESCO_OCCUPATION,
+                skill_uri=ESCO + MINI_SKILLS[0][0],
+                relation="essential",
+            ),
+            tx.OccupationSkill(
+                occupation_uri=ESCO_OCCUPATION,
+                skill_uri=ESCO + MINI_SKILLS[1][0],
+                relation="essential",
+            ),
+            tx.OccupationSkill(
+                occupation_uri=ESCO_OCCUPATION,
+                skill_uri=ESCO + MINI_SKILLS[3][0],
+                relation="optional",
+            ),
+        ),
     )
 
 

@@ -264,7 +264,7 @@ def test_skill_search(server: httpx.Client, tenant: Tenant) -> None:
     assert response.status_code == 200
     results = response.json()["results"]
     assert results[0]["skill"]["uri"] == PYTHON
-    assert results[0]["method"] == "label"
+    assert results[0]["method"] == "exact"
     semantic = server.get(
         "/v1/skills", params={"q": "querying relational data"}, headers=tenant.headers("analyst")
     ).json()["results"]
