@@ -1,7 +1,15 @@
 """Text and achievements to taxonomy skills.
 
-Explicit alignments win (an achievement aligned to an ESCO skill URI maps to it with confidence
-1.0). Otherwise text is split into phrases with character offsets, each phrase is embedded and
+Explicit alignments win. An alignment to a skill of the release (an ESCO skill URI) maps to it
+with confidence 1.0 (method ``alignment``). An alignment to another framework (an O*NET
+element, a CASE item, a Credential Engine competency, a Lightcast skill, or a framework
+credmatch does not know) is read through its text: the label and description of the aligned
+skill when the caller found it in another imported taxonomy (`AlignmentTarget.known_as`),
+else the alignment's own ``targetName`` and ``targetDescription``, mapped onto the release by
+label similarity (method ``crosswalk``). The alignment itself is never dropped: callers keep
+it as a declared skill.
+
+Otherwise text is split into phrases with character offsets, each phrase is embedded and
 searched against every skill label, scores are aggregated per skill (best phrase wins), and a
 threshold and top-k cut the list. Job descriptions go through the same extractor, with the
 strength of each requirement (must-have or nice-to-have) read from the text around it.
@@ -12,14 +20,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from embeddings import TextEncoder
 from embeddings.skill_space import SkillSpace
 
 Strength = Literal["must", "nice"]
-Method = Literal["alignment", "embedding"]
+Method = Literal["alignment", "crosswalk", "embedding"]
 
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -104,6 +112,38 @@ class MappingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AlignmentTarget:
+    """An achievement's alignment to a framework item, as the mapper reads it.
+
+    Attributes:
+        url: ``targetUrl``.
+        code: ``targetCode``.
+        name: ``targetName``.
+        framework: ``targetFramework``.
+        description: ``targetDescription``.
+        known_as: Label and description of the aligned skill when it was found in another
+            imported taxonomy (filled by the caller), else ``""``.
+    """
+
+    url: str = ""
+    code: str = ""
+    name: str = ""
+    framework: str = ""
+    description: str = ""
+    known_as: str = ""
+
+    @property
+    def reference(self) -> str:
+        """How the explanation names the alignment: framework and code or URL."""
+        where = self.code or self.url or self.name
+        return f"{self.framework}: {where}" if self.framework else where
+
+    def text(self) -> str:
+        """What is read to cross the alignment over to the release."""
+        return self.known_as or ". ".join(t for t in (self.name, self.description) if t)
+
+
+@dataclass(frozen=True, slots=True)
 class AchievementText:
     """The parts of an achievement the mapper reads."""
 
@@ -111,18 +151,13 @@ class AchievementText:
     description: str = ""
     criteria: str = ""
     tags: tuple[str, ...] = ()
-    alignment_targets: tuple[str, ...] = ()
+    alignments: tuple[AlignmentTarget, ...] = ()
 
     def fingerprint(self) -> str:
         """Stable digest of the content, the key of the mapping cache."""
-        parts = [
-            self.name,
-            self.description,
-            self.criteria,
-            *self.tags,
-            "|",
-            *self.alignment_targets,
-        ]
+        parts = [self.name, self.description, self.criteria, *self.tags, "|"]
+        for a in self.alignments:  # known_as is looked up, not sent: not part of the key
+            parts.extend((a.url, a.code, a.name, a.framework, a.description, "|"))
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -167,8 +202,8 @@ def _is_heading(text: str, phrase: Phrase) -> bool:
 
 
 def as_method(value: str) -> Method:
-    """A stored method name as a :data:`Method` (anything but ``alignment`` is inferred)."""
-    return "alignment" if value == "alignment" else "embedding"
+    """A stored method name as a :data:`Method` (unknown names read as ``embedding``)."""
+    return value if value in ("alignment", "crosswalk") else "embedding"  # type: ignore[return-value]
 
 
 def skill_uri_from_alignment(target: str) -> str | None:
@@ -224,16 +259,27 @@ class SkillMapper:
         """Skills an achievement proves: its alignments, else what its text names.
 
         Returns:
-            Matches ordered by confidence (best first), one per skill.
+            Matches ordered by confidence (best first), one per skill: direct alignments,
+            then crosswalked ones; or, when no alignment maps, the text's skills.
         """
         aligned: dict[int, SkillMatch] = {}
-        for target in achievement.alignment_targets:
-            uri = skill_uri_from_alignment(target)
+        references: dict[str, str] = {}  # crosswalk text -> how the evidence names it
+        for target in achievement.alignments:
+            uri = skill_uri_from_alignment(target.url) or skill_uri_from_alignment(target.code)
             skill_id = self.resolve_uri(uri) if uri else None
             if skill_id is not None:
-                aligned[skill_id] = SkillMatch(skill_id, 1.0, "alignment", target)
-        if aligned:
-            return list(aligned.values())
+                aligned[skill_id] = SkillMatch(
+                    skill_id, 1.0, "alignment", target.url or target.code
+                )
+            elif target.text():
+                references.setdefault(target.text(), f"{target.text()} [{target.reference}]")
+        crossed = [
+            replace(match, phrase=references[match.phrase])
+            for match in self._rank([Phrase(t, -1, -1) for t in references], method="crosswalk")
+            if match.skill_id not in aligned
+        ]
+        if aligned or crossed:
+            return [*aligned.values(), *crossed]
         texts = [achievement.name]
         for text in (achievement.description, achievement.criteria):
             texts.extend(p.text for p in split_phrases(text))
@@ -304,7 +350,7 @@ class SkillMapper:
             for hits in self.space.search_labels(vectors, k)
         ]
 
-    def _rank(self, phrases: Sequence[Phrase]) -> list[SkillMatch]:
+    def _rank(self, phrases: Sequence[Phrase], method: Method = "embedding") -> list[SkillMatch]:
         """Aggregate label hits per skill: the best phrase gives the score and the evidence.
 
         Each phrase contributes at most ``top_k`` skills, and ``top_k`` are kept in all.
@@ -320,9 +366,7 @@ class SkillMapper:
                     best[skill_id] = (score, phrase)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
         return [
-            SkillMatch(
-                skill_id, round(score, 4), "embedding", phrase.text, phrase.start, phrase.end
-            )
+            SkillMatch(skill_id, round(score, 4), method, phrase.text, phrase.start, phrase.end)
             for skill_id, (score, phrase) in ranked[: self.settings.top_k]
         ]
 

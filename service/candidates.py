@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from service.db import repositories as repo
-from service.db.models import Candidate, Credential, Skill, VerificationCheck
+from service.db.models import Candidate, Credential, DeclaredSkill, Skill, VerificationCheck
 from service.db.repositories import EvidenceView
 from service.errors import NotFoundError
 
@@ -21,6 +21,7 @@ class CandidateProfile:
     checks: dict[int, list[VerificationCheck]]
     evidence: list[EvidenceView]
     skills: dict[int, Skill]
+    declared: list[DeclaredSkill]
 
 
 def candidate_profile(session: Session, tenant_id: int, external_id: str) -> CandidateProfile:
@@ -34,10 +35,14 @@ def candidate_profile(session: Session, tenant_id: int, external_id: str) -> Can
         raise NotFoundError(f"no candidate {external_id!r}")
     evidence = repo.evidence_of_candidates(session, tenant_id, [candidate.id])[candidate.id]
     credentials = repo.credentials_of_candidate(session, tenant_id, candidate.id)
+    declared = repo.declared_skills_of_candidate(session, tenant_id, candidate.id)
+    skill_ids = {v.evidence.skill_id for v in evidence}
+    skill_ids.update(d.skill_id for d in declared if d.skill_id is not None)
     return CandidateProfile(
         candidate=candidate,
         credentials=credentials,
         checks=repo.checks_of(session, (c.id for c in credentials)),
         evidence=evidence,
-        skills=repo.skills_by_ids(session, (v.evidence.skill_id for v in evidence)),
+        skills=repo.skills_by_ids(session, skill_ids),
+        declared=declared,
     )

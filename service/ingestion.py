@@ -24,12 +24,13 @@ from ingest import (
     parse_credential,
 )
 from ingest import Credential as ParsedCredential
-from ingest.mapping import AchievementText, SkillMatch, as_method
+from ingest.mapping import AchievementText, AlignmentTarget, SkillMatch, as_method
 from service.db import repositories as repo
 from service.db.models import (
     AchievementMapping,
     Candidate,
     Credential,
+    DeclaredSkill,
     Evidence,
     QuarantinedDocument,
     VerificationCheck,
@@ -407,16 +408,36 @@ def _duplicate(session: Session, tenant_id: int, credential: Credential) -> Acce
 
 def achievement_text(achievement: Achievement) -> AchievementText:
     """What the mapper reads from a parsed achievement."""
-    targets: list[str] = []
-    for alignment in achievement.alignments:
-        targets.extend(t for t in (alignment.target_url, alignment.target_code) if t)
     return AchievementText(
         name=achievement.name,
         description=achievement.description,
         criteria=achievement.criteria,
         tags=achievement.tags,
-        alignment_targets=tuple(targets),
+        alignments=tuple(
+            AlignmentTarget(
+                url=a.target_url,
+                code=a.target_code,
+                name=a.target_name,
+                framework=a.target_framework,
+                description=a.target_description,
+            )
+            for a in achievement.alignments
+        ),
     )
+
+
+def _with_known_targets(session: Session, text: AchievementText) -> AchievementText:
+    """Fill `AlignmentTarget.known_as` for alignments to skills of other imported taxonomies."""
+    targets = []
+    for target in text.alignments:
+        found = repo.aligned_skill(session, target.url, target.code)
+        if found is None or target.known_as:
+            targets.append(target)
+            continue
+        skill, taxonomy = found
+        known = ". ".join(t for t in (skill.preferred_label, skill.description) if t)
+        targets.append(replace(target, known_as=known, framework=target.framework or taxonomy.key))
+    return replace(text, alignments=tuple(targets))
 
 
 def map_achievement_cached(
@@ -434,7 +455,8 @@ def map_achievement_cached(
             for row in cached
             if row.skill_id is not None
         ]
-    matches = context.mapper.map_achievement(text)
+    # Looked up on a cache miss only: the fingerprint is of the achievement as sent.
+    matches = context.mapper.map_achievement(_with_known_targets(session, text))
     rows = [
         AchievementMapping(
             fingerprint=fingerprint,
@@ -480,7 +502,37 @@ def _evidence_for(
                 phrase=match.phrase,
                 model="" if match.method == "alignment" else context.mapper.model,
             )
+    repo.add_declared_skills(session, _declared(session, credential, candidate, achievements))
     return list(evidence.values())
+
+
+def _declared(
+    session: Session,
+    credential: Credential,
+    candidate: Candidate,
+    achievements: Sequence[Achievement],
+) -> list[DeclaredSkill]:
+    """Every alignment of the achievements, resolved to an imported skill where one exists."""
+    declared = []
+    for achievement in achievements:
+        for a in achievement.alignments:
+            if not (a.target_url or a.target_code or a.target_name):
+                continue
+            found = repo.aligned_skill(session, a.target_url, a.target_code)
+            declared.append(
+                DeclaredSkill(
+                    tenant_id=credential.tenant_id,
+                    candidate_id=candidate.id,
+                    credential_id=credential.id,
+                    achievement_id=achievement.id[:500],
+                    framework=a.target_framework[:200],
+                    target_url=a.target_url[:500],
+                    target_code=a.target_code[:200],
+                    target_name=a.target_name[:500],
+                    skill_id=None if found is None else found[0].id,
+                )
+            )
+    return declared
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,29 +251,7 @@ class CandidateController(Controller):
     ) -> s.CandidateOut:
         """Verified skills of a candidate with the credential behind each."""
         principal.require(Role.RECRUITER, Role.MATCHER, Role.INGEST)
-        profile = candidate_profile(db_session, principal.tenant_id, candidate_id)
-        by_skill: dict[int, list[Any]] = {}
-        for view in profile.evidence:
-            if view.credential.verified:
-                by_skill.setdefault(view.evidence.skill_id, []).append(view)
-        return s.CandidateOut(
-            id=profile.candidate.external_id,
-            skills=[
-                s.CandidateSkillOut(
-                    skill=views.skill_ref(profile.skills[skill_id]),
-                    evidence=[
-                        views.evidence_out(v.evidence, profile.skills[skill_id]) for v in held
-                    ],
-                    credentials=sorted({v.credential.id for v in held}),
-                )
-                for skill_id, held in sorted(
-                    by_skill.items(), key=lambda item: profile.skills[item[0]].preferred_label
-                )
-            ],
-            credentials=[
-                views.credential_out(c, profile.checks.get(c.id, [])) for c in profile.credentials
-            ],
-        )
+        return views.candidate_out(candidate_profile(db_session, principal.tenant_id, candidate_id))
 
 
 class MatchController(Controller):

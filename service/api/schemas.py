@@ -81,7 +81,7 @@ class EvidenceOut(Response):
     """A skill proven by a credential."""
 
     skill: SkillRef
-    method: Literal["alignment", "embedding"]
+    method: Literal["alignment", "crosswalk", "embedding"]
     confidence: float
     achievement: str
     phrase: str = ""
@@ -106,12 +106,29 @@ class CandidateSkillOut(Response):
     credentials: list[int]
 
 
+class DeclaredSkillOut(Response):
+    """A skill a credential declares through an alignment, in whatever framework.
+
+    ``skill`` is set when the aligned item is a skill of an imported taxonomy; otherwise it
+    is a free skill known only by framework, code, URL and name.
+    """
+
+    credential_id: int
+    achievement_id: str
+    framework: str
+    target_url: str
+    target_code: str
+    target_name: str
+    skill: SkillRef | None = None
+
+
 class CandidateOut(Response):
     """``GET /v1/candidates/{id}``."""
 
     id: str
     skills: list[CandidateSkillOut]
     credentials: list[CredentialOut]
+    declared: list[DeclaredSkillOut] = msgspec.field(default_factory=list)
 
 
 class ExplicitSkillIn(Request):
@@ -162,7 +179,7 @@ class ProofOut(Response):
     valid_until: datetime | None
     verified: bool
     status: str
-    method: Literal["alignment", "embedding"]
+    method: Literal["alignment", "crosswalk", "embedding"]
     confidence: float
     issuer_trusted: bool = False
     issuer_weight: float = 1.0

@@ -8,6 +8,7 @@ from typing import Literal
 from ingest import Check, IssuerTrustPolicy, TrustAssessment
 from ingest.mapping import as_method
 from service.api import schemas as s
+from service.candidates import CandidateProfile
 from service.db.models import (
     Credential,
     Evidence,
@@ -190,6 +191,41 @@ def _nested_out(
         created=result.created,
         credential=credential_out(result.credential, result.checks),
         skills=[evidence_out(e, skills[e.skill_id]) for e in result.evidence],
+    )
+
+
+def candidate_out(profile: CandidateProfile) -> s.CandidateOut:
+    """A candidate's profile on the wire: verified skills, credentials, declared skills."""
+    by_skill: dict[int, list[EvidenceView]] = {}
+    for view in profile.evidence:
+        if view.credential.verified:
+            by_skill.setdefault(view.evidence.skill_id, []).append(view)
+    skills = profile.skills
+    return s.CandidateOut(
+        id=profile.candidate.external_id,
+        skills=[
+            s.CandidateSkillOut(
+                skill=skill_ref(skills[skill_id]),
+                evidence=[evidence_out(v.evidence, skills[skill_id]) for v in held],
+                credentials=sorted({v.credential.id for v in held}),
+            )
+            for skill_id, held in sorted(
+                by_skill.items(), key=lambda item: skills[item[0]].preferred_label
+            )
+        ],
+        credentials=[credential_out(c, profile.checks.get(c.id, [])) for c in profile.credentials],
+        declared=[
+            s.DeclaredSkillOut(
+                credential_id=d.credential_id,
+                achievement_id=d.achievement_id,
+                framework=d.framework,
+                target_url=d.target_url,
+                target_code=d.target_code,
+                target_name=d.target_name,
+                skill=skill_ref(skills[d.skill_id]) if d.skill_id in skills else None,
+            )
+            for d in profile.declared
+        ],
     )
 
 

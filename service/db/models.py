@@ -281,6 +281,33 @@ class Evidence(Base):
     model: Mapped[str] = mapped_column(String(100), default="")
 
 
+class DeclaredSkill(Base):
+    """A skill an achievement declares through an alignment, kept whatever the framework.
+
+    ``skill_id`` is set when the aligned item is a skill of an imported taxonomy (the
+    default release or another one); an alignment to a framework credmatch does not hold
+    stays a free skill, named by its framework, code, URL and name.
+    """
+
+    __tablename__ = "declared_skills"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("credentials.id", ondelete="CASCADE"), index=True
+    )
+    achievement_id: Mapped[str] = mapped_column(String(500), default="")
+    framework: Mapped[str] = mapped_column(String(200), default="")
+    target_url: Mapped[str] = mapped_column(String(500), default="")
+    target_code: Mapped[str] = mapped_column(String(200), default="")
+    target_name: Mapped[str] = mapped_column(String(500), default="")
+    skill_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skills.id", ondelete="SET NULL"), default=None
+    )
+
+
 class AchievementMapping(Base):
     """Cached skill mapping of an achievement, keyed by a fingerprint of its content.
 

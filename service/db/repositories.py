@@ -22,6 +22,7 @@ from service.db.models import (
     Candidate,
     ChangeCounter,
     Credential,
+    DeclaredSkill,
     Evidence,
     IngestJob,
     IngestJobItem,
@@ -674,6 +675,46 @@ def credentials_of_candidate(
             select(Credential)
             .where(Credential.tenant_id == tenant_id, Credential.candidate_id == candidate_id)
             .order_by(Credential.id)
+        )
+    )
+
+
+def aligned_skill(session: Session, url: str, code: str) -> tuple[Skill, Taxonomy] | None:
+    """The skill of any imported taxonomy an alignment names (by URI, or code as URI end).
+
+    The default release's own skills are included; among several, the default release and
+    then the lowest id win.
+    """
+    conditions = [Skill.uri == value for value in (url, code) if value]
+    if code:
+        conditions.append(Skill.uri.endswith("/" + code, autoescape=True))
+    if not conditions:
+        return None
+    row = session.execute(
+        select(Skill, Taxonomy)
+        .join(Taxonomy, Taxonomy.id == Skill.taxonomy_id)
+        .where(or_(*conditions))
+        .order_by(Taxonomy.is_default.desc(), Skill.id)
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def add_declared_skills(session: Session, rows: Sequence[DeclaredSkill]) -> None:
+    """Store the skills credentials declare through alignments."""
+    session.add_all(rows)
+    session.flush()
+
+
+def declared_skills_of_candidate(
+    session: Session, tenant_id: int, candidate_id: int
+) -> list[DeclaredSkill]:
+    """The alignments a candidate's credentials declare, oldest first."""
+    return list(
+        session.scalars(
+            select(DeclaredSkill)
+            .where(DeclaredSkill.tenant_id == tenant_id, DeclaredSkill.candidate_id == candidate_id)
+            .order_by(DeclaredSkill.id)
         )
     )
 

@@ -6,6 +6,7 @@ from embeddings import SentenceTransformerEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.mapping import (
     AchievementText,
+    AlignmentTarget,
     SkillMapper,
     TooManyPhrasesError,
     requirement_strengths,
@@ -74,22 +75,64 @@ def test_alignment_uri_forms() -> None:
 def test_alignment_wins_over_text(mapper: SkillMapper) -> None:
     uri = next(u for u, i in URIS.items() if i == 3)
     matches = mapper.map_achievement(
-        AchievementText(name="Python Programming", alignment_targets=(uri,))
+        AchievementText(name="Python Programming", alignments=(AlignmentTarget(url=uri),))
     )
     assert [(m.skill_id, m.method, m.confidence) for m in matches] == [(3, "alignment", 1.0)]
 
 
-def test_unknown_alignment_falls_back_to_text(mapper: SkillMapper) -> None:
+def test_alignment_by_code_alone(mapper: SkillMapper) -> None:
+    code = next(u for u, i in URIS.items() if i == 2).rsplit("/", 1)[-1]
+    target = AlignmentTarget(code=f"esco:{code}", framework="ESCO")
+
+    matches = mapper.map_achievement(AchievementText(name="x", alignments=(target,)))
+
+    assert [(m.skill_id, m.method) for m in matches] == [(2, "alignment")]
+
+
+def test_alignment_to_another_framework_crosses_over_by_its_text(mapper: SkillMapper) -> None:
+    free = AlignmentTarget(
+        url="https://credentialengine.org/resources/ce-123",
+        name="Customer communication",
+        description="Talks with customers about their needs.",
+        framework="Credential Engine",
+    )
+    known = AlignmentTarget(
+        url="https://www.onetonline.org/x/2.A.1.e",
+        code="2.A.1.e",
+        framework="",
+        known_as="Machine learning. Builds models that learn from data.",
+    )
+
+    matches = mapper.map_achievement(AchievementText(name="Bread baking", alignments=(free, known)))
+
+    by_skill = {m.skill_id: m for m in matches}
+    assert set(by_skill) == {4, 5}  # the badge's own text (baking) is not read
+    assert all(m.method == "crosswalk" and 0.62 <= m.confidence < 1 for m in matches)
+    assert by_skill[4].phrase.endswith(
+        "[Credential Engine: https://credentialengine.org/resources/ce-123]"
+    )
+    assert by_skill[5].phrase.endswith("[2.A.1.e]")
+
+
+def test_alignment_without_text_falls_back_to_the_achievement_text(mapper: SkillMapper) -> None:
     matches = mapper.map_achievement(
         AchievementText(
             name="Python Programming",
             description="Writes Python programs.",
-            alignment_targets=("https://example.org/frameworks/x/python",),
+            alignments=(AlignmentTarget(url="https://example.org/frameworks/x/python"),),
         )
     )
     assert matches[0].skill_id == 1
     assert matches[0].method == "embedding"
     assert 0.62 <= matches[0].confidence < 1
+
+
+def test_fingerprint_ignores_what_was_looked_up() -> None:
+    sent = AchievementText(name="A", alignments=(AlignmentTarget(code="x"),))
+    looked_up = AchievementText(name="A", alignments=(AlignmentTarget(code="x", known_as="X"),))
+    assert sent.fingerprint() == looked_up.fingerprint()
+    other = AchievementText(name="A", alignments=(AlignmentTarget(code="y"),))
+    assert sent.fingerprint() != other.fingerprint()
 
 
 def test_job_text_extraction_with_offsets_and_strength(mapper: SkillMapper) -> None:
