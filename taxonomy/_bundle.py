@@ -1,4 +1,8 @@
-"""CSV files of a bundle given as a folder or a zip archive, read as streams of rows."""
+"""Table files of a bundle given as a folder or a zip archive, read as streams of rows.
+
+Comma-separated files are read as CSV with quoting; tab-separated files (O*NET) are read
+without quote handling, since their cells hold quotes as plain text.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +30,11 @@ def normalise_header(name: str) -> str:
 class _LineCounting(Iterator[list[str]]):
     """A csv reader that remembers the number of the last line it read."""
 
-    def __init__(self, stream: IO[str]) -> None:
-        self._reader = csv.reader(stream)
+    def __init__(self, stream: IO[str], delimiter: str) -> None:
+        if delimiter == "\t":
+            self._reader = csv.reader(stream, delimiter="\t", quoting=csv.QUOTE_NONE)
+        else:
+            self._reader = csv.reader(stream, delimiter=delimiter)
 
     def __next__(self) -> list[str]:
         return next(self._reader)
@@ -90,17 +97,18 @@ class Table:
             ) from error
 
 
-def read_table(stream: IO[str], where: str) -> Table:
+def read_table(stream: IO[str], where: str, delimiter: str = ",") -> Table:
     """Read the header of a CSV text stream; return the table of its remaining rows.
 
     Args:
         stream: The CSV text, opened with ``newline=""``.
         where: The file's name and location, for messages.
+        delimiter: The cell separator; a tab reads tab-separated text without quoting.
 
     Raises:
         TaxonomyFormatError: The stream is empty or its header is unreadable.
     """
-    reader = _LineCounting(stream)
+    reader = _LineCounting(stream, delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -118,12 +126,20 @@ def cell(row: Sequence[str], position: int | None) -> str:
 
 
 class Bundle:
-    """A set of CSV files in a folder or a zip archive, at the top or in one subfolder.
+    """A set of table files in a folder or a zip archive, at the top or in one subfolder.
 
     The bundle's files are those beside its anchor file (for ESCO, ``skills_en.csv``).
     """
 
-    def __init__(self, path: Path, anchors: Sequence[str], expected: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        anchors: Sequence[str],
+        expected: str,
+        *,
+        suffix: str = ".csv",
+        delimiter: str = ",",
+    ) -> None:
         """Locate the anchor file in ``path``.
 
         Args:
@@ -131,18 +147,21 @@ class Bundle:
             anchors: File names, any of which marks the folder holding the bundle, in order
                 of preference (case is ignored).
             expected: A description of the files the caller expects, for error messages.
+            suffix: The file name suffix of the bundle's table files (case is ignored).
+            delimiter: The cell separator of the table files.
 
         Raises:
             TaxonomyFormatError: ``path`` does not exist, is neither a folder nor a zip, or
                 holds no anchor file (or holds it in more than one subfolder).
         """
         self.path = path
+        self._delimiter = delimiter
         self._zip: zipfile.ZipFile | None = None
         if path.is_dir():
-            files = _folder_csv_files(path)
+            files = _folder_files(path, suffix)
         elif path.is_file() and zipfile.is_zipfile(path):
             self._zip = zipfile.ZipFile(path)
-            files = _zip_csv_files(self._zip)
+            files = _zip_files(self._zip, suffix)
         elif path.exists():
             raise TaxonomyFormatError(f"{path}: neither a folder nor a zip archive")
         else:
@@ -163,6 +182,10 @@ class Bundle:
     def folder_name(self) -> str:
         """The name of the subfolder holding the files; ``""`` when they are at the top."""
         return self.folder.name
+
+    def names(self) -> list[str]:
+        """Return the names of the bundle's files, sorted."""
+        return sorted(PurePosixPath(member).name for member in self._files.values())
 
     def find(self, names: Sequence[str]) -> str | None:
         """Return the bundle's name for the first of ``names`` it holds (case is ignored)."""
@@ -187,7 +210,23 @@ class Bundle:
             TaxonomyFormatError: The file is empty or its header is unreadable.
         """
         with self._open_text(name) as stream:
-            yield read_table(stream, self.where(name))
+            yield read_table(stream, self.where(name), self._delimiter)
+
+    def read_text(self, name: str) -> str:
+        """Return the whole text of file ``name``, a file of any suffix beside the bundle's.
+
+        Raises:
+            TaxonomyFormatError: The file is absent or not UTF-8 text.
+        """
+        member = str(self.folder / name)
+        try:
+            if self._zip is None:
+                data = (self.path / member).read_bytes()
+            else:
+                data = self._zip.read(member)
+            return data.decode("utf-8-sig")
+        except (OSError, KeyError, UnicodeDecodeError) as error:
+            raise TaxonomyFormatError(f"{self.path}: cannot read {member}: {error}") from error
 
     @contextmanager
     def _open_text(self, name: str) -> Iterator[IO[str]]:
@@ -220,27 +259,27 @@ class Bundle:
         self.close()
 
 
-def _folder_csv_files(path: Path) -> list[PurePosixPath]:
-    """List CSV files at the top of ``path`` and one level down, relative to ``path``."""
+def _folder_files(path: Path, suffix: str) -> list[PurePosixPath]:
+    """List ``suffix`` files at the top of ``path`` and one level down, relative to ``path``."""
     found: list[PurePosixPath] = []
     for child in sorted(path.iterdir()):
         if child.is_dir():
             found.extend(
                 PurePosixPath(child.name, grandchild.name)
                 for grandchild in sorted(child.iterdir())
-                if grandchild.is_file() and grandchild.suffix.casefold() == ".csv"
+                if grandchild.is_file() and grandchild.suffix.casefold() == suffix
             )
-        elif child.is_file() and child.suffix.casefold() == ".csv":
+        elif child.is_file() and child.suffix.casefold() == suffix:
             found.append(PurePosixPath(child.name))
     return found
 
 
-def _zip_csv_files(archive: zipfile.ZipFile) -> list[PurePosixPath]:
-    """List CSV members of ``archive``, leaving out macOS resource forks."""
+def _zip_files(archive: zipfile.ZipFile, suffix: str) -> list[PurePosixPath]:
+    """List ``suffix`` members of ``archive``, leaving out macOS resource forks."""
     found: list[PurePosixPath] = []
     for info in archive.infolist():
         member = PurePosixPath(info.filename)
-        if info.is_dir() or member.suffix.casefold() != ".csv":
+        if info.is_dir() or member.suffix.casefold() != suffix:
             continue
         if "__MACOSX" in member.parts or member.name.startswith("._"):
             continue
@@ -255,7 +294,7 @@ def _choose_folder(
     wanted = {name.casefold() for name in anchors}
     holders = {file.parent for file in files if file.name.casefold() in wanted}
     if not holders:
-        listed = ", ".join(str(file) for file in files[:_LISTED_FILES]) or "no CSV files"
+        listed = ", ".join(str(file) for file in files[:_LISTED_FILES]) or "no table files"
         more = f" and {len(files) - _LISTED_FILES} more" if len(files) > _LISTED_FILES else ""
         raise TaxonomyFormatError(
             f"{path}: not a recognised bundle; expected {expected} at the top or in one "

@@ -1,4 +1,14 @@
-"""Reader for the official ESCO CSV bundle (v1.1.x and v1.2.x layouts)."""
+"""Reader for the official ESCO CSV bundle (v1.1.x and v1.2.x layouts).
+
+File names differ between releases: v1.1.x ships the relation files without a language
+suffix (``occupationSkillRelations.csv``, ``skillSkillRelations.csv``,
+``broaderRelationsSkillPillar.csv``); v1.2.x suffixes every file with the language
+(``occupationSkillRelations_en.csv``, ``skillSkillRelations_en.csv``, ...) and some v1.2.x
+downloads add label columns to the relation files (``occupationLabel``, ``skillLabel``).
+Both spellings are accepted for every file and columns are found by name, so the extra
+columns are ignored. The collection files (``digitalSkillsCollection_en.csv`` and the like)
+carry the language suffix in both.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +25,9 @@ from taxonomy._model import (
     OccupationSkill,
     OccupationSkillRelationType,
     Skill,
+    SkillCollection,
     SkillGroup,
+    SkillRelation,
     TaxonomyRelease,
 )
 
@@ -34,7 +46,18 @@ _HIERARCHY = "skillsHierarchy"
 _BROADER = "broaderRelationsSkillPillar"
 _OCCUPATIONS = "occupations"
 _OCCUPATION_SKILLS = "occupationSkillRelations"
-_OPTIONAL_STEMS = (_GROUPS, _HIERARCHY, _BROADER, _OCCUPATIONS, _OCCUPATION_SKILLS)
+_SKILL_SKILLS = "skillSkillRelations"
+_OPTIONAL_STEMS = (
+    _GROUPS,
+    _HIERARCHY,
+    _BROADER,
+    _OCCUPATIONS,
+    _OCCUPATION_SKILLS,
+    _SKILL_SKILLS,
+)
+# digitalSkillsCollection_en.csv -> "digital"; researchOccupationsCollection holds
+# occupations, not skills, and is not read.
+_SKILL_COLLECTION = re.compile(r"^([a-z0-9]+)SkillsCollection(?:_([a-z]+))?\.csv$", re.IGNORECASE)
 
 
 def _file_names(stem: str, language: str) -> tuple[str, str]:
@@ -76,10 +99,13 @@ def read_esco_bundle(
     ``path`` is a folder of CSV files or the zip archive as published; in either the files
     may sit at the top or in one subfolder. Only ``skills_<language>.csv`` is mandatory;
     skill groups, the skills hierarchy, broader relations, occupations and occupation-skill
-    relations are read when present. Columns are found by header name, ignoring case, so
-    both the v1.1.x and the v1.2.x layouts are read (v1.2.x suffixes the relation files
-    with the language and adds label columns). Where a file has a ``status`` column only
-    ``released`` rows are kept, and relations naming a skipped concept are dropped.
+    relations are read when present, and so are skill-skill relations
+    (``skillSkillRelations``, essential or optional) and the skill collections
+    (``<name>SkillsCollection_<language>.csv``: digComp, digital, green, language, research,
+    transversal). Columns are found by header name, ignoring case, so both the v1.1.x and
+    the v1.2.x layouts are read (v1.2.x suffixes the relation files with the language and
+    adds label columns). Where a file has a ``status`` column only ``released`` rows are
+    kept, and relations or collection members naming a skipped concept are dropped.
 
     Skill groups come from ``skillGroups`` and from the nodes of ``skillsHierarchy`` (which
     also holds the hierarchy codes, and groups the groups file lacks); group-to-group edges
@@ -111,6 +137,8 @@ def read_esco_bundle(
         broader = _read_broader(reading, language, hierarchy_edges)
         occupations = _read_occupations(reading, language)
         occupation_skills = _read_occupation_skills(reading, language)
+        skill_relations = _read_skill_relations(reading, language)
+        collections = _read_collections(reading, language)
         source = f"ESCO v{detected} CSV bundle ({language}) {path.name}: " + ", ".join(
             reading.files_read
         )
@@ -124,6 +152,8 @@ def read_esco_bundle(
         broader=broader,
         occupations=occupations,
         occupation_skills=occupation_skills,
+        skill_relations=skill_relations,
+        collections=collections,
     )
 
 
@@ -305,12 +335,7 @@ def _read_occupation_skills(reading: _Reading, language: str) -> tuple[Occupatio
         skill_at = table.column("skillUri")
         for line, row in table.rows():
             occupation, skill = cell(row, occupation_at), cell(row, skill_at)
-            relation = _RELATIONS.get(cell(row, relation_at).casefold())
-            if relation is None:
-                raise TaxonomyFormatError(
-                    f"{table.where}: line {line}: relationType {cell(row, relation_at)!r} "
-                    "is neither 'essential' nor 'optional'"
-                )
+            relation = _relation_type(table, line, cell(row, relation_at))
             if not occupation or not skill:
                 raise TaxonomyFormatError(f"{table.where}: line {line}: empty URI")
             if occupation not in skipped and skill not in skipped:
@@ -319,3 +344,65 @@ def _read_occupation_skills(reading: _Reading, language: str) -> tuple[Occupatio
         OccupationSkill(occupation_uri=occupation, skill_uri=skill, relation=relation)
         for (occupation, skill), relation in relations.items()
     )
+
+
+def _relation_type(table: Table, line: int, value: str) -> OccupationSkillRelationType:
+    relation = _RELATIONS.get(value.casefold())
+    if relation is None:
+        raise TaxonomyFormatError(
+            f"{table.where}: line {line}: relationType {value!r} is neither 'essential' nor "
+            "'optional'"
+        )
+    return relation
+
+
+def _read_skill_relations(reading: _Reading, language: str) -> tuple[SkillRelation, ...]:
+    """Read skill-skill relations; a repeated pair keeps its first relation type."""
+    name = reading.find(_SKILL_SKILLS, language)
+    if name is None:
+        return ()
+    relations: dict[tuple[str, str], str] = {}
+    skipped = reading.skipped
+    with reading.bundle.table(name) as table:
+        source_at = table.column("originalSkillUri")
+        relation_at = table.column("relationType")
+        target_at = table.column("relatedSkillUri")
+        for line, row in table.rows():
+            relation = _relation_type(table, line, cell(row, relation_at))
+            source, target = cell(row, source_at), cell(row, target_at)
+            if not source or not target:
+                raise TaxonomyFormatError(f"{table.where}: line {line}: empty URI")
+            if source not in skipped and target not in skipped:
+                relations.setdefault((source, target), relation)
+    return tuple(
+        SkillRelation(source_uri=source, target_uri=target, relation=relation)
+        for (source, target), relation in relations.items()
+    )
+
+
+def _read_collections(reading: _Reading, language: str) -> tuple[SkillCollection, ...]:
+    """Read every ``<name>SkillsCollection`` file of the language, in file name order."""
+    chosen: dict[str, str] = {}
+    for file_name in reading.bundle.names():
+        match = _SKILL_COLLECTION.match(file_name)
+        if match is None or (match.group(2) or language).casefold() != language.casefold():
+            continue
+        # Prefer the language-suffixed file where both spellings are present.
+        if match.group(2) or match.group(1) not in chosen:
+            chosen[match.group(1)] = file_name
+    collections: list[SkillCollection] = []
+    for collection, file_name in sorted(chosen.items(), key=lambda item: item[1]):
+        reading.files_read.append(file_name)
+        members: dict[str, None] = {}
+        with reading.bundle.table(file_name) as table:
+            uri_at = table.column("conceptUri")
+            status_at = table.optional_column("status")
+            for line, row in table.rows():
+                uri = cell(row, uri_at)
+                if not uri:
+                    raise TaxonomyFormatError(f"{table.where}: line {line}: empty conceptUri")
+                released = status_at is None or cell(row, status_at).casefold() == _RELEASED
+                if released and uri not in reading.skipped:
+                    members[uri] = None
+        collections.append(SkillCollection(name=collection, skill_uris=tuple(members)))
+    return tuple(collections)

@@ -20,6 +20,16 @@ class Skill(msgspec.Struct, frozen=True, kw_only=True):
         skill_type: ESCO ``skill/competence`` or ``knowledge``; ``""`` when unknown.
         reuse_level: ESCO reuse level (``transversal``, ``cross-sector``, ...); ``""`` when
             unknown.
+        code: The source's own code for the concept where it has one besides the URI (O*NET
+            element ID or UNSPSC commodity code, CASE ``humanCodingScheme``); else ``""``.
+        category: The source's category (Lightcast category, RSD categories, O*NET content
+            model area such as ``Basic Skills``); ``""`` when none.
+        subcategory: The source's subcategory (Lightcast subcategory, O*NET content model
+            group such as ``Content``); ``""`` when none.
+        source_url: A human-readable page about the skill where the source gives one apart
+            from the URI (Lightcast ``infoUrl``); ``""`` otherwise.
+        tags: Source keywords and flags that are not labels, in source order (RSD
+            ``keywords``, CASE ``conceptKeywords``, O*NET ``hot technology: <example>``).
     """
 
     uri: str
@@ -28,6 +38,11 @@ class Skill(msgspec.Struct, frozen=True, kw_only=True):
     description: str = ""
     skill_type: str = ""
     reuse_level: str = ""
+    code: str = ""
+    category: str = ""
+    subcategory: str = ""
+    source_url: str = ""
+    tags: tuple[str, ...] = ()
 
 
 class SkillGroup(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,11 +99,43 @@ class OccupationSkill(msgspec.Struct, frozen=True, kw_only=True):
         occupation_uri: The occupation's URI.
         skill_uri: The skill's URI.
         relation: ``essential`` or ``optional``.
+        importance: The source's importance rating where it gives one (O*NET ``IM`` scale,
+            1 to 5); None otherwise.
     """
 
     occupation_uri: str
     skill_uri: str
     relation: OccupationSkillRelationType
+    importance: float | None = None
+
+
+class SkillRelation(msgspec.Struct, frozen=True, kw_only=True):
+    """A directed relation between two skills, other than the hierarchy.
+
+    Attributes:
+        source_uri: The URI of the skill the relation starts from.
+        target_uri: The URI of the related skill or external concept.
+        relation: The relation type as the source names it: ESCO ``essential`` or
+            ``optional`` (``skillSkillRelations``), RSD ``alignment``, or a CASE
+            ``associationType`` such as ``isRelatedTo`` or ``exactMatchOf``.
+    """
+
+    source_uri: str
+    target_uri: str
+    relation: str
+
+
+class SkillCollection(msgspec.Struct, frozen=True, kw_only=True):
+    """A named set of skills that cuts across the hierarchy.
+
+    Attributes:
+        name: The collection's name, e.g. ESCO ``digital``, ``green`` or ``transversal``, or
+            an RSD collection's name.
+        skill_uris: The URIs of its members, in source order, without repeats.
+    """
+
+    name: str
+    skill_uris: tuple[str, ...] = ()
 
 
 class TaxonomyRelease(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,7 +146,8 @@ class TaxonomyRelease(msgspec.Struct, frozen=True, kw_only=True):
     occupations file lacks), so consumers must not assume referential integrity.
 
     Attributes:
-        framework: The framework's short name, e.g. ``esco``.
+        framework: The framework's short name: ``esco``, ``onet``, ``lightcast``, ``rsd`` or
+            ``case``.
         version: The framework version, e.g. ``1.1.1``.
         language: The language of labels and descriptions, e.g. ``en``.
         source: Human-readable provenance: what was read, from where.
@@ -108,6 +156,8 @@ class TaxonomyRelease(msgspec.Struct, frozen=True, kw_only=True):
         broader: Hierarchy edges.
         occupations: Every occupation (empty when the source has none).
         occupation_skills: Occupation-to-skill relations (empty when the source has none).
+        skill_relations: Skill-to-skill relations other than the hierarchy.
+        collections: Named skill collections.
     """
 
     framework: str
@@ -119,3 +169,5 @@ class TaxonomyRelease(msgspec.Struct, frozen=True, kw_only=True):
     broader: tuple[BroaderRelation, ...] = ()
     occupations: tuple[Occupation, ...] = ()
     occupation_skills: tuple[OccupationSkill, ...] = ()
+    skill_relations: tuple[SkillRelation, ...] = ()
+    collections: tuple[SkillCollection, ...] = ()

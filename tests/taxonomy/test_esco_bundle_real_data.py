@@ -75,3 +75,28 @@ def test_zip_matches_folder_but_lacks_the_relation_files(
     assert zip_release.occupation_skills == ()
     assert len(zip_release.broader) == 643
     assert set(zip_release.broader) <= set(folder_release.broader)
+
+
+def test_skill_relations_and_collections_are_read(folder_release: TaxonomyRelease) -> None:
+    assert len(folder_release.skill_relations) == 5_899
+    assert Counter(link.relation for link in folder_release.skill_relations) == {
+        "optional": 5_708,
+        "essential": 191,
+    }
+    assert {item.name: len(item.skill_uris) for item in folder_release.collections} == {
+        "digComp": 26,
+        "digital": 1_201,
+        "green": 570,
+        "language": 346,
+        "research": 40,
+        "transversal": 96,
+    }
+    skills = {item.uri for item in folder_release.skills}
+    assert all(set(item.skill_uris) <= skills for item in folder_release.collections)
+
+
+def test_zip_has_the_collections_but_no_skill_relations(
+    zip_release: TaxonomyRelease, folder_release: TaxonomyRelease
+) -> None:
+    assert zip_release.collections == folder_release.collections
+    assert zip_release.skill_relations == ()
