@@ -80,17 +80,19 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_taxonomy_import(args: argparse.Namespace) -> int:
-    """Import an official ESCO CSV bundle."""
+    """Import a taxonomy release (ESCO, O*NET, Lightcast, RSD or CASE)."""
     import taxonomy as tx  # noqa: PLC0415
     from service.taxonomy_tasks import import_and_embed  # noqa: PLC0415
 
     settings = _settings(args)
-    with console.status(f"reading ESCO bundle {args.path}"):
-        release = tx.read_esco_bundle(Path(args.path), version=args.version, language=args.language)
+    with console.status(f"reading {args.framework} from {args.path}"):
+        release = tx.read_taxonomy(
+            Path(args.path), args.framework, version=args.version, language=args.language
+        )
     import_and_embed(
         settings,
         release,
-        make_default=args.default,
+        make_default=args.default if args.default is not None else args.framework == "esco",
         replace=args.replace,
         embed=not args.no_embed,
         console=console,
@@ -299,11 +301,23 @@ def _add_taxonomy_commands(commands: argparse._SubParsersAction[argparse.Argumen
     tax = commands.add_parser("taxonomy", help="skills taxonomies")
     tax_commands = tax.add_subparsers(dest="taxonomy", required=True)
     imp = tax_commands.add_parser("import", help="import a taxonomy release")
-    imp.add_argument("framework", choices=["esco"])
-    imp.add_argument("path", help="official ESCO CSV bundle (zip or folder)")
-    imp.add_argument("--version", help="release version (default: read from the file name)")
-    imp.add_argument("--language", default="en")
-    imp.add_argument("--default", action=argparse.BooleanOptionalAction, default=True)
+    imp.add_argument("framework", choices=["esco", "onet", "lightcast", "rsd", "case"])
+    imp.add_argument(
+        "path",
+        help="esco: the official CSV bundle (zip or folder); onet: the O*NET text files "
+        "(folder or zip); lightcast: an Open Skills CSV; rsd: Rich Skill Descriptor JSON; "
+        "case: a CASE 1.0 CFPackage JSON",
+    )
+    imp.add_argument(
+        "--version", help="release version (default: as the source states it, where it does)"
+    )
+    imp.add_argument("--language", default=None, help="release language (default: en)")
+    imp.add_argument(
+        "--default",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="use it for mapping and matching (default: yes for esco, no for the others)",
+    )
     imp.add_argument("--replace", action="store_true", help="re-import an existing release")
     imp.add_argument("--no-embed", action="store_true", help="skip building the label index")
     imp.set_defaults(handler=cmd_taxonomy_import)

@@ -95,6 +95,7 @@ class SkillPage:
     related: Sequence[RelatedSkill]
     occupations: Sequence[tuple[Occupation, str]]
     occupation_count: int
+    collections: Sequence[str] = ()
 
 
 def skill_page(
@@ -127,10 +128,52 @@ def skill_page(
         groups=[groups[uri] for uri in broader_uris if uri in groups],
         broader=[broader_skills[uri] for uri in broader_uris if uri in broader_skills],
         narrower=[narrower[uri] for uri in narrower_uris if uri in narrower],
-        related=_related(session, context, settings, skill),
+        related=_distinct(
+            [
+                *_related_by_taxonomy(session, context, skill),
+                *_related(session, context, settings, skill),
+            ]
+        ),
         occupations=repo.occupations_needing(session, skill_id, MAX_OCCUPATIONS),
         occupation_count=repo.count_occupations_needing(session, skill_id),
+        collections=repo.collections_of_skill(session, skill_id),
     )
+
+
+def _distinct(related: Sequence[RelatedSkill]) -> list[RelatedSkill]:
+    """Each related skill once, its first reason kept (the taxonomy's before similarity)."""
+    seen: set[int] = set()
+    kept = []
+    for item in related:
+        if item.skill.id not in seen:
+            seen.add(item.skill.id)
+            kept.append(item)
+    return kept
+
+
+def _related_by_taxonomy(
+    session: Session, context: TaxonomyContext, skill: Skill
+) -> list[RelatedSkill]:
+    """Skills the taxonomy itself relates (ESCO essential/optional skill relations, ...).
+
+    A relation read backwards is named with ``-for`` (``essential-for``: this skill is
+    essential for the other).
+    """
+    relations = repo.relations_of_skill(session, context.taxonomy_id, skill.uri)
+    others = repo.skills_by_uri(
+        session,
+        context.taxonomy_id,
+        (target if source == skill.uri else source for source, target, _ in relations),
+    )
+    related = []
+    for source, target, relation in relations:
+        outgoing = source == skill.uri
+        other = others.get(target if outgoing else source)
+        if other is not None and other.id != skill.id:
+            related.append(
+                RelatedSkill(skill=other, relation=relation if outgoing else f"{relation}-for")
+            )
+    return related
 
 
 def _related(

@@ -56,6 +56,11 @@ def import_release(
                 "description": s.description,
                 "skill_type": s.skill_type[:40],
                 "reuse_level": s.reuse_level[:40],
+                "code": s.code[:100],
+                "category": s.category[:200],
+                "subcategory": s.subcategory[:200],
+                "source_url": s.source_url[:500],
+                "tags": "\n".join(s.tags),
             }
             for s in release.skills
         ],
@@ -77,8 +82,14 @@ def import_release(
             for o in release.occupations
         ],
         occupation_skills=[
-            (r.occupation_uri, r.skill_uri, r.relation) for r in release.occupation_skills
+            (r.occupation_uri, r.skill_uri, r.relation, r.importance)
+            for r in release.occupation_skills
         ],
+        skill_relations=[
+            (r.source_uri[:300], r.target_uri[:300], r.relation[:40])
+            for r in release.skill_relations
+        ],
+        collections=[(c.name[:100], uri) for c in release.collections for uri in c.skill_uris],
     )
     taxonomy = repo.insert_release(
         session,

@@ -397,6 +397,10 @@ class SkillOut(Response):
     taxonomy: str
     description: str
     reuse_level: str
+    code: str
+    category: str
+    subcategory: str
+    collections: list[str]
     labels: list[LabelOut]
     groups: list[GroupRef]
     broader: list[SkillRef]

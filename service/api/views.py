@@ -67,6 +67,10 @@ def skill_page_out(page: SkillPage) -> s.SkillOut:
         taxonomy=page.taxonomy,
         description=page.skill.description,
         reuse_level=page.skill.reuse_level,
+        code=page.skill.code,
+        category=page.skill.category,
+        subcategory=page.skill.subcategory,
+        collections=list(page.collections),
         labels=[
             s.LabelOut(label=label, kind=_LABEL_KINDS.get(kind, kind))
             for label, kind in page.labels

@@ -120,6 +120,11 @@ class Skill(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     skill_type: Mapped[str] = mapped_column(String(40), default="")
     reuse_level: Mapped[str] = mapped_column(String(40), default="")
+    code: Mapped[str] = mapped_column(String(100), default="")
+    category: Mapped[str] = mapped_column(String(200), default="")
+    subcategory: Mapped[str] = mapped_column(String(200), default="")
+    source_url: Mapped[str] = mapped_column(String(500), default="")
+    tags: Mapped[str] = mapped_column(Text, default="")  # one per line
     labels: Mapped[list[SkillLabel]] = relationship(lazy="raise", passive_deletes=True)
 
 
@@ -183,6 +188,31 @@ class OccupationSkill(Base):
     )
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
     relation: Mapped[str] = mapped_column(String(10))
+    importance: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+class SkillRelation(Base):
+    """A skill-to-skill relation other than the hierarchy, by URI within a release."""
+
+    __tablename__ = "skill_relations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    taxonomy_id: Mapped[int] = mapped_column(
+        ForeignKey("taxonomies.id", ondelete="CASCADE"), index=True
+    )
+    source_uri: Mapped[str] = mapped_column(String(300), index=True)
+    target_uri: Mapped[str] = mapped_column(String(300), index=True)
+    relation: Mapped[str] = mapped_column(String(40))
+
+
+class SkillCollectionMember(Base):
+    """A skill's membership of a named collection (ESCO digital, green, transversal, ...)."""
+
+    __tablename__ = "skill_collection_members"
+    __table_args__ = (UniqueConstraint("taxonomy_id", "collection", "skill_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
+    collection: Mapped[str] = mapped_column(String(100))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
 
 
 class Candidate(Base):

@@ -31,8 +31,10 @@ from service.db.models import (
     OccupationSkill,
     QuarantinedDocument,
     Skill,
+    SkillCollectionMember,
     SkillGroup,
     SkillLabel,
+    SkillRelation,
     Taxonomy,
     Tenant,
     VerificationCheck,
@@ -129,7 +131,9 @@ class ReleaseRows:
     groups: Sequence[dict[str, Any]]
     broader: Sequence[tuple[str, str]]
     occupations: Sequence[dict[str, Any]]
-    occupation_skills: Sequence[tuple[str, str, str]]
+    occupation_skills: Sequence[tuple[str, str, str, float | None]]
+    skill_relations: Sequence[tuple[str, str, str]] = ()
+    collections: Sequence[tuple[str, str]] = ()  # (collection name, skill URI)
 
 
 def insert_release(
@@ -178,10 +182,31 @@ def insert_release(
         session,
         OccupationSkill,
         (
-            {"occupation_id": occupation_ids[occ], "skill_id": skill_ids[skill], "relation": rel}
-            for occ, skill, rel in rows.occupation_skills
+            {
+                "occupation_id": occupation_ids[occ],
+                "skill_id": skill_ids[skill],
+                "relation": rel,
+                "importance": importance,
+            }
+            for occ, skill, rel, importance in rows.occupation_skills
             if occ in occupation_ids and skill in skill_ids
         ),
+    )
+    _bulk(
+        session,
+        SkillRelation,
+        (
+            {"taxonomy_id": tid, "source_uri": source, "target_uri": target, "relation": relation}
+            for source, target, relation in rows.skill_relations
+        ),
+    )
+    members = dict.fromkeys(
+        (name, skill_ids[uri]) for name, uri in rows.collections if uri in skill_ids
+    )
+    _bulk(
+        session,
+        SkillCollectionMember,
+        ({"taxonomy_id": tid, "collection": name, "skill_id": sid} for name, sid in members),
     )
     return taxonomy
 
@@ -271,6 +296,32 @@ def skills_by_uri(session: Session, taxonomy_id: int, uris: Iterable[str]) -> di
         select(Skill).where(Skill.taxonomy_id == taxonomy_id, Skill.uri.in_(wanted))
     )
     return {s.uri: s for s in rows}
+
+
+def relations_of_skill(session: Session, taxonomy_id: int, uri: str) -> list[tuple[str, str, str]]:
+    """(source URI, target URI, relation) of the relations that touch a skill."""
+    return [
+        (source, target, relation)
+        for source, target, relation in session.execute(
+            select(SkillRelation.source_uri, SkillRelation.target_uri, SkillRelation.relation)
+            .where(
+                SkillRelation.taxonomy_id == taxonomy_id,
+                or_(SkillRelation.source_uri == uri, SkillRelation.target_uri == uri),
+            )
+            .order_by(SkillRelation.relation, SkillRelation.id)
+        )
+    ]
+
+
+def collections_of_skill(session: Session, skill_id: int) -> list[str]:
+    """Names of the collections a skill belongs to."""
+    return list(
+        session.scalars(
+            select(SkillCollectionMember.collection)
+            .where(SkillCollectionMember.skill_id == skill_id)
+            .order_by(SkillCollectionMember.collection)
+        )
+    )
 
 
 def occupations_needing(

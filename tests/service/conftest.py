@@ -123,6 +123,18 @@ def mini_release(version: str = "test-1") -> tx.TaxonomyRelease:
                 isco_group="2511",
             ),
         ),
+        skill_relations=(
+            tx.SkillRelation(
+                source_uri=ESCO + MINI_SKILLS[3][0],  # data analytics
+                target_uri=ESCO + MINI_SKILLS[1][0],  # SQL
+                relation="essential",
+            ),
+        ),
+        collections=(
+            tx.SkillCollection(
+                name="digital", skill_uris=(ESCO + MINI_SKILLS[0][0], ESCO + MINI_SKILLS[1][0])
+            ),
+        ),
         occupation_skills=(
             tx.OccupationSkill(
                 occupation_uri=ESCO_OCCUPATION,

@@ -12,7 +12,16 @@ from service.auth import authenticate
 from service.cli import main
 from service.db import repositories as repo
 from service.db.engine import build_engine, session_factory, unit_of_work
-from service.db.models import OccupationSkill, QuarantinedDocument, Skill, SkillLabel, Taxonomy
+from service.db.models import (
+    Occupation,
+    OccupationSkill,
+    QuarantinedDocument,
+    Skill,
+    SkillCollectionMember,
+    SkillLabel,
+    SkillRelation,
+    Taxonomy,
+)
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from tests.conftest import shared_data
@@ -137,14 +146,55 @@ def test_import_the_official_esco_bundle(
             .join(Skill, Skill.id == OccupationSkill.skill_id)
             .where(Skill.taxonomy_id == taxonomy.id)
         )
+        skill_relations = session.scalar(
+            select(func.count(SkillRelation.id)).where(SkillRelation.taxonomy_id == taxonomy.id)
+        )
+        digital = session.scalar(
+            select(func.count(SkillCollectionMember.id)).where(
+                SkillCollectionMember.taxonomy_id == taxonomy.id,
+                SkillCollectionMember.collection == "digital",
+            )
+        )
     engine.dispose()
     assert skills == 13_896
     assert labels == 99_074
+    assert skill_relations == 5_899
+    assert digital == 1_201
     # 67 relations name an occupation missing from occupations_en.csv in the official files
     assert relations == 123_855 - 67
     again = main([*args, str(bundle), "--no-default", "--no-embed"])
     assert again == 2
     assert "already imported" in capsys.readouterr().err
+
+
+def test_import_onet_beside_esco(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """O*NET 29.2 side by side with the default release: not made default, importance kept."""
+    folder = shared_data("onet-29.2")
+    url = database_url
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'onet.sqlite3'}"
+    args = ["--data-dir", str(tmp_path), "--database-url", url, "taxonomy", "import"]
+    assert main([*args, "onet", str(folder), "--no-embed", "--replace"]) == 0
+    engine = build_engine(url)
+    with unit_of_work(session_factory(engine)) as session:
+        onet = session.scalar(select(Taxonomy).where(Taxonomy.framework == "onet"))
+        assert onet is not None
+        assert (onet.version, onet.skill_count) == ("29.2", 203)
+        occupations = session.scalar(
+            select(func.count(Occupation.id)).where(Occupation.taxonomy_id == onet.id)
+        )
+        rated = session.scalars(
+            select(OccupationSkill.importance)
+            .join(Skill, Skill.id == OccupationSkill.skill_id)
+            .where(Skill.taxonomy_id == onet.id, OccupationSkill.relation == "essential")
+        ).all()
+    engine.dispose()
+    assert occupations == 1_016
+    assert len(rated) == 8_662
+    assert all(value is not None and value >= 3.5 for value in rated)
+    assert "imported onet 29.2" in capsys.readouterr().err
 
 
 def test_unknown_setting_is_reported(

@@ -73,7 +73,15 @@ def test_skill_page_lists_labels_hierarchy_related_skills_and_occupations(
     assert body["occupations"][0]["relation"] == "essential"
     assert body["occupationCount"] == 1
     assert [g["uri"] for g in python["groups"]] == [ESCO_GROUP]
-    assert all(r["similarity"] >= 0.75 for r in body["related"])
+    assert body["collections"] == ["digital"]
+    assert body["related"][0] == {
+        "skill": body["related"][0]["skill"],
+        "relation": "essential-for",
+        "similarity": None,
+    }
+    assert body["related"][0]["skill"]["id"] == ANALYTICS_ID
+    assert all(r["similarity"] >= 0.75 for r in body["related"][1:])
+    assert len({r["skill"]["id"] for r in body["related"]}) == len(body["related"])
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
 
