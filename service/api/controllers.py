@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
@@ -23,6 +24,7 @@ from service.ingestion import Accepted, Rejected, ingest_credential, retry_quara
 from service.jobs import job_status, submit_job
 from service.matching import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
+from service.search import SearchQuery, SkillQuery, search_candidates
 from service.skills import extract_skills, occupation_page, search_skills, skill_page
 from service.trust import load_policy, save_policy
 
@@ -238,12 +240,91 @@ class QuarantineController(Controller):
         return _accepted_out(db_session, result)
 
 
+def _search(
+    data: s.SearchIn, principal: Principal, session: Session, runtime: Runtime
+) -> s.SearchOut:
+    principal.require(Role.RECRUITER, Role.MATCHER)
+    context, _ = runtime.require_taxonomy()
+    query = SearchQuery(
+        skills=[SkillQuery(value) for value in data.skills],
+        mode=data.mode,
+        min_strength=data.min_strength,
+        issued_after=data.issued_after,
+        issuers=data.issuers,
+        trusted_issuers_only=data.trusted_issuers_only,
+        sort=data.sort,
+        limit=data.limit,
+        cursor=data.cursor,
+    )
+    page = search_candidates(
+        session, context, runtime.settings, tenant_id=principal.tenant_id, query=query
+    )
+    return views.search_out(page)
+
+
 class CandidateController(Controller):
     """Candidate profiles."""
 
     path = "/v1/candidates"
     tags = ["candidates"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
+
+    @post(
+        "/search",
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+        summary="Search candidates by verified skills",
+        description=(
+            "Each skill (id, URI or free text) is resolved through the taxonomy and reported "
+            "back. mode=all needs every skill, any at least one; minStrength bounds the "
+            "evidence strength (mapping confidence x status x issuer weight); filters by "
+            "credential issue date and issuer (id or domain); sort by score, skills or "
+            "recent; page with the returned cursor."
+        ),
+    )
+    def search(
+        self,
+        data: JSONBody[s.SearchIn],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+    ) -> s.SearchOut:
+        """Candidates holding the skills, best first, with the credentials behind each."""
+        return _search(data, principal, db_session, runtime)
+
+    @get("/search", sync_to_thread=True, summary="Search candidates by verified skills (query)")
+    def search_by_query(
+        self,
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+        skill: Annotated[list[str], QueryParameter(min_items=1, max_items=20)],
+        mode: Annotated[Literal["all", "any"], QueryParameter()] = "all",
+        min_strength: Annotated[float, QueryParameter(name="minStrength", ge=0, le=1)] = 0.0,
+        issued_after: Annotated[datetime | None, QueryParameter(name="issuedAfter")] = None,
+        issuer: Annotated[list[str] | None, QueryParameter(max_items=50)] = None,
+        trusted_only: Annotated[bool, QueryParameter(name="trustedIssuersOnly")] = False,
+        sort: Annotated[s.SearchSort, QueryParameter()] = "score",
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+    ) -> s.SearchOut:
+        """The same search as POST, from the query string (``skill`` repeatable)."""
+        return _search(
+            s.SearchIn(
+                skills=skill,
+                mode=mode,
+                min_strength=min_strength,
+                issued_after=issued_after,
+                issuers=issuer or [],
+                trusted_issuers_only=trusted_only,
+                sort=sort,
+                limit=limit,
+                cursor=cursor,
+            ),
+            principal,
+            db_session,
+            runtime,
+        )
 
     @get("/{candidate_id:str}", sync_to_thread=True, summary="A candidate's verified skills")
     def get_candidate(

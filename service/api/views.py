@@ -22,6 +22,7 @@ from service.db.models import (
 from service.db.repositories import EvidenceView
 from service.ingestion import Accepted, Rejected
 from service.matching import MatchResult, Requirement
+from service.search import SearchPage
 from service.skills import Extraction, OccupationPage, SkillHit, SkillPage
 from service.taxonomy_service import short_id
 
@@ -391,4 +392,38 @@ def trust_assessment_out(issuer: str, assessment: TrustAssessment) -> s.TrustAss
         accepted=assessment.accepted,
         weight=assessment.weight,
         detail=assessment.detail,
+    )
+
+
+def search_out(page: SearchPage) -> s.SearchOut:
+    """A page of recruiter search results on the wire."""
+    return s.SearchOut(
+        resolved=[
+            s.ResolvedSkillOut(
+                given=r.given,
+                skill=skill_ref(r.skill) if r.skill is not None else None,
+                method=r.method,
+                score=r.score,
+            )
+            for r in page.resolved
+        ],
+        total=page.total,
+        candidates=[
+            s.SearchHitOut(
+                candidate_id=hit.candidate.external_id,
+                score=hit.score,
+                latest_credential_at=hit.latest,
+                skills=[
+                    s.HeldSkillOut(
+                        skill=skill_ref(held.skill),
+                        strength=held.strength,
+                        credentials=[proof_out(v, page.trust) for v in held.evidence],
+                    )
+                    for held in hit.held
+                ],
+            )
+            for hit in page.hits
+        ],
+        next=page.next_cursor,
+        unresolved=list(page.unresolved),
     )

@@ -1,0 +1,267 @@
+"""Recruiter search: candidates holding verified skills, with the proof behind each.
+
+Unlike ``/v1/match`` (a job, ranked by weighted coverage through related skills), search is
+exact and filterable: each requested skill (an id, a URI or free text, resolved through the
+taxonomy and reported back) must be held with verified evidence, in ``all`` or ``any`` mode,
+at or above a minimum evidence strength, from credentials matching the filters (issued after
+a date, by given issuers or domains, by trusted issuers only). Evidence strength is the one
+matching uses: mapping confidence x status factor x issuer weight, expired credentials
+excluded. Score = mean strength over the requested skills (a missing skill counts 0).
+
+Results are sorted by ``score`` (default), ``skills`` (how many requested skills are held,
+then score) or ``recent`` (newest supporting credential), always then by candidate id, and
+paged with an opaque cursor (keyset over the sort key): pages never repeat or skip a
+candidate while the data does not change.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+import msgspec
+from sqlalchemy.orm import Session
+
+from ingest import IssuerTrustPolicy, issuer_host
+from service.candidate_index import is_expired, status_factor
+from service.db import repositories as repo
+from service.db.models import Candidate, Skill
+from service.db.repositories import EvidenceView
+from service.errors import InvalidRequestError
+from service.settings import Settings
+from service.taxonomy_service import TaxonomyContext
+from service.trust import issuer_weight, load_policy
+
+Mode = Literal["all", "any"]
+Sort = Literal["score", "skills", "recent"]
+MAX_SKILLS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SkillQuery:
+    """A requested skill as the recruiter gave it: an id or URI, or free text."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSkill:
+    """What a requested skill was read as (``skill`` is None when nothing matched)."""
+
+    given: str
+    skill: Skill | None
+    method: str
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A recruiter's search."""
+
+    skills: Sequence[SkillQuery]
+    mode: Mode = "all"
+    min_strength: float = 0.0
+    issued_after: datetime | None = None
+    issuers: Sequence[str] = ()
+    trusted_issuers_only: bool = False
+    sort: Sort = "score"
+    limit: int = 20
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSkill:
+    """A requested skill a candidate holds: its strength and the credentials proving it."""
+
+    skill: Skill
+    strength: float
+    evidence: Sequence[EvidenceView]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One candidate found."""
+
+    candidate: Candidate
+    score: float
+    held: Sequence[HeldSkill]
+    latest: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of results, with how the skills were resolved."""
+
+    resolved: Sequence[ResolvedSkill]
+    hits: Sequence[SearchHit]
+    total: int
+    next_cursor: str | None = None
+    unresolved: Sequence[str] = field(default_factory=tuple)
+    trust: IssuerTrustPolicy = field(default_factory=IssuerTrustPolicy)
+
+
+def _resolve_id(
+    context: TaxonomyContext, settings: Settings, given: str
+) -> tuple[int | None, str, float | None]:
+    """(skill id, how it was found, score) for a requested skill."""
+    skill_id = context.find_skill(given)
+    if skill_id is not None:
+        return skill_id, "id", None
+    hits = context.labels.search(given, 1)
+    if hits:
+        literal = hits[0].tier in ("exact", "prefix", "contains", "words")
+        return hits[0].skill_id, f"label:{hits[0].tier}", None if literal else hits[0].score
+    semantic = context.mapper.search_labels(given, 1)
+    if semantic and semantic[0][1] >= settings.mapping_threshold:
+        return semantic[0][0], "semantic", round(semantic[0][1], 4)
+    return None, "unresolved", None
+
+
+def search_candidates(
+    session: Session,
+    context: TaxonomyContext,
+    settings: Settings,
+    *,
+    tenant_id: int,
+    query: SearchQuery,
+) -> SearchPage:
+    """Find a tenant's candidates by verified skills (see the module docstring).
+
+    Raises:
+        InvalidRequestError: No skill given, too many, none resolved, or a bad cursor.
+    """
+    if not query.skills:
+        raise InvalidRequestError("give at least one skill (an id, a URI or free text)")
+    if len(query.skills) > MAX_SKILLS:
+        raise InvalidRequestError(f"at most {MAX_SKILLS} skills per search")
+    after = _decode_cursor(query.cursor) if query.cursor else None
+    found = [(q.value, *_resolve_id(context, settings, q.value)) for q in query.skills]
+    skills = repo.skills_by_ids(session, (sid for _, sid, _, _ in found if sid is not None))
+    resolved = [
+        ResolvedSkill(given, skills[sid] if sid is not None else None, method, score)
+        for given, sid, method, score in found
+    ]
+    wanted = list(dict.fromkeys(r.skill.id for r in resolved if r.skill is not None))
+    unresolved = [r.given for r in resolved if r.skill is None]
+    if not wanted:
+        raise InvalidRequestError(
+            "none of the skills was found in the taxonomy", extra={"unresolved": unresolved}
+        )
+    policy = load_policy(session, tenant_id)
+    weigh = issuer_weight(policy, trusted_only=query.trusted_issuers_only)
+    views = repo.verified_evidence_for_skills(session, tenant_id, wanted)
+    now = datetime.now(UTC)
+    best: dict[int, dict[int, float]] = {}
+    proofs: dict[tuple[int, int], list[EvidenceView]] = {}
+    latest: dict[int, datetime] = {}
+    for view in views:
+        credential = view.credential
+        if is_expired(credential.valid_until, now) or not _passes_filters(view, query):
+            continue
+        strength = view.evidence.confidence * status_factor(credential.status_outcome, settings)
+        if weigh is not None:
+            strength *= weigh(credential.issuer_id)
+        if strength <= 0.0 or strength < query.min_strength:
+            continue
+        candidate_id, skill_id = view.evidence.candidate_id, view.evidence.skill_id
+        held = best.setdefault(candidate_id, {})
+        held[skill_id] = max(held.get(skill_id, 0.0), strength)
+        proofs.setdefault((candidate_id, skill_id), []).append(view)
+        issued = _aware(credential.valid_from or credential.received_at)
+        if candidate_id not in latest or issued > latest[candidate_id]:
+            latest[candidate_id] = issued
+    needed = len(wanted) if query.mode == "all" else 1
+    ranked = sorted(
+        (
+            _sort_key(query.sort, score, len(held), latest[candidate_id], candidate_id),
+            candidate_id,
+            score,
+        )
+        for candidate_id, held in best.items()
+        if len(held) >= needed
+        for score in [round(sum(held.values()) / len(wanted), 4)]
+    )
+    total = len(ranked)
+    if after is not None:
+        ranked = [row for row in ranked if row[0] > after]
+    page = ranked[: query.limit]
+    candidates = repo.candidates_by_ids(session, tenant_id, [cid for _, cid, _ in page])
+    hits = [
+        SearchHit(
+            candidate=candidates[candidate_id],
+            score=score,
+            held=[
+                HeldSkill(
+                    skills[sid], round(best[candidate_id][sid], 4), proofs[(candidate_id, sid)]
+                )
+                for sid in wanted
+                if sid in best[candidate_id]
+            ],
+            latest=latest[candidate_id],
+        )
+        for _, candidate_id, score in page
+    ]
+    more = len(ranked) > len(page)
+    return SearchPage(
+        resolved=resolved,
+        hits=hits,
+        total=total,
+        next_cursor=_encode_cursor(page[-1][0]) if more and page else None,
+        unresolved=unresolved,
+        trust=policy,
+    )
+
+
+SortKey = tuple[float, float, float, int]
+
+
+def _sort_key(sort: Sort, score: float, held: int, latest: datetime, candidate_id: int) -> SortKey:
+    """Ascending tuple: the best candidate first, then by candidate id."""
+    if sort == "skills":
+        return (-held, -score, 0.0, candidate_id)
+    if sort == "recent":
+        return (-latest.timestamp(), -score, 0.0, candidate_id)
+    return (-score, 0.0, 0.0, candidate_id)
+
+
+def _encode_cursor(key: SortKey) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(list(key))).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> SortKey:
+    try:
+        values = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        first, second, third, candidate_id = values
+        return (float(first), float(second), float(third), int(candidate_id))
+    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError):
+        raise InvalidRequestError("cursor is not one this API returned") from None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _passes_filters(view: EvidenceView, query: SearchQuery) -> bool:
+    credential = view.credential
+    if query.issued_after is not None:
+        issued = credential.valid_from
+        if issued is None or _aware(issued) < _aware(query.issued_after):
+            return False
+    if query.issuers:
+        host = issuer_host(credential.issuer_id)
+        return any(
+            wanted == credential.issuer_id
+            or (
+                host is not None and (host == wanted.lower() or host.endswith("." + wanted.lower()))
+            )
+            for wanted in query.issuers
+        )
+    return True
+
+
+def _in_domain(host: str | None, domain: str) -> bool:
+    return host is not None and (host == domain or host.endswith("." + domain))
