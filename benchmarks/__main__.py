@@ -5,6 +5,8 @@ NAME:
   match    /v1/match latency p50/p99 over HTTP at N synthetic candidates
   all      both, on one database
   verify   verified credentials/s per proof format, 1 process and a process pool (no database)
+  extraction
+           skill-extraction quality (RP@5, RP@10, MRR) on TECH, HOUSE, SkillSkape (no database)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from benchmarks.extraction_bench import SETS, run_extraction
 from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
 from benchmarks.match_bench import run_match
@@ -23,7 +26,7 @@ from benchmarks.verify_bench import run_verify
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("name", choices=["ingest", "match", "all", "verify"])
+    parser.add_argument("name", choices=["ingest", "match", "all", "verify", "extraction"])
     parser.add_argument("--candidates", type=int, default=10_000, help="synthetic candidates")
     parser.add_argument("--credentials", type=int, default=1_000, help="credentials to ingest")
     parser.add_argument("--queries", type=int, default=300, help="match requests to time")
@@ -35,7 +38,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
+    parser.add_argument("--limit", type=int, default=None, help="sentences per set (smoke run)")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run esco-skill-extractor in its own venv",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs (fastest counts)")
     args = parser.parse_args(argv)
+
+    if args.name == "extraction":
+        extraction = run_extraction(
+            data_dir=Path(args.data_dir),
+            set_names=args.sets,
+            limit=args.limit,
+            baseline=args.baseline,
+            repeats=args.repeats,
+        )
+        json.dump({"machine": BenchEnvironment.machine(), **extraction}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
 
     if args.name == "verify":
         verify = run_verify(count=args.credentials, processes=args.processes)
