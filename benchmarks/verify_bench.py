@@ -30,12 +30,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import ingest
 from ingest._ecdsa import b64url_encode, jwk_from_public_key, sign_raw
-from service.samples import OB3_CONTEXTS, SampleAchievement, SampleIssuer
+from service.samples import SampleAchievement, SampleIssuer
 
 Signer = Callable[..., dict[str, Any]]
 Pinned = dict[str, dict[str, Any]]
 CLR_NESTED = 5
-_CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 
 
 def _signers() -> dict[str, Signer]:
@@ -156,20 +155,10 @@ def _clr_documents(count: int) -> tuple[list[bytes], Pinned]:
         nested = [
             college.issue(_achievement(n * CLR_NESTED + k), subject) for k in range(CLR_NESTED)
         ]
-        bundle = {
-            "@context": [OB3_CONTEXTS[0], _CLR_CONTEXT, OB3_CONTEXTS[1]],
-            "id": f"urn:uuid:00000000-0000-4000-9000-{n:012d}",
-            "type": ["VerifiableCredential", "ClrCredential"],
-            "issuer": {"id": registrar.did, "type": ["Profile"], "name": registrar.name},
-            "validFrom": "2025-01-15T09:30:00Z",
-            "name": "Transcript",
-            "credentialSubject": {
-                "id": subject,
-                "type": ["ClrSubject"],
-                "verifiableCredential": nested,
-            },
-        }
-        documents.append(json.dumps(registrar.sign(bundle)).encode())
+        bundle = registrar.clr(
+            subject, nested, bundle_id=f"urn:uuid:00000000-0000-4000-9000-{n:012d}"
+        )
+        documents.append(json.dumps(bundle).encode())
     return documents, {}
 
 

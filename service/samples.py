@@ -17,6 +17,7 @@ OB3_CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
+CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,26 @@ class SampleIssuer:
         """A signed OpenBadgeCredential."""
         return self.sign(
             self.credential(achievement, subject_id, valid_from=valid_from, valid_until=valid_until)
+        )
+
+    def clr(
+        self, subject_id: str, nested: Sequence[dict[str, Any]], *, bundle_id: str | None = None
+    ) -> dict[str, Any]:
+        """A signed CLR 2.0 bundle (``ClrCredential``) of already signed credentials."""
+        return self.sign(
+            {
+                "@context": [OB3_CONTEXTS[0], CLR_CONTEXT, OB3_CONTEXTS[1]],
+                "id": bundle_id or f"urn:uuid:{uuid.uuid4()}",
+                "type": ["VerifiableCredential", "ClrCredential"],
+                "issuer": {"id": self.did, "type": ["Profile"], "name": self.name},
+                "validFrom": _iso(datetime.now(UTC) - timedelta(days=30)),
+                "name": "Transcript",
+                "credentialSubject": {
+                    "id": subject_id,
+                    "type": ["ClrSubject"],
+                    "verifiableCredential": list(nested),
+                },
+            }
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -43,9 +44,12 @@ def _postgres_required() -> bool:
     )
 
 
-@pytest.fixture(scope="session")
-def postgres_schema_url() -> Iterator[str]:
-    """A URL to a fresh schema on the PostgreSQL server, dropped at the end of the session."""
+@contextlib.contextmanager
+def throwaway_postgres_schema(prefix: str) -> Iterator[str]:
+    """A URL to a new, empty schema on the PostgreSQL server, dropped on exit.
+
+    Skips the test when the server is unreachable, unless PostgreSQL is required (CI).
+    """
     base = _postgres_url()
     try:
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -55,7 +59,7 @@ def postgres_schema_url() -> Iterator[str]:
         if _postgres_required():
             pytest.fail(f"PostgreSQL is required here but unreachable at {base}: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {base}: {exc}")
-    schema = f"credmatch_test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'create schema "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
@@ -65,6 +69,13 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A URL to a fresh schema on the PostgreSQL server, dropped at the end of the session."""
+    with throwaway_postgres_schema("credmatch_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -11,7 +11,7 @@ import pytest
 
 from service.app import create_app
 from service.runtime import Runtime
-from service.samples import OB3_CONTEXTS, SampleAchievement, SampleIssuer
+from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
 from tests.service.conftest import ESCO, Tenant
 
@@ -21,7 +21,6 @@ PYTHON_BADGE = SampleAchievement(
     slug="python", name="Python", description="Python.", aligned_skill_uris=(PYTHON,)
 )
 SQL_BADGE = SampleAchievement(slug="sql", name="SQL", description="SQL.", aligned_skill_uris=(SQL,))
-CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 JOB = {"skills": [{"uri": PYTHON, "mustHave": True}]}
 
 
@@ -39,21 +38,7 @@ def _post(client: httpx.Client, tenant: Tenant, document: Any, **headers: str) -
 
 
 def _clr(registrar: SampleIssuer, subject: str, nested: list[dict[str, Any]]) -> dict[str, Any]:
-    return registrar.sign(
-        {
-            "@context": [OB3_CONTEXTS[0], CLR_CONTEXT, OB3_CONTEXTS[1]],
-            "id": f"urn:uuid:clr-{subject}-{len(nested)}-{registrar.did[-6:]}",
-            "type": ["VerifiableCredential", "ClrCredential"],
-            "issuer": {"id": registrar.did, "type": ["Profile"], "name": registrar.name},
-            "validFrom": "2025-01-15T09:30:00Z",
-            "name": "Transcript",
-            "credentialSubject": {
-                "id": subject,
-                "type": ["ClrSubject"],
-                "verifiableCredential": nested,
-            },
-        }
-    )
+    return registrar.clr(subject, nested)
 
 
 # -- CLR 2.0 -------------------------------------------------------------------------------

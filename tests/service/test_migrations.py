@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +9,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from service.db.engine import alembic_config, build_engine, upgrade_database
 from service.db.models import Base
-from tests.conftest import _postgres_required, _postgres_url
+from tests.conftest import throwaway_postgres_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,25 +22,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
-    base = _postgres_url()
-    try:
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as exc:
-        if _postgres_required():
-            pytest.fail(f"PostgreSQL is required here but unreachable at {base}: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {base}: {exc}")
-    schema = f"credmatch_migrations_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'create schema "{schema}"'))
-    try:
-        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
+    with throwaway_postgres_schema("credmatch_migrations") as url:
+        yield url
 
 
 def _differences(url: str) -> list[object]:
