@@ -377,16 +377,17 @@ def _store(
     checks = [
         VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in checks_passed
     ]
-    if not repo.add_credential(session, credential, checks):
+    stored = repo.add_credential(session, credential, checks)
+    if stored is None:
         # The same document was stored by a concurrent request: answer as a duplicate.
         existing = repo.find_existing_credential(session, tenant_id, received.digest, parsed.id)
         if existing is None:
             raise RuntimeError("credential insert conflicted but no stored credential matches")
         return _duplicate(session, tenant_id, existing)
-    evidence = _evidence_for(session, context, credential, candidate, parsed.achievements)
+    evidence = _evidence_for(session, context, stored, candidate, parsed.achievements)
     repo.add_evidence(session, evidence)
     repo.mark_candidate_changed(session, candidate, repo.bump_change_counter(session, tenant_id))
-    return Accepted(credential, candidate, True, checks, evidence)
+    return Accepted(stored, candidate, True, checks, evidence)
 
 
 def _first_achievement_name(parsed: ParsedCredential) -> str:

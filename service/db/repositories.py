@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from service.db.models import (
@@ -407,17 +408,33 @@ def get_or_create_candidate(session: Session, tenant_id: int, external_id: str) 
     candidate = get_candidate(session, tenant_id, external_id)
     if candidate is not None:
         return candidate
-    try:
-        with session.begin_nested():
-            candidate = Candidate(tenant_id=tenant_id, external_id=external_id)
-            session.add(candidate)
-    except IntegrityError:
-        # Another transaction created the same candidate and committed first.
-        existing = get_candidate(session, tenant_id, external_id)
-        if existing is None:
-            raise
-        return existing
+    new_id = _insert_unless_conflict(
+        session, Candidate, {"tenant_id": tenant_id, "external_id": external_id}
+    )
+    # None: another transaction created the same candidate and committed first.
+    candidate = (
+        session.get(Candidate, new_id)
+        if new_id is not None
+        else get_candidate(session, tenant_id, external_id)
+    )
+    if candidate is None:
+        raise RuntimeError(f"candidate {external_id!r} neither inserted nor found")
     return candidate
+
+
+def _insert_unless_conflict(session: Session, model: type[Any], values: dict[str, Any]) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING id``: the new id, or None on a conflict.
+
+    One statement in the caller's transaction. A savepoint (``begin_nested``) would do the
+    same on PostgreSQL, but on SQLite the pysqlite driver sends no ``BEGIN`` before a
+    ``SAVEPOINT``, so releasing it committed the unit of work so far: a process killed later
+    in the same unit left a credential stored without its evidence.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        statement: Any = postgresql_insert(model).values(**values).on_conflict_do_nothing()
+    else:
+        statement = sqlite_insert(model).values(**values).on_conflict_do_nothing()
+    return session.scalar(statement.returning(model.id))
 
 
 def candidates_by_ids(session: Session, tenant_id: int, ids: Iterable[int]) -> dict[int, Candidate]:
@@ -458,23 +475,29 @@ def stored_content_hashes(session: Session, tenant_id: int, hashes: Sequence[str
 
 def add_credential(
     session: Session, credential: Credential, checks: Sequence[VerificationCheck]
-) -> bool:
-    """Store a credential and its verification checks.
+) -> Credential | None:
+    """Store a credential (given unsaved) and its verification checks.
 
     Returns:
-        False when the same document (content or credential id) was stored concurrently by
-        another transaction; nothing is added then.
+        The stored credential; None when the same document (content or credential id) was
+        stored concurrently by another transaction (nothing is added then).
     """
-    try:
-        with session.begin_nested():
-            session.add(credential)
-    except IntegrityError:
-        return False
+    values = {
+        column.key: getattr(credential, column.key)
+        for column in Credential.__table__.columns
+        if column.key != "id" and getattr(credential, column.key) is not None
+    }
+    new_id = _insert_unless_conflict(session, Credential, values)
+    if new_id is None:
+        return None
+    stored = session.get(Credential, new_id)
+    if stored is None:
+        raise RuntimeError(f"credential {new_id} inserted but not found")
     for check in checks:
-        check.credential_id = credential.id
+        check.credential_id = stored.id
     session.add_all(checks)
     session.flush()
-    return True
+    return stored
 
 
 def checks_of(
