@@ -27,6 +27,7 @@ from service.api.problems import problem_details_plugin, unexpected_error
 from service.jobs import JobRunner
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web import web_router
 
 __all__ = ["create_app"]
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             OccupationController,
             HealthController,
             IngestJobController,
+            web_router(),
         ],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
