@@ -7,6 +7,8 @@ NAME:
   verify   verified credentials/s per proof format, 1 process and a process pool (no database)
   extraction
            skill-extraction quality (RP@5, RP@10, MRR) on TECH, HOUSE, SkillSkape (no database)
+  ann      candidate index at --sizes: exact vs IVF build time, bytes/candidate, recall@100,
+           latency per --nprobes (no database)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import sys
 from pathlib import Path
 
+from benchmarks.ann_bench import run_ann
 from benchmarks.extraction_bench import SETS, run_extraction
 from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
@@ -26,7 +29,7 @@ from benchmarks.verify_bench import run_verify
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("name", choices=["ingest", "match", "all", "verify", "extraction"])
+    parser.add_argument("name", choices=["ingest", "match", "all", "verify", "extraction", "ann"])
     parser.add_argument("--candidates", type=int, default=10_000, help="synthetic candidates")
     parser.add_argument("--credentials", type=int, default=1_000, help="credentials to ingest")
     parser.add_argument("--queries", type=int, default=300, help="match requests to time")
@@ -47,7 +50,21 @@ def main(argv: list[str] | None = None) -> int:
         help="also run esco-skill-extractor in its own venv",
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (fastest counts)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--nprobes", type=int, nargs="+", default=[8, 16, 32, 64])
     args = parser.parse_args(argv)
+
+    if args.name == "ann":
+        ann = run_ann(
+            data_dir=Path(args.data_dir),
+            sizes=args.sizes,
+            queries=args.queries,
+            nprobes=args.nprobes,
+            seed=args.seed,
+        )
+        json.dump({"machine": BenchEnvironment.machine(), "ann": ann}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
 
     if args.name == "extraction":
         extraction = run_extraction(

@@ -52,10 +52,14 @@ class IndexManifest(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class VectorIndex:
-    """Exact inner-product search over unit vectors keyed by 64-bit ids.
+    """Inner-product search over unit vectors keyed by 64-bit ids: exact, or IVF for size.
 
     Vectors are expected L2-normalised, so scores are cosine similarities. The index keeps
     ids stable across add/remove, which the candidate index needs for incremental updates.
+    The default is exact (flat). :meth:`ivf` builds an inverted-file index with 8-bit
+    scalar-quantised vectors (about ``dimension`` bytes per vector instead of 4x that, and a
+    search that scans only ``nprobe`` of ``nlist`` clusters); it too supports add and remove
+    by id, so it is maintained incrementally the same way.
 
     Args:
         dimension: Vector dimension.
@@ -63,14 +67,84 @@ class VectorIndex:
 
     def __init__(self, dimension: int) -> None:
         self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._keep: Any = None
         self.dimension = dimension
+
+    @classmethod
+    def ivf(cls, training: npt.NDArray[np.float32], *, nlist: int, nprobe: int) -> VectorIndex:
+        """An empty IVF index (8-bit scalar quantiser) trained on sample vectors.
+
+        Args:
+            training: ``(n, dimension)`` representative vectors; at least ``nlist`` rows
+                (FAISS wants about 39 per list for good centroids).
+            nlist: Number of clusters.
+            nprobe: Clusters scanned per query (recall against speed).
+
+        Raises:
+            ValueError: Fewer training vectors than clusters.
+        """
+        vectors = np.ascontiguousarray(training, dtype=np.float32)
+        if len(vectors) < nlist:
+            raise ValueError(f"{len(vectors)} training vectors for {nlist} lists")
+        dimension = int(vectors.shape[1])
+        quantizer = faiss.IndexFlatIP(dimension)
+        raw = faiss.IndexIVFScalarQuantizer(
+            quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        raw.train(vectors)
+        raw.nprobe = nprobe
+        # A hash table from id to (list, offset): remove_ids and reconstruct by any int64 id.
+        raw.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
+        index = cls._wrap(raw)
+        index._keep = quantizer  # the IVF index does not own its quantizer: keep it alive
+        return index
+
+    @property
+    def kind(self) -> str:
+        """``flat`` (exact) or ``ivf-sq8``."""
+        return "ivf-sq8" if isinstance(self._index, faiss.IndexIVF) else "flat"
+
+    @property
+    def nprobe(self) -> int | None:
+        """Clusters scanned per query (IVF only)."""
+        return int(self._index.nprobe) if isinstance(self._index, faiss.IndexIVF) else None
+
+    def set_nprobe(self, nprobe: int) -> None:
+        """Clusters scanned per query (IVF only; ignored by an exact index)."""
+        if isinstance(self._index, faiss.IndexIVF):
+            self._index.nprobe = nprobe
+
+    def vectors(self) -> tuple[Ids, npt.NDArray[np.float32]]:
+        """Every id and its (reconstructed) vector, e.g. to rebuild as another kind."""
+        if isinstance(self._index, faiss.IndexIVF):
+            invlists = self._index.invlists
+            if invlists is None:
+                raise IndexFileError("IVF index without inverted lists")
+            ids = np.concatenate(
+                [
+                    faiss.rev_swig_ptr(invlists.get_ids(n), invlists.list_size(n)).copy()
+                    for n in range(self._index.nlist)
+                ]
+                or [np.zeros(0, dtype=np.int64)]
+            ).astype(np.int64)
+        else:
+            ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        if len(ids) == 0:
+            return ids, np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = np.vstack([self._index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+        return ids, vectors
 
     @classmethod
     def _wrap(cls, raw: Any) -> VectorIndex:
         instance = cls.__new__(cls)
         instance._index = raw
+        instance._keep = None
         instance.dimension = int(raw.d)
         return instance
+
+    def memory_bytes(self) -> int:
+        """Bytes the index takes when serialised (what it holds in memory, near enough)."""
+        return int(faiss.serialize_index(self._index).nbytes)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)

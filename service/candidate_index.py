@@ -9,6 +9,7 @@ one database all see new credentials on their next request.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -32,6 +33,16 @@ EvidenceRow = tuple[int, float, str, datetime | None, str]
 
 IssuerWeight = Callable[[str], float]
 """How much an issuer's credentials count (the tenant's trust policy), in [0, 1]."""
+
+
+def ivf_lists(count: int) -> int:
+    """IVF lists for ``count`` vectors.
+
+    About 4 sqrt(n) as a power of two, at least 64, and never more than one list per 8
+    vectors (small indexes, tests).
+    """
+    lists = int(2 ** round(math.log2(max(64.0, 4 * math.sqrt(count)))))
+    return max(1, min(lists, count // 8))
 
 
 def status_factor(status_outcome: str, settings: Settings) -> float:
@@ -85,6 +96,7 @@ class CandidateIndex:
         self.tenant_id = tenant_id
         self.vectors = VectorIndex(dimension)
         self.watermark = 0
+        self.trained_for = 0  # candidates the IVF index was trained for (0: exact index)
         self._lock = threading.Lock()
         # Verified evidence per candidate and holders per skill: the re-rank and the exact
         # must-have lookup read these instead of the database. Derived like the vectors and
@@ -140,8 +152,34 @@ class CandidateIndex:
             self.vectors.remove(np.asarray(changed, dtype=np.int64))
             if ids:
                 self.vectors.add(np.asarray(ids, dtype=np.int64), np.stack(vectors))
+            self._choose_index_kind(settings)
             self.watermark = current
             return len(changed)
+
+    def _choose_index_kind(self, settings: Settings) -> None:
+        """Exact below ``candidate_ivf_min`` candidates; IVF above, retrained as it grows.
+
+        The IVF index is trained on a sample of the current vectors with about 4 sqrt(n)
+        lists; once it holds 8 times what it was trained for, it is trained again so its
+        lists stay balanced. Called with the lock held.
+        """
+        count = len(self.vectors)
+        if count < settings.candidate_ivf_min:
+            return
+        if self.vectors.kind == "ivf-sq8" and count < 8 * self.trained_for:
+            self.vectors.set_nprobe(settings.candidate_ivf_nprobe)
+            return
+        ids, vectors = self.vectors.vectors()
+        nlist = ivf_lists(count)
+        sample = np.random.default_rng(count).choice(
+            count, size=min(count, nlist * 50), replace=False
+        )
+        rebuilt = VectorIndex.ivf(
+            vectors[sample], nlist=nlist, nprobe=settings.candidate_ivf_nprobe
+        )
+        rebuilt.add(ids, vectors)
+        self.vectors = rebuilt
+        self.trained_for = count
 
     def _set_evidence(self, candidate_id: int, rows: list[EvidenceRow]) -> None:
         for skill_id, *_ in self._evidence.pop(candidate_id, []):
@@ -189,7 +227,7 @@ class CandidateIndex:
                     taxonomy=taxonomy,
                     count=len(self.vectors),
                     watermark=self.watermark,
-                    extra={"tenant": self.tenant_id},
+                    extra={"tenant": self.tenant_id, "trained_for": self.trained_for},
                 ),
             )
 
@@ -206,6 +244,7 @@ class CandidateIndex:
         if (manifest.kind, manifest.model, manifest.taxonomy) == (KIND, model, taxonomy):
             index.vectors = vectors
             index.watermark = manifest.watermark
+            index.trained_for = int(manifest.extra.get("trained_for", 0))
         return index
 
 

@@ -77,6 +77,13 @@ class Settings:
     retrieval_candidates: int = 1000
     """Candidates taken from the FAISS index before exact re-ranking."""
 
+    candidate_ivf_min: int = 50_000
+    """A tenant's candidate index switches from exact search to IVF (8-bit codes, about 0.4
+    KiB per candidate instead of 1.5) once it holds this many candidates."""
+
+    candidate_ivf_nprobe: int = 64
+    """IVF clusters scanned per query: recall against speed (see benchmarks/RESULTS.md)."""
+
     match_max_top_k: int = 100
     """Largest ``topK`` a match request may ask for."""
 

@@ -95,3 +95,51 @@ def test_an_index_file_from_another_save_is_detected(tmp_path: Path) -> None:
     (tmp_path / "b" / "vectors.faiss").replace(tmp_path / "a" / "vectors.faiss")
     with pytest.raises(IndexFileError, match="does not match its manifest"):
         VectorIndex.load(tmp_path / "a")
+
+
+# -- IVF (large candidate sets) --------------------------------------------------------------
+
+
+def _clustered(rng: np.random.Generator, count: int, dimension: int = 64) -> np.ndarray:
+    centres = rng.standard_normal((40, dimension)).astype(np.float32)
+    points = centres[rng.integers(0, 40, count)] + 0.35 * rng.standard_normal(
+        (count, dimension)
+    ).astype(np.float32)
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_ivf_index_is_incremental_compact_and_close_to_exact(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    vectors = _clustered(rng, 6000)
+    ids = np.arange(6000, dtype=np.int64) * 3 + 1
+    exact = VectorIndex(64)
+    exact.add(ids, vectors)
+    ivf = VectorIndex.ivf(vectors[:2000], nlist=32, nprobe=16)
+    ivf.add(ids, vectors)
+    queries = _clustered(rng, 50)
+
+    _, truth = exact.search(queries, 20)
+    _, found = ivf.search(queries, 20)
+    recall = np.mean([len(set(f) & set(t)) / 20 for f, t in zip(found, truth, strict=True)])
+
+    assert (ivf.kind, ivf.nprobe, len(ivf)) == ("ivf-sq8", 16, 6000)
+    assert recall >= 0.95
+    assert ivf.memory_bytes() / len(ivf) < exact.memory_bytes() / len(exact) / 2
+    assert ivf.remove(ids[:10]) == 10
+    assert not set(ids[:10]) & set(ivf.search(vectors[:10], 5)[1].ravel())
+    ivf.add(ids[:1], vectors[:1])  # an update is remove then add under the same id
+    assert ivf.search(vectors[:1], 1)[1][0, 0] == ids[0]
+    stored_ids, stored = ivf.vectors()
+    assert sorted(stored_ids) == sorted([ids[0], *ids[10:]])
+    assert np.allclose(stored[stored_ids == ids[11]][0], vectors[11], atol=0.02)  # 8-bit codes
+    ivf.save(
+        tmp_path, IndexManifest(kind="c", model="m", dimension=64, taxonomy="t", count=len(ivf))
+    )
+    loaded, _ = VectorIndex.load(tmp_path)
+    assert (loaded.kind, loaded.nprobe, len(loaded)) == ("ivf-sq8", 16, len(ivf))
+    assert loaded.remove(ids[11:12]) == 1  # the id map survives a save and load
+
+
+def test_ivf_needs_enough_training_vectors() -> None:
+    with pytest.raises(ValueError, match="training vectors"):
+        VectorIndex.ivf(np.zeros((10, 8), dtype=np.float32), nlist=32, nprobe=4)

@@ -216,3 +216,29 @@ def test_a_release_backing_evidence_cannot_be_replaced(runtime: Runtime) -> None
         pytest.raises(InvalidRequestError, match="backs candidate evidence"),
     ):
         import_release(session, mini_release(), make_default=True, replace=True)
+
+
+def test_index_switches_to_ivf_past_the_threshold_and_ranks_the_same(runtime: Runtime) -> None:
+    tenant_id = new_tenant(runtime)
+    skills = [PYTHON, SQL, ML]
+    for n in range(48):
+        held = skills[: 1 + n % 3]
+        for number, uri in enumerate(held):
+            document = ISSUER.issue(badge(uri, f"Course {number}"), f"did:ivf{n}")
+            ingest(runtime, tenant_id, document, f"ivf{n:02}")
+    query = JobQuery(skills=[ExplicitSkill(uri=uri) for uri in skills], top_k=20)
+    exact = match(runtime, tenant_id, query)
+    small = dataclasses.replace(runtime.settings, candidate_ivf_min=40, candidate_ivf_nprobe=64)
+    _, indexes = runtime.require_taxonomy()
+    index = indexes.get(tenant_id)
+    assert index.vectors.kind == "flat"
+
+    ivf = match(runtime, tenant_id, query, small)  # the catch-up does nothing new ...
+    ingest(runtime, tenant_id, ISSUER.issue(badge(PYTHON, "More"), "did:ivf-new"), "ivf-new")
+    after = match(runtime, tenant_id, query, small)  # ... a change triggers the switch
+
+    assert index.vectors.kind == "ivf-sq8"
+    assert index.trained_for == 49
+    ranked = [(r.candidate.external_id, r.score) for r in exact.candidates]
+    assert [(r.candidate.external_id, r.score) for r in ivf.candidates] == ranked
+    assert [(r.candidate.external_id, r.score) for r in after.candidates][:16] == ranked[:16]
