@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -155,18 +157,14 @@ def mini_release(version: str = "test-1") -> tx.TaxonomyRelease:
     )
 
 
-@pytest.fixture(scope="session")
-def runtime(
-    database_url: str,
-    encoder: SentenceTransformerEncoder,
-    tmp_path_factory: pytest.TempPathFactory,
+@contextlib.contextmanager
+def open_test_runtime(
+    database_url: str, encoder: SentenceTransformerEncoder, data_dir: Path
 ) -> Iterator[Runtime]:
-    """Migrated database with the mini taxonomy imported and its skill space loaded."""
+    """A runtime on a migrated database with the mini taxonomy imported and loaded."""
     # Tests reach no network: remote documents only from loopback servers the tests start.
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("data"),
-        database_url=database_url,
-        fetch_allow_loopback_http=True,
+        data_dir=data_dir, database_url=database_url, fetch_allow_loopback_http=True
     )
     opened = Runtime.open(settings, encoder=encoder)
     with unit_of_work(opened.sessions) as session:
@@ -176,6 +174,17 @@ def runtime(
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture(scope="session")
+def runtime(
+    database_url: str,
+    encoder: SentenceTransformerEncoder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Runtime]:
+    """Migrated database with the mini taxonomy imported and its skill space loaded."""
+    with open_test_runtime(database_url, encoder, tmp_path_factory.mktemp("data")) as opened:
+        yield opened
 
 
 class Tenant:

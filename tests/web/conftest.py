@@ -17,13 +17,10 @@ import pytest
 
 from embeddings import SentenceTransformerEncoder
 from service.app import create_app
-from service.db.engine import unit_of_work
 from service.runtime import Runtime
 from service.serving import BackgroundServer
-from service.settings import Settings
-from service.taxonomy_service import import_release
 from tests.conftest import throwaway_postgres_schema
-from tests.service.conftest import Tenant, mini_release
+from tests.service.conftest import Tenant, open_test_runtime
 
 if TYPE_CHECKING:
     from selenium.webdriver.chrome.webdriver import WebDriver
@@ -51,19 +48,9 @@ def runtime(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Runtime]:
     """Migrated database with the service tests' mini taxonomy imported."""
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("web-data"),
-        database_url=web_database_url,
-        fetch_allow_loopback_http=True,
-    )
-    opened = Runtime.open(settings, encoder=encoder)
-    with unit_of_work(opened.sessions) as session:
-        import_release(session, mini_release(), make_default=True, replace=True)
-    opened.reload_taxonomy()
-    try:
+    data_dir = tmp_path_factory.mktemp("web-data")
+    with open_test_runtime(web_database_url, encoder, data_dir) as opened:
         yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture
