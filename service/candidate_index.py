@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from embeddings import IndexFileError, IndexManifest, VectorIndex
@@ -33,6 +35,12 @@ EvidenceRow = tuple[int, float, str, datetime | None, str]
 
 IssuerWeight = Callable[[str], float]
 """How much an issuer's credentials count (the tenant's trust policy), in [0, 1]."""
+
+
+def _timestamp(moment: datetime | None) -> float:
+    if moment is None:
+        return math.inf
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def ivf_lists(count: int) -> int:
@@ -84,6 +92,40 @@ def skill_strengths(
     return strengths
 
 
+@dataclass(frozen=True, slots=True)
+class _HeldArrays:
+    """One candidate's verified evidence as arrays (skills outside the space dropped)."""
+
+    skills: npt.NDArray[np.int64]
+    confidence: npt.NDArray[np.float32]
+    unknown_status: npt.NDArray[np.bool_]
+    valid_until: npt.NDArray[np.float64]  # Unix time; +inf when it does not expire
+    issuers: npt.NDArray[np.int32]  # positions in CandidateIndex._issuer_names
+
+
+@dataclass(frozen=True, slots=True)
+class StrengthTable:
+    """Current strength of each (candidate, held skill) pair of a pool, as flat arrays.
+
+    Rows are grouped by candidate (``starts`` gives each group's first row), each pair once
+    with its strongest evidence, candidates in ascending id order.
+    """
+
+    candidates: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
+    skills: npt.NDArray[np.int64]
+    strengths: npt.NDArray[np.float32]
+
+    def held(self, candidate_id: int) -> dict[int, float]:
+        """One candidate's held skills and strengths (empty when not in the table)."""
+        position = int(np.searchsorted(self.candidates, candidate_id))
+        if position >= len(self.candidates) or self.candidates[position] != candidate_id:
+            return {}
+        end = self.starts[position + 1] if position + 1 < len(self.starts) else len(self.skills)
+        rows = slice(int(self.starts[position]), int(end))
+        return dict(zip(self.skills[rows].tolist(), self.strengths[rows].tolist(), strict=True))
+
+
 class CandidateIndex:
     """The candidate vectors of one tenant.
 
@@ -102,6 +144,9 @@ class CandidateIndex:
         # must-have lookup read these instead of the database. Derived like the vectors and
         # kept current by the same watermark; filled from the database on first use.
         self._evidence: dict[int, list[EvidenceRow]] = {}
+        self._arrays: dict[int, _HeldArrays] = {}
+        self._issuer_names: list[str] = []
+        self._issuer_position: dict[str, int] = {}
         self._holders: dict[int, set[int]] = {}
         self._loaded = False
 
@@ -121,6 +166,7 @@ class CandidateIndex:
                 # Counters only grow, so the database was recreated or restored: start over.
                 self.vectors = VectorIndex(self.vectors.dimension)
                 self._evidence.clear()
+                self._arrays.clear()
                 self._holders.clear()
                 self._loaded = False
                 self.watermark = 0
@@ -128,14 +174,14 @@ class CandidateIndex:
                 for candidate_id, rows in repo.verified_skill_weights(
                     session, self.tenant_id
                 ).items():
-                    self._set_evidence(candidate_id, rows)
+                    self._set_evidence(candidate_id, rows, space)
                 self._loaded = True
             if current == self.watermark:
                 return 0
             changed = repo.candidates_changed_since(session, self.tenant_id, self.watermark)
             evidence = repo.verified_skill_weights(session, self.tenant_id, changed)
             for candidate_id in changed:
-                self._set_evidence(candidate_id, evidence.get(candidate_id, []))
+                self._set_evidence(candidate_id, evidence.get(candidate_id, []), space)
             now = datetime.now(UTC)
             ids: list[int] = []
             vectors = []
@@ -181,21 +227,87 @@ class CandidateIndex:
         self.vectors = rebuilt
         self.trained_for = count
 
-    def _set_evidence(self, candidate_id: int, rows: list[EvidenceRow]) -> None:
+    def _set_evidence(self, candidate_id: int, rows: list[EvidenceRow], space: SkillSpace) -> None:
         for skill_id, *_ in self._evidence.pop(candidate_id, []):
             holders = self._holders.get(skill_id)
             if holders is not None:
                 holders.discard(candidate_id)
+        self._arrays.pop(candidate_id, None)
         if rows:
             self._evidence[candidate_id] = rows
             for skill_id, *_ in rows:
                 self._holders.setdefault(skill_id, set()).add(candidate_id)
+            kept = [row for row in rows if space.has_skill(row[0])]
+            if kept:
+                self._arrays[candidate_id] = _HeldArrays(
+                    skills=np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept)),
+                    confidence=np.fromiter((r[1] for r in kept), np.float32, count=len(kept)),
+                    unknown_status=np.fromiter(
+                        (r[2] == "unknown" for r in kept), dtype=np.bool_, count=len(kept)
+                    ),
+                    valid_until=np.fromiter(
+                        (_timestamp(r[3]) for r in kept), dtype=np.float64, count=len(kept)
+                    ),
+                    issuers=np.fromiter(
+                        (self._issuer(r[4]) for r in kept), dtype=np.int32, count=len(kept)
+                    ),
+                )
 
-    def evidence_of(self, candidate_ids: Iterable[int]) -> dict[int, list[EvidenceRow]]:
-        """Verified evidence rows of candidates (those without any are left out)."""
+    def _issuer(self, name: str) -> int:
+        position = self._issuer_position.get(name)
+        if position is None:
+            position = self._issuer_position[name] = len(self._issuer_names)
+            self._issuer_names.append(name)
+        return position
+
+    def strength_table(
+        self,
+        candidate_ids: Iterable[int],
+        settings: Settings,
+        now: datetime,
+        issuer_weight: IssuerWeight | None = None,
+    ) -> StrengthTable:
+        """Current evidence strengths of candidates, vectorised (see `skill_strengths`).
+
+        Strength = mapping confidence x status factor x issuer weight; expired credentials
+        and zero strengths are dropped; each (candidate, skill) keeps its strongest evidence.
+        """
         with self._lock:
-            found = {c: self._evidence.get(c) for c in candidate_ids}
-        return {c: rows for c, rows in found.items() if rows}
+            found = [(c, self._arrays[c]) for c in sorted(set(candidate_ids)) if c in self._arrays]
+            names = list(self._issuer_names)
+        empty = StrengthTable(
+            candidates=np.zeros(0, dtype=np.int64),
+            starts=np.zeros(0, dtype=np.int64),
+            skills=np.zeros(0, dtype=np.int64),
+            strengths=np.zeros(0, dtype=np.float32),
+        )
+        if not found:
+            return empty
+        lengths = np.fromiter((len(a.skills) for _, a in found), dtype=np.int64, count=len(found))
+        owners = np.repeat(np.fromiter((c for c, _ in found), np.int64, count=len(found)), lengths)
+        skills = np.concatenate([a.skills for _, a in found])
+        strengths = np.concatenate([a.confidence for _, a in found])
+        unknown = np.concatenate([a.unknown_status for _, a in found])
+        strengths = np.where(unknown, strengths * settings.unknown_status_factor, strengths)
+        strengths[np.concatenate([a.valid_until for _, a in found]) <= now.timestamp()] = 0.0
+        if issuer_weight is not None:
+            issuers = np.concatenate([a.issuers for _, a in found])
+            used = np.unique(issuers)
+            weights = np.zeros(len(names), dtype=np.float32)
+            weights[used] = [issuer_weight(names[int(n)]) for n in used]
+            strengths = strengths * weights[issuers]
+        keep = strengths > 0.0
+        owners, skills, strengths = owners[keep], skills[keep], strengths[keep].astype(np.float32)
+        if len(owners) == 0:
+            return empty
+        order = np.lexsort((-strengths, skills, owners))  # strongest first within each pair
+        owners, skills, strengths = owners[order], skills[order], strengths[order]
+        first = np.r_[True, (owners[1:] != owners[:-1]) | (skills[1:] != skills[:-1])]
+        owners, skills, strengths = owners[first], skills[first], strengths[first]
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]).astype(np.int64)
+        return StrengthTable(
+            candidates=owners[starts], starts=starts, skills=skills, strengths=strengths
+        )
 
     def holders_of(self, skill_ids: Iterable[int]) -> set[int]:
         """Candidates holding verified evidence of any of the skills (exact lookup)."""

@@ -34,13 +34,7 @@ from sqlalchemy.orm import Session
 from embeddings.skill_space import weighted_mean_vector
 from ingest import IssuerTrustPolicy
 from ingest.mapping import Strength, TooManyPhrasesError
-from service.candidate_index import (
-    CandidateIndexes,
-    EvidenceRow,
-    IssuerWeight,
-    is_expired,
-    skill_strengths,
-)
+from service.candidate_index import CandidateIndexes, IssuerWeight, StrengthTable, is_expired
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
 from service.db.repositories import EvidenceView
@@ -224,8 +218,8 @@ def match_candidates(
     pool |= index.holders_of(must_ids)
     policy = load_policy(session, tenant_id)
     weight_of_issuer = issuer_weight(policy, trusted_only=query.trusted_issuers_only)
-    strengths = _current_strengths(index.evidence_of(pool), context, settings, weight_of_issuer)
-    top = _rank_pool(context, settings, requirements, strengths)[: query.top_k]
+    table = index.strength_table(pool, settings, datetime.now(UTC), weight_of_issuer)
+    top = _rank_pool(context, settings, requirements, table)[: query.top_k]
     candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
     evidence = repo.evidence_of_candidates(session, tenant_id, candidates)
     skills = repo.skills_by_ids(
@@ -236,7 +230,7 @@ def match_candidates(
             candidates[cid],
             score=score,
             requirements=requirements,
-            best=_best_evidence(context, settings, requirements, strengths[cid]),
+            best=_best_evidence(context, settings, requirements, table.held(cid)),
             evidence=evidence[cid],
             skills=skills,
             weight_of_issuer=weight_of_issuer,
@@ -262,22 +256,6 @@ class _Best:
     held_skill_id: int
     similarity: float
     strength: float
-
-
-def _current_strengths(
-    evidence: dict[int, list[EvidenceRow]],
-    context: TaxonomyContext,
-    settings: Settings,
-    weight_of_issuer: IssuerWeight | None,
-) -> dict[int, dict[int, float]]:
-    """Per candidate: strongest current verified evidence per held skill."""
-    now = datetime.now(UTC)
-    strengths = {}
-    for candidate_id, rows in evidence.items():
-        held = skill_strengths(rows, context.space, settings, now, weight_of_issuer)
-        if held:
-            strengths[candidate_id] = held
-    return strengths
 
 
 def _coverage_matrix(
@@ -312,29 +290,21 @@ def _rank_pool(
     context: TaxonomyContext,
     settings: Settings,
     requirements: Sequence[Requirement],
-    strengths: dict[int, dict[int, float]],
+    table: StrengthTable,
 ) -> list[tuple[int, float]]:
     """Exact scores of every pooled candidate, best first (ties by id), zero scores dropped.
 
     Vectorised: one coverage matrix over the distinct skills held in the pool, then a
     per-candidate maximum over their held skills.
     """
-    if not strengths:
+    if len(table.candidates) == 0:
         return []
-    candidate_ids = np.fromiter(sorted(strengths), dtype=np.int64)
-    held_ids = sorted({skill for held in strengths.values() for skill in held})
-    column_of = {skill: n for n, skill in enumerate(held_ids)}
-    columns: list[int] = []
-    values: list[float] = []
-    starts: list[int] = []
-    for candidate_id in candidate_ids:
-        starts.append(len(columns))
-        for skill, strength in strengths[int(candidate_id)].items():
-            columns.append(column_of[skill])
-            values.append(strength)
-    coverage, _ = _coverage_matrix(context, settings, requirements, held_ids)
-    contributions = coverage[:, columns] * np.asarray(values, dtype=np.float32)[None, :]
-    best = np.maximum.reduceat(contributions, np.asarray(starts), axis=1)
+    candidate_ids = table.candidates
+    held_ids = np.unique(table.skills)
+    columns = np.searchsorted(held_ids, table.skills)
+    coverage, _ = _coverage_matrix(context, settings, requirements, held_ids.tolist())
+    contributions = coverage[:, columns] * table.strengths[None, :]
+    best = np.maximum.reduceat(contributions, table.starts, axis=1)
     weights = np.asarray([r.weight for r in requirements], dtype=np.float32)
     scores = (weights @ best) / float(weights.sum())
     order = np.lexsort((candidate_ids, -scores))
