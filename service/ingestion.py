@@ -24,7 +24,13 @@ from ingest import (
     parse_credential,
 )
 from ingest import Credential as ParsedCredential
-from ingest.mapping import AchievementText, AlignmentTarget, SkillMatch, as_method
+from ingest.mapping import (
+    AchievementText,
+    AlignmentTarget,
+    SkillMatch,
+    as_method,
+    skill_uri_from_alignment,
+)
 from service.db import repositories as repo
 from service.db.models import (
     AchievementMapping,
@@ -503,23 +509,29 @@ def _evidence_for(
                 phrase=match.phrase,
                 model="" if match.method == "alignment" else context.mapper.model,
             )
-    repo.add_declared_skills(session, _declared(session, credential, candidate, achievements))
+    repo.add_declared_skills(
+        session, _declared(session, context, credential, candidate, achievements)
+    )
     return list(evidence.values())
 
 
 def _declared(
     session: Session,
+    context: TaxonomyContext,
     credential: Credential,
     candidate: Candidate,
     achievements: Sequence[Achievement],
 ) -> list[DeclaredSkill]:
-    """Every alignment of the achievements, resolved to an imported skill where one exists."""
+    """Every alignment of the achievements, resolved to an imported skill where one exists.
+
+    An ESCO skill of the default release is found in memory; only other alignments cost a
+    query (this runs for every credential ingested).
+    """
     declared = []
     for achievement in achievements:
         for a in achievement.alignments:
             if not (a.target_url or a.target_code or a.target_name):
                 continue
-            found = repo.aligned_skill(session, a.target_url, a.target_code)
             declared.append(
                 DeclaredSkill(
                     tenant_id=credential.tenant_id,
@@ -530,10 +542,21 @@ def _declared(
                     target_url=a.target_url[:500],
                     target_code=a.target_code[:200],
                     target_name=a.target_name[:500],
-                    skill_id=None if found is None else found[0].id,
+                    skill_id=_aligned_skill_id(session, context, a.target_url, a.target_code),
                 )
             )
     return declared
+
+
+def _aligned_skill_id(
+    session: Session, context: TaxonomyContext, url: str, code: str
+) -> int | None:
+    """The imported skill an alignment names: the default release's in memory, else a query."""
+    esco = skill_uri_from_alignment(url) or skill_uri_from_alignment(code)
+    if esco is not None and esco in context.skill_ids:
+        return context.skill_ids[esco]
+    found = repo.aligned_skill(session, url, code)
+    return None if found is None else found[0].id
 
 
 @dataclass(frozen=True, slots=True)
