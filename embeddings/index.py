@@ -71,14 +71,24 @@ class VectorIndex:
         self.dimension = dimension
 
     @classmethod
-    def ivf(cls, training: npt.NDArray[np.float32], *, nlist: int, nprobe: int) -> VectorIndex:
-        """An empty IVF index (8-bit scalar quantiser) trained on sample vectors.
+    def ivf(
+        cls,
+        training: npt.NDArray[np.float32],
+        *,
+        nlist: int,
+        nprobe: int,
+        quantised: bool = True,
+    ) -> VectorIndex:
+        """An empty IVF index trained on sample vectors.
 
         Args:
             training: ``(n, dimension)`` representative vectors; at least ``nlist`` rows
                 (FAISS wants about 39 per list for good centroids).
             nlist: Number of clusters.
             nprobe: Clusters scanned per query (recall against speed).
+            quantised: Store 8-bit codes (``ivf-sq8``: a quarter of the memory, scores
+                approximate to about 0.01); else full vectors (``ivf-flat``: exact scores
+                for what it finds).
 
         Raises:
             ValueError: Fewer training vectors than clusters.
@@ -88,8 +98,16 @@ class VectorIndex:
             raise ValueError(f"{len(vectors)} training vectors for {nlist} lists")
         dimension = int(vectors.shape[1])
         quantizer = faiss.IndexFlatIP(dimension)
-        raw = faiss.IndexIVFScalarQuantizer(
-            quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        raw = (
+            faiss.IndexIVFScalarQuantizer(
+                quantizer,
+                dimension,
+                nlist,
+                faiss.ScalarQuantizer.QT_8bit,
+                faiss.METRIC_INNER_PRODUCT,
+            )
+            if quantised
+            else faiss.IndexIVFFlat(quantizer, dimension, nlist, faiss.METRIC_INNER_PRODUCT)
         )
         raw.train(vectors)
         raw.nprobe = nprobe
@@ -101,8 +119,10 @@ class VectorIndex:
 
     @property
     def kind(self) -> str:
-        """``flat`` (exact) or ``ivf-sq8``."""
-        return "ivf-sq8" if isinstance(self._index, faiss.IndexIVF) else "flat"
+        """``flat`` (exact), ``ivf-flat`` or ``ivf-sq8``."""
+        if isinstance(self._index, faiss.IndexIVFScalarQuantizer):
+            return "ivf-sq8"
+        return "ivf-flat" if isinstance(self._index, faiss.IndexIVF) else "flat"
 
     @property
     def nprobe(self) -> int | None:

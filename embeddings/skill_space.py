@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 
@@ -111,15 +112,14 @@ class SkillSpace:
         sums = np.zeros((len(skill_ids), encoder.dimension), dtype=np.float32)
         np.add.at(sums, inverse, vectors * weights[:, None])
         skill_vectors = _normalise(sums)
-        index = VectorIndex(encoder.dimension)
-        index.add(np.arange(len(labels), dtype=np.int64), vectors)
+        index = label_index_for(vectors)
         manifest = IndexManifest(
             kind=KIND,
             model=encoder.model_id,
             dimension=encoder.dimension,
             taxonomy=taxonomy,
             count=len(labels),
-            extra={"skills": len(skill_ids), "index": "IDMap2,FlatIP", "release": release},
+            extra={"skills": len(skill_ids), "index": index.kind, "release": release},
         )
         return cls(
             label_index=index,
@@ -178,6 +178,22 @@ class SkillSpace:
             and manifest.extra.get("release", "") == release
         )
 
+    def ensure_fast_label_index(self) -> bool:
+        """Replace an exact label index of a large release by IVF (`label_index_for`).
+
+        For spaces cached before the label index was approximated. Returns whether it was
+        replaced (then save the space again).
+        """
+        if self.label_index.kind != "flat" or len(self.label_index) < LABEL_IVF_MIN:
+            return False
+        rows, vectors = self.label_index.vectors()
+        order = np.argsort(rows)
+        self.label_index = label_index_for(vectors[order], rows[order])
+        self.manifest = msgspec.structs.replace(
+            self.manifest, extra={**self.manifest.extra, "index": self.label_index.kind}
+        )
+        return True
+
     def search_labels(self, queries: Vectors, k: int) -> list[list[LabelHit]]:
         """Nearest labels for each query vector, best first."""
         if len(queries) == 0:
@@ -215,6 +231,35 @@ def _normalise(vectors: npt.NDArray[np.float32]) -> Vectors:
     norms[norms == 0] = 1.0
     normalised: Vectors = (vectors / norms).astype(np.float32)
     return normalised
+
+
+LABEL_IVF_MIN = 20_000
+"""Label count from which the label index is IVF instead of exact."""
+LABEL_IVF_LISTS = 1024
+LABEL_IVF_PROBES = 64
+
+
+def label_index_for(vectors: Vectors, rows: npt.NDArray[np.int64] | None = None) -> VectorIndex:
+    """The label index: exact below `LABEL_IVF_MIN` labels, IVF with full vectors above.
+
+    An exact scan reads every label vector per query (147 MB for ESCO's 96k labels, about
+    5 ms a phrase on 2 cores). IVF with 1,024 lists scanning 64 keeps exact scores for what
+    it finds and found 98 % of the exact top 20 labels (99 % of the top 1) for SkillSkape
+    sentences over the 99k labels of ESCO v1.1.1, at about a tenth of the cost.
+
+    Args:
+        vectors: One unit vector per label.
+        rows: Label row ids (default ``0..n-1``).
+    """
+    ids = np.arange(len(vectors), dtype=np.int64) if rows is None else rows
+    if len(vectors) < LABEL_IVF_MIN:
+        index = VectorIndex(int(vectors.shape[1]))
+    else:
+        index = VectorIndex.ivf(
+            vectors, nlist=LABEL_IVF_LISTS, nprobe=LABEL_IVF_PROBES, quantised=False
+        )
+    index.add(ids, vectors)
+    return index
 
 
 def weighted_mean_vector(vectors: Vectors, weights: npt.NDArray[np.float32]) -> Vectors:

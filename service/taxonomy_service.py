@@ -187,6 +187,8 @@ def load_taxonomy_context(
             space = SkillSpace.load(directory)
         except IndexFileError:
             space = None
+        if space is not None and space.ensure_fast_label_index():
+            space.save(directory)  # once: later starts load the IVF index as it is
     if space is None:
         if on_build is not None:
             on_build(len(rows))

@@ -143,3 +143,24 @@ def test_ivf_index_is_incremental_compact_and_close_to_exact(tmp_path: Path) -> 
 def test_ivf_needs_enough_training_vectors() -> None:
     with pytest.raises(ValueError, match="training vectors"):
         VectorIndex.ivf(np.zeros((10, 8), dtype=np.float32), nlist=32, nprobe=4)
+
+
+def test_large_label_sets_get_an_ivf_index_with_exact_scores(tmp_path: Path) -> None:
+    from embeddings.skill_space import LABEL_IVF_MIN, label_index_for
+
+    rng = np.random.default_rng(3)
+    small = _clustered(rng, 500, dimension=32)
+    large = _clustered(rng, LABEL_IVF_MIN + 5000, dimension=32)
+    queries = large[:40] + 0.01
+
+    exact = VectorIndex(32)
+    exact.add(np.arange(len(large), dtype=np.int64), large)
+    fast = label_index_for(large)
+    exact_scores, exact_rows = exact.search(queries, 1)
+    fast_scores, fast_rows = fast.search(queries, 1)
+
+    assert label_index_for(small).kind == "flat"
+    assert fast.kind == "ivf-flat"
+    assert np.mean(fast_rows[:, 0] == exact_rows[:, 0]) >= 0.95
+    agree = fast_rows[:, 0] == exact_rows[:, 0]
+    assert np.allclose(fast_scores[agree, 0], exact_scores[agree, 0], atol=1e-5)  # not quantised
