@@ -54,6 +54,11 @@ class LabelMatch:
     query: str
     score: float = 100.0
 
+    @property
+    def similarity(self) -> float | None:
+        """The fuzzy or corrected similarity; None for a literal match (its score is 100)."""
+        return None if self.tier in _TIER_RANK else self.score
+
 
 class LabelSearch:
     """The labels of one release, ready to search.

@@ -113,8 +113,7 @@ def _resolve_id(
         return skill_id, "id", None
     hits = context.labels.search(given, 1)
     if hits:
-        literal = hits[0].tier in ("exact", "prefix", "contains", "words")
-        return hits[0].skill_id, f"label:{hits[0].tier}", None if literal else hits[0].score
+        return hits[0].skill_id, f"label:{hits[0].tier}", hits[0].similarity
     semantic = context.mapper.search_labels(given, 1)
     if semantic and semantic[0][1] >= settings.mapping_threshold:
         return semantic[0][0], "semantic", round(semantic[0][1], 4)

@@ -48,7 +48,7 @@ def search_skills(
             skill=skills[hit.skill_id],
             matched_label=hit.label,
             method=hit.tier,
-            score=None if hit.tier in ("exact", "prefix", "contains", "words") else hit.score,
+            score=hit.similarity,
             query=hit.query,
         )
         for hit in label_hits
