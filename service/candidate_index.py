@@ -23,23 +23,25 @@ from sqlalchemy.orm import Session
 from embeddings import IndexFileError, IndexManifest, VectorIndex
 from embeddings.skill_space import SkillSpace, weighted_mean_vector
 from service.db import repositories as repo
+from service.filters import EvidenceFilter, credential_tags
 from service.settings import Settings
 
 KIND = "candidates"
 
-EvidenceRow = tuple[int, float, str, datetime | None, str]
+EvidenceRow = tuple[int, float, str, datetime | None, datetime | None, str, str]
 """Verified evidence of a candidate.
 
-(skill id, mapping confidence, status outcome, valid until, issuer id).
+(skill id, mapping confidence, status outcome, valid from, valid until, issuer id, tags: one
+per line).
 """
 
 IssuerWeight = Callable[[str], float]
 """How much an issuer's credentials count (the tenant's trust policy), in [0, 1]."""
 
 
-def _timestamp(moment: datetime | None) -> float:
+def _timestamp(moment: datetime | None, missing: float = math.inf) -> float:
     if moment is None:
-        return math.inf
+        return missing
     return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
 
 
@@ -80,7 +82,7 @@ def skill_strengths(
     expired credentials and skills outside the skill space count for nothing.
     """
     strengths: dict[int, float] = {}
-    for skill_id, confidence, status, valid_until, issuer in rows:
+    for skill_id, confidence, status, _, valid_until, issuer, _ in rows:
         if not space.has_skill(skill_id) or is_expired(valid_until, now):
             continue
         strength = confidence * status_factor(status, settings)
@@ -92,15 +94,19 @@ def skill_strengths(
     return strengths
 
 
-@dataclass(frozen=True, slots=True)
-class _HeldArrays:
-    """One candidate's verified evidence as arrays (skills outside the space dropped)."""
-
-    skills: npt.NDArray[np.int64]
-    confidence: npt.NDArray[np.float32]
-    unknown_status: npt.NDArray[np.bool_]
-    valid_until: npt.NDArray[np.float64]  # Unix time; +inf when it does not expire
-    issuers: npt.NDArray[np.int32]  # positions in CandidateIndex._issuer_names
+_HELD = np.dtype(
+    [
+        ("skill", np.int64),
+        ("confidence", np.float32),
+        ("unknown_status", np.bool_),
+        ("valid_from", np.float64),  # Unix time; NaN when the credential gives none
+        ("valid_until", np.float64),  # Unix time; +inf when it does not expire
+        ("issuer", np.int32),  # position in CandidateIndex._issuer_names
+        ("tags", np.int32),  # position in CandidateIndex._tag_sets
+    ]
+)
+"""One candidate's verified evidence as one structured array (skills outside the space
+dropped): one numpy object per candidate keeps a million candidates affordable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +149,11 @@ class CandidateIndex:
         # Verified evidence per candidate and holders per skill: the re-rank and the exact
         # must-have lookup read these instead of the database. Derived like the vectors and
         # kept current by the same watermark; filled from the database on first use.
-        self._evidence: dict[int, list[EvidenceRow]] = {}
-        self._arrays: dict[int, _HeldArrays] = {}
+        self._arrays: dict[int, npt.NDArray[np.void]] = {}
         self._issuer_names: list[str] = []
         self._issuer_position: dict[str, int] = {}
+        self._tag_sets: list[frozenset[str]] = []
+        self._tag_set_position: dict[str, int] = {}
         self._holders: dict[int, set[int]] = {}
         self._loaded = False
 
@@ -165,7 +172,6 @@ class CandidateIndex:
             if current < self.watermark:
                 # Counters only grow, so the database was recreated or restored: start over.
                 self.vectors = VectorIndex(self.vectors.dimension)
-                self._evidence.clear()
                 self._arrays.clear()
                 self._holders.clear()
                 self._loaded = False
@@ -228,30 +234,26 @@ class CandidateIndex:
         self.trained_for = count
 
     def _set_evidence(self, candidate_id: int, rows: list[EvidenceRow], space: SkillSpace) -> None:
-        for skill_id, *_ in self._evidence.pop(candidate_id, []):
-            holders = self._holders.get(skill_id)
-            if holders is not None:
-                holders.discard(candidate_id)
-        self._arrays.pop(candidate_id, None)
-        if rows:
-            self._evidence[candidate_id] = rows
-            for skill_id, *_ in rows:
-                self._holders.setdefault(skill_id, set()).add(candidate_id)
-            kept = [row for row in rows if space.has_skill(row[0])]
-            if kept:
-                self._arrays[candidate_id] = _HeldArrays(
-                    skills=np.fromiter((r[0] for r in kept), dtype=np.int64, count=len(kept)),
-                    confidence=np.fromiter((r[1] for r in kept), np.float32, count=len(kept)),
-                    unknown_status=np.fromiter(
-                        (r[2] == "unknown" for r in kept), dtype=np.bool_, count=len(kept)
-                    ),
-                    valid_until=np.fromiter(
-                        (_timestamp(r[3]) for r in kept), dtype=np.float64, count=len(kept)
-                    ),
-                    issuers=np.fromiter(
-                        (self._issuer(r[4]) for r in kept), dtype=np.int32, count=len(kept)
-                    ),
-                )
+        previous = self._arrays.pop(candidate_id, None)
+        if previous is not None:
+            for skill_id in previous["skill"].tolist():
+                holders = self._holders.get(skill_id)
+                if holders is not None:
+                    holders.discard(candidate_id)
+        kept = [row for row in rows if space.has_skill(row[0])]
+        if not kept:
+            return
+        held = np.empty(len(kept), dtype=_HELD)
+        held["skill"] = [r[0] for r in kept]
+        held["confidence"] = [r[1] for r in kept]
+        held["unknown_status"] = [r[2] == "unknown" for r in kept]
+        held["valid_from"] = [_timestamp(r[3], math.nan) for r in kept]
+        held["valid_until"] = [_timestamp(r[4]) for r in kept]
+        held["issuer"] = [self._issuer(r[5]) for r in kept]
+        held["tags"] = [self._tag_set(r[6]) for r in kept]
+        self._arrays[candidate_id] = held
+        for skill_id in held["skill"].tolist():
+            self._holders.setdefault(skill_id, set()).add(candidate_id)
 
     def _issuer(self, name: str) -> int:
         position = self._issuer_position.get(name)
@@ -260,21 +262,31 @@ class CandidateIndex:
             self._issuer_names.append(name)
         return position
 
+    def _tag_set(self, text: str) -> int:
+        position = self._tag_set_position.get(text)
+        if position is None:
+            position = self._tag_set_position[text] = len(self._tag_sets)
+            self._tag_sets.append(credential_tags(text))
+        return position
+
     def strength_table(
         self,
         candidate_ids: Iterable[int],
         settings: Settings,
         now: datetime,
         issuer_weight: IssuerWeight | None = None,
+        evidence_filter: EvidenceFilter | None = None,
     ) -> StrengthTable:
         """Current evidence strengths of candidates, vectorised (see `skill_strengths`).
 
-        Strength = mapping confidence x status factor x issuer weight; expired credentials
-        and zero strengths are dropped; each (candidate, skill) keeps its strongest evidence.
+        Strength = mapping confidence x status factor x issuer weight; expired credentials,
+        credentials the filter does not admit (issue date, issuer, tags) and zero strengths
+        are dropped; each (candidate, skill) keeps its strongest evidence.
         """
         with self._lock:
             found = [(c, self._arrays[c]) for c in sorted(set(candidate_ids)) if c in self._arrays]
             names = list(self._issuer_names)
+            tag_sets = list(self._tag_sets)
         empty = StrengthTable(
             candidates=np.zeros(0, dtype=np.int64),
             starts=np.zeros(0, dtype=np.int64),
@@ -283,19 +295,33 @@ class CandidateIndex:
         )
         if not found:
             return empty
-        lengths = np.fromiter((len(a.skills) for _, a in found), dtype=np.int64, count=len(found))
+        lengths = np.fromiter((len(a) for _, a in found), dtype=np.int64, count=len(found))
         owners = np.repeat(np.fromiter((c for c, _ in found), np.int64, count=len(found)), lengths)
-        skills = np.concatenate([a.skills for _, a in found])
-        strengths = np.concatenate([a.confidence for _, a in found])
-        unknown = np.concatenate([a.unknown_status for _, a in found])
-        strengths = np.where(unknown, strengths * settings.unknown_status_factor, strengths)
-        strengths[np.concatenate([a.valid_until for _, a in found]) <= now.timestamp()] = 0.0
-        if issuer_weight is not None:
-            issuers = np.concatenate([a.issuers for _, a in found])
+        held = np.concatenate([a for _, a in found])
+        skills = held["skill"]
+        strengths = held["confidence"].copy()
+        strengths[held["unknown_status"]] *= settings.unknown_status_factor
+        strengths[held["valid_until"] <= now.timestamp()] = 0.0
+        if issuer_weight is not None or (evidence_filter is not None and evidence_filter.issuers):
+            issuers = held["issuer"]
             used = np.unique(issuers)
             weights = np.zeros(len(names), dtype=np.float32)
-            weights[used] = [issuer_weight(names[int(n)]) for n in used]
+            weights[used] = [
+                (1.0 if issuer_weight is None else issuer_weight(names[int(n)]))
+                * (evidence_filter is None or evidence_filter.admits_issuer(names[int(n)]))
+                for n in used
+            ]
             strengths = strengths * weights[issuers]
+        if evidence_filter is not None and evidence_filter.issued_after is not None:
+            # NaN (no validFrom) compares False: such credentials fail a date filter.
+            cutoff = _timestamp(evidence_filter.issued_after)
+            strengths[~(held["valid_from"] >= cutoff)] = 0.0
+        if evidence_filter is not None and evidence_filter.tags:
+            tags = held["tags"]
+            used = np.unique(tags)
+            admitted = np.zeros(len(tag_sets), dtype=np.bool_)
+            admitted[used] = [evidence_filter.admits_tags(tag_sets[int(n)]) for n in used]
+            strengths[~admitted[tags]] = 0.0
         keep = strengths > 0.0
         owners, skills, strengths = owners[keep], skills[keep], strengths[keep].astype(np.float32)
         if len(owners) == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from service.db import repositories as repo
 from service.db.models import Candidate, Credential, DeclaredSkill, Skill, VerificationCheck
 from service.db.repositories import EvidenceView
 from service.errors import NotFoundError
+from service.filters import normalize_tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,7 @@ class CandidateProfile:
     evidence: list[EvidenceView]
     skills: dict[int, Skill]
     declared: list[DeclaredSkill]
+    tags: list[str]
 
 
 def candidate_profile(session: Session, tenant_id: int, external_id: str) -> CandidateProfile:
@@ -45,4 +48,25 @@ def candidate_profile(session: Session, tenant_id: int, external_id: str) -> Can
         evidence=evidence,
         skills=repo.skills_by_ids(session, skill_ids),
         declared=declared,
+        tags=repo.tags_of_candidates(session, tenant_id, [candidate.id]).get(candidate.id, []),
     )
+
+
+def set_candidate_tags(
+    session: Session, tenant_id: int, external_id: str, tags: Sequence[str]
+) -> list[str]:
+    """Replace the tags the tenant gave a candidate; returns them as stored.
+
+    Tags are trimmed and lower-cased; duplicates and blanks are dropped. A candidate is known
+    from their first credential, so tagging an unknown id is an error, not a new candidate.
+
+    Raises:
+        NotFoundError: The tenant has no such candidate.
+        InvalidRequestError: A tag is too long or spans lines.
+    """
+    candidate = repo.get_candidate(session, tenant_id, external_id)
+    if candidate is None:
+        raise NotFoundError(f"no candidate {external_id!r}")
+    cleaned = list(normalize_tags(tags))
+    repo.replace_candidate_tags(session, candidate, cleaned)
+    return sorted(cleaned)

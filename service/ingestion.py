@@ -42,6 +42,7 @@ from service.db.models import (
     VerificationCheck,
     utcnow,
 )
+from service.filters import normalize_tags
 from service.taxonomy_service import TaxonomyContext
 from service.trust import load_policy
 
@@ -379,6 +380,9 @@ def _store(
         status_outcome=status,
         raw=received.raw,
         bundle_id=received.bundle[0] if received.bundle else None,
+        tags="\n".join(
+            normalize_tags((tag for a in parsed.achievements for tag in a.tags), drop_invalid=True)
+        ),
     )
     checks = [
         VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in checks_passed

@@ -19,14 +19,23 @@ Expired and unverified credentials count for nothing. Candidates are retrieved f
 candidate index (query = weighted mean of the required skill vectors), unioned with every
 verified holder of a must-have skill (exact lookup), then re-ranked exactly; ties are broken by
 candidate id so the order is deterministic.
+
+Filters (``service.filters.EvidenceFilter``: issue date, issuers, achievement tags, trusted
+issuers only) decide which credentials count in the re-rank and the explanations; a
+candidate-tag filter restricts the candidates. Pages are cut from the exact ranking with an
+opaque keyset cursor (score, candidate id), so pages neither repeat nor skip a candidate while
+the data does not change.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
@@ -34,11 +43,18 @@ from sqlalchemy.orm import Session
 from embeddings.skill_space import weighted_mean_vector
 from ingest import IssuerTrustPolicy
 from ingest.mapping import Strength, TooManyPhrasesError
-from service.candidate_index import CandidateIndexes, IssuerWeight, StrengthTable, is_expired
+from service.candidate_index import (
+    CandidateIndex,
+    CandidateIndexes,
+    IssuerWeight,
+    StrengthTable,
+    is_expired,
+)
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
 from service.db.repositories import EvidenceView
 from service.errors import InvalidRequestError
+from service.filters import EvidenceFilter
 from service.settings import Settings
 from service.taxonomy_service import TaxonomyContext
 from service.trust import issuer_weight, load_policy
@@ -62,7 +78,8 @@ class JobQuery:
     description: str = ""
     skills: Sequence[ExplicitSkill] = ()
     top_k: int = 10
-    trusted_issuers_only: bool = False
+    filters: EvidenceFilter = field(default_factory=EvidenceFilter)
+    cursor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +131,9 @@ class MatchResult:
     model: str
     unresolved: Sequence[str] = field(default_factory=tuple)
     trust: IssuerTrustPolicy = field(default_factory=IssuerTrustPolicy)
+    total: int = 0
+    next_cursor: str | None = None
+    first_rank: int = 1
 
 
 def resolve_requirements(
@@ -205,21 +225,29 @@ def match_candidates(
             "more specific description",
             extra={"unresolved": unresolved},
         )
+    after = decode_cursor(query.cursor) if query.cursor else None
     index = indexes.get(tenant_id)
     index.catch_up(session, context.space, settings)
-    alternative_ids = [a.id for r in requirements for a in r.alternatives]
-    weights = np.asarray(
-        [r.weight / len(r.alternatives) for r in requirements for _ in r.alternatives],
-        dtype=np.float32,
+    pool = _retrieve(
+        session,
+        index,
+        requirements,
+        context,
+        settings,
+        tenant_id=tenant_id,
+        filters=query.filters,
     )
-    query_vector = weighted_mean_vector(context.space.vectors_of(alternative_ids), weights)
-    pool = {cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)}
-    must_ids = [a.id for r in requirements if r.strength == "must" for a in r.alternatives]
-    pool |= index.holders_of(must_ids)
     policy = load_policy(session, tenant_id)
-    weight_of_issuer = issuer_weight(policy, trusted_only=query.trusted_issuers_only)
-    table = index.strength_table(pool, settings, datetime.now(UTC), weight_of_issuer)
-    top = _rank_pool(context, settings, requirements, table)[: query.top_k]
+    weight_of_issuer = issuer_weight(policy, trusted_only=query.filters.trusted_issuers_only)
+    table = index.strength_table(pool, settings, datetime.now(UTC), weight_of_issuer, query.filters)
+    ranked_pool = _rank_pool(context, settings, requirements, table)
+    total = len(ranked_pool)
+    first_rank = 1
+    if after is not None:
+        ranked_pool = [row for row in ranked_pool if (-row[1], row[0]) > (-after[0], after[1])]
+        first_rank = after[2] + 1
+    top = ranked_pool[: query.top_k]
+    more = len(ranked_pool) > len(top)
     candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
     evidence = repo.evidence_of_candidates(session, tenant_id, candidates)
     skills = repo.skills_by_ids(
@@ -234,6 +262,7 @@ def match_candidates(
             evidence=evidence[cid],
             skills=skills,
             weight_of_issuer=weight_of_issuer,
+            evidence_filter=query.filters,
         )
         for cid, score in top
     ]
@@ -245,7 +274,65 @@ def match_candidates(
         model=context.mapper.model,
         unresolved=unresolved,
         trust=policy,
+        total=total,
+        next_cursor=(
+            encode_cursor(top[-1][1], top[-1][0], first_rank + len(top) - 1)
+            if more and top
+            else None
+        ),
+        first_rank=first_rank,
     )
+
+
+def _retrieve(
+    session: Session,
+    index: CandidateIndex,
+    requirements: Sequence[Requirement],
+    context: TaxonomyContext,
+    settings: Settings,
+    *,
+    tenant_id: int,
+    filters: EvidenceFilter,
+) -> set[int]:
+    """Candidates to re-rank exactly: nearest in FAISS plus every holder of a must-have.
+
+    With a candidate-tag filter the pool is cut to the tagged candidates; when those are
+    few (a cohort of at most ``10 x retrieval_candidates``), every one of them is re-ranked,
+    so a filter never hides a tagged candidate behind untagged nearer neighbours.
+    """
+    scope = filters.candidate_scope(session, tenant_id)
+    if scope is not None and len(scope) <= 10 * settings.retrieval_candidates:
+        return scope
+    alternative_ids = [a.id for r in requirements for a in r.alternatives]
+    weights = np.asarray(
+        [r.weight / len(r.alternatives) for r in requirements for _ in r.alternatives],
+        dtype=np.float32,
+    )
+    query_vector = weighted_mean_vector(context.space.vectors_of(alternative_ids), weights)
+    pool = {cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)}
+    must_ids = [a.id for r in requirements if r.strength == "must" for a in r.alternatives]
+    pool |= index.holders_of(must_ids)
+    return pool if scope is None else pool & scope
+
+
+def encode_cursor(score: float, candidate_id: int, rank: int) -> str:
+    """An opaque cursor after the candidate with this score and rank (keyset: score, id)."""
+    payload = msgspec.json.encode([score, candidate_id, rank])
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[float, int, int]:
+    """(score, candidate id, rank) of a cursor this API returned.
+
+    Raises:
+        InvalidRequestError: The cursor is not one this API returned.
+    """
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        score, candidate_id, rank = msgspec.json.decode(base64.urlsafe_b64decode(padded))
+        return float(score), int(candidate_id), int(rank)
+    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError):
+        raise InvalidRequestError("cursor is not one this API returned") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +438,7 @@ def _explain(
     evidence: Sequence[EvidenceView],
     skills: dict[int, Skill],
     weight_of_issuer: IssuerWeight | None,
+    evidence_filter: EvidenceFilter,
 ) -> RankedCandidate:
     matched = []
     missing = []
@@ -366,6 +454,7 @@ def _explain(
             and view.credential.verified
             and not is_expired(view.credential.valid_until, now)
             and (weight_of_issuer is None or weight_of_issuer(view.credential.issuer_id) > 0.0)
+            and evidence_filter.admits(view.credential)
         ]
         matched.append(
             MatchedRequirement(

@@ -30,6 +30,8 @@ class SampleAchievement:
         description: What the holder learned.
         criteria: How it was earned.
         aligned_skill_uris: ESCO skill URIs the achievement declares (may be empty).
+        aligned_labels: Target names of those alignments (the URIs when empty).
+        tags: The issuer's tags of the achievement (OB 3.0 ``tag``).
     """
 
     slug: str
@@ -38,6 +40,7 @@ class SampleAchievement:
     criteria: str = ""
     aligned_skill_uris: tuple[str, ...] = ()
     aligned_labels: tuple[str, ...] = field(default=())
+    tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -91,6 +94,8 @@ class SampleIssuer:
         }
         if alignments:
             body["alignment"] = alignments
+        if achievement.tags:
+            body["tag"] = list(achievement.tags)
         document: dict[str, Any] = {
             "@context": list(OB3_CONTEXTS),
             "id": f"urn:uuid:{uuid.uuid4()}",

@@ -4,7 +4,8 @@ Unlike ``/v1/match`` (a job, ranked by weighted coverage through related skills)
 exact and filterable: each requested skill (an id, a URI or free text, resolved through the
 taxonomy and reported back) must be held with verified evidence, in ``all`` or ``any`` mode,
 at or above a minimum evidence strength, from credentials matching the filters (issued after
-a date, by given issuers or domains, by trusted issuers only). Evidence strength is the one
+a date, by given issuers or domains, with given achievement tags, by trusted issuers only;
+candidates with given tags: ``service.filters``). Evidence strength is the one
 matching uses: mapping confidence x status factor x issuer weight, expired credentials
 excluded. Score = mean strength over the requested skills (a missing skill counts 0).
 
@@ -26,12 +27,13 @@ from typing import Literal
 import msgspec
 from sqlalchemy.orm import Session
 
-from ingest import IssuerTrustPolicy, issuer_host
+from ingest import IssuerTrustPolicy
 from service.candidate_index import is_expired, status_factor
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
 from service.db.repositories import EvidenceView
 from service.errors import InvalidRequestError
+from service.filters import EvidenceFilter
 from service.settings import Settings
 from service.taxonomy_service import TaxonomyContext
 from service.trust import issuer_weight, load_policy
@@ -65,9 +67,7 @@ class SearchQuery:
     skills: Sequence[SkillQuery]
     mode: Mode = "all"
     min_strength: float = 0.0
-    issued_after: datetime | None = None
-    issuers: Sequence[str] = ()
-    trusted_issuers_only: bool = False
+    filters: EvidenceFilter = field(default_factory=EvidenceFilter)
     sort: Sort = "score"
     limit: int = 20
     cursor: str | None = None
@@ -151,7 +151,8 @@ def search_candidates(
             "none of the skills was found in the taxonomy", extra={"unresolved": unresolved}
         )
     policy = load_policy(session, tenant_id)
-    weigh = issuer_weight(policy, trusted_only=query.trusted_issuers_only)
+    weigh = issuer_weight(policy, trusted_only=query.filters.trusted_issuers_only)
+    scope = query.filters.candidate_scope(session, tenant_id)
     views = repo.verified_evidence_for_skills(session, tenant_id, wanted)
     now = datetime.now(UTC)
     best: dict[int, dict[int, float]] = {}
@@ -159,7 +160,9 @@ def search_candidates(
     latest: dict[int, datetime] = {}
     for view in views:
         credential = view.credential
-        if is_expired(credential.valid_until, now) or not _passes_filters(view, query):
+        if scope is not None and view.evidence.candidate_id not in scope:
+            continue
+        if is_expired(credential.valid_until, now) or not query.filters.admits(credential):
             continue
         strength = view.evidence.confidence * status_factor(credential.status_outcome, settings)
         if weigh is not None:
@@ -242,25 +245,3 @@ def _decode_cursor(cursor: str) -> SortKey:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _passes_filters(view: EvidenceView, query: SearchQuery) -> bool:
-    credential = view.credential
-    if query.issued_after is not None:
-        issued = credential.valid_from
-        if issued is None or _aware(issued) < _aware(query.issued_after):
-            return False
-    if query.issuers:
-        host = issuer_host(credential.issuer_id)
-        return any(
-            wanted == credential.issuer_id
-            or (
-                host is not None and (host == wanted.lower() or host.endswith("." + wanted.lower()))
-            )
-            for wanted in query.issuers
-        )
-    return True
-
-
-def _in_domain(host: str | None, domain: str) -> bool:
-    return host is not None and (host == domain or host.endswith("." + domain))

@@ -17,9 +17,10 @@ from service.api import schemas as s
 from service.api import views
 from service.api.dependencies import require_api_key
 from service.auth import Principal, Role
-from service.candidates import candidate_profile
+from service.candidates import candidate_profile, set_candidate_tags
 from service.db import repositories as repo
 from service.errors import CredentialRejectedError, NotFoundError
+from service.filters import EvidenceFilter
 from service.ingestion import Accepted, Rejected, ingest_credential, retry_quarantined
 from service.jobs import job_status, submit_job
 from service.matching import ExplicitSkill, JobQuery, match_candidates
@@ -249,9 +250,13 @@ def _search(
         skills=[SkillQuery(value) for value in data.skills],
         mode=data.mode,
         min_strength=data.min_strength,
-        issued_after=data.issued_after,
-        issuers=data.issuers,
-        trusted_issuers_only=data.trusted_issuers_only,
+        filters=EvidenceFilter(
+            issued_after=data.issued_after,
+            issuers=data.issuers,
+            tags=data.tags,
+            candidate_tags=data.candidate_tags,
+            trusted_issuers_only=data.trusted_issuers_only,
+        ),
         sort=data.sort,
         limit=data.limit,
         cursor=data.cursor,
@@ -303,6 +308,10 @@ class CandidateController(Controller):
         min_strength: Annotated[float, QueryParameter(name="minStrength", ge=0, le=1)] = 0.0,
         issued_after: Annotated[datetime | None, QueryParameter(name="issuedAfter")] = None,
         issuer: Annotated[list[str] | None, QueryParameter(max_items=50)] = None,
+        tag: Annotated[list[str] | None, QueryParameter(max_items=50)] = None,
+        candidate_tag: Annotated[
+            list[str] | None, QueryParameter(name="candidateTag", max_items=50)
+        ] = None,
         trusted_only: Annotated[bool, QueryParameter(name="trustedIssuersOnly")] = False,
         sort: Annotated[s.SearchSort, QueryParameter()] = "score",
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
@@ -316,6 +325,8 @@ class CandidateController(Controller):
                 min_strength=min_strength,
                 issued_after=issued_after,
                 issuers=issuer or [],
+                tags=tag or [],
+                candidate_tags=candidate_tag or [],
                 trusted_issuers_only=trusted_only,
                 sort=sort,
                 limit=limit,
@@ -325,6 +336,28 @@ class CandidateController(Controller):
             db_session,
             runtime,
         )
+
+    @put(
+        "/{candidate_id:str}/tags",
+        sync_to_thread=True,
+        summary="Replace a candidate's tags",
+        description=(
+            "The tenant's own tags for a candidate (a cohort, a programme, a pipeline stage): "
+            "trimmed, lower-cased, at most 50 of at most 100 characters. Match, search and gap "
+            "reports filter on them with candidateTags."
+        ),
+    )
+    def put_tags(
+        self,
+        candidate_id: CandidateIdParam,
+        data: JSONBody[s.CandidateTagsIn],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+    ) -> s.CandidateTagsOut:
+        """Replace the candidate's tags; answers with them as stored."""
+        principal.require(Role.INGEST, Role.RECRUITER)
+        tags = set_candidate_tags(db_session, principal.tenant_id, candidate_id, data.tags)
+        return s.CandidateTagsOut(id=candidate_id, tags=tags)
 
     @get("/{candidate_id:str}", sync_to_thread=True, summary="A candidate's verified skills")
     def get_candidate(
@@ -363,7 +396,14 @@ class MatchController(Controller):
                 for x in data.skills
             ],
             top_k=min(data.top_k, runtime.settings.match_max_top_k),
-            trusted_issuers_only=data.trusted_issuers_only,
+            filters=EvidenceFilter(
+                issued_after=data.issued_after,
+                issuers=data.issuers,
+                tags=data.tags,
+                candidate_tags=data.candidate_tags,
+                trusted_issuers_only=data.trusted_issuers_only,
+            ),
+            cursor=data.cursor,
         )
         result = match_candidates(
             db_session,

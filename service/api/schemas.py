@@ -11,6 +11,8 @@ from msgspec import Meta
 Text = Annotated[str, Meta(max_length=20_000)]
 ShortText = Annotated[str, Meta(max_length=500)]
 Identifier = Annotated[str, Meta(min_length=1, max_length=200)]
+Tag = Annotated[str, Meta(min_length=1, max_length=100)]
+Tags = Annotated[list[Tag], Meta(max_length=50)]
 
 
 class Request(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename="camel"):
@@ -61,6 +63,7 @@ class CredentialOut(Response):
     status: str
     checks: list[CheckOut] = msgspec.field(default_factory=list)
     bundle_id: int | None = None
+    tags: list[str] = msgspec.field(default_factory=list)
 
 
 class NestedOut(Response):
@@ -129,6 +132,20 @@ class CandidateOut(Response):
     skills: list[CandidateSkillOut]
     credentials: list[CredentialOut]
     declared: list[DeclaredSkillOut] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class CandidateTagsIn(Request):
+    """``PUT /v1/candidates/{id}/tags``: the candidate's tags, replaced whole."""
+
+    tags: Tags
+
+
+class CandidateTagsOut(Response):
+    """A candidate's tags (trimmed, lower-cased, de-duplicated)."""
+
+    id: str
+    tags: list[str]
 
 
 class ExplicitSkillIn(Request):
@@ -149,7 +166,12 @@ class MatchIn(Request):
         default_factory=list
     )
     top_k: Annotated[int, Meta(ge=1, le=100)] = 10
+    issued_after: datetime | None = None
+    issuers: Annotated[list[ShortText], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    tags: Tags = msgspec.field(default_factory=list)
+    candidate_tags: Tags = msgspec.field(default_factory=list)
     trusted_issuers_only: bool = False
+    cursor: Annotated[str, Meta(max_length=500)] | None = None
 
 
 class RequirementOut(Response):
@@ -225,6 +247,8 @@ class MatchOut(Response):
     requirements: list[RequirementOut]
     candidates: list[RankedOut]
     retrieved: int
+    total: int = 0
+    next: str | None = None
     unresolved: list[str] = msgspec.field(default_factory=list)
 
 
@@ -470,6 +494,8 @@ class SearchIn(Request):
     min_strength: Annotated[float, Meta(ge=0.0, le=1.0)] = 0.0
     issued_after: datetime | None = None
     issuers: Annotated[list[ShortText], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    tags: Tags = msgspec.field(default_factory=list)
+    candidate_tags: Tags = msgspec.field(default_factory=list)
     trusted_issuers_only: bool = False
     sort: SearchSort = "score"
     limit: Annotated[int, Meta(ge=1, le=100)] = 20

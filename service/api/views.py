@@ -20,6 +20,7 @@ from service.db.models import (
     VerificationCheck,
 )
 from service.db.repositories import EvidenceView
+from service.filters import credential_tags
 from service.ingestion import Accepted, Rejected
 from service.matching import MatchResult, Requirement
 from service.search import SearchPage
@@ -164,6 +165,7 @@ def credential_out(
             s.CheckOut(check=c.check, outcome=_outcome(c.outcome), detail=c.detail) for c in checks
         ],
         bundle_id=credential.bundle_id,
+        tags=sorted(credential_tags(credential.tags)),
     )
 
 
@@ -208,6 +210,7 @@ def candidate_out(profile: CandidateProfile) -> s.CandidateOut:
     skills = profile.skills
     return s.CandidateOut(
         id=profile.candidate.external_id,
+        tags=list(profile.tags),
         skills=[
             s.CandidateSkillOut(
                 skill=skill_ref(skills[skill_id]),
@@ -290,6 +293,8 @@ def match_out(result: MatchResult) -> s.MatchOut:
         taxonomy=result.taxonomy,
         model=result.model,
         retrieved=result.retrieved,
+        total=result.total,
+        next=result.next_cursor,
         unresolved=list(result.unresolved),
         requirements=[requirement_out(r) for r in result.requirements],
         candidates=[
@@ -315,7 +320,7 @@ def match_out(result: MatchResult) -> s.MatchOut:
                     for r in ranked.missing
                 ],
             )
-            for rank, ranked in enumerate(result.candidates, start=1)
+            for rank, ranked in enumerate(result.candidates, start=result.first_rank)
         ],
     )
 

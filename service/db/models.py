@@ -229,6 +229,18 @@ class Candidate(Base):
     """Value of the tenant's change counter when this candidate's evidence last changed."""
 
 
+class CandidateTag(Base):
+    """A tag the tenant gave a candidate (a cohort, a programme, a pipeline stage)."""
+
+    __tablename__ = "candidate_tags"
+    __table_args__ = (Index("ix_candidate_tags_tenant_tag", "tenant_id", "tag"),)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+
+
 class Credential(Base):
     """An accepted credential: the raw document, what was parsed from it and its outcome."""
 
@@ -269,6 +281,9 @@ class Credential(Base):
     bundle_id: Mapped[int | None] = mapped_column(
         ForeignKey("credentials.id", ondelete="CASCADE"), default=None, index=True
     )
+    # The issuer's tags of the credential's achievements (OB ``tag``/``tags``), lower-cased,
+    # one per line: the ``tags`` filter of match, search and gap reports reads them.
+    tags: Mapped[str] = mapped_column(Text, default="")
     checks: Mapped[list[VerificationCheck]] = relationship(lazy="raise", passive_deletes=True)
 
 

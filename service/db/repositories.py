@@ -21,6 +21,7 @@ from service.db.models import (
     ApiKey,
     BroaderRelation,
     Candidate,
+    CandidateTag,
     ChangeCounter,
     Credential,
     DeclaredSkill,
@@ -685,12 +686,16 @@ def candidates_changed_since(session: Session, tenant_id: int, watermark: int) -
     )
 
 
+VerifiedEvidenceRow = tuple[int, float, str, datetime | None, datetime | None, str, str]
+
+
 def verified_skill_weights(
     session: Session, tenant_id: int, candidate_ids: Iterable[int] | None = None
-) -> dict[int, list[tuple[int, float, str, datetime | None, str]]]:
+) -> dict[int, list[VerifiedEvidenceRow]]:
     """Verified evidence per candidate.
 
-    Each row is (skill id, confidence, status outcome, valid until, issuer id).
+    Each row is (skill id, confidence, status outcome, valid from, valid until, issuer id,
+    credential tags one per line).
 
     Args:
         session: Open session.
@@ -703,25 +708,41 @@ def verified_skill_weights(
             Evidence.skill_id,
             Evidence.confidence,
             Credential.status_outcome,
+            Credential.valid_from,
             Credential.valid_until,
             Credential.issuer_id,
+            Credential.tags,
         )
         .join(Credential, Credential.id == Evidence.credential_id)
         .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
     )
-    grouped: dict[int, list[tuple[int, float, str, datetime | None, str]]] = {}
+    grouped: dict[int, list[VerifiedEvidenceRow]] = {}
     if candidate_ids is not None:
         ids = list(set(candidate_ids))
         if not ids:
             return grouped
         statement = statement.where(Evidence.candidate_id.in_(ids))
-    issuers: dict[str, str] = {}  # thousands of rows share an issuer: keep one string each
-    for candidate_id, skill_id, confidence, status, valid_until, issuer_id in session.execute(
-        statement
-    ):
-        issuer = issuers.setdefault(issuer_id, issuer_id)
+    shared: dict[str, str] = {}  # thousands of rows share an issuer or tags: one string each
+    for (
+        candidate_id,
+        skill_id,
+        confidence,
+        status,
+        valid_from,
+        valid_until,
+        issuer_id,
+        tags,
+    ) in session.execute(statement):
         grouped.setdefault(candidate_id, []).append(
-            (skill_id, confidence, status, valid_until, issuer)
+            (
+                skill_id,
+                confidence,
+                status,
+                valid_from,
+                valid_until,
+                shared.setdefault(issuer_id, issuer_id),
+                shared.setdefault(tags, tags),
+            )
         )
     return grouped
 
@@ -968,3 +989,49 @@ def get_credential(session: Session, tenant_id: int, credential_id: int) -> Cred
     return session.scalar(
         select(Credential).where(Credential.tenant_id == tenant_id, Credential.id == credential_id)
     )
+
+
+def candidate_ids_with_tags(session: Session, tenant_id: int, tags: Sequence[str]) -> set[int]:
+    """Ids of the tenant's candidates carrying at least one of ``tags`` (normalised)."""
+    if not tags:
+        return set()
+    rows = session.scalars(
+        select(CandidateTag.candidate_id)
+        .where(CandidateTag.tenant_id == tenant_id, CandidateTag.tag.in_(list(tags)))
+        .distinct()
+    )
+    return set(rows)
+
+
+def tags_of_candidates(
+    session: Session, tenant_id: int, candidate_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """The tenant's tags of each candidate, sorted."""
+    ids = list(set(candidate_ids))
+    found: dict[int, list[str]] = {}
+    if not ids:
+        return found
+    for start in range(0, len(ids), _BATCH):
+        for candidate_id, tag in session.execute(
+            select(CandidateTag.candidate_id, CandidateTag.tag)
+            .where(
+                CandidateTag.tenant_id == tenant_id,
+                CandidateTag.candidate_id.in_(ids[start : start + _BATCH]),
+            )
+            .order_by(CandidateTag.tag)
+        ):
+            found.setdefault(candidate_id, []).append(tag)
+    return found
+
+
+def replace_candidate_tags(session: Session, candidate: Candidate, tags: Sequence[str]) -> None:
+    """Replace a candidate's tags (already normalised)."""
+    session.execute(delete(CandidateTag).where(CandidateTag.candidate_id == candidate.id))
+    if tags:
+        session.execute(
+            insert(CandidateTag),
+            [
+                {"candidate_id": candidate.id, "tenant_id": candidate.tenant_id, "tag": tag}
+                for tag in tags
+            ],
+        )
