@@ -294,7 +294,48 @@ class SkillMapper:
         above the threshold and within ``alternatives_margin`` of its best match: they are
         alternative readings of one requirement, and holding any of them satisfies it.
         Phrases that match nothing are dropped.
+
+        Raises:
+            TooManyPhrasesError: The text holds more than ``max_phrases`` distinct phrases.
         """
+        kept = self._requirement_phrases(text)
+        if not kept:
+            return []
+        per_phrase = self._phrase_matches([p for p, _ in kept], self.settings.labels_per_phrase)
+        return self._requirements(kept, per_phrase)
+
+    def extract_requirements_many(
+        self, texts: Sequence[str]
+    ) -> list[list[PhraseRequirement] | TooManyPhrasesError]:
+        """:meth:`extract_requirements` of many texts, their phrases encoded together.
+
+        Job postings are short: one encoder call over the phrases of many of them pads and
+        dispatches far less than one call per posting. The result for each text is the
+        same as :meth:`extract_requirements` gives it.
+
+        Returns:
+            Per text, its requirements, or the error that refused it (too many phrases).
+        """
+        readings: list[list[tuple[Phrase, Strength]] | TooManyPhrasesError] = []
+        for text in texts:
+            try:
+                readings.append(self._requirement_phrases(text))
+            except TooManyPhrasesError as error:
+                readings.append(error)
+        phrases = [p for kept in readings if isinstance(kept, list) for p, _ in kept]
+        hits = self._phrase_matches(phrases, self.settings.labels_per_phrase) if phrases else []
+        results: list[list[PhraseRequirement] | TooManyPhrasesError] = []
+        position = 0
+        for kept in readings:
+            if isinstance(kept, TooManyPhrasesError):
+                results.append(kept)
+                continue
+            results.append(self._requirements(kept, hits[position : position + len(kept)]))
+            position += len(kept)
+        return results
+
+    def _requirement_phrases(self, text: str) -> list[tuple[Phrase, Strength]]:
+        """The distinct requirement phrases of a job text (headings dropped), with strengths."""
         phrases = split_phrases(text)
         strengths = requirement_strengths(text, phrases)
         kept: list[tuple[Phrase, Strength]] = []
@@ -305,14 +346,19 @@ class SkillMapper:
                 continue
             seen.add(key)
             kept.append((phrase, strength))
-        if not kept:
-            return []
         if len(kept) > self.settings.max_phrases:
             raise TooManyPhrasesError(
                 f"the text holds {len(kept)} distinct requirement phrases; at most "
                 f"{self.settings.max_phrases} are read per text"
             )
-        per_phrase = self._phrase_matches([p for p, _ in kept], self.settings.labels_per_phrase)
+        return kept
+
+    def _requirements(
+        self,
+        kept: Sequence[tuple[Phrase, Strength]],
+        per_phrase: Sequence[Sequence[tuple[int, float]]],
+    ) -> list[PhraseRequirement]:
+        """Requirements from the label hits of each kept phrase (phrases matching nothing go)."""
         requirements = []
         for (phrase, strength), hits in zip(kept, per_phrase, strict=True):
             ranked = [hit for hit in _best_per_skill(hits) if hit[1] >= self.settings.threshold]
