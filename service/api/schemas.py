@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from service.gap_report import GapQuery, GapReport
+
 Text = Annotated[str, Meta(max_length=20_000)]
 ShortText = Annotated[str, Meta(max_length=500)]
 Identifier = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -536,3 +538,61 @@ class SearchOut(Response):
     candidates: list[SearchHitOut]
     next: str | None = None
     unresolved: list[str] = msgspec.field(default_factory=list)
+
+
+class RowProblemOut(Response):
+    """A rejected posting (or a note on an accepted one): row number, field and reason."""
+
+    row: int
+    field: str
+    reason: str
+
+
+class PostingUploadOut(Response):
+    """What a posting upload did, or how far its background import got.
+
+    ``id`` is set for background uploads (follow them at ``/v1/postings/uploads/{id}``).
+    """
+
+    status: Literal["queued", "running", "done", "failed"]
+    total: int
+    processed: int
+    accepted: int = 0
+    created: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    without_skills: int = 0
+    errors: list[RowProblemOut] = msgspec.field(default_factory=list)
+    warnings: list[RowProblemOut] = msgspec.field(default_factory=list)
+    id: int | None = None
+    error: str = ""
+
+
+class GapReportIn(GapQuery, kw_only=True, forbid_unknown_fields=True, rename="camel"):
+    """A gap report request; ``async`` forces (true) or refuses (false) the background."""
+
+    run_async: bool | None = msgspec.field(default=None, name="async")
+
+
+class ReportLinksOut(Response):
+    """Where a report and its renderings are."""
+
+    self: str
+    html: str
+    csv: str
+    charts: list[str] = msgspec.field(default_factory=list)
+
+
+class GapReportOut(Response):
+    """A gap report: its status and progress, and the report once done."""
+
+    id: int
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float
+    stage: str
+    created_at: datetime
+    links: ReportLinksOut
+    finished_at: datetime | None = None
+    error: str = ""
+    report: GapReport | None = None

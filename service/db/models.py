@@ -435,3 +435,88 @@ class IngestJobItem(Base):
     credential_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     quarantine_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class JobPosting(Base):
+    """A job posting a tenant uploaded for gap reports, with the release its skills come from.
+
+    ``external_id`` is the uploader's id for the posting, or ``sha256:<content hash>`` when
+    none was given, so uploading the same file again adds nothing.
+    """
+
+    __tablename__ = "job_postings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_id"),
+        Index("ix_job_postings_tenant_posted", "tenant_id", "posted_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    posted_at: Mapped[datetime | None] = mapped_column(default=None)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    occupation_code: Mapped[str] = mapped_column(String(300), default="")
+    """The occupation as the upload gave it (ESCO URI, URI segment or code)."""
+    occupation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occupations.id", ondelete="SET NULL"), default=None, index=True
+    )
+    taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostingSkill(Base):
+    """A skill a posting demands: the phrase's best skill, must-have or nice-to-have."""
+
+    __tablename__ = "posting_skills"
+    __table_args__ = (
+        UniqueConstraint("posting_id", "skill_id"),
+        Index("ix_posting_skills_tenant_skill", "tenant_id", "skill_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    posting_id: Mapped[int] = mapped_column(ForeignKey("job_postings.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    strength: Mapped[str] = mapped_column(String(4))
+    confidence: Mapped[float] = mapped_column(Float)
+    phrase: Mapped[str] = mapped_column(Text, default="")
+
+
+class PostingUpload(Base):
+    """A batch of postings imported in the background, kept whole until it is processed."""
+
+    __tablename__ = "posting_uploads"
+    __table_args__ = (Index("ix_posting_uploads_status", "status"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    media_type: Mapped[str] = mapped_column(String(40))
+    body: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class GapReportRow(Base):
+    """A gap report: what was asked, its progress, and the finished report (JSON)."""
+
+    __tablename__ = "gap_reports"
+    __table_args__ = (Index("ix_gap_reports_status", "status"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    error: Mapped[str] = mapped_column(Text, default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

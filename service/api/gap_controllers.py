@@ -1,0 +1,250 @@
+"""HTTP controllers of job postings and gap reports (thin: one service call each)."""
+
+# Handlers receive injected dependencies as parameters, as in service.api.controllers.
+# ruff: noqa: PLR0917
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
+
+from service.api import gap_views
+from service.api import schemas as s
+from service.api.controllers import PrincipalDep, RuntimeDep, SessionDep
+from service.api.dependencies import require_api_key
+from service.auth import Role
+from service.errors import CredmatchError, InvalidRequestError
+from service.gap_report import GapQuery
+from service.postings import ImportSummary, submit_postings, upload_status
+from service.report_jobs import StoredReport, stored_report, submit_report
+from service.report_render import (
+    HTML_CONTENT_SECURITY_POLICY,
+    Table,
+    chart_png,
+    report_csv,
+    report_html,
+)
+
+MAX_POSTINGS_BODY_BYTES = 64 * 1024 * 1024
+ReportFormat = Literal["json", "csv", "html"]
+FormatParam = Annotated[
+    ReportFormat | None,
+    QueryParameter(
+        name="format",
+        description="json, csv or html; without it the Accept header decides (json default)",
+    ),
+]
+TableParam = Annotated[
+    Table,
+    QueryParameter(description="the table a CSV holds (skills by default)"),
+]
+
+
+class ReportNotReadyError(CredmatchError):
+    """A rendering was asked of a report that is not finished."""
+
+    status = 409
+    problem = "report-not-ready"
+    title = "Report not ready"
+
+
+class PostingController(Controller):
+    """Job postings for gap reports."""
+
+    path = "/v1/postings"
+    tags = ["reports"]  # noqa: RUF012 (Litestar reads a class attribute)
+    guards = [require_api_key]  # noqa: RUF012
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_POSTINGS_BODY_BYTES,
+        summary="Upload job postings (JSONL, CSV or a JSON array)",
+        description=(
+            "Content-Type application/x-ndjson (one posting object per line), text/csv "
+            "(header row; title or job_title, description, date, location, occupation or "
+            "label, externalId) or application/json (an array). Each posting: title, "
+            "description (at least one), date (ISO 8601), location, occupation (ESCO URI, "
+            "URI segment or code), externalId. Skills are read as /v1/match reads a job. "
+            "Bad rows are listed with row number, field and reason and do not stop the "
+            "others. Re-uploading is idempotent (by externalId, else by content). Uploads "
+            "over 200 rows, or with async=true, are imported in the background: 202 with "
+            "an id to follow at GET /v1/postings/uploads/{id}."
+        ),
+    )
+    def upload(
+        self,
+        request: Request[Any, Any, Any],
+        body: RawBody,
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+        run_async: Annotated[bool | None, QueryParameter(name="async")] = None,
+    ) -> Response[s.PostingUploadOut]:
+        """Import postings now, or queue them."""
+        principal.require(Role.ANALYST, Role.INGEST)
+        context, _ = runtime.require_taxonomy()
+        outcome = submit_postings(
+            db_session,
+            context,
+            tenant_id=principal.tenant_id,
+            body=body,
+            content_type=request.headers.get("content-type"),
+            background=run_async,
+        )
+        queued = not isinstance(outcome, ImportSummary)
+        return Response(
+            gap_views.upload_out(outcome),
+            status_code=HTTP_202_ACCEPTED if queued else HTTP_200_OK,
+        )
+
+    @get("/uploads/{upload_id:int}", sync_to_thread=True, summary="Progress of a posting upload")
+    def upload_progress(
+        self,
+        upload_id: Annotated[int, Parameter(ge=1)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+    ) -> s.PostingUploadOut:
+        """Rows processed so far, the counts and the rejected rows."""
+        principal.require(Role.ANALYST, Role.INGEST)
+        return gap_views.upload_out(upload_status(db_session, principal.tenant_id, upload_id))
+
+
+def _wanted_format(request: Request[Any, Any, Any], given: ReportFormat | None) -> ReportFormat:
+    if given is not None:
+        return given
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        return "html"
+    if "text/csv" in accept:
+        return "csv"
+    return "json"
+
+
+def _rendered(
+    stored: StoredReport, wanted: ReportFormat, table: Table, status_code: int
+) -> Response[Any]:
+    if wanted == "json" or stored.report is None:
+        if wanted != "json":
+            raise ReportNotReadyError(
+                f"report {stored.id} is {stored.status} ({stored.progress:.0%}); "
+                "it can be rendered once done",
+                extra={"status": stored.status, "progress": stored.progress},
+            )
+        return Response(gap_views.report_out(stored), status_code=status_code)
+    if wanted == "csv":
+        return Response(
+            report_csv(stored.report, table),
+            media_type="text/csv; charset=utf-8",
+            status_code=status_code,
+            headers={
+                "Content-Disposition": f'attachment; filename="gap-report-{stored.id}-{table}.csv"'
+            },
+        )
+    return Response(
+        report_html(stored.report, stored.id),
+        media_type="text/html; charset=utf-8",
+        status_code=status_code,
+        headers={
+            "Content-Security-Policy": HTML_CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+class GapReportController(Controller):
+    """Labour-market gap reports."""
+
+    path = "/v1/reports"
+    tags = ["reports"]  # noqa: RUF012
+    guards = [require_api_key]  # noqa: RUF012
+
+    @post(
+        "/gap",
+        sync_to_thread=True,
+        status_code=HTTP_201_CREATED,
+        summary="Compare the skills postings demand with the skills a cohort holds",
+        description=(
+            "Per skill: share of postings demanding it (must-have, nice-to-have), share of "
+            "the cohort holding it verified, the gap; rolled up by ESCO skill group and "
+            "pillar; a monthly trend of dated postings; the occupations in demand with the "
+            "cohort's readiness; achievements that close the widest gaps. The cohort is "
+            "the tenant's candidates filtered by candidate tags and by credential issue "
+            "date, issuer and achievement tags. Stored: 201 with the report, or 202 when "
+            "it runs in the background (async=true, or a large tenant); follow it at GET "
+            "/v1/reports/{id}. format=csv or html (or the Accept header) renders it."
+        ),
+    )
+    def gap(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[s.GapReportIn],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        runtime: RuntimeDep,
+        report_format: FormatParam = None,
+        table: TableParam = "skills",
+    ) -> Response[Any]:
+        """Compute and store a report, or queue it."""
+        principal.require(Role.ANALYST)
+        query = GapQuery(
+            cohort=data.cohort,
+            postings=data.postings,
+            top_skills=data.top_skills,
+            top_occupations=data.top_occupations,
+            recommendations=data.recommendations,
+            trend_skills=data.trend_skills,
+        )
+        wanted = _wanted_format(request, report_format)
+        if data.run_async and wanted != "json":
+            raise InvalidRequestError("a background report is answered in JSON; render it later")
+        stored = submit_report(
+            db_session,
+            runtime,
+            tenant_id=principal.tenant_id,
+            query=query,
+            background=data.run_async,
+        )
+        done = stored.report is not None
+        return _rendered(stored, wanted, table, HTTP_201_CREATED if done else HTTP_202_ACCEPTED)
+
+    @get("/{report_id:int}", sync_to_thread=True, summary="A gap report, its progress or result")
+    def show(
+        self,
+        request: Request[Any, Any, Any],
+        report_id: Annotated[int, Parameter(ge=1)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+        report_format: FormatParam = None,
+        table: TableParam = "skills",
+    ) -> Response[Any]:
+        """Progress while it runs; once done, the report as JSON, CSV or an HTML page."""
+        principal.require(Role.ANALYST)
+        stored = stored_report(db_session, principal.tenant_id, report_id)
+        return _rendered(stored, _wanted_format(request, report_format), table, HTTP_200_OK)
+
+    @get(
+        "/{report_id:int}/charts/{chart:str}",
+        sync_to_thread=True,
+        summary="A chart of a finished report as PNG (gaps.png, groups.png, ...)",
+        media_type="image/png",
+    )
+    def chart(
+        self,
+        report_id: Annotated[int, Parameter(ge=1)],
+        chart: Annotated[str, Parameter(max_length=40)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+    ) -> Response[bytes]:
+        """``gaps``, ``groups``, ``pillars``, ``trend`` or ``occupations``, with ``.png``."""
+        principal.require(Role.ANALYST)
+        stored = stored_report(db_session, principal.tenant_id, report_id)
+        if stored.report is None:
+            raise ReportNotReadyError(f"report {report_id} is {stored.status}")
+        return Response(
+            chart_png(stored.report, chart.removesuffix(".png")), media_type="image/png"
+        )

@@ -1,0 +1,453 @@
+"""Job postings and gap reports over real HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from service.app import create_app
+from service.db import gap_repositories as gap_repo
+from service.db import repositories as repo
+from service.db.engine import unit_of_work
+from service.runtime import Runtime
+from service.samples import SampleAchievement, SampleIssuer
+from service.serving import BackgroundServer
+from tests.conftest import shared_data
+from tests.service.conftest import ESCO, Tenant
+
+PYTHON_ID = "ccd0a1d9-afda-43d9-b901-96344886e14d"
+SQL_ID = "598de5b0-5b58-4ea7-8058-a4bc4d18c742"
+ML_ID = "3a2d5b45-56e4-4f5a-a55a-4a4a65afdc43"
+BREAD_ID = "00000000-0000-4000-8000-000000000003"
+PYTHON = SampleAchievement(
+    slug="py",
+    name="Python Programming",
+    description="Python.",
+    aligned_skill_uris=(ESCO + PYTHON_ID,),
+    tags=("Programming",),
+)
+SQL = SampleAchievement(
+    slug="sql", name="SQL Basics", description="SQL.", aligned_skill_uris=(ESCO + SQL_ID,)
+)
+DATA_SCIENCE = SampleAchievement(
+    slug="ds",
+    name="Data Science Bootcamp",
+    description="Machine learning and SQL.",
+    aligned_skill_uris=(ESCO + ML_ID, ESCO + SQL_ID),
+)
+OLD = datetime(2020, 1, 1, tzinfo=UTC)
+NEW = datetime(2025, 6, 1, tzinfo=UTC)
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+POSTINGS = [
+    {
+        "externalId": "p1",
+        "title": "Data analyst",
+        "description": "Requirements:\n- Python\n- SQL\nNice to have:\n- machine learning",
+        "date": "2025-01-10",
+        "occupation": "2511.3",
+        "location": "Lyon",
+    },
+    {
+        "externalId": "p2",
+        "title": "Database developer",
+        "description": "You must know SQL.",
+        "date": "2025-03-02T09:00:00Z",
+        "occupation": "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000aa",
+    },
+    {
+        "externalId": "p3",
+        "title": "Baker",
+        "description": "Bake bread.",
+        "date": "2025-03-20",
+        "occupation": "7512.1",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def server(runtime: Runtime) -> Iterator[httpx.Client]:
+    app = create_app(runtime.settings, runtime=runtime)
+    with (
+        BackgroundServer(app) as running,
+        httpx.Client(base_url=running.url, timeout=120) as client,
+    ):
+        yield client
+
+
+def _ndjson(rows: list[dict[str, Any]]) -> str:
+    return "\n".join(json.dumps(row) for row in rows) + "\n"
+
+
+def _upload(
+    server: httpx.Client,
+    tenant: Tenant,
+    body: str,
+    headers: dict[str, str] = NDJSON,
+    **params: Any,
+) -> httpx.Response:
+    return server.post(
+        "/v1/postings",
+        content=body.encode(),
+        headers={**tenant.headers("analyst"), **headers},
+        params=params,
+    )
+
+
+def _issue(server: httpx.Client, tenant: Tenant, issued: list[tuple[Any, ...]]) -> None:
+    for issuer, badge, who, when in issued:
+        document = issuer.issue(badge, f"did:example:{who}", valid_from=when)
+        response = server.post(
+            "/v1/credentials",
+            params={"candidateId": who},
+            json=document,
+            headers=tenant.headers("ingest"),
+        )
+        assert response.status_code == 201, response.text
+
+
+@pytest.fixture
+def market(server: httpx.Client, tenant: Tenant, runtime: Runtime) -> Tenant:
+    """Three postings; ana: Python+SQL (uni, 2025), ben: Python (college, 2020), cy: SQL.
+
+    ana and cy are tagged ``spring``; every learner holds their credentials verified.
+    """
+    response = _upload(server, tenant, _ndjson(POSTINGS))
+    assert response.status_code == 200, response.text
+    uni = SampleIssuer(name="Uni", domain="uni.example")
+    college = SampleIssuer(name="College", domain="college.example")
+    _issue(
+        server,
+        tenant,
+        [
+            (uni, PYTHON, "ana", NEW),
+            (uni, SQL, "ana", NEW),
+            (college, PYTHON, "ben", OLD),
+            (uni, SQL, "cy", NEW),
+            (college, DATA_SCIENCE, "dee", OLD),
+        ],
+    )
+    with unit_of_work(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        for who in ("ana", "cy"):
+            candidate = repo.get_candidate(session, tenant_id, who)
+            assert candidate is not None
+            repo.replace_candidate_tags(session, candidate, ["spring"])
+    tenant.issuers = {"uni": uni.did, "college": college.did}  # type: ignore[attr-defined]
+    return tenant
+
+
+def _report(server: httpx.Client, tenant: Tenant, **body: Any) -> dict[str, Any]:
+    response = server.post("/v1/reports/gap", json=body, headers=tenant.headers("analyst"))
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _skills(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in report["report"]["skills"]}
+
+
+def test_upload_reads_skills_with_strength_and_is_idempotent(
+    server: httpx.Client, tenant: Tenant, runtime: Runtime
+) -> None:
+    first = _upload(server, tenant, _ndjson(POSTINGS))
+    again = _upload(server, tenant, _ndjson(POSTINGS))
+    changed = _upload(server, tenant, _ndjson([{**POSTINGS[2], "description": "Operate forklift"}]))
+
+    assert first.status_code == 200, first.text
+    assert first.json()["errors"] == []
+    assert [(w["row"], w["field"]) for w in first.json()["warnings"]] == [(3, "occupation")]
+    assert (first.json()["created"], first.json()["accepted"], first.json()["rejected"]) == (
+        3,
+        3,
+        0,
+    )
+    assert (again.json()["created"], again.json()["duplicates"]) == (0, 3)
+    assert (changed.json()["updated"], changed.json()["created"]) == (1, 0)
+    with unit_of_work(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        skills = {
+            s.skill_id: s.strength for s in gap_repo.posting_skills_of(session, tenant_id, "p1")
+        }
+        uris = {s.id: s.uri for s in repo.skills_by_ids(session, skills).values()}
+        posting = gap_repo.posting_by_external_id(session, tenant_id, "p1")
+        assert gap_repo.count_postings(session, tenant_id) == 3
+    by_uri = {uris[sid]: strength for sid, strength in skills.items()}
+    assert by_uri[ESCO + PYTHON_ID] == "must"
+    assert by_uri[ESCO + SQL_ID] == "must"
+    assert by_uri[ESCO + ML_ID] == "nice"
+    assert posting is not None and posting.occupation_id is not None
+
+
+def test_bad_rows_are_reported_precisely_and_do_not_stop_the_others(
+    server: httpx.Client, tenant: Tenant
+) -> None:
+    body = "\n".join(
+        [
+            json.dumps({"title": "Python developer", "description": "Python"}),
+            "{not json",
+            json.dumps({"title": "", "description": "  "}),
+            json.dumps({"title": "x", "date": "yesterday"}),
+            json.dumps({"title": "x", "salary": "high"}),
+            json.dumps({"title": 3}),
+            json.dumps({"title": "SQL", "occupation": "0000.0"}),
+            json.dumps(["a list"]),
+        ]
+    )
+
+    response = _upload(server, tenant, body)
+
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["total"], result["accepted"], result["rejected"]) == (8, 2, 6)
+    errors = [(e["row"], e["field"]) for e in result["errors"]]
+    assert errors == [
+        (2, ""),
+        (3, "description"),
+        (4, "date"),
+        (5, "salary"),
+        (6, "title"),
+        (8, ""),
+    ]
+    assert "ISO 8601" in result["errors"][2]["reason"]
+    assert [(w["row"], w["field"]) for w in result["warnings"]] == [(7, "occupation")]
+
+
+def test_csv_and_json_array_uploads(server: httpx.Client, tenant: Tenant) -> None:
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["index", "job_title", "description", "label"])
+    writer.writerow(["0", "Analyst", "Requirements: SQL, Python.", "2511.3"])
+    writer.writerow(["1", "", "", ""])
+    writer.writerow(["2", "Baker", "Bake bread", "7512.1", "extra"])
+    as_csv = _upload(server, tenant, table.getvalue(), {"Content-Type": "text/csv"})
+    as_json = _upload(
+        server,
+        tenant,
+        json.dumps([{"title": "Teamwork lead", "description": "work in teams"}]),
+        {"Content-Type": "application/json"},
+    )
+
+    assert as_csv.status_code == 200, as_csv.text
+    assert (as_csv.json()["created"], as_csv.json()["rejected"]) == (1, 2)
+    assert [(e["row"], e["field"]) for e in as_csv.json()["errors"]] == [
+        (2, "description"),
+        (3, ""),
+    ]
+    assert as_json.json()["created"] == 1
+
+
+def test_upload_problems_are_rfc9457(server: httpx.Client, tenant: Tenant) -> None:
+    unsupported = _upload(server, tenant, "<xml/>", {"Content-Type": "application/xml"})
+    empty = _upload(server, tenant, "\n\n")
+    no_columns = _upload(server, tenant, "a,b\n1,2\n", {"Content-Type": "text/csv"})
+    forbidden = server.post(
+        "/v1/postings", content=b"{}", headers={**tenant.headers("matcher"), **NDJSON}
+    )
+
+    assert unsupported.status_code == 415
+    assert unsupported.headers["content-type"].startswith("application/problem+json")
+    assert unsupported.json()["type"].endswith("/unsupported-media-type")
+    assert empty.status_code == 400 and empty.json()["type"].endswith("/invalid-request")
+    assert no_columns.status_code == 400
+    assert forbidden.status_code == 403
+
+
+def test_large_upload_runs_in_the_background(
+    server: httpx.Client, tenant: Tenant, runtime: Runtime
+) -> None:
+    response = _upload(server, tenant, _ndjson(POSTINGS), **{"async": "true"})
+
+    assert response.status_code == 202, response.text
+    upload_id = response.json()["id"]
+    for _ in range(120):
+        status = server.get(f"/v1/postings/uploads/{upload_id}", headers=tenant.headers("analyst"))
+        if status.json()["status"] == "done":
+            break
+        time.sleep(0.5)
+    assert status.json()["status"] == "done", status.text
+    assert (status.json()["processed"], status.json()["created"]) == (3, 3)
+    stranger = Tenant(runtime).headers("analyst")
+    assert server.get(f"/v1/postings/uploads/{upload_id}", headers=stranger).status_code == 404
+
+
+def test_report_demand_supply_gap_rollups_trend_and_recommendations(
+    server: httpx.Client, market: Tenant
+) -> None:
+    result = _report(server, market)
+
+    report = result["report"]
+    assert result["status"] == "done" and result["progress"] == 1.0
+    assert (report["postings"], report["datedPostings"], report["cohortSize"]) == (3, 3, 4)
+    skills = _skills(result)
+    sql, python = skills[SQL_ID], skills[PYTHON_ID]
+    assert (sql["postings"], sql["mustPostings"], sql["demandShare"]) == (2, 2, 0.6667)
+    assert (sql["holders"], sql["supplyShare"]) == (3, 0.75)  # ana, cy, dee
+    assert sql["gap"] == round(0.6667 - 0.75, 4)
+    assert (python["holders"], python["supplyShare"]) == (2, 0.5)
+    ml = skills[ML_ID]
+    assert (ml["mustPostings"], ml["nicePostings"], ml["niceShare"]) == (0, 1, 0.3333)
+    assert skills[BREAD_ID]["gap"] == 0.3333
+    assert report["skills"][0]["gap"] >= report["skills"][-1]["gap"]
+    pillars = {p["key"]: p for p in report["pillars"]}
+    assert set(pillars) <= {"knowledge", "skills", "transversal", "language", "unclassified"}
+    assert pillars["knowledge"]["postings"] == 2
+    groups = {g["label"]: g for g in report["groups"]}
+    assert groups["software and applications"]["postings"] == 1  # Python only
+    trend = report["trend"]
+    assert trend["months"] == ["2025-01", "2025-02", "2025-03"]
+    assert trend["postings"] == [1, 0, 2]
+    occupations = {o["occupation"]: o for o in report["occupations"]}
+    assert occupations["2511.3"]["label"] == "data analyst"
+    analyst = occupations["2511.3"]
+    assert (analyst["postings"], analyst["demandShare"]) == (2, 0.6667)  # by code and by URI
+    assert analyst["essentialSkills"] == 2
+    # Python+SQL: ana 2/2, ben 1/2, cy 1/2, dee 1/2 -> 5/8.
+    assert (analyst["meanReadiness"], analyst["learnersReady"]) == (0.625, 1)
+    assert occupations["7512.1"]["meanReadiness"] is None
+    recommended = [r["name"] for r in report["recommendations"]]
+    assert recommended[0] in {"Data Science Bootcamp", "Python Programming"}
+    bootcamp = next(r for r in report["recommendations"] if r["name"] == "Data Science Bootcamp")
+    assert bootcamp["holders"] == 1 and bootcamp["issuer"] == "College"
+    assert set(result["links"]["charts"]) >= {f"/v1/reports/{result['id']}/charts/gaps.png"}
+
+
+def test_cohort_filters_by_candidate_tag_issuer_date_and_tag(
+    server: httpx.Client, market: Tenant
+) -> None:
+    tagged = _report(server, market, cohort={"candidateTags": ["Spring"]})
+    recent = _report(server, market, cohort={"issuedAfter": "2024-01-01T00:00:00Z"})
+    college = _report(
+        server,
+        market,
+        cohort={"issuers": [market.issuers["college"]]},  # type: ignore[attr-defined]
+    )
+    programming = _report(server, market, cohort={"tags": ["programming"]})
+
+    assert tagged["report"]["cohortSize"] == 2
+    assert _skills(tagged)[SQL_ID]["holders"] == 2
+    assert recent["report"]["cohortSize"] == 2  # ana, cy
+    assert _skills(recent)[PYTHON_ID]["holders"] == 1
+    assert college["report"]["cohortSize"] == 2  # ben, dee
+    assert _skills(college)[SQL_ID]["holders"] == 1
+    assert programming["report"]["cohortSize"] == 2  # ana and ben hold the tagged badge
+    assert _skills(programming)[SQL_ID]["holders"] == 0
+
+
+def test_posting_filters_and_report_formats(server: httpx.Client, market: Tenant) -> None:
+    march = _report(server, market, postings={"postedAfter": "2025-03-01T00:00:00Z"}, topSkills=2)
+    as_csv = server.post(
+        "/v1/reports/gap", json={}, params={"format": "csv"}, headers=market.headers("analyst")
+    )
+
+    assert march["report"]["postings"] == 2
+    assert len(march["report"]["skills"]) == 2
+    assert as_csv.status_code == 201
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert {"id", "label", "demandShare", "supplyShare", "gap"} <= set(rows[0])
+    report_id = march["id"]
+    headers = market.headers("analyst")
+    html = server.get(f"/v1/reports/{report_id}", headers={**headers, "Accept": "text/html"})
+    groups = server.get(
+        f"/v1/reports/{report_id}", params={"format": "csv", "table": "groups"}, headers=headers
+    )
+    png = server.get(f"/v1/reports/{report_id}/charts/gaps.png", headers=headers)
+    missing = server.get(f"/v1/reports/{report_id}/charts/nope.png", headers=headers)
+
+    assert html.status_code == 200 and "<svg" in html.text
+    assert "default-src 'none'" in html.headers["content-security-policy"]
+    assert groups.text.startswith("key,label,skills,postings")
+    assert png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert missing.status_code == 404
+
+
+def test_background_report_progress_then_result(server: httpx.Client, market: Tenant) -> None:
+    headers = market.headers("analyst")
+    queued = server.post("/v1/reports/gap", json={"async": True}, headers=headers)
+
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["status"] == "queued" and queued.json()["report"] is None
+    report_id = queued.json()["id"]
+    not_ready = server.get(f"/v1/reports/{report_id}", params={"format": "html"}, headers=headers)
+    for _ in range(120):
+        status = server.get(f"/v1/reports/{report_id}", headers=headers)
+        if status.json()["status"] == "done":
+            break
+        time.sleep(0.5)
+    assert status.json()["status"] == "done", status.text
+    assert status.json()["report"]["postings"] == 3
+    assert not_ready.status_code in {200, 409}
+
+
+def test_reports_are_for_analysts_and_kept_per_tenant(
+    server: httpx.Client, market: Tenant, runtime: Runtime
+) -> None:
+    result = _report(server, market)
+    stranger = Tenant(runtime)
+
+    recruiter = server.post("/v1/reports/gap", json={}, headers=market.headers("recruiter"))
+    admin = server.post("/v1/reports/gap", json={}, headers=market.headers("admin"))
+    theirs = server.get(f"/v1/reports/{result['id']}", headers=stranger.headers("analyst"))
+    chart = server.get(
+        f"/v1/reports/{result['id']}/charts/gaps.png", headers=stranger.headers("analyst")
+    )
+    empty = server.post("/v1/reports/gap", json={}, headers=stranger.headers("analyst"))
+
+    assert recruiter.status_code == 403
+    assert recruiter.json()["type"].endswith("/forbidden")
+    assert admin.status_code == 201
+    assert theirs.status_code == 404 and theirs.json()["type"].endswith("/not-found")
+    assert chart.status_code == 404
+    assert empty.json()["report"]["postings"] == 0
+    assert empty.json()["report"]["cohortSize"] == 0
+
+
+def test_bad_report_requests_are_rfc9457(server: httpx.Client, tenant: Tenant) -> None:
+    headers = tenant.headers("analyst")
+    unknown = server.post("/v1/reports/gap", json={"colour": "red"}, headers=headers)
+    too_many = server.post("/v1/reports/gap", json={"topSkills": 5000}, headers=headers)
+    backwards = server.post(
+        "/v1/reports/gap",
+        json={
+            "postings": {
+                "postedAfter": "2025-02-01T00:00:00Z",
+                "postedBefore": "2025-01-01T00:00:00Z",
+            }
+        },
+        headers=headers,
+    )
+    table = server.post(
+        "/v1/reports/gap", json={}, params={"format": "csv", "table": "x"}, headers=headers
+    )
+
+    for response in (unknown, too_many, backwards, table):
+        assert response.status_code == 400, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_occupation_coding_postings_from_shared_data(server: httpx.Client, tenant: Tenant) -> None:
+    path = shared_data("jobs", "occupation-coding", "GenEasy_df.converted.csv")
+    with path.open(newline="", encoding="utf-8") as stream:
+        records = list(csv.reader(stream))
+    sample = io.StringIO()
+    csv.writer(sample).writerows(records[:41])  # header + 40 postings
+
+    response = _upload(server, tenant, sample.getvalue(), {"Content-Type": "text/csv"})
+    report = _report(server, tenant)["report"]
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["accepted"], response.json()["rejected"]) == (40, 0)
+    # The mini taxonomy has none of these occupations: each is kept as given, with a note.
+    assert {w["field"] for w in response.json()["warnings"]} == {"occupation"}
+    assert report["postings"] == 40
+    assert report["occupations"][0]["postings"] >= 1
