@@ -7,11 +7,19 @@ Exceptions::
     └── IndexFileError           a saved index is missing or disagrees with its manifest
 """
 
-from embeddings.encoder import SentenceTransformerEncoder, TextEncoder, Vectors, packaged_model_path
+from embeddings.encoder import (
+    BACKENDS,
+    SentenceTransformerEncoder,
+    TextEncoder,
+    Vectors,
+    load_encoder,
+    packaged_model_path,
+)
 from embeddings.errors import EmbeddingsError, IndexFileError, ModelNotAvailableError
 from embeddings.index import IndexManifest, VectorIndex, read_manifest
 
 __all__ = [
+    "BACKENDS",
     "EmbeddingsError",
     "IndexFileError",
     "IndexManifest",
@@ -20,6 +28,7 @@ __all__ = [
     "TextEncoder",
     "VectorIndex",
     "Vectors",
+    "load_encoder",
     "packaged_model_path",
     "read_manifest",
 ]

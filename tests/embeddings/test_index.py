@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import IndexFileError, IndexManifest, SentenceTransformerEncoder, VectorIndex
+from embeddings import IndexFileError, IndexManifest, TextEncoder, VectorIndex
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 
 
@@ -51,7 +51,7 @@ def test_manifest_must_match_index(tmp_path: Path) -> None:
         VectorIndex.load(tmp_path / "missing")
 
 
-def test_skill_space_from_real_model(tmp_path: Path, encoder: SentenceTransformerEncoder) -> None:
+def test_skill_space_from_real_model(tmp_path: Path, encoder: TextEncoder) -> None:
     labels = [
         SkillLabelEntry(1, "Python (computer programming)", preferred=True),
         SkillLabelEntry(1, "Python", preferred=False),
@@ -77,7 +77,7 @@ def test_skill_space_from_real_model(tmp_path: Path, encoder: SentenceTransforme
     assert similarity[0, 1] > similarity[0, 0]  # python is closer to SQL than to baking
 
 
-def test_encoder_is_offline_and_normalised(encoder: SentenceTransformerEncoder) -> None:
+def test_encoder_is_offline_and_normalised(encoder: TextEncoder) -> None:
     vectors = encoder.encode(["teamwork", "operate a forklift"])
     assert vectors.shape == (2, encoder.dimension)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from embeddings import SentenceTransformerEncoder
+from embeddings import TextEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.mapping import (
     AchievementText,
@@ -26,7 +26,7 @@ URIS = {ESCO + f"0000000{i}-0000-4000-8000-000000000000": i for i in SKILLS}
 
 
 @pytest.fixture(scope="module")
-def mapper(encoder: SentenceTransformerEncoder) -> SkillMapper:
+def mapper(encoder: TextEncoder) -> SkillMapper:
     labels = [
         SkillLabelEntry(skill_id, label, preferred=(n == 0))
         for skill_id, (pref, alts) in SKILLS.items()

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from embeddings import SentenceTransformerEncoder
+from embeddings import TextEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.mapping import SkillMapper, TooManyPhrasesError
 
@@ -19,7 +19,7 @@ SKILLS = {
 
 
 @pytest.fixture(scope="module")
-def mapper(encoder: SentenceTransformerEncoder) -> SkillMapper:
+def mapper(encoder: TextEncoder) -> SkillMapper:
     labels = [
         SkillLabelEntry(skill_id, label, preferred=(n == 0))
         for skill_id, (preferred, alternatives) in SKILLS.items()

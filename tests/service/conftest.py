@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import taxonomy as tx
-from embeddings import SentenceTransformerEncoder
+from embeddings import TextEncoder
 from service.auth import create_api_key
 from service.db.engine import unit_of_work
 from service.runtime import Runtime
@@ -158,9 +158,7 @@ def mini_release(version: str = "test-1") -> tx.TaxonomyRelease:
 
 
 @contextlib.contextmanager
-def open_test_runtime(
-    database_url: str, encoder: SentenceTransformerEncoder, data_dir: Path
-) -> Iterator[Runtime]:
+def open_test_runtime(database_url: str, encoder: TextEncoder, data_dir: Path) -> Iterator[Runtime]:
     """A runtime on a migrated database with the mini taxonomy imported and loaded."""
     # Tests reach no network: remote documents only from loopback servers the tests start.
     settings = Settings(
@@ -179,7 +177,7 @@ def open_test_runtime(
 @pytest.fixture(scope="session")
 def runtime(
     database_url: str,
-    encoder: SentenceTransformerEncoder,
+    encoder: TextEncoder,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Runtime]:
     """Migrated database with the mini taxonomy imported and its skill space loaded."""

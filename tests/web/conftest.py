@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 import httpx
 import pytest
 
-from embeddings import SentenceTransformerEncoder
+from embeddings import TextEncoder
 from service.app import create_app
 from service.runtime import Runtime
 from service.serving import BackgroundServer
@@ -44,7 +44,7 @@ def web_database_url(
 @pytest.fixture(scope="session")
 def runtime(
     web_database_url: str,
-    encoder: SentenceTransformerEncoder,
+    encoder: TextEncoder,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Runtime]:
     """Migrated database with the service tests' mini taxonomy imported."""
