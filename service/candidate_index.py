@@ -176,16 +176,22 @@ class CandidateIndex:
                 self._holders.clear()
                 self._loaded = False
                 self.watermark = 0
+            everything: dict[int, list[EvidenceRow]] | None = None
             if not self._loaded:
-                for candidate_id, rows in repo.verified_skill_weights(
-                    session, self.tenant_id
-                ).items():
+                everything = repo.verified_skill_weights(session, self.tenant_id)
+                for candidate_id, rows in everything.items():
                     self._set_evidence(candidate_id, rows, space)
                 self._loaded = True
             if current == self.watermark:
                 return 0
             changed = repo.candidates_changed_since(session, self.tenant_id, self.watermark)
-            evidence = repo.verified_skill_weights(session, self.tenant_id, changed)
+            # Just read in full: reuse it rather than read the changed candidates again (at
+            # a million candidates that is every one of them).
+            evidence = (
+                everything
+                if everything is not None
+                else repo.verified_skill_weights(session, self.tenant_id, changed)
+            )
             for candidate_id in changed:
                 self._set_evidence(candidate_id, evidence.get(candidate_id, []), space)
             now = datetime.now(UTC)

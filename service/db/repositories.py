@@ -717,12 +717,16 @@ def verified_skill_weights(
         .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
     )
     grouped: dict[int, list[VerifiedEvidenceRow]] = {}
+    statements = [statement]
     if candidate_ids is not None:
-        ids = list(set(candidate_ids))
-        if not ids:
-            return grouped
-        statement = statement.where(Evidence.candidate_id.in_(ids))
+        # Bounded IN lists: SQLite and PostgreSQL drivers cap the parameters of a statement.
+        ids = sorted(set(candidate_ids))
+        statements = [
+            statement.where(Evidence.candidate_id.in_(ids[start : start + _BATCH]))
+            for start in range(0, len(ids), _BATCH)
+        ]
     shared: dict[str, str] = {}  # thousands of rows share an issuer or tags: one string each
+    rows = (row for chunk in statements for row in session.execute(chunk))
     for (
         candidate_id,
         skill_id,
@@ -732,7 +736,7 @@ def verified_skill_weights(
         valid_until,
         issuer_id,
         tags,
-    ) in session.execute(statement):
+    ) in rows:
         grouped.setdefault(candidate_id, []).append(
             (
                 skill_id,
