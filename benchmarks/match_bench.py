@@ -1,23 +1,34 @@
 """/v1/match latency over HTTP at N synthetic candidates.
 
 Method: N candidates are written straight into the database (one credential each, holding 3 to
-8 verified ESCO skills drawn from a pool of 2,000 skills, mixing aligned and inferred evidence):
-ingesting them through the verifier would measure ingest again, which ``ingest`` already does.
-The candidate FAISS index is built by the first request (timed separately: "index_build").
-Queries are job texts listing 3 to 6 skill labels as requirements (some under "Nice to have"),
-so every request runs extraction with the real model, FAISS retrieval, the exact must-have
-lookup and the exact re-rank. Latency is measured per request by the client after 10 warm-up
-requests.
+8 verified ESCO skills drawn from a pool of 2,000 skills, mixing aligned and inferred evidence,
+issued by one of 50 issuers): ingesting them through the verifier would measure ingest again,
+which ``ingest`` already does. They are written in chunks of 20,000 candidates (candidates,
+then their credentials, then their evidence, with ids assigned explicitly and one transaction
+per chunk), so a million candidates (about 5.5 million evidence rows) never sit in memory at
+once. The candidate FAISS index is built by the first request (timed separately:
+"index_build"; above 50,000 candidates it is the IVF-SQ8 index). Queries are job texts listing
+3 to 6 skill labels as requirements (some under "Nice to have"), so every request runs
+extraction with the real model, FAISS retrieval, the exact must-have lookup and the exact
+re-rank. Latency is measured per request by the client after 10 warm-up requests; with
+``clients`` > 1 that many threads send requests at once and throughput is requests over the
+wall time of the timed phase. Peak resident memory of the benchmark process (which also runs
+the server) is reported after populating and after the index build.
 """
 
 from __future__ import annotations
 
 import random
+import resource
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
 from service.db import repositories as repo
@@ -26,74 +37,183 @@ from service.db.models import Candidate, Credential, Evidence, Skill, Tenant
 
 SKILL_POOL = 2_000
 TENANT = "bench-match"
+CHUNK = 20_000
+ISSUERS = 50
+T = TypeVar("T")
 
 
-def populate(env: BenchEnvironment, candidates: int, rng: random.Random) -> list[tuple[str, str]]:
-    """Write synthetic candidates with verified evidence; returns the skill pool used."""
-    pool = env.skill_labels(SKILL_POOL, rng)
-    with unit_of_work(env.runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, TENANT).id
-        skill_ids = dict(session.execute(select(Skill.uri, Skill.id)).all())
-        session.execute(
-            insert(Candidate),
-            [
-                {"tenant_id": tenant_id, "external_id": f"c{i}", "change_seq": 1}
-                for i in range(candidates)
-            ],
-        )
-        candidate_ids = dict(
-            session.execute(
-                select(Candidate.external_id, Candidate.id).where(Candidate.tenant_id == tenant_id)
-            ).all()
-        )
-        session.execute(
-            insert(Credential),
-            [
+@dataclass(frozen=True, slots=True)
+class SyntheticEvidence:
+    """A skill a synthetic candidate holds: confidence 1.0 means an explicit alignment."""
+
+    skill_id: int
+    label: str
+    confidence: float
+
+
+def issuer_id(n: int) -> str:
+    """Issuer ``n``'s id: an https URL for even ``n``, a ``did:web`` for odd ``n``.
+
+    Both kinds have a host, so search can filter on the exact id or on the domain.
+    """
+    return (
+        f"https://badges.issuer-{n}.example.edu"
+        if n % 2 == 0
+        else f"did:web:issuer-{n}.example.org"
+    )
+
+
+def issuer_domain(n: int) -> str:
+    """The domain a search can filter issuer ``n`` by."""
+    return f"issuer-{n}.example.edu" if n % 2 == 0 else f"issuer-{n}.example.org"
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def write_candidates(
+    env: BenchEnvironment,
+    tenant_id: int,
+    holdings: Iterable[Sequence[SyntheticEvidence]],
+    *,
+    chunk: int = CHUNK,
+) -> int:
+    """Write one candidate with one verified credential per item of ``holdings``, in chunks.
+
+    Candidate ``i`` is ``c{i}``; its credential is issued by ``issuer_id(i % ISSUERS)``. Ids
+    are assigned explicitly from the current maxima, so nothing is read back, and each chunk
+    is its own transaction. The tenant's change counter is bumped once at the end, so the
+    candidate index sees every candidate as changed.
+
+    Returns:
+        How many candidates were written.
+    """
+    sessions = env.runtime.sessions
+    with unit_of_work(sessions) as session:
+        next_candidate = int(session.scalar(select(func.max(Candidate.id))) or 0) + 1
+        next_credential = int(session.scalar(select(func.max(Credential.id))) or 0) + 1
+    now = datetime.now(UTC)
+    written = 0
+    items: Iterator[Sequence[SyntheticEvidence]] = iter(holdings)
+    while batch := list(islice(items, chunk)):
+        candidates: list[dict[str, Any]] = []
+        credentials: list[dict[str, Any]] = []
+        evidence: list[dict[str, Any]] = []
+        for offset, held in enumerate(batch):
+            i = written + offset
+            candidate_id, credential_id = next_candidate + i, next_credential + i
+            candidates.append(
                 {
+                    "id": candidate_id,
                     "tenant_id": tenant_id,
-                    "candidate_id": candidate_ids[f"c{i}"],
+                    "external_id": f"c{i}",
+                    "change_seq": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            credentials.append(
+                {
+                    "id": credential_id,
+                    "tenant_id": tenant_id,
+                    "candidate_id": candidate_id,
                     "document_id": f"urn:bench:{i}",
                     "content_hash": f"{i:064x}",
                     "format": "ob3-jsonld",
                     "name": "synthetic credential",
-                    "issuer_id": f"did:example:issuer-{i % 50}",
-                    "issuer_name": f"Issuer {i % 50}",
+                    "issuer_id": issuer_id(i % ISSUERS),
+                    "issuer_name": f"Issuer {i % ISSUERS}",
                     "proof_types": "DataIntegrityProof/eddsa-rdfc-2022",
                     "verified": True,
                     "status_outcome": "passed",
                     "raw": b'{"synthetic": true}',
+                    "received_at": now,
                 }
-                for i in range(candidates)
-            ],
-        )
-        credential_ids = dict(
-            session.execute(
-                select(Credential.candidate_id, Credential.id).where(
-                    Credential.tenant_id == tenant_id
-                )
-            ).all()
-        )
-        evidence = []
-        for i in range(candidates):
-            cid = candidate_ids[f"c{i}"]
-            for uri, label in rng.sample(pool, rng.randint(3, 8)):
-                aligned = rng.random() < 0.5
-                evidence.append(
-                    {
-                        "tenant_id": tenant_id,
-                        "candidate_id": cid,
-                        "credential_id": credential_ids[cid],
-                        "skill_id": skill_ids[uri],
-                        "achievement_id": f"urn:bench:achievement:{label}",
-                        "achievement_name": label,
-                        "method": "alignment" if aligned else "embedding",
-                        "confidence": 1.0 if aligned else round(rng.uniform(0.65, 0.95), 3),
-                    }
-                )
-        for start in range(0, len(evidence), 5000):
-            session.execute(insert(Evidence), evidence[start : start + 5000])
+            )
+            evidence.extend(
+                {
+                    "tenant_id": tenant_id,
+                    "candidate_id": candidate_id,
+                    "credential_id": credential_id,
+                    "skill_id": e.skill_id,
+                    "achievement_id": f"urn:bench:achievement:{e.label}",
+                    "achievement_name": e.label,
+                    "method": "alignment" if e.confidence >= 1.0 else "embedding",
+                    "confidence": e.confidence,
+                }
+                for e in held
+            )
+        with unit_of_work(sessions) as session:
+            session.execute(insert(Candidate), candidates)
+            session.execute(insert(Credential), credentials)
+            session.execute(insert(Evidence), evidence)
+        written += len(batch)
+    with unit_of_work(sessions) as session:
         repo.bump_change_counter(session, tenant_id)
+    return written
+
+
+def skill_ids_by_uri(env: BenchEnvironment) -> dict[str, int]:
+    """Database id of every skill, by URI."""
+    with unit_of_work(env.runtime.sessions) as session:
+        return dict(session.execute(select(Skill.uri, Skill.id)).tuples().all())
+
+
+def tenant_id_of(env: BenchEnvironment, name: str) -> int:
+    """The tenant's id (created with its change counter when missing)."""
+    with unit_of_work(env.runtime.sessions) as session:
+        return repo.get_or_create_tenant(session, name).id
+
+
+def populate(env: BenchEnvironment, candidates: int, rng: random.Random) -> list[tuple[str, str]]:
+    """Write synthetic candidates with verified evidence in chunks; returns the skill pool used.
+
+    Each candidate holds 3 to 8 skills of the pool, each aligned (confidence 1) or inferred
+    (confidence 0.65 to 0.95) with equal odds; the random draws are made in the same order as
+    before chunking, so a seed gives the same population.
+    """
+    pool = env.skill_labels(SKILL_POOL, rng)
+    tenant_id = tenant_id_of(env, TENANT)
+    ids = skill_ids_by_uri(env)
+    pool_ids = [(ids[uri], label) for uri, label in pool]
+
+    def holdings() -> Iterator[list[SyntheticEvidence]]:
+        for _ in range(candidates):
+            held = []
+            for skill_id, label in rng.sample(pool_ids, rng.randint(3, 8)):
+                aligned = rng.random() < 0.5
+                confidence = 1.0 if aligned else round(rng.uniform(0.65, 0.95), 3)
+                held.append(SyntheticEvidence(skill_id, label, confidence))
+            yield held
+
+    write_candidates(env, tenant_id, holdings())
     return pool
+
+
+def indexed_candidates(env: BenchEnvironment, tenant: str) -> int:
+    """How many candidate vectors the tenant's index holds now."""
+    with unit_of_work(env.runtime.sessions) as session:
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.name == tenant))
+    indexes = env.runtime.indexes
+    return len(indexes.get(int(tenant_id)).vectors) if indexes and tenant_id else 0
+
+
+def http_client(env: BenchEnvironment, clients: int) -> httpx.Client:
+    """A client for the benchmark server with a connection per concurrent client."""
+    return httpx.Client(
+        base_url=env.server.url,
+        timeout=300,
+        limits=httpx.Limits(max_connections=max(10, clients), max_keepalive_connections=clients),
+    )
+
+
+def timed_map(send: Callable[[T], None], items: Sequence[T], clients: int) -> float:
+    """Send every item, ``clients`` at a time; returns the wall-clock seconds it took."""
+    with Stopwatch() as timed, ThreadPoolExecutor(max_workers=clients) as executor:
+        list(executor.map(send, items))
+    return timed.seconds
 
 
 def job_text(pool: list[tuple[str, str]], rng: random.Random) -> str:
@@ -112,6 +232,7 @@ def run_match(
     rng = random.Random(seed)
     with console.status(f"writing {candidates} synthetic candidates"), Stopwatch() as populating:
         pool = populate(env, candidates, rng)
+    rss_populated = peak_rss_mib()
     key = env.api_key(TENANT, "matcher")
     headers = {"Authorization": f"Bearer {key}"}
     texts = [job_text(pool, rng) for _ in range(queries + 10)]
@@ -127,31 +248,28 @@ def run_match(
         latencies.append(one.seconds)
         returned.append(len(response.json()["candidates"]))
 
-    with httpx.Client(base_url=env.server.url, timeout=120) as client:
-        with Stopwatch() as building:
+    with http_client(env, clients) as client:
+        with (
+            console.status("building the candidate index (first request)"),
+            Stopwatch() as building,
+        ):
             ask(texts[0])
+        rss_built = peak_rss_mib()
         for text in texts[1:10]:
             ask(text)
         latencies.clear()
         returned.clear()
-        with (
-            console.status(f"timing {queries} matches"),
-            Stopwatch() as timed,
-            ThreadPoolExecutor(max_workers=clients) as executor,
-        ):
-            list(executor.map(ask, texts[10:]))
-    with unit_of_work(env.runtime.sessions) as session:
-        tenant_id = session.scalar(select(Tenant.id).where(Tenant.name == TENANT))
-    indexes = env.runtime.indexes
-    index_size = len(indexes.get(int(tenant_id)).vectors) if indexes and tenant_id else 0
+        with console.status(f"timing {queries} matches, {clients} client(s)"):
+            seconds = timed_map(ask, texts[10:], clients)
     return {
         "candidates": candidates,
-        "indexed_candidates": index_size,
+        "indexed_candidates": indexed_candidates(env, TENANT),
         "queries": queries,
         "clients": clients,
         "populate_seconds": round(populating.seconds, 2),
         "index_build_first_request_seconds": round(building.seconds, 2),
+        "peak_rss_mib": {"after_populate": rss_populated, "after_index_build": rss_built},
         "latency": percentiles(latencies),
-        "throughput_per_second": round(queries / timed.seconds, 1),
+        "throughput_per_second": round(queries / seconds, 1),
         "mean_candidates_returned": round(sum(returned) / len(returned), 2),
     }
