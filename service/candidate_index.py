@@ -303,7 +303,9 @@ class CandidateIndex:
             return empty
         lengths = np.fromiter((len(a) for _, a in found), dtype=np.int64, count=len(found))
         owners = np.repeat(np.fromiter((c for c, _ in found), np.int64, count=len(found)), lengths)
-        held = np.concatenate([a for _, a in found])
+        # Concatenated as raw bytes: numpy promotes structured dtypes field by field per
+        # array otherwise, which cost more than everything else here at 100k candidates.
+        held = np.concatenate([a.view(np.uint8) for _, a in found]).view(_HELD)
         skills = held["skill"]
         strengths = held["confidence"].copy()
         strengths[held["unknown_status"]] *= settings.unknown_status_factor

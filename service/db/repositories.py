@@ -443,10 +443,15 @@ def candidates_by_ids(session: Session, tenant_id: int, ids: Iterable[int]) -> d
     wanted = list(set(ids))
     if not wanted:
         return {}
-    rows = session.scalars(
-        select(Candidate).where(Candidate.tenant_id == tenant_id, Candidate.id.in_(wanted))
-    )
-    return {c.id: c for c in rows}
+    # By primary key only, the tenant checked on the rows: with the tenant in the WHERE,
+    # SQLite walks the tenant's (tenant_id, external_id) index, every candidate of it.
+    found: dict[int, Candidate] = {}
+    for start in range(0, len(wanted), _BATCH):
+        rows = session.scalars(
+            select(Candidate).where(Candidate.id.in_(wanted[start : start + _BATCH]))
+        )
+        found.update((c.id, c) for c in rows if c.tenant_id == tenant_id)
+    return found
 
 
 def find_existing_credential(
