@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (fastest counts)")
     parser.add_argument(
+        "--server-process",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve from a separate credmatch process (else a thread of the benchmark)",
+    )
+    parser.add_argument(
         "--backend",
         choices=["onnx", "torch"],
         default="onnx",
@@ -122,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dump({"machine": BenchEnvironment.machine(), "verify": verify}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    env = BenchEnvironment.prepare(Path(args.data_dir))
+    env = BenchEnvironment.prepare(Path(args.data_dir), server_process=args.server_process)
     results: dict[str, object] = {"machine": env.machine()}
     try:
         if args.name in ("ingest", "all"):

@@ -6,11 +6,16 @@ import os
 import platform
 import random
 import shutil
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import torch
 from rich.console import Console
 from sqlalchemy import select
@@ -20,7 +25,7 @@ from service.auth import create_api_key
 from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
 from service.db.models import Skill, SkillLabel
 from service.runtime import Runtime
-from service.serving import BackgroundServer
+from service.serving import BackgroundServer, free_port
 from service.settings import Settings
 from service.taxonomy_service import import_release
 from taxonomy import load_packaged_esco
@@ -34,13 +39,20 @@ class BenchEnvironment:
 
     settings: Settings
     runtime: Runtime
-    server: BackgroundServer
+    server: BackgroundServer | ServerProcess
 
     @classmethod
-    def prepare(cls, data_dir: Path) -> BenchEnvironment:
+    def prepare(cls, data_dir: Path, *, server_process: bool = False) -> BenchEnvironment:
         """Fresh SQLite database, packaged ESCO imported, server started on loopback.
 
         The label index is cached under ``data_dir/indexes`` and reused between runs.
+
+        Args:
+            data_dir: Folder for the database, caches and indexes.
+            server_process: Serve from a separate ``credmatch serve`` process (the load
+                generator then shares no interpreter lock with the server), else from a
+                thread of this process. The in-process runtime writes synthetic data
+                either way; the server sees it through the database.
         """
         torch.set_num_threads(max(1, os.cpu_count() or 1))
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -58,7 +70,11 @@ class BenchEnvironment:
         engine.dispose()
         encoder = settings.open_encoder()  # the product's backend (ONNX Runtime by default)
         runtime = Runtime.open(settings, encoder=encoder, show_progress=console.is_terminal)
-        server = BackgroundServer(create_app(settings, runtime=runtime)).__enter__()
+        server: BackgroundServer | ServerProcess
+        if server_process:
+            server = ServerProcess(settings)
+        else:
+            server = BackgroundServer(create_app(settings, runtime=runtime)).__enter__()
         return cls(settings=settings, runtime=runtime, server=server)
 
     def api_key(self, tenant: str, role: str) -> str:
@@ -91,10 +107,81 @@ class BenchEnvironment:
             "torch_threads": torch.get_num_threads(),
         }
 
+    def server_peak_rss_mib(self) -> float | None:
+        """Peak resident memory of the server process (None when it is this process)."""
+        return self.server.peak_rss_mib() if isinstance(self.server, ServerProcess) else None
+
     def close(self) -> None:
         """Stop the server and release resources."""
-        self.server.__exit__(None, None, None)
+        if isinstance(self.server, ServerProcess):
+            self.server.stop()
+        else:
+            self.server.__exit__(None, None, None)
         self.runtime.close()
+
+
+class ServerProcess:
+    """``credmatch serve`` in a child process on a free loopback port, over ``settings``.
+
+    Args:
+        settings: Data folder and database of the benchmark (passed as ``CREDMATCH_*``).
+        startup_timeout: Seconds to wait for ``/health``.
+    """
+
+    def __init__(self, settings: Settings, *, startup_timeout: float = 600) -> None:
+        self.port = free_port()
+        environment = {
+            **os.environ,
+            "CREDMATCH_DATA_DIR": str(settings.data_dir.resolve()),
+            "CREDMATCH_DATABASE_URL": settings.resolved_database_url,
+        }
+        command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self._process = subprocess.Popen(  # noqa: S603 (our own CLI, fixed arguments)
+            command, env=environment, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if self._process.poll() is not None:
+                self._log.seek(0)
+                tail = self._log.read()[-2000:].decode(errors="replace")
+                raise RuntimeError(f"credmatch serve exited at start:\n{tail}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"credmatch serve did not answer on {self.url}")
+            time.sleep(0.2)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def peak_rss_mib(self) -> float | None:
+        """Peak resident memory of the server so far (VmHWM), or None once it stopped."""
+        try:
+            status = Path(f"/proc/{self._process.pid}/status").read_text(encoding="utf-8")
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return None
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it."""
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGINT)
+            try:
+                self._process.wait(30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

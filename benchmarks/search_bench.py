@@ -187,6 +187,7 @@ def run_search(
         "clients": clients,
         "populate_seconds": round(populating.seconds, 2),
         "peak_rss_mib": peak_rss_mib(),
+        "server_peak_rss_mib": env.server_peak_rss_mib(),
         "latency": percentiles(samples.every),
         "latency_by_kind": {
             group: {"requests": len(values), **percentiles(values)}

@@ -28,12 +28,12 @@ import msgspec
 from sqlalchemy.orm import Session
 
 from ingest import IssuerTrustPolicy
-from service.candidate_index import is_expired, status_factor
+from service.candidate_index import IssuerWeight, is_expired, status_factor
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
 from service.db.repositories import EvidenceView
 from service.errors import InvalidRequestError
-from service.filters import EvidenceFilter
+from service.filters import EvidenceFilter, credential_tags
 from service.settings import Settings
 from service.taxonomy_service import TaxonomyContext
 from service.trust import issuer_weight, load_policy
@@ -153,27 +153,22 @@ def search_candidates(
     policy = load_policy(session, tenant_id)
     weigh = issuer_weight(policy, trusted_only=query.filters.trusted_issuers_only)
     scope = query.filters.candidate_scope(session, tenant_id)
-    views = repo.verified_evidence_for_skills(session, tenant_id, wanted)
-    now = datetime.now(UTC)
+    facts = repo.verified_evidence_facts(session, tenant_id, wanted)
+    strength_of = _StrengthRule(query, settings, weigh)
     best: dict[int, dict[int, float]] = {}
-    proofs: dict[tuple[int, int], list[EvidenceView]] = {}
+    counted: set[int] = set()
     latest: dict[int, datetime] = {}
-    for view in views:
-        credential = view.credential
-        if scope is not None and view.evidence.candidate_id not in scope:
+    for fact in facts:
+        if scope is not None and fact.candidate_id not in scope:
             continue
-        if is_expired(credential.valid_until, now) or not query.filters.admits(credential):
+        strength = strength_of(fact)
+        if strength is None:
             continue
-        strength = view.evidence.confidence * status_factor(credential.status_outcome, settings)
-        if weigh is not None:
-            strength *= weigh(credential.issuer_id)
-        if strength <= 0.0 or strength < query.min_strength:
-            continue
-        candidate_id, skill_id = view.evidence.candidate_id, view.evidence.skill_id
+        candidate_id, skill_id = fact.candidate_id, fact.skill_id
         held = best.setdefault(candidate_id, {})
         held[skill_id] = max(held.get(skill_id, 0.0), strength)
-        proofs.setdefault((candidate_id, skill_id), []).append(view)
-        issued = _aware(credential.valid_from or credential.received_at)
+        counted.add(fact.evidence_id)
+        issued = _aware(fact.valid_from or fact.received_at)
         if candidate_id not in latest or issued > latest[candidate_id]:
             latest[candidate_id] = issued
     needed = len(wanted) if query.mode == "all" else 1
@@ -192,6 +187,12 @@ def search_candidates(
         ranked = [row for row in ranked if row[0] > after]
     page = ranked[: query.limit]
     candidates = repo.candidates_by_ids(session, tenant_id, [cid for _, cid, _ in page])
+    proofs: dict[tuple[int, int], list[EvidenceView]] = {}
+    for views in repo.evidence_of_candidates(session, tenant_id, candidates).values():
+        for view in views:
+            if view.evidence.id in counted:
+                key = (view.evidence.candidate_id, view.evidence.skill_id)
+                proofs.setdefault(key, []).append(view)
     hits = [
         SearchHit(
             candidate=candidates[candidate_id],
@@ -216,6 +217,43 @@ def search_candidates(
         unresolved=unresolved,
         trust=policy,
     )
+
+
+class _StrengthRule:
+    """Strength of one evidence row under the query (None when it does not count).
+
+    Mapping confidence x status factor x issuer weight, for credentials that are not
+    expired and pass the filters, at or above the query's minimum strength. Issuer and tag
+    decisions are remembered: thousands of rows share a few issuers and tag sets.
+    """
+
+    def __init__(self, query: SearchQuery, settings: Settings, weigh: IssuerWeight | None) -> None:
+        self._query = query
+        self._settings = settings
+        self._weigh = weigh
+        self._now = datetime.now(UTC)
+        self._issuers: dict[str, float] = {}
+        self._tags: dict[str, bool] = {}
+
+    def __call__(self, fact: repo.EvidenceFact) -> float | None:
+        filters = self._query.filters
+        if is_expired(fact.valid_until, self._now) or not filters.admits_issue_date(
+            fact.valid_from
+        ):
+            return None
+        admitted = self._tags.get(fact.tags)
+        if admitted is None:
+            admitted = self._tags[fact.tags] = filters.admits_tags(credential_tags(fact.tags))
+        weight = self._issuers.get(fact.issuer_id)
+        if weight is None:
+            weight = 1.0 if self._weigh is None else self._weigh(fact.issuer_id)
+            if not filters.admits_issuer(fact.issuer_id):
+                weight = 0.0
+            self._issuers[fact.issuer_id] = weight
+        strength = fact.confidence * status_factor(fact.status_outcome, self._settings) * weight
+        if not admitted or strength <= 0.0 or strength < self._query.min_strength:
+            return None
+        return strength
 
 
 SortKey = tuple[float, float, float, int]

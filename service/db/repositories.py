@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -555,6 +555,55 @@ def evidence_of_candidates(
     for evidence, credential in rows:
         grouped[evidence.candidate_id].append(EvidenceView(evidence, credential))
     return grouped
+
+
+class EvidenceFact(NamedTuple):
+    """One verified evidence row with what filters and strengths need, without ORM objects."""
+
+    evidence_id: int
+    candidate_id: int
+    skill_id: int
+    confidence: float
+    status_outcome: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+    received_at: datetime
+    issuer_id: str
+    tags: str
+
+
+def verified_evidence_facts(
+    session: Session, tenant_id: int, skill_ids: Sequence[int]
+) -> list[EvidenceFact]:
+    """Evidence of verified credentials for any of the skills, as plain rows.
+
+    Search scores thousands of holders at a million candidates; building ORM objects for
+    each cost more than the search itself, so only the page's proofs are loaded as objects.
+    """
+    if not skill_ids:
+        return []
+    rows = session.execute(
+        select(
+            Evidence.id,
+            Evidence.candidate_id,
+            Evidence.skill_id,
+            Evidence.confidence,
+            Credential.status_outcome,
+            Credential.valid_from,
+            Credential.valid_until,
+            Credential.received_at,
+            Credential.issuer_id,
+            Credential.tags,
+        )
+        .join(Credential, Credential.id == Evidence.credential_id)
+        .where(
+            Evidence.tenant_id == tenant_id,
+            Evidence.skill_id.in_(list(skill_ids)),
+            Credential.verified.is_(True),
+        )
+        .order_by(Evidence.id)
+    )
+    return [EvidenceFact._make(row) for row in rows]
 
 
 def verified_evidence_for_skills(
