@@ -9,8 +9,9 @@ credential condition is set (issue date, issuer, achievement tag), to the candid
 at least one credential that meets it (:class:`service.filters.EvidenceFilter`). Only those
 credentials count, and only as search and match count evidence: verified, not expired,
 strength = mapping confidence x status factor x issuer weight (the tenant's trust policy;
-0 outside it when ``trustedIssuersOnly``). A learner holds a skill when that strength is
-above 0; the supply share is the share of the cohort holding it.
+0 outside it when ``trustedIssuersOnly``, which weighs evidence and never narrows the
+cohort). A learner holds a skill when that strength is above 0; the supply share is the
+share of the cohort holding it.
 
 Gap = demand share - supply share (positive: the market asks for more than the cohort has).
 Skills roll up to their ESCO skill group (the broadest group under the pillar, found through
@@ -21,7 +22,8 @@ the widest gaps. Occupations named by postings are ranked by demand, each with t
 readiness: the share of the occupation's essential skills each learner holds, averaged.
 Recommended microcredentials are achievements seen in the tenant's credentials whose mapped
 skills close the widest gaps, chosen greedily so each adds gaps the ones before left open
-(a stackable pathway), each with how many learners of the cohort already hold it.
+(a stackable pathway), each with how many learners of the cohort already hold it (by the
+same evidence rules as supply: a credential that counts, not expired, weight above 0).
 
 The report is a msgspec document: stored as JSON once finished, and rendered from it as
 JSON, CSV, HTML and PNG (:mod:`service.report_render`).
@@ -99,8 +101,8 @@ class PostingFilter(_Struct):
     def scope(self) -> PostingScope:
         """The repository's form of the filter."""
         return PostingScope(
-            posted_after=self.posted_after,
-            posted_before=self.posted_before,
+            posted_after=_utc(self.posted_after) if self.posted_after is not None else None,
+            posted_before=_utc(self.posted_before) if self.posted_before is not None else None,
             locations=tuple(self.locations),
             occupations=tuple(self.occupations),
         )
@@ -232,7 +234,7 @@ def runs_in_background(session: Session, tenant_id: int) -> bool:
     """Whether a report for this tenant is big enough to run in the background."""
     return (
         gap_repo.count_postings(session, tenant_id) > BACKGROUND_ABOVE
-        or len(gap_repo.candidate_ids(session, tenant_id)) > BACKGROUND_ABOVE
+        or gap_repo.count_candidates(session, tenant_id) > BACKGROUND_ABOVE
     )
 
 
@@ -251,7 +253,7 @@ class _Demand:
 
 @dataclass(frozen=True, slots=True)
 class _Supply:
-    cohort: set[int]
+    cohort_size: int
     held: dict[int, dict[int, float]]  # skill id -> cohort learner -> best strength
     achievements: dict[str, tuple[str, str, set[int]]]  # key -> (name, issuer, skill ids)
     achievement_holders: dict[str, set[int]]
@@ -289,15 +291,16 @@ def build_report(
         InvalidRequestError: A malformed filter, or a date range that is empty.
     """
     progress = on_progress or (lambda _fraction, _stage: None)
+    posting_scope = query.postings.scope()
     if (
-        query.postings.posted_after is not None
-        and query.postings.posted_before is not None
-        and query.postings.posted_after >= query.postings.posted_before
+        posting_scope.posted_after is not None
+        and posting_scope.posted_before is not None
+        and posting_scope.posted_after >= posting_scope.posted_before
     ):
         raise InvalidRequestError("postings.postedAfter must be before postings.postedBefore")
     evidence_filter = query.cohort.evidence_filter()
     progress(0.05, "postings")
-    demand = _read_demand(session, tenant_id, query.postings.scope())
+    demand = _read_demand(session, tenant_id, posting_scope)
     progress(0.3, "cohort")
     policy = load_policy(session, tenant_id)
     supply = _read_supply(session, settings, tenant_id, evidence_filter, policy)
@@ -324,7 +327,7 @@ def build_report(
         generated_at=datetime.now(UTC),
         taxonomy=context.key,
         model=context.mapper.model,
-        cohort_size=len(supply.cohort),
+        cohort_size=supply.cohort_size,
         postings=len(demand.posting_ids),
         dated_postings=len(demand.dated),
         postings_without_skills=demand.without_skills,
@@ -366,25 +369,30 @@ def _credential_weights(
     credentials: Iterable[gap_repo.CredentialRow],
     settings: Settings,
     evidence_filter: EvidenceFilter,
-    scope: set[int] | None,
     weigh: IssuerWeight | None,
-) -> dict[int, float]:
-    """Credential id -> status factor x issuer weight, for the credentials that count."""
-    now = datetime.now(UTC)
+    now: datetime,
+) -> tuple[dict[int, float], set[int]]:
+    """The credentials that count and the candidates holding one that meets the filter.
+
+    Returns:
+        Credential id -> status factor x issuer weight (only weights above 0), and the
+        candidates holding an unexpired credential that passes the date, issuer and tag
+        conditions (whatever its weight: trust weighs evidence, it does not pick learners).
+    """
     weights: dict[int, float] = {}
+    admitted: set[int] = set()
     for credential_id, candidate_id, issuer, valid_from, valid_until, status, tags in credentials:
-        if scope is not None and candidate_id not in scope:
-            continue
         if is_expired(valid_until, now) or not (
             evidence_filter.admits_issue_date(valid_from)
             and evidence_filter.admits_issuer(issuer)
             and evidence_filter.admits_tags(credential_tags(tags))
         ):
             continue
+        admitted.add(candidate_id)
         weight = status_factor(status, settings) * (weigh(issuer) if weigh is not None else 1.0)
         if weight > 0.0:
             weights[credential_id] = weight
-    return weights
+    return weights, admitted
 
 
 def _read_supply(
@@ -394,24 +402,31 @@ def _read_supply(
     evidence_filter: EvidenceFilter,
     policy: IssuerTrustPolicy,
 ) -> _Supply:
-    scope = evidence_filter.candidate_scope(session, tenant_id)
-    candidates = set(gap_repo.candidate_ids(session, tenant_id))
-    cohort = candidates if scope is None else candidates & scope
-    credentials = gap_repo.verified_credentials(session, tenant_id)
-    weights = _credential_weights(
-        credentials,
+    now = datetime.now(UTC)
+    candidate_tags = normalize_tags(evidence_filter.candidate_tags)
+    issued_after = evidence_filter.issued_after
+    scope = gap_repo.CredentialScope(
+        now=now,
+        issued_after=_utc(issued_after) if issued_after is not None else None,
+        candidate_tags=candidate_tags,
+    )
+    weights, admitted = _credential_weights(
+        gap_repo.counted_credentials(session, tenant_id, scope),
         settings,
         evidence_filter,
-        cohort,
         issuer_weight(policy, trusted_only=evidence_filter.trusted_issuers_only),
+        now,
     )
-    issuer_of = {row[0]: row[2] for row in credentials}
-    if evidence_filter.filters_credentials or evidence_filter.trusted_issuers_only:
-        cohort = {row[1] for row in credentials if row[0] in weights}
-    names = gap_repo.issuer_names(session, tenant_id)
+    # Only a credential condition narrows the cohort; trustedIssuersOnly acts on the weights.
+    cohort_size = (
+        len(admitted)
+        if evidence_filter.filters_credentials
+        else gap_repo.count_candidates(session, tenant_id, candidate_tags)
+    )
     held: dict[int, dict[int, float]] = defaultdict(dict)
-    achievements: dict[str, tuple[str, str, set[int]]] = {}
     achievement_holders: dict[str, set[int]] = defaultdict(set)
+    # Evidence of credentials with a weight belongs to the cohort: the scope in SQL keeps to
+    # its candidate tags, and a weighted credential meets any credential condition.
     for (
         credential_id,
         candidate_id,
@@ -419,27 +434,45 @@ def _read_supply(
         confidence,
         achievement_id,
         name,
-    ) in gap_repo.evidence_rows(session, tenant_id):
-        key = achievement_id or (f"name:{name}" if name else "")
-        if key:
-            issuer = issuer_of.get(credential_id, "")
-            entry = achievements.setdefault(key, (name or key, names.get(issuer, issuer), set()))
-            entry[2].add(skill_id)
-            if candidate_id in cohort:
-                achievement_holders[key].add(candidate_id)
+    ) in gap_repo.counted_evidence(session, tenant_id, scope):
         weight = weights.get(credential_id)
-        if weight is None or candidate_id not in cohort:
+        if weight is None:
             continue
+        key = _achievement_key(achievement_id, name)
+        if key:
+            achievement_holders[key].add(candidate_id)
         strength = confidence * weight
         learners = held[skill_id]
         if strength > learners.get(candidate_id, 0.0):
             learners[candidate_id] = strength
     return _Supply(
-        cohort=cohort,
+        cohort_size=cohort_size,
         held=dict(held),
-        achievements=achievements,
+        achievements=_achievements(session, tenant_id),
         achievement_holders=dict(achievement_holders),
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aware UTC time (naive times are UTC), as SQL comparisons need on every database."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC)
+
+
+def _achievement_key(achievement_id: str | None, name: str | None) -> str:
+    return achievement_id or (f"name:{name}" if name else "")
+
+
+def _achievements(session: Session, tenant_id: int) -> dict[str, tuple[str, str, set[int]]]:
+    """Every achievement seen in the tenant's verified credentials: name, issuer, skills."""
+    names = gap_repo.issuer_names(session, tenant_id)
+    achievements: dict[str, tuple[str, str, set[int]]] = {}
+    for achievement_id, name, skill_id, issuer in gap_repo.achievement_skills(session, tenant_id):
+        key = _achievement_key(achievement_id, name)
+        if key:
+            entry = achievements.setdefault(key, (name or key, names.get(issuer, issuer), set()))
+            entry[2].add(skill_id)
+    return achievements
 
 
 _PILLARS = {"S": "skills", "K": "knowledge", "T": "transversal", "L": "language"}
@@ -520,8 +553,8 @@ def _skill_gap(skill_id: int, info: _SkillInfo, demand: _Demand, supply: _Supply
     total = len(demand.posting_ids)
     learners = supply.held.get(skill_id, {})
     demand_share = _share(len(must) + len(nice), total)
-    supply_share = _share(len(learners), len(supply.cohort))
-    cohort = len(supply.cohort)
+    supply_share = _share(len(learners), supply.cohort_size)
+    cohort = supply.cohort_size
     return SkillGap(
         id=short_id(info.uri),
         uri=info.uri,
@@ -552,7 +585,7 @@ def _rollups(
     for skill_id in skill_ids:
         members[key(skill_id)].append(skill_id)
     rollups = []
-    total, cohort = len(demand.posting_ids), len(supply.cohort)
+    total, cohort = len(demand.posting_ids), supply.cohort_size
     for (rollup_key, label), skills in members.items():
         postings: set[int] = set()
         holders: set[int] = set()
@@ -619,7 +652,7 @@ def _occupations(
             session, (s for entry in known.values() for s in entry[3])
         )
     }
-    cohort = len(supply.cohort)
+    cohort = supply.cohort_size
     found = []
     for (occupation_id, given), count in top:
         entry = known.get(occupation_id) if occupation_id is not None else None
@@ -658,7 +691,7 @@ def _recommend(supply: _Supply, gaps: dict[int, SkillGap], limit: int) -> list[R
     open_gaps = {sid: g.gap for sid, g in gaps.items() if g.gap > 0}
     chosen: list[Recommendation] = []
     remaining = dict(supply.achievements)
-    cohort = len(supply.cohort)
+    cohort = supply.cohort_size
     while open_gaps and remaining and len(chosen) < limit:
         scored = [
             (sum(open_gaps.get(s, 0.0) for s in skills), key)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -235,8 +236,28 @@ def _from_object(number: int, value: Any) -> ParsedRow:
     return _validated(number, {k: v for k, v in value.items() if v is not None})
 
 
-def _csv_rows(text: str) -> Iterator[ParsedRow]:
+def _csv_records(text: str) -> Iterator[list[str]]:
+    """The CSV's records.
+
+    Raises:
+        InvalidRequestError: The CSV cannot be read on (a cell over the csv module's size
+            limit, a malformed quote): the parser cannot find the next record after that.
+    """
     reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InvalidRequestError(
+                f"the CSV cannot be read at line {reader.line_num}: {error}"
+            ) from None
+        yield record
+
+
+def _csv_rows(text: str) -> Iterator[ParsedRow]:
+    reader = _csv_records(text)
     header = next(reader, None)
     if header is None:
         return
@@ -293,8 +314,14 @@ def _validated(number: int, values: dict[str, str]) -> ParsedRow:
 
 
 def _parse_date(value: str) -> datetime:
+    """An ISO 8601 date or time, in UTC (naive times are UTC).
+
+    Stored in UTC so the monthly trend buckets a posting alike on every database (SQLite
+    keeps no offset).
+    """
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return aware.astimezone(UTC)
 
 
 class OccupationResolver:
@@ -333,6 +360,8 @@ def demanded_skills(requirements: Sequence[PhraseRequirement]) -> list[tuple[int
 
 
 ProgressCallback = Callable[[int, ImportSummary], None]
+SeenPostings = dict[str, tuple[int, str]]
+"""Key -> (row, content hash) of the postings of one upload already stored or found stored."""
 
 
 def import_postings(
@@ -343,6 +372,7 @@ def import_postings(
     rows: Sequence[ParsedRow],
     summary: ImportSummary | None = None,
     on_batch: ProgressCallback | None = None,
+    seen: SeenPostings | None = None,
 ) -> ImportSummary:
     """Read the skills of the valid rows and store them (see the module docstring).
 
@@ -353,13 +383,15 @@ def import_postings(
         rows: Parsed rows, in upload order.
         summary: Counts to continue from (a resumed background upload).
         on_batch: Called after each batch with the rows processed so far.
+        seen: The postings of this upload stored (or found stored) by earlier calls, so a
+            later row with the same key is a duplicate, or a conflict; updated here.
 
     Returns:
         The counts, the rejected rows with reasons and the notes on accepted rows.
     """
     summary = summary if summary is not None else ImportSummary()
     occupations = OccupationResolver(gap_repo.occupation_keys(session, context.taxonomy_id))
-    seen: dict[str, tuple[int, str]] = {}
+    seen = seen if seen is not None else {}
     done = 0
     for start in range(0, len(rows), EXTRACTION_BATCH):
         batch = rows[start : start + EXTRACTION_BATCH]
@@ -385,7 +417,7 @@ def _import_batch(
     batch: Sequence[ParsedRow],
     *,
     occupations: OccupationResolver,
-    seen: dict[str, tuple[int, str]],
+    seen: SeenPostings,
     summary: ImportSummary,
 ) -> None:
     summary.total += len(batch)
@@ -394,32 +426,19 @@ def _import_batch(
         if isinstance(row, RowProblem):
             summary.reject(row)
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
-    fresh: list[PostingIn] = []
-    for posting in postings:
-        digest = posting.content_hash
-        earlier = seen.get(posting.key)
-        if earlier is not None and earlier[1] != digest:
-            summary.reject(
-                RowProblem(
-                    posting.row,
-                    "externalId",
-                    f"row {earlier[0]} has the same externalId with other content",
-                )
-            )
-            continue
-        seen[posting.key] = (posting.row, digest)
-        if earlier is not None or stored.get(posting.key, (0, ""))[1] == digest:
-            summary.duplicates += 1
-        else:
-            fresh.append(posting)
+    fresh, twins = _triage(postings, stored, seen, summary)
     readings = context.mapper.extract_requirements_many(
-        [p.description if p.description else p.title for p in fresh]
+        [p.description if p.description else p.title for p in fresh.values()]
     )
     values: list[PostingValues] = []
-    for posting, reading in zip(fresh, readings, strict=True):
+    for posting, reading in zip(fresh.values(), readings, strict=True):
+        same = twins.pop(posting.key, [])
         if isinstance(reading, TooManyPhrasesError):
-            summary.reject(RowProblem(posting.row, "description", str(reading)))
+            for row in (posting, *same):
+                summary.reject(RowProblem(row.row, "description", str(reading)))
             continue
+        seen[posting.key] = (posting.row, posting.content_hash)
+        summary.duplicates += len(same)
         occupation_id = occupations.find(posting.occupation) if posting.occupation else None
         if posting.occupation and occupation_id is None:
             summary.warn(
@@ -461,6 +480,48 @@ def _import_batch(
     )
 
 
+def _triage(
+    postings: Sequence[PostingIn],
+    stored: dict[str, tuple[int, str]],
+    seen: SeenPostings,
+    summary: ImportSummary,
+) -> tuple[dict[str, PostingIn], dict[str, list[PostingIn]]]:
+    """Sort a batch's postings: duplicates and conflicts counted, the rest to read.
+
+    Returns:
+        The postings to read, by key (the first of each key in the batch), and the later
+        rows of the batch with the same key and content: they count as duplicates if the
+        first is stored, and share its rejection if not.
+    """
+    fresh: dict[str, PostingIn] = {}
+    twins: dict[str, list[PostingIn]] = defaultdict(list)
+    for posting in postings:
+        digest = posting.content_hash
+        earlier = seen.get(posting.key)
+        first = fresh.get(posting.key)
+        if earlier is None and first is not None:
+            if first.content_hash == digest:
+                twins[posting.key].append(posting)
+                continue
+            earlier = (first.row, first.content_hash)
+        if earlier is not None and earlier[1] != digest:
+            summary.reject(
+                RowProblem(
+                    posting.row,
+                    "externalId",
+                    f"row {earlier[0]} has the same externalId with other content",
+                )
+            )
+        elif earlier is not None:
+            summary.duplicates += 1
+        elif stored.get(posting.key, (0, ""))[1] == digest:
+            seen[posting.key] = (posting.row, digest)
+            summary.duplicates += 1
+        else:
+            fresh[posting.key] = posting
+    return fresh, twins
+
+
 CHUNK_POSTINGS = 256
 """Postings committed per transaction by background and command-line imports."""
 
@@ -474,6 +535,7 @@ def import_in_chunks(
     summary: ImportSummary | None = None,
     on_chunk: Callable[[Session, int, ImportSummary], None] | None = None,
     chunk_size: int = CHUNK_POSTINGS,
+    seen: SeenPostings | None = None,
 ) -> ImportSummary:
     """Import rows a chunk per transaction, so a long import keeps what it has done.
 
@@ -486,15 +548,35 @@ def import_in_chunks(
         on_chunk: Called inside each chunk's transaction with the rows done so far (a
             background upload records its progress there, atomically with the postings).
         chunk_size: Rows per transaction.
+        seen: What the rows before these stored (a resumed upload: :func:`stored_before`);
+            the chunks share it, so a key is one posting across the whole upload.
     """
     summary = summary if summary is not None else ImportSummary()
+    seen = seen if seen is not None else {}
     for start in range(0, len(rows), chunk_size):
         chunk = rows[start : start + chunk_size]
         with sessions() as session:
-            import_postings(session, context, tenant_id=tenant_id, rows=chunk, summary=summary)
+            import_postings(
+                session, context, tenant_id=tenant_id, rows=chunk, summary=summary, seen=seen
+            )
             if on_chunk is not None:
                 on_chunk(session, start + len(chunk), summary)
     return summary
+
+
+def stored_before(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> SeenPostings:
+    """The postings among rows already imported that are stored as uploaded.
+
+    A resumed background upload starts from this, so a later row repeating one of them is
+    still a duplicate (same content) or a conflict (other content), as without the pause.
+    """
+    postings = [row for row in rows if isinstance(row, PostingIn)]
+    stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
+    seen: SeenPostings = {}
+    for posting in postings:
+        if posting.key not in seen and stored.get(posting.key, (0, ""))[1] == posting.content_hash:
+            seen[posting.key] = (posting.row, posting.content_hash)
+    return seen
 
 
 SYNC_MAX_POSTINGS = 200

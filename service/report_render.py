@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 from service.errors import InvalidRequestError, NotFoundError
-from service.gap_report import GapReport
+from service.gap_report import (
+    GapReport,
+    OccupationDemand,
+    Recommendation,
+    Rollup,
+    SkillGap,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -45,41 +51,70 @@ HTML_CONTENT_SECURITY_POLICY = (
 
 
 def report_csv(report: GapReport, table: Table = "skills") -> str:
-    """One table of the report as CSV (header row first, camelCase column names).
+    """One table of the report as CSV (RFC 4180: header row first, camelCase names, CRLF).
+
+    Text that a spreadsheet would read as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) is prefixed with ``'``: labels, names and issuers
+    come from uploads and credentials. Numbers are written as they are. An empty table
+    still has its header row. The trend table has a column per skill, named by its label
+    and id so two skills with one label keep a column each.
 
     Raises:
         InvalidRequestError: An unknown table name.
     """
-    rows = _table_rows(report, table)
+    header, rows = _table_rows(report, table)
     out = io.StringIO(newline="")
-    if not rows:
-        return ""
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; quotes a CR in a cell too
+    writer.writerow([_csv_text(name) for name in header])
+    writer.writerows([[_csv_cell(value) for value in row] for row in rows])
     return out.getvalue()
 
 
-def _table_rows(report: GapReport, table: str) -> list[dict[str, Any]]:
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_TABLE_TYPES: dict[str, type[msgspec.Struct]] = {
+    "skills": SkillGap,
+    "groups": Rollup,
+    "pillars": Rollup,
+    "occupations": OccupationDemand,
+    "recommendations": Recommendation,
+}
+
+
+def _csv_text(text: str) -> str:
+    """Text a spreadsheet will show as text, never evaluate (OWASP CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return _csv_text("; ".join(str(item) for item in value))
+    if isinstance(value, str):
+        return _csv_text(value)
+    return value
+
+
+def _table_rows(report: GapReport, table: str) -> tuple[list[str], list[list[Any]]]:
+    """The column names and the rows of one table."""
     if table == "trend":
         trend = report.trend
+        series = trend.skills if trend is not None else []
+        header = ["month", "postings", *(f"{s.label} [{s.id}]" for s in series)]
         if trend is None:
-            return []
-        return [
-            {
-                "month": month,
-                "postings": trend.postings[n],
-                **{series.label: series.shares[n] for series in trend.skills},
-            }
+            return header, []
+        return header, [
+            [month, trend.postings[n], *(s.shares[n] for s in series)]
             for n, month in enumerate(trend.months)
         ]
-    if table not in TABLES:
+    if table not in _TABLE_TYPES:
         raise InvalidRequestError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
-    rows: list[dict[str, Any]] = []
+    header = [f.encode_name for f in msgspec.structs.fields(_TABLE_TYPES[table])]
+    rows: list[list[Any]] = []
     for item in getattr(report, table):
-        row = msgspec.to_builtins(item)
-        rows.append({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
-    return rows
+        values = msgspec.to_builtins(item)
+        rows.append([values.get(name) for name in header])
+    return header, rows
 
 
 def chart_png(report: GapReport, chart: str) -> bytes:

@@ -16,7 +16,7 @@ from service.api import schemas as s
 from service.api.controllers import PrincipalDep, RuntimeDep, SessionDep
 from service.api.dependencies import require_api_key
 from service.auth import Role
-from service.errors import CredmatchError, InvalidRequestError
+from service.errors import CredmatchError
 from service.gap_report import GapQuery
 from service.postings import ImportSummary, submit_postings, upload_status
 from service.report_jobs import StoredReport, stored_report, submit_report
@@ -51,6 +51,14 @@ class ReportNotReadyError(CredmatchError):
     title = "Report not ready"
 
 
+class ReportFailedError(CredmatchError):
+    """A rendering was asked of a report that failed: there is nothing to render."""
+
+    status = 409
+    problem = "report-failed"
+    title = "Report failed"
+
+
 class PostingController(Controller):
     """Job postings for gap reports."""
 
@@ -73,7 +81,7 @@ class PostingController(Controller):
             "Bad rows are listed with row number, field and reason and do not stop the "
             "others. Re-uploading is idempotent (by externalId, else by content). Uploads "
             "over 200 rows, or with async=true, are imported in the background: 202 with "
-            "an id to follow at GET /v1/postings/uploads/{id}."
+            "an id, and a Location header to follow: GET /v1/postings/uploads/{id}."
         ),
     )
     def upload(
@@ -96,10 +104,12 @@ class PostingController(Controller):
             content_type=request.headers.get("content-type"),
             background=run_async,
         )
-        queued = not isinstance(outcome, ImportSummary)
+        if isinstance(outcome, ImportSummary):
+            return Response(gap_views.upload_out(outcome), status_code=HTTP_200_OK)
         return Response(
             gap_views.upload_out(outcome),
-            status_code=HTTP_202_ACCEPTED if queued else HTTP_200_OK,
+            status_code=HTTP_202_ACCEPTED,
+            headers={"Location": f"/v1/postings/uploads/{outcome.id}"},
         )
 
     @get("/uploads/{upload_id:int}", sync_to_thread=True, summary="Progress of a posting upload")
@@ -125,24 +135,41 @@ def _wanted_format(request: Request[Any, Any, Any], given: ReportFormat | None) 
     return "json"
 
 
+def _not_rendered(stored: StoredReport) -> CredmatchError:
+    """Why a report without a result cannot be shown as CSV or HTML."""
+    if stored.status == "failed":
+        return ReportFailedError(
+            f"report {stored.id} failed: {stored.error or 'no reason recorded'}; "
+            "there is nothing to render",
+            extra={"reportStatus": stored.status, "error": stored.error},
+        )
+    return ReportNotReadyError(
+        f"report {stored.id} is {stored.status} ({stored.progress:.0%}); "
+        "it can be rendered once done",
+        extra={"reportStatus": stored.status, "progress": stored.progress},
+    )
+
+
 def _rendered(
-    stored: StoredReport, wanted: ReportFormat, table: Table, status_code: int
+    stored: StoredReport,
+    wanted: ReportFormat,
+    table: Table,
+    status_code: int,
+    headers: dict[str, str] | None = None,
 ) -> Response[Any]:
-    if wanted == "json" or stored.report is None:
-        if wanted != "json":
-            raise ReportNotReadyError(
-                f"report {stored.id} is {stored.status} ({stored.progress:.0%}); "
-                "it can be rendered once done",
-                extra={"status": stored.status, "progress": stored.progress},
-            )
-        return Response(gap_views.report_out(stored), status_code=status_code)
+    headers = headers or {}
+    if wanted == "json":
+        return Response(gap_views.report_out(stored), status_code=status_code, headers=headers)
+    if stored.report is None:
+        raise _not_rendered(stored)
     if wanted == "csv":
         return Response(
             report_csv(stored.report, table),
             media_type="text/csv; charset=utf-8",
             status_code=status_code,
             headers={
-                "Content-Disposition": f'attachment; filename="gap-report-{stored.id}-{table}.csv"'
+                **headers,
+                "Content-Disposition": f'attachment; filename="gap-report-{stored.id}-{table}.csv"',
             },
         )
     return Response(
@@ -150,6 +177,7 @@ def _rendered(
         media_type="text/html; charset=utf-8",
         status_code=status_code,
         headers={
+            **headers,
             "Content-Security-Policy": HTML_CONTENT_SECURITY_POLICY,
             "X-Content-Type-Options": "nosniff",
         },
@@ -174,9 +202,12 @@ class GapReportController(Controller):
             "pillar; a monthly trend of dated postings; the occupations in demand with the "
             "cohort's readiness; achievements that close the widest gaps. The cohort is "
             "the tenant's candidates filtered by candidate tags and by credential issue "
-            "date, issuer and achievement tags. Stored: 201 with the report, or 202 when "
-            "it runs in the background (async=true, or a large tenant); follow it at GET "
-            "/v1/reports/{id}. format=csv or html (or the Accept header) renders it."
+            "date, issuer and achievement tags. Stored: 201 with the report, or 202 with "
+            "its JSON status when it runs in the background (async=true, or a tenant "
+            "with over 20,000 postings or candidates, where async=false is refused), "
+            "whatever format was asked; follow the Location header (GET "
+            "/v1/reports/{id}). format=csv or html (or the Accept header) renders a "
+            "finished report."
         ),
     )
     def gap(
@@ -200,8 +231,6 @@ class GapReportController(Controller):
             trend_skills=data.trend_skills,
         )
         wanted = _wanted_format(request, report_format)
-        if data.run_async and wanted != "json":
-            raise InvalidRequestError("a background report is answered in JSON; render it later")
         stored = submit_report(
             db_session,
             runtime,
@@ -209,8 +238,14 @@ class GapReportController(Controller):
             query=query,
             background=data.run_async,
         )
-        done = stored.report is not None
-        return _rendered(stored, wanted, table, HTTP_201_CREATED if done else HTTP_202_ACCEPTED)
+        location = {"Location": f"/v1/reports/{stored.id}"}
+        if stored.report is None:
+            # Queued: the row must be committed, so the answer is its status, never a
+            # not-ready problem that would roll it back.
+            return Response(
+                gap_views.report_out(stored), status_code=HTTP_202_ACCEPTED, headers=location
+            )
+        return _rendered(stored, wanted, table, HTTP_201_CREATED, location)
 
     @get("/{report_id:int}", sync_to_thread=True, summary="A gap report, its progress or result")
     def show(
@@ -244,7 +279,7 @@ class GapReportController(Controller):
         principal.require(Role.ANALYST)
         stored = stored_report(db_session, principal.tenant_id, report_id)
         if stored.report is None:
-            raise ReportNotReadyError(f"report {report_id} is {stored.status}")
+            raise _not_rendered(stored)
         return Response(
             chart_png(stored.report, chart.removesuffix(".png")), media_type="image/png"
         )

@@ -7,7 +7,7 @@ ORM objects): a report reads hundreds of thousands of rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVarTuple
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from service.db.models import (
     BroaderRelation,
     Candidate,
+    CandidateTag,
     Credential,
     Evidence,
     GapReportRow,
@@ -86,8 +87,14 @@ def save_postings(
     """Insert new postings, or replace the ones named in ``replace_ids`` (external id -> id).
 
     A replaced posting keeps its id; its skills are read again and replace the old ones.
+    New postings and all the skills go in multi-row inserts (one round trip per few
+    hundred rows, not one per posting).
     """
+    if not postings:
+        return
     now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    ids: dict[str, int] = {}
     for values in postings:
         fields = {
             "content_hash": values.content_hash,
@@ -102,32 +109,35 @@ def save_postings(
             "updated_at": now,
         }
         posting_id = replace_ids.get(values.external_id)
-        if posting_id is not None:
-            session.execute(update(JobPosting).where(JobPosting.id == posting_id).values(fields))
-            session.execute(delete(PostingSkill).where(PostingSkill.posting_id == posting_id))
-        else:
-            posting_id = session.scalar(
-                insert(JobPosting)
-                .values(
-                    tenant_id=tenant_id, external_id=values.external_id, created_at=now, **fields
-                )
-                .returning(JobPosting.id)
+        if posting_id is None:
+            new_rows.append(
+                {"tenant_id": tenant_id, "external_id": values.external_id, "created_at": now}
+                | fields
             )
-        if values.skills:
-            session.execute(
-                insert(PostingSkill),
-                [
-                    {
-                        "tenant_id": tenant_id,
-                        "posting_id": posting_id,
-                        "skill_id": skill_id,
-                        "strength": strength,
-                        "confidence": confidence,
-                        "phrase": phrase,
-                    }
-                    for skill_id, strength, confidence, phrase in values.skills
-                ],
-            )
+            continue
+        ids[values.external_id] = posting_id
+        session.execute(update(JobPosting).where(JobPosting.id == posting_id).values(fields))
+    if ids:
+        session.execute(delete(PostingSkill).where(PostingSkill.posting_id.in_(list(ids.values()))))
+    if new_rows:
+        inserted = session.execute(
+            insert(JobPosting).returning(JobPosting.external_id, JobPosting.id), new_rows
+        )
+        ids.update({external_id: int(pid) for external_id, pid in inserted})
+    skill_rows = [
+        {
+            "tenant_id": tenant_id,
+            "posting_id": ids[values.external_id],
+            "skill_id": skill_id,
+            "strength": strength,
+            "confidence": confidence,
+            "phrase": phrase,
+        }
+        for values in postings
+        for skill_id, strength, confidence, phrase in values.skills
+    ]
+    if skill_rows:
+        session.execute(insert(PostingSkill), skill_rows)
     session.flush()
 
 
@@ -198,29 +208,64 @@ def get_upload(session: Session, tenant_id: int, upload_id: int) -> PostingUploa
     )
 
 
-def _claim(session: Session, model: Any, stale_before: datetime) -> int | None:
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A worker's hold on a job row: the row and the claim's number (its ``attempts``).
+
+    Progress and results are written only while the row still carries that number, so a
+    worker whose claim went stale and was taken over cannot overwrite the new one's work.
+    """
+
+    id: int
+    attempt: int
+
+
+def _claim(session: Session, model: Any, stale_before: datetime, max_attempts: int) -> Claim | None:
     """Claim the oldest queued row of a job table (or one whose claim went stale).
 
-    The conditional update makes the claim safe when several workers poll one database.
+    The conditional update makes the claim safe when several workers poll one database. A
+    row already claimed ``max_attempts`` times whose claim went stale again (the worker died
+    each time: a crash, an out-of-memory kill) is marked failed instead of claimed again.
     """
     claimable = or_(
         model.status == "queued",
         (model.status == "running") & (model.claimed_at < stale_before),
     )
-    found = session.scalar(select(model.id).where(claimable).order_by(model.id).limit(1))
+    found = session.execute(
+        select(model.id, model.attempts).where(claimable).order_by(model.id).limit(1)
+    ).first()
     if found is None:
+        return None
+    job_id, attempts = int(found[0]), int(found[1])
+    unchanged = (model.id == job_id) & claimable & (model.attempts == attempts)
+    if attempts >= max_attempts:
+        given_up: dict[str, Any] = {
+            "status": "failed",
+            "error": f"gave up after {attempts} attempts: the worker stopped each time",
+            "finished_at": utcnow(),
+        }
+        if model is GapReportRow:
+            given_up["stage"] = "failed"
+        session.execute(update(model).where(unchanged).values(given_up))
         return None
     claimed = session.execute(
         update(model)
-        .where(model.id == found, claimable)
-        .values(status="running", claimed_at=utcnow())
+        .where(unchanged)
+        .values(status="running", claimed_at=utcnow(), attempts=attempts + 1)
     )
-    return int(found) if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return Claim(id=job_id, attempt=attempts + 1)
 
 
-def claim_upload(session: Session, *, stale_before: datetime) -> int | None:
-    """Claim a queued posting upload; returns its id."""
-    return _claim(session, PostingUpload, stale_before)
+def _held(model: Any, claim: Claim) -> Any:
+    """The condition that the claim still holds the row."""
+    return (model.id == claim.id) & (model.attempts == claim.attempt) & (model.status == "running")
+
+
+def claim_upload(session: Session, *, stale_before: datetime, max_attempts: int) -> Claim | None:
+    """Claim a queued posting upload (see :func:`_claim`)."""
+    return _claim(session, PostingUpload, stale_before, max_attempts)
 
 
 def upload_by_id(session: Session, upload_id: int) -> PostingUpload:
@@ -232,25 +277,33 @@ def upload_by_id(session: Session, upload_id: int) -> PostingUpload:
 
 
 def record_upload_progress(
-    session: Session, upload_id: int, *, processed: int, summary: dict[str, Any]
-) -> None:
-    """Record how far an upload got (and keep its claim fresh)."""
-    session.execute(
+    session: Session, claim: Claim, *, processed: int, summary: dict[str, Any]
+) -> bool:
+    """Record how far an upload got (and keep its claim fresh); False if the claim was lost."""
+    updated = session.execute(
         update(PostingUpload)
-        .where(PostingUpload.id == upload_id)
+        .where(_held(PostingUpload, claim))
         .values(processed=processed, summary=summary, claimed_at=utcnow())
     )
+    return bool(updated.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def finish_upload(
-    session: Session, upload_id: int, *, status: str, summary: dict[str, Any], error: str = ""
-) -> None:
-    """Mark an upload done (or failed) with its summary."""
-    session.execute(
-        update(PostingUpload)
-        .where(PostingUpload.id == upload_id)
-        .values(status=status, summary=summary, error=error, finished_at=utcnow())
+    session: Session,
+    claim: Claim,
+    *,
+    status: str,
+    summary: dict[str, Any] | None = None,
+    error: str = "",
+) -> bool:
+    """Mark an upload done (or failed), with its summary when given; False if the claim was lost."""
+    values: dict[str, Any] = {"status": status, "error": error, "finished_at": utcnow()}
+    if summary is not None:
+        values["summary"] = summary
+    updated = session.execute(
+        update(PostingUpload).where(_held(PostingUpload, claim)).values(values)
     )
+    return bool(updated.rowcount == 1)  # type: ignore[attr-defined]
 
 
 # Gap reports
@@ -289,9 +342,9 @@ def get_report(session: Session, tenant_id: int, report_id: int) -> GapReportRow
     )
 
 
-def claim_report(session: Session, *, stale_before: datetime) -> int | None:
-    """Claim a queued report; returns its id."""
-    return _claim(session, GapReportRow, stale_before)
+def claim_report(session: Session, *, stale_before: datetime, max_attempts: int) -> Claim | None:
+    """Claim a queued report (see :func:`_claim`)."""
+    return _claim(session, GapReportRow, stale_before, max_attempts)
 
 
 def report_by_id(session: Session, report_id: int) -> GapReportRow:
@@ -302,22 +355,23 @@ def report_by_id(session: Session, report_id: int) -> GapReportRow:
     return row
 
 
-def record_report_progress(session: Session, report_id: int, progress: float, stage: str) -> None:
-    """Record a report's progress (and keep its claim fresh)."""
-    session.execute(
+def record_report_progress(session: Session, claim: Claim, progress: float, stage: str) -> bool:
+    """Record a report's progress (and keep its claim fresh); False if the claim was lost."""
+    updated = session.execute(
         update(GapReportRow)
-        .where(GapReportRow.id == report_id)
+        .where(_held(GapReportRow, claim))
         .values(progress=progress, stage=stage[:40], claimed_at=utcnow())
     )
+    return bool(updated.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def finish_report(
-    session: Session, report_id: int, *, result: dict[str, Any] | None, error: str = ""
-) -> None:
-    """Store a report's result (done) or its error (failed)."""
-    session.execute(
+    session: Session, claim: Claim, *, result: dict[str, Any] | None, error: str = ""
+) -> bool:
+    """Store a report's result (done) or its error (failed); False if the claim was lost."""
+    updated = session.execute(
         update(GapReportRow)
-        .where(GapReportRow.id == report_id)
+        .where(_held(GapReportRow, claim))
         .values(
             status="failed" if result is None else "done",
             result=result,
@@ -327,6 +381,7 @@ def finish_report(
             finished_at=utcnow(),
         )
     )
+    return bool(updated.rowcount == 1)  # type: ignore[attr-defined]
 
 
 # Report inputs
@@ -386,56 +441,133 @@ def posting_skill_rows(
     return [(pid, sid, strength) for pid, sid, strength in session.execute(statement)]
 
 
-def candidate_ids(session: Session, tenant_id: int) -> list[int]:
-    """Every candidate id of a tenant, ascending."""
-    return list(
-        session.scalars(
-            select(Candidate.id).where(Candidate.tenant_id == tenant_id).order_by(Candidate.id)
-        )
+_STREAM_ROWS = 10_000
+"""Rows fetched at a time from the large report inputs (credentials, evidence)."""
+
+
+def _with_candidate_tags(
+    statement: Select[*_Columns], column: Any, tenant_id: int, candidate_tags: Sequence[str]
+) -> Select[*_Columns]:
+    if not candidate_tags:
+        return statement
+    tagged = select(CandidateTag.candidate_id).where(
+        CandidateTag.tenant_id == tenant_id, CandidateTag.tag.in_(list(candidate_tags))
     )
+    return statement.where(column.in_(tagged))
+
+
+def count_candidates(session: Session, tenant_id: int, candidate_tags: Sequence[str] = ()) -> int:
+    """How many candidates a tenant holds (those carrying one of ``candidate_tags``, if any)."""
+    statement = _with_candidate_tags(
+        select(func.count()).select_from(Candidate).where(Candidate.tenant_id == tenant_id),
+        Candidate.id,
+        tenant_id,
+        candidate_tags,
+    )
+    return int(session.scalar(statement) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialScope:
+    """Which credentials can count for a report, as far as SQL can tell.
+
+    Verified, not expired at ``now``, issued on or after ``issued_after`` (when set) and held
+    by a candidate carrying one of ``candidate_tags`` (when any). Issuer and achievement
+    tag conditions, trust and status weights are applied by the caller.
+    """
+
+    now: datetime
+    issued_after: datetime | None = None
+    candidate_tags: Sequence[str] = ()
+
+
+def _counted(
+    statement: Select[*_Columns], tenant_id: int, scope: CredentialScope
+) -> Select[*_Columns]:
+    statement = statement.where(
+        Credential.tenant_id == tenant_id,
+        Credential.verified.is_(True),
+        or_(Credential.valid_until.is_(None), Credential.valid_until > scope.now),
+    )
+    if scope.issued_after is not None:
+        statement = statement.where(Credential.valid_from >= scope.issued_after)
+    return _with_candidate_tags(statement, Credential.candidate_id, tenant_id, scope.candidate_tags)
 
 
 CredentialRow = tuple[int, int, str, datetime | None, datetime | None, str, str]
 """(credential id, candidate id, issuer id, valid from, valid until, status outcome, tags)."""
 
 
-def verified_credentials(session: Session, tenant_id: int) -> list[CredentialRow]:
-    """The tenant's verified credentials as column tuples."""
-    return [
-        (cid, candidate, issuer, valid_from, valid_until, status, tags)
-        for cid, candidate, issuer, valid_from, valid_until, status, tags in session.execute(
-            select(
-                Credential.id,
-                Credential.candidate_id,
-                Credential.issuer_id,
-                Credential.valid_from,
-                Credential.valid_until,
-                Credential.status_outcome,
-                Credential.tags,
-            ).where(Credential.tenant_id == tenant_id, Credential.verified.is_(True))
-        )
-    ]
+def counted_credentials(
+    session: Session, tenant_id: int, scope: CredentialScope
+) -> Iterator[CredentialRow]:
+    """The tenant's credentials in scope as column tuples, streamed."""
+    statement = _counted(
+        select(
+            Credential.id,
+            Credential.candidate_id,
+            Credential.issuer_id,
+            Credential.valid_from,
+            Credential.valid_until,
+            Credential.status_outcome,
+            Credential.tags,
+        ),
+        tenant_id,
+        scope,
+    ).execution_options(yield_per=_STREAM_ROWS)
+    with session.execute(statement) as rows:  # closes a server-side cursor left unread
+        yield from rows
 
 
 EvidenceRow = tuple[int, int, int, float, str, str]
 """(credential id, candidate id, skill id, confidence, achievement id, achievement name)."""
 
 
-def evidence_rows(session: Session, tenant_id: int) -> list[EvidenceRow]:
-    """Every evidence row of the tenant's verified credentials."""
+def counted_evidence(
+    session: Session, tenant_id: int, scope: CredentialScope
+) -> Iterator[EvidenceRow]:
+    """The evidence rows of the tenant's credentials in scope, streamed."""
+    statement = _counted(
+        select(
+            Evidence.credential_id,
+            Evidence.candidate_id,
+            Evidence.skill_id,
+            Evidence.confidence,
+            Evidence.achievement_id,
+            Evidence.achievement_name,
+        ).join(Credential, Credential.id == Evidence.credential_id),
+        tenant_id,
+        scope,
+    ).where(Evidence.tenant_id == tenant_id)
+    with session.execute(statement.execution_options(yield_per=_STREAM_ROWS)) as rows:
+        yield from rows
+
+
+def achievement_skills(session: Session, tenant_id: int) -> list[tuple[str, str, int, str]]:
+    """(achievement id, achievement name, skill id, issuer id) seen in verified credentials.
+
+    One row per distinct combination, in the order first seen (by evidence row).
+    """
+    first_seen = func.min(Evidence.id)
     return [
-        (credential, candidate, skill, confidence, achievement, name)
-        for credential, candidate, skill, confidence, achievement, name in session.execute(
+        (achievement or "", name or "", skill, issuer)
+        for achievement, name, skill, issuer, _ in session.execute(
             select(
-                Evidence.credential_id,
-                Evidence.candidate_id,
-                Evidence.skill_id,
-                Evidence.confidence,
                 Evidence.achievement_id,
                 Evidence.achievement_name,
+                Evidence.skill_id,
+                Credential.issuer_id,
+                first_seen,
             )
             .join(Credential, Credential.id == Evidence.credential_id)
             .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
+            .group_by(
+                Evidence.achievement_id,
+                Evidence.achievement_name,
+                Evidence.skill_id,
+                Credential.issuer_id,
+            )
+            .order_by(first_seen)
         )
     ]
 

@@ -1,14 +1,28 @@
-"""Pieces of postings and gap reports that need no database: parsing, pillars, groups."""
+"""Pieces of postings and gap reports that need no database: parsing, pillars, groups, CSV."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from service.errors import InvalidRequestError
-from service.gap_report import _pillar, _rollup_group
+from service.gap_report import (
+    GapQuery,
+    GapReport,
+    OccupationDemand,
+    Recommendation,
+    SkillGap,
+    Trend,
+    TrendSeries,
+    _pillar,
+    _rollup_group,
+)
 from service.postings import PostingIn, RowProblem, parse_postings, posting_format
+from service.report_render import report_csv
 
 GROUPS = {
     "urn:S": ("S", "skills"),
@@ -98,3 +112,155 @@ def test_whole_body_problems() -> None:
         parse_postings(b'{"title": "x"}', "json")
     assert posting_format("text/csv; charset=utf-8") == "csv"
     assert posting_format("application/jsonl") == "ndjson"
+
+
+def _gap(skill_id: str, label: str, gap: float) -> SkillGap:
+    return SkillGap(
+        id=skill_id,
+        uri=f"urn:{skill_id}",
+        label=label,
+        pillar="skills",
+        group="@group",
+        postings=1,
+        must_postings=1,
+        nice_postings=0,
+        demand_share=0.5,
+        must_share=0.5,
+        nice_share=0.0,
+        holders=3,
+        supply_share=0.75,
+        mean_strength=0.7,
+        gap=gap,
+    )
+
+
+def _report(**changes: Any) -> GapReport:
+    fields: dict[str, Any] = {
+        "generated_at": datetime(2025, 1, 1, tzinfo=UTC),
+        "taxonomy": "esco",
+        "model": "m",
+        "cohort_size": 4,
+        "postings": 2,
+        "dated_postings": 2,
+        "postings_without_skills": 0,
+        "skills_demanded": 2,
+        "query": GapQuery(),
+        "skills": [],
+        "groups": [],
+        "pillars": [],
+        "trend": None,
+        "occupations": [],
+        "recommendations": [],
+    }
+    return GapReport(**(fields | changes))
+
+
+def _csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_csv_cells_that_a_spreadsheet_would_evaluate_are_quoted_as_text() -> None:
+    report = _report(
+        skills=[_gap("a", '=HYPERLINK("http://x")', -0.25), _gap("b", "+1", 0.1)],
+        occupations=[
+            OccupationDemand(
+                occupation="-2+3",
+                uri="",
+                label="\tcmd",
+                postings=1,
+                demand_share=0.5,
+                essential_skills=0,
+                mean_readiness=None,
+                learners_ready=None,
+                least_held=["@SUM(A1)"],
+            )
+        ],
+        recommendations=[
+            Recommendation(
+                rank=1,
+                achievement_id="",
+                name="\rnote",
+                issuer="=cmd|' /C calc'!A0",
+                skills=["=1", "ok"],
+                gap_closed=0.3,
+                holders=0,
+                holder_share=0.0,
+            )
+        ],
+    )
+
+    skills = _csv(report_csv(report, "skills"))
+    occupations = _csv(report_csv(report, "occupations"))
+    recommendations = _csv(report_csv(report, "recommendations"))
+
+    header = skills[0]
+    first = dict(zip(header, skills[1], strict=True))
+    assert first["label"] == '\'=HYPERLINK("http://x")'
+    assert first["group"] == "'@group"
+    assert first["gap"] == "-0.25"  # a number stays a number
+    assert dict(zip(header, skills[2], strict=True))["label"] == "'+1"
+    row = dict(zip(occupations[0], occupations[1], strict=True))
+    assert (row["occupation"], row["label"], row["leastHeld"]) == ("'-2+3", "'\tcmd", "'@SUM(A1)")
+    assert (row["meanReadiness"], row["learnersReady"]) == ("", "")
+    row = dict(zip(recommendations[0], recommendations[1], strict=True))
+    assert (row["name"], row["issuer"], row["skills"]) == (
+        "'\rnote",
+        "'=cmd|' /C calc'!A0",
+        "'=1; ok",
+    )
+
+
+def test_empty_csv_tables_keep_their_header_row() -> None:
+    report = _report()
+
+    assert report_csv(report, "skills").startswith("id,uri,label,pillar,group,postings,")
+    assert report_csv(report, "recommendations").splitlines() == [
+        "rank,achievementId,name,issuer,skills,gapClosed,holders,holderShare"
+    ]
+    assert report_csv(report, "trend") == "month,postings\r\n"
+    with pytest.raises(InvalidRequestError, match="unknown table"):
+        report_csv(report, "nope")  # type: ignore[arg-type]
+
+
+def test_trend_csv_has_a_column_per_skill_even_when_labels_repeat() -> None:
+    trend = Trend(
+        months=["2025-01", "2025-02"],
+        postings=[2, 1],
+        skills=[
+            TrendSeries(id="s1", label="=SQL", shares=[0.5, 1.0]),
+            TrendSeries(id="s2", label="=SQL", shares=[0.0, 1.0]),
+        ],
+    )
+
+    rows = _csv(report_csv(_report(trend=trend), "trend"))
+
+    assert rows == [
+        ["month", "postings", "'=SQL [s1]", "'=SQL [s2]"],
+        ["2025-01", "2", "0.5", "0.0"],
+        ["2025-02", "1", "1.0", "1.0"],
+    ]
+
+
+def test_a_csv_cell_over_the_parser_limit_is_a_request_problem() -> None:
+    body = ("title,description\nAnalyst," + "x" * 200_000 + "\n").encode()
+
+    with pytest.raises(InvalidRequestError, match="cannot be read at line 2"):
+        parse_postings(body, "csv")
+
+
+def test_posting_dates_are_stored_in_utc() -> None:
+    rows = parse_postings(
+        b'{"title": "a", "date": "2025-02-01T00:30:00+02:00"}\n'
+        b'{"title": "b", "date": "2025-01-31T23:30:00-05:00"}\n'
+        b'{"title": "c", "date": "2025-03-01T10:00:00"}\n',
+        "ndjson",
+    )
+
+    assert [r.posted_at for r in rows if isinstance(r, PostingIn)] == [
+        datetime(2025, 1, 31, 22, 30, tzinfo=UTC),
+        datetime(2025, 2, 1, 4, 30, tzinfo=UTC),
+        datetime(2025, 3, 1, 10, 0, tzinfo=UTC),
+    ]
+    first = rows[0]
+    assert isinstance(first, PostingIn) and first.posted_at is not None
+    assert first.posted_at.utcoffset() == timedelta(0)
