@@ -14,14 +14,16 @@ torch, and degrades far less when other processes share the cores (``benchmarks/
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +234,7 @@ def _export(model_dir: Path, target: Path) -> None:
     mask[1, 5:] = 0
     batch, tokens = torch.export.Dim("batch"), torch.export.Dim("tokens")
     shapes = tuple({0: batch, 1: tokens} for _ in _INPUTS)
-    with torch.inference_mode(), warnings.catch_warnings():
+    with torch.inference_mode(), warnings.catch_warnings(), _quiet_logging():
         # The exporter's own deprecation notices about torch internals, not about this call.
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", UserWarning)
@@ -248,6 +250,16 @@ def _export(model_dir: Path, target: Path) -> None:
             verbose=False,
             external_data=False,
         )
+
+
+@contextlib.contextmanager
+def _quiet_logging() -> Iterator[None]:
+    """Silence the exporter's log lines (skipped torchvision ops, converter notes) meanwhile."""
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _check_against_sentence_transformers(
