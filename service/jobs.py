@@ -76,14 +76,16 @@ def job_status(session: Session, tenant_id: int, job_id: int) -> IngestJob:
     return job
 
 
-class JobRunner:
-    """A worker thread that ingests queued job items.
+class PollingWorker:
+    """A daemon thread that calls :meth:`run_once` until stopped, resting when idle.
 
     Args:
         runtime: Shared resources (taxonomy, verifier, sessions).
         poll_interval: Seconds to wait when there is no work.
-        lease: How long a claimed item may take before another worker takes it over.
+        lease: How long a claimed piece of work may go on before another worker takes it.
     """
+
+    thread_name = "credmatch-worker"
 
     def __init__(
         self, runtime: Runtime, *, poll_interval: float = 0.5, lease: timedelta | None = None
@@ -96,11 +98,11 @@ class JobRunner:
 
     def start(self) -> None:
         """Start polling in a daemon thread."""
-        self._thread = threading.Thread(target=self._loop, name="credmatch-jobs", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:
-        """Stop after the item in progress."""
+        """Stop after the work in progress."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -109,11 +111,21 @@ class JobRunner:
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
-            except Exception:  # a bad item must not kill the worker
-                logger.exception("ingest job item failed")
+            except Exception:  # one bad piece of work must not kill the worker
+                logger.exception("%s: work failed", self.thread_name)
                 worked = False
             if not worked:
                 self._stop.wait(self.poll_interval)
+
+    def run_once(self) -> bool:
+        """Do one piece of work; returns whether there was one."""
+        raise NotImplementedError
+
+
+class JobRunner(PollingWorker):
+    """A worker thread that ingests queued job items (see :class:`PollingWorker`)."""
+
+    thread_name = "credmatch-jobs"
 
     def run_once(self) -> bool:
         """Claim and ingest one item; returns whether there was one."""

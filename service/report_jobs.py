@@ -16,10 +16,9 @@ is failed by the next claim instead of being taken up forever.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -39,6 +38,7 @@ from service.gap_report import (
     report_to_json,
     runs_in_background,
 )
+from service.jobs import PollingWorker
 from service.postings import (
     ImportSummary,
     import_in_chunks,
@@ -57,44 +57,14 @@ MAX_ATTEMPTS = 3
 """Claims of one job before it is failed (each ended with its worker gone: a crash, a kill)."""
 
 
-class ReportRunner:
+class ReportRunner(PollingWorker):
     """A worker thread that imports queued posting uploads and computes queued reports.
 
-    Args:
-        runtime: Shared resources (taxonomy, sessions, settings).
-        poll_interval: Seconds to wait when there is no work.
-        lease: How long a claim may go without progress before another worker takes it.
+    The lease (see :class:`~service.jobs.PollingWorker`) is how long a claim may go
+    without progress before another worker takes it.
     """
 
-    def __init__(
-        self, runtime: Runtime, *, poll_interval: float = 0.5, lease: timedelta | None = None
-    ) -> None:
-        self.runtime = runtime
-        self.poll_interval = poll_interval
-        self.lease = lease or timedelta(minutes=5)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Start polling in a daemon thread."""
-        self._thread = threading.Thread(target=self._loop, name="credmatch-reports", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        """Stop after the work in progress."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                worked = self.run_once()
-            except Exception:  # one bad job must not kill the worker
-                logger.exception("report job failed")
-                worked = False
-            if not worked:
-                self._stop.wait(self.poll_interval)
+    thread_name = "credmatch-reports"
 
     def run_once(self) -> bool:
         """Process one queued upload or report; returns whether there was one."""
