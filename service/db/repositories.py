@@ -606,25 +606,6 @@ def verified_evidence_facts(
     return [EvidenceFact._make(row) for row in rows]
 
 
-def verified_evidence_for_skills(
-    session: Session, tenant_id: int, skill_ids: Sequence[int]
-) -> list[EvidenceView]:
-    """Evidence of verified credentials for any of the skills, with the credentials."""
-    if not skill_ids:
-        return []
-    rows = session.execute(
-        select(Evidence, Credential)
-        .join(Credential, Credential.id == Evidence.credential_id)
-        .where(
-            Evidence.tenant_id == tenant_id,
-            Evidence.skill_id.in_(list(skill_ids)),
-            Credential.verified.is_(True),
-        )
-        .order_by(Evidence.id)
-    )
-    return [EvidenceView(evidence, credential) for evidence, credential in rows]
-
-
 def cached_mapping(
     session: Session, fingerprint: str, taxonomy_id: int, model: str
 ) -> list[AchievementMapping] | None:
