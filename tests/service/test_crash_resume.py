@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from service.candidate_index import CandidateIndex
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.db.models import Credential, Evidence
+from service.db.models import Candidate, Credential, Evidence
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from tests.service.conftest import ESCO
@@ -84,6 +85,13 @@ def test_kill_during_bulk_ingest_then_resume(runtime: Runtime, tmp_path: Path) -
             log = (tmp_path / "first.log").read_text()[-2000:]
             pytest.fail(f"ingest ended or stalled before the kill: {log}")
         time.sleep(0.05)
+    # An index saved mid-run (as a server saves its indexes) must catch up after the crash.
+    context, _ = runtime.require_taxonomy()
+    with unit_of_work(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        saved = CandidateIndex(tenant_id, runtime.encoder.dimension)
+        saved.catch_up(session, context.space, runtime.settings)
+    saved.save(tmp_path / "saved-index", model="m", taxonomy=context.key)
     first.send_signal(signal.SIGKILL)
     first.wait()
     before = _stored(runtime, tenant)
@@ -97,3 +105,37 @@ def test_kill_during_bulk_ingest_then_resume(runtime: Runtime, tmp_path: Path) -
     assert credentials == hashes == DOCUMENTS  # every document once, none twice
     assert evidence == DOCUMENTS  # one aligned skill each, none duplicated
     assert before[0] <= credentials
+    _assert_index_matches_database(runtime, tenant_id, tmp_path / "saved-index", context.key)
+
+
+def _index_state(index: CandidateIndex) -> dict[int, list[float]]:
+    ids, vectors = index.vectors.vectors()
+    return {int(i): v.round(5).tolist() for i, v in zip(ids, vectors, strict=True)}
+
+
+def _assert_index_matches_database(
+    runtime: Runtime, tenant_id: int, saved_folder: Path, taxonomy: str
+) -> None:
+    """The saved pre-crash index, caught up, equals an index built fresh from the database."""
+    context, _ = runtime.require_taxonomy()
+    with unit_of_work(runtime.sessions) as session:
+        resumed = CandidateIndex.load(
+            saved_folder,
+            tenant_id,
+            model="m",
+            taxonomy=taxonomy,
+            dimension=runtime.encoder.dimension,
+        )
+        assert resumed.watermark > 0, "the pre-crash index should have been saved with its mark"
+        resumed.catch_up(session, context.space, runtime.settings)
+        fresh = CandidateIndex(tenant_id, runtime.encoder.dimension)
+        fresh.catch_up(session, context.space, runtime.settings)
+        with_evidence = set(
+            session.scalars(
+                select(Candidate.id)
+                .join(Evidence, Evidence.candidate_id == Candidate.id)
+                .where(Candidate.tenant_id == tenant_id)
+            )
+        )
+    assert set(_index_state(fresh)) == with_evidence
+    assert _index_state(resumed) == _index_state(fresh)
