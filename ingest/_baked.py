@@ -1,11 +1,12 @@
 """Baked Open Badges: the assertion embedded in a PNG (``iTXt``) or an SVG image.
 
 PNG: one ``iTXt`` chunk with keyword ``openbadges`` holds the assertion JSON, a compact
-JWS, or the URL of a hosted assertion. SVG: one ``<openbadges:assertion verify="...">``
-element (namespace ``http://openbadges.org``) holds the assertion JSON in its text (often
-CDATA), or only a ``verify`` URL. Images are capped (`MAX_IMAGE_BYTES`, `MAX_CHUNK_BYTES`);
-an SVG with a DTD or any entity declaration is rejected, so nothing is ever expanded or
-fetched. Every problem raises `CredentialFormatError` (codes ``too-large``,
+JWS, or the URL of a hosted assertion (plain or zlib-compressed text; inflating stops at
+the cap). SVG: one ``<openbadges:assertion verify="...">`` element (namespace
+``http://openbadges.org``) holds the assertion JSON in its text (often CDATA), or only a
+``verify`` URL. Images are capped (`MAX_IMAGE_BYTES`, `MAX_CHUNK_BYTES`, `MAX_PNG_CHUNKS`,
+SVG nesting); an SVG with a DTD or any entity declaration is rejected, so nothing is ever
+expanded or fetched. Every problem raises `CredentialFormatError` (codes ``too-large``,
 ``invalid-image``, ``no-baked-assertion``); nothing else escapes, whatever the bytes.
 """
 
@@ -22,6 +23,8 @@ MAX_IMAGE_BYTES: Final = 5 * 1024 * 1024
 """Largest baked image accepted."""
 MAX_CHUNK_BYTES: Final = 1024 * 1024
 """Largest PNG chunk, and largest embedded assertion text (after decompression)."""
+MAX_PNG_CHUNKS: Final = 10_000
+"""Most chunks in a PNG (real images have a few dozen; image data comes in large chunks)."""
 
 PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 OPENBADGES_NAMESPACE: Final = "http://openbadges.org"
@@ -90,6 +93,8 @@ def _png_chunks(raw: bytes) -> list[tuple[bytes, bytes]]:
         if zlib.crc32(kind + data) != crc:
             _fail(f"PNG chunk {kind!r} has a bad CRC")
         chunks.append((kind, data))
+        if len(chunks) > MAX_PNG_CHUNKS:
+            _fail(f"PNG has more than {MAX_PNG_CHUNKS} chunks", "too-large")
         offset = end
         if kind == b"IEND":
             return chunks

@@ -3,9 +3,14 @@
 Every outbound request of `ingest` goes through `HttpFetcher`, which wraps one injected
 ``httpx.Client`` and applies the same rules to every hop: https only (plain http only to
 loopback when a test setting says so), no private / loopback / link-local / multicast /
-reserved / cloud-metadata targets, timeouts, a streamed size cap, manually followed and
-capped redirects, JSON objects only, and a thread-safe TTL cache (failures are cached too,
-for a shorter time).
+reserved / cloud-metadata targets (IPv4-mapped IPv6 addresses judged as the IPv4 they
+carry), timeouts, a streamed size cap, manually followed and capped redirects, JSON objects
+only, and a thread-safe TTL cache (failures are cached too, for a shorter time).
+
+Against DNS rebinding, a host name is resolved once per hop and the connection goes to the
+address that was checked: the request is sent to that IP, with the name in the ``Host``
+header and as the TLS server name (``sni_hostname``, which the certificate is verified
+against), and without keep-alive, so a connection is never reused for another name.
 """
 
 from __future__ import annotations
@@ -81,8 +86,16 @@ def did_web_url(did: str) -> str:
 
 def _forbidden(address: IPAddress, *, allow_loopback: bool) -> str:
     """Why connecting to ``address`` is refused, or ``""`` when it is allowed."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        else:
+            # 6to4 and Teredo addresses carry an IPv4 address that relays deliver to.
+            embedded = [address.sixtofour, *(address.teredo or ())]
+            for inner in embedded:
+                reason = _forbidden(inner, allow_loopback=allow_loopback) if inner else ""
+                if reason:
+                    return f"{reason} (inside {address})"
     if address in _METADATA_ADDRESSES:
         return "a cloud metadata address"
     if address.is_loopback:
@@ -206,20 +219,20 @@ class HttpFetcher(DocumentStore):
     def _fetch_uncached(self, url: str) -> dict[str, Any]:
         current = url
         for _hop in range(self._max_redirects + 1):
-            self._check_url(current, original=url)
-            body_or_location = self._request(current, original=url)
+            addresses = self._check_url(current, original=url)
+            body_or_location = self._request(current, addresses, original=url)
             if isinstance(body_or_location, bytes):
                 return self._parse(body_or_location, original=url)
             current = body_or_location
         raise FetchError(url, f"more than {self._max_redirects} redirects", code="fetch-failed")
 
-    def _check_url(self, url: str, *, original: str) -> None:
+    def _check_url(self, url: str, *, original: str) -> list[IPAddress]:
         """Refuse a URL whose scheme, form or resolved addresses are not allowed.
 
-        DNS rebinding (the name resolving to another address between this check and the
-        connection httpx makes) is only mitigated: every resolved address must be allowed,
-        and production deployments should also restrict egress at the transport/network
-        level. Connecting to the checked address itself is a later improvement.
+        Every address the host resolves to must be allowed.
+
+        Returns:
+            The checked addresses, in resolver order: the only ones connected to.
         """
         label = url if url == original else f"redirect to {url}"
         try:
@@ -258,6 +271,7 @@ class HttpFetcher(DocumentStore):
                 f"{label}: plain http is refused (https only; http only to loopback in tests)",
                 code="fetch-refused",
             )
+        return list(dict.fromkeys(addresses))
 
     @staticmethod
     def _addresses(host: str, port: int, original: str, label: str) -> list[IPAddress]:
@@ -283,14 +297,41 @@ class HttpFetcher(DocumentStore):
             raise FetchError(original, f"{label}: {host} has no address", code="fetch-failed")
         return addresses
 
-    def _request(self, url: str, *, original: str) -> bytes | str:
+    def _send_pinned(
+        self, url: str, addresses: list[IPAddress], *, original: str, label: str
+    ) -> httpx.Response:
+        """Send the GET to the checked addresses in turn until one accepts the connection."""
+        target = httpx.URL(url)
+        pinned = target.host not in {str(address) for address in addresses}
+        headers = {"Accept": _ACCEPT, "Connection": "close"}
+        with _transport_errors(original, label):
+            for position, address in enumerate(addresses):
+                extensions: dict[str, Any] = {}
+                request_url = target
+                if pinned:
+                    # Connect to the checked IP; the name still selects the virtual host
+                    # and is what the TLS certificate must be valid for.
+                    request_url = target.copy_with(host=str(address))
+                    headers["Host"] = target.netloc.decode("ascii")
+                    extensions["sni_hostname"] = target.host
+                request = self._client.build_request(
+                    "GET",
+                    request_url,
+                    headers=headers,
+                    timeout=self._timeout,
+                    extensions=extensions,
+                )
+                try:
+                    return self._client.send(request, stream=True, follow_redirects=False)
+                except httpx.ConnectError:
+                    if position == len(addresses) - 1:
+                        raise
+        raise FetchError(original, f"{label}: no address to connect to", code="fetch-failed")
+
+    def _request(self, url: str, addresses: list[IPAddress], *, original: str) -> bytes | str:
         """The body of a 200 response, or the absolute URL a redirect points to."""
         label = url if url == original else f"redirect to {url}"
-        request = self._client.build_request(
-            "GET", url, headers={"Accept": _ACCEPT}, timeout=self._timeout
-        )
-        with _transport_errors(original, label):
-            response = self._client.send(request, stream=True, follow_redirects=False)
+        response = self._send_pinned(url, addresses, original=original, label=label)
         try:
             if response.status_code in _REDIRECT_STATUSES:
                 location = str(response.headers.get("location") or "")

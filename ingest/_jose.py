@@ -81,7 +81,9 @@ def is_compact_jws(raw: bytes) -> bool:
 def _json_part(part: bytes, what: str) -> dict[str, Any]:
     try:
         value = msgspec.json.decode(b64url_decode(part.decode("ascii")))
-    except (ValueError, msgspec.DecodeError, RecursionError):
+    except RecursionError:
+        raise _fail(f"JWS {what} nesting is too deep", "too-large") from None
+    except (ValueError, msgspec.DecodeError):
         raise _fail(f"JWS {what} is not base64url JSON", "malformed-json") from None
     if not isinstance(value, dict):
         raise _fail(f"JWS {what} must be a JSON object", "not-an-object")

@@ -47,6 +47,14 @@ VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
 MAX_DEPTH: Final = 64
 """Deepest JSON nesting accepted; real credentials (even CLR bundles) stay far below it."""
 
+MAX_CONTEXT_ENTRIES: Final = 256
+"""Most ``@context`` entries (URLs or inline contexts) in one document, all levels counted.
+
+pyld spends ~7 ms applying each entry, repeated ones included: 5,000 copies of one context
+URL (200 KB) cost half a minute of CPU. A CLR bundle carries its nested credentials'
+contexts too (two or three each), so the cap leaves room for bundles of ~80 credentials.
+Remote contexts are never fetched, so no document causes a fetch."""
+
 # Processed contexts: the VC and OB contexts hold a few dozen scoped contexts each, and
 # pyld caches every one of them here; 100 (pyld's default) thrashes on OB 3.0.
 _PROCESSED_CACHE_SIZE: Final = 4096
@@ -211,17 +219,41 @@ def context_urls(document: Any) -> list[str]:
         URLs in order of first appearance, without duplicates.
     """
     seen: dict[str, None] = {}
+    for value in _context_nodes(document):
+        seen.update(dict.fromkeys(_context_values(value)))
+    return list(seen)
+
+
+def _context_nodes(document: Any) -> Iterator[Any]:
+    """Every ``@context`` value in ``document``, nested ones included, in document order."""
     stack: list[Any] = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "@context":
-                    seen.update(dict.fromkeys(_context_values(value)))
-                stack.append(value)
+            values = list(node.values())
+            if "@context" in node:
+                yield node["@context"]
+            stack.extend(reversed(values))
         elif isinstance(node, list):
             stack.extend(reversed(node))
-    return list(seen)
+
+
+def check_context_entries(document: Any) -> None:
+    """Refuse a document with more than `MAX_CONTEXT_ENTRIES` ``@context`` entries.
+
+    Args:
+        document: Decoded JSON (any shape).
+
+    Raises:
+        CredentialFormatError: ``too-large``, before any JSON-LD processing is spent on it.
+    """
+    total = 0
+    for value in _context_nodes(document):
+        total += len(value) if isinstance(value, list) else 1
+        if total > MAX_CONTEXT_ENTRIES:
+            raise CredentialFormatError(
+                f"more than {MAX_CONTEXT_ENTRIES} @context entries", code="too-large"
+            )
 
 
 def nesting_depth(document: Any, limit: int = MAX_DEPTH) -> int:
@@ -289,9 +321,11 @@ def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
 
     Raises:
         UnknownContextError: A context URL is not bundled.
-        CredentialFormatError: Invalid JSON-LD (``invalid-jsonld``) or data outside the
-            context (``undefined-term``).
+        CredentialFormatError: Invalid JSON-LD (``invalid-jsonld``), data outside the
+            context (``undefined-term``), or too many contexts (``too-large``, see
+            `MAX_CONTEXT_ENTRIES`).
     """
+    check_context_entries(document)
     dropped: list[str | None] = []
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
     options: dict[str, Any] = {

@@ -17,6 +17,7 @@ from ingest._jsonld import (
     VC_V1_CONTEXT,
     VC_V2_CONTEXT,
     ContextLoader,
+    check_context_entries,
     default_context_loader,
     nesting_depth,
 )
@@ -318,6 +319,7 @@ def _check_kind(document: dict[str, Any], loader: ContextLoader) -> tuple[str, .
             f"or {VC_V1_CONTEXT!r}",
             "unsupported-credential",
         )
+    check_context_entries(document)
     unknown = loader.unknown(document)
     if unknown:
         raise UnknownContextError(unknown[0])
@@ -358,9 +360,41 @@ def parse_credential(
 
     Raises:
         CredentialFormatError: Malformed JSON, not an object, too large or too deep,
-            missing or invalid fields, or a document that is not a supported credential.
+            missing or invalid fields (a NUL character in any text, which no database
+            stores), or a document that is not a supported credential.
         UnknownContextError: A ``@context`` URL is not bundled (it is never fetched).
     """
+    credential, document = _parse_credential(
+        raw, max_bytes=max_bytes, contexts=contexts, documents=documents
+    )
+    if _holds_nul(credential):
+        raise _fail("the credential holds a NUL character in its text", "invalid-field")
+    return credential, document
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether any text of a parsed model (nested models, tuples included) holds NUL."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, tuple | list):
+            stack.extend(item)
+        elif isinstance(item, msgspec.Struct):
+            stack.extend(msgspec.structs.astuple(item))
+    return False
+
+
+def _parse_credential(
+    raw: bytes,
+    *,
+    max_bytes: int = 1_000_000,
+    contexts: ContextLoader | None = None,
+    documents: DocumentStore | None = None,
+) -> tuple[Credential, dict[str, Any]]:
+    """`parse_credential` without the final check of the model's text."""
     from ingest._ob2 import ob2_from_document, parse_ob2  # noqa: PLC0415 - _ob2 imports us
 
     ob2 = parse_ob2(raw, max_bytes=max_bytes, documents=documents)  # OB 2.0 JWS, PNG, SVG

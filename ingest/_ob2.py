@@ -107,7 +107,9 @@ def decode_jws(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         header = msgspec.json.decode(_b64decode(header_part))
         payload = msgspec.json.decode(_b64decode(payload_part))
-    except (binascii.Error, ValueError, msgspec.DecodeError, RecursionError) as error:
+    except RecursionError:
+        raise _fail("JWS header or payload nesting is too deep", "too-large") from None
+    except (binascii.Error, ValueError, msgspec.DecodeError) as error:
         raise _fail(f"JWS header or payload is not JSON: {error}", "malformed-json") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise _fail("JWS header and payload must be JSON objects", "not-an-object")

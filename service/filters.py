@@ -12,6 +12,7 @@ is applied through the issuer weights (``service.trust.issuer_weight``).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,22 +33,25 @@ def normalize_tags(tags: Iterable[str], *, drop_invalid: bool = False) -> tuple[
 
     Args:
         tags: The tags as given.
-        drop_invalid: Skip tags that are too long or span lines instead of refusing them
-            (for tags an issuer wrote into a credential, which must not cost the credential).
+        drop_invalid: Skip tags that are too long or hold control characters (line breaks
+            included) instead of refusing them (for tags an issuer wrote into a credential,
+            which must not cost the credential).
 
     Raises:
-        InvalidRequestError: A tag longer than 100 characters or holding a line break.
+        InvalidRequestError: A tag longer than 100 characters or holding a line break or
+            another control character (PostgreSQL text cannot even hold NUL).
     """
     seen: dict[str, None] = {}
     for tag in tags:
         cleaned = tag.strip().lower()
         if not cleaned:
             continue
-        if len(cleaned) > MAX_TAG_LENGTH or "\n" in cleaned or "\r" in cleaned:
+        if len(cleaned) > MAX_TAG_LENGTH or any(unicodedata.category(c) == "Cc" for c in cleaned):
             if drop_invalid:
                 continue
             raise InvalidRequestError(
-                f"tag {tag[:40]!r} must be at most {MAX_TAG_LENGTH} characters on one line"
+                f"tag {tag[:40]!r} must be at most {MAX_TAG_LENGTH} characters on one line, "
+                "without control characters"
             )
         seen.setdefault(cleaned, None)
     return tuple(seen)

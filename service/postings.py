@@ -210,6 +210,9 @@ def _ndjson_rows(text: str) -> Iterator[ParsedRow]:
         except msgspec.DecodeError as error:
             yield RowProblem(number, "", f"not valid JSON: {error}")
             continue
+        except RecursionError:
+            yield RowProblem(number, "", "JSON nesting is too deep")
+            continue
         yield _from_object(number, value)
 
 
@@ -218,6 +221,8 @@ def _json_array_rows(text: str) -> Iterator[ParsedRow]:
         values = msgspec.json.decode(text.encode())
     except msgspec.DecodeError as error:
         raise InvalidRequestError(f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise InvalidRequestError("the body's JSON nesting is too deep") from None
     if not isinstance(values, list):
         raise InvalidRequestError("a JSON body must be an array of posting objects")
     for number, value in enumerate(values, start=1):
@@ -294,6 +299,9 @@ def _validated(number: int, values: dict[str, str]) -> ParsedRow:
     for name, limit in limits.items():
         if len(cleaned[name]) > limit:
             return RowProblem(number, name, f"longer than {limit} characters")
+    for name, value in cleaned.items():
+        if "\x00" in value:  # PostgreSQL text cannot hold it
+            return RowProblem(number, name, "holds a NUL character")
     if not cleaned["title"] and not cleaned["description"]:
         return RowProblem(number, "description", "title and description are both empty")
     posted_at = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -268,6 +269,9 @@ def _sort_key(sort: Sort, score: float, held: int, latest: datetime, candidate_i
     return (-score, 0.0, 0.0, candidate_id)
 
 
+_MAX_ID = 2**63 - 1  # a signed 64-bit database integer
+
+
 def _encode_cursor(key: SortKey) -> str:
     return base64.urlsafe_b64encode(msgspec.json.encode(list(key))).decode().rstrip("=")
 
@@ -276,9 +280,13 @@ def _decode_cursor(cursor: str) -> SortKey:
     try:
         values = msgspec.json.decode(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         first, second, third, candidate_id = values
-        return (float(first), float(second), float(third), int(candidate_id))
-    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError):
+        key = (float(first), float(second), float(third), int(candidate_id))
+    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError, OverflowError):
         raise InvalidRequestError("cursor is not one this API returned") from None
+    # Out-of-range numbers would reach the database as query parameters it cannot hold.
+    if not (all(math.isfinite(value) for value in key[:3]) and 0 <= key[3] <= _MAX_ID):
+        raise InvalidRequestError("cursor is not one this API returned")
+    return key
 
 
 def _aware(moment: datetime) -> datetime:

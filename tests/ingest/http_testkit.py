@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -45,15 +46,31 @@ def fake_dns(
     return looked_up
 
 
+@dataclass(frozen=True)
+class Connected:
+    """Where a request was sent: the URL (the checked IP), its Host header, its extensions."""
+
+    url: str
+    host: str
+    extensions: dict[str, Any]
+
+
 class Server:
     """A ``httpx.MockTransport`` serving JSON documents by URL, counting requests."""
 
     def __init__(self, documents: Mapping[str, Any] | None = None) -> None:
         self.documents: dict[str, Any] = dict(documents or {})
         self.requests: list[str] = []
+        self.connected: list[Connected] = []
         self.override: Handler | None = None
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        # The fetcher connects to the address it checked and names the host in the Host
+        # header; serve (and record) the URL it asked for by name.
+        self.connected.append(
+            Connected(str(request.url), request.headers["host"], request.extensions)
+        )
+        request.url = request.url.copy_with(netloc=request.headers["host"].encode("ascii"))
         self.requests.append(str(request.url))
         if self.override is not None:
             return self.override(request)
