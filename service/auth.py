@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from service.db import repositories as repo
+from service.db.models import Tenant, utcnow
 from service.errors import AuthenticationError, InvalidRequestError, PermissionDeniedError
 
 
@@ -67,6 +68,19 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def parse_role(role: str) -> Role:
+    """The :class:`Role` named ``role``.
+
+    Raises:
+        InvalidRequestError: No such role.
+    """
+    try:
+        return Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidRequestError(f"unknown role {role!r}; choose one of {allowed}") from None
+
+
 def create_api_key(session: Session, *, tenant: str, role: str, name: str = "") -> CreatedKey:
     """Create a key for a tenant (created when missing).
 
@@ -79,25 +93,33 @@ def create_api_key(session: Session, *, tenant: str, role: str, name: str = "") 
     Raises:
         InvalidRequestError: Unknown role or empty tenant.
     """
-    try:
-        parsed_role = Role(role)
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise InvalidRequestError(f"unknown role {role!r}; choose one of {allowed}") from None
+    parsed_role = parse_role(role)
     if not tenant.strip():
         raise InvalidRequestError("tenant name must not be empty")
     tenant_row = repo.get_or_create_tenant(session, tenant.strip())
+    return issue_api_key(session, tenant_row, parsed_role, name)
+
+
+def issue_api_key(session: Session, tenant: Tenant, role: Role, name: str = "") -> CreatedKey:
+    """Create a key for an existing tenant.
+
+    Args:
+        session: Open session; the caller commits.
+        tenant: The tenant row.
+        role: What the key may do.
+        name: Label to recognise the key by (``"<role> key"`` when empty).
+    """
     prefix = secrets.token_hex(4)
     key = f"cm_{prefix}_{secrets.token_urlsafe(32)}"
     row = repo.add_api_key(
         session,
-        tenant_id=tenant_row.id,
-        name=name or f"{parsed_role.value} key",
-        role=parsed_role.value,
+        tenant_id=tenant.id,
+        name=name or f"{role.value} key",
+        role=role.value,
         prefix=prefix,
         digest=digest(key),
     )
-    return CreatedKey(key=key, key_id=row.id, tenant=tenant_row.name, role=parsed_role)
+    return CreatedKey(key=key, key_id=row.id, tenant=tenant.name, role=role)
 
 
 def authenticate(session: Session, authorization: str | None) -> Principal:
@@ -111,7 +133,7 @@ def authenticate(session: Session, authorization: str | None) -> Principal:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("Authorization header must be 'Bearer <api key>'")
-    row = repo.find_active_api_key(session, digest(token.strip()))
+    row = repo.find_active_api_key(session, digest(token.strip()), utcnow())
     if row is None:
         raise AuthenticationError("API key is not valid or has been revoked")
     return Principal(tenant_id=row.tenant_id, role=Role(row.role), key_id=row.id)
