@@ -8,11 +8,13 @@ Exceptions::
     ├── PermissionDeniedError      403 ``forbidden``
     ├── InvalidRequestError        400 ``invalid-request``
     ├── CredentialRejectedError    422 ``credential-rejected`` (+ the failing checks)
+    ├── RateLimitedError           429 ``rate-limited`` (+ Retry-After, RateLimit-* headers)
     └── NotReadyError              503 ``not-ready`` (taxonomy or index missing)
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 PROBLEM_BASE = "https://credmatch.dev/problems/"
@@ -27,10 +29,18 @@ class CredmatchError(Exception):
     commits_transaction: ClassVar[bool] = False
     """Whether the request's work so far is committed before the error is answered."""
 
-    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        extra: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra or {}
+        self.headers = dict(headers or {})
+        """Response headers the problem response carries."""
 
     @property
     def type_uri(self) -> str:
@@ -78,6 +88,14 @@ class CredentialRejectedError(CredmatchError):
     title = "Credential rejected"
     # The quarantine row written before the error must survive it: nothing is lost.
     commits_transaction = True
+
+
+class RateLimitedError(CredmatchError):
+    """The caller (API key, or client address without one) sent too many requests."""
+
+    status = 429
+    problem = "rate-limited"
+    title = "Too many requests"
 
 
 class NotReadyError(CredmatchError):

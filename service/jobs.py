@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,7 +21,7 @@ from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import IngestJob
 from service.errors import InvalidRequestError, NotFoundError
-from service.ingestion import Accepted, ingest_credential
+from service.ingestion import Accepted, Rejected, ingest_credential
 from service.runtime import Runtime
 
 logger = logging.getLogger("credmatch.jobs")
@@ -123,9 +123,27 @@ class PollingWorker:
 
 
 class JobRunner(PollingWorker):
-    """A worker thread that ingests queued job items (see :class:`PollingWorker`)."""
+    """A worker thread that ingests queued job items (see :class:`PollingWorker`).
+
+    Args:
+        runtime: Shared resources (taxonomy, verifier, sessions).
+        poll_interval: Seconds to wait when there is no work.
+        lease: How long a claimed item may go on before another worker takes it.
+        on_result: Told each item's outcome once it is committed (the app's metrics).
+    """
 
     thread_name = "credmatch-jobs"
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        poll_interval: float = 0.5,
+        lease: timedelta | None = None,
+        on_result: Callable[[Accepted | Rejected], None] | None = None,
+    ) -> None:
+        super().__init__(runtime, poll_interval=poll_interval, lease=lease)
+        self.on_result = on_result
 
     def run_once(self) -> bool:
         """Claim and ingest one item; returns whether there was one."""
@@ -164,4 +182,6 @@ class JobRunner(PollingWorker):
                     quarantine_id=result.quarantine_id,
                     detail=f"{result.code}: {result.detail}",
                 )
+        if self.on_result is not None:
+            self.on_result(result)
         return True

@@ -123,6 +123,22 @@ class Settings:
     port: int = 8000
     """Port ``credmatch serve`` binds to."""
 
+    log_format: str = "json"
+    """Log lines written by ``credmatch serve``: ``json`` (one object per line, with the
+    request id) or ``text``."""
+
+    metrics_enabled: bool = True
+    """Serve Prometheus metrics at ``/metrics`` (no API key; keep it off the public network
+    or turn it off)."""
+
+    rate_limit_per_minute: int = 600
+    """Requests an API key (or a client address without one) may make each minute, refilled
+    continuously. Counted per worker process. 0 turns rate limiting off."""
+
+    rate_limit_burst: int = 120
+    """Requests that may be made at once after a quiet spell (the token bucket's size).
+    0 turns rate limiting off."""
+
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised ``CREDMATCH_*`` variables, kept so typos can be reported."""
 

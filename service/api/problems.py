@@ -1,4 +1,8 @@
-"""RFC 9457 problem details for every error, with stable ``type`` URIs."""
+"""RFC 9457 problem details for every error, with stable ``type`` URIs.
+
+Every problem body also carries the request id as the extension member ``requestId``, the
+value of the ``X-Request-Id`` response header and of the request's log lines.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from litestar.plugins.problem_details import (
 )
 
 from service.errors import PROBLEM_BASE, CredmatchError
+from service.observability import current_request_id
 
 logger = logging.getLogger("credmatch.api")
 
@@ -40,6 +45,13 @@ def _title(status: int) -> str:
         return "Error"
 
 
+def _with_request_id(extra: dict[str, Any]) -> dict[str, Any] | None:
+    request_id = current_request_id()
+    if request_id is not None:
+        extra = {**extra, "requestId": request_id}
+    return extra or None
+
+
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     """Framework errors (validation, routing, size limits) as problem details."""
     extra: dict[str, Any] = {}
@@ -53,20 +65,22 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
         title=_title(exc.status_code),
         detail=exc.detail,
         headers=exc.headers,
-        extra=extra or None,
+        extra=_with_request_id(extra),
     )
 
 
 def from_domain_error(exc: CredmatchError) -> ProblemDetailsException:
     """Application errors as problem details."""
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == HTTPStatus.UNAUTHORIZED else None
+    headers = dict(exc.headers)
+    if exc.status == HTTPStatus.UNAUTHORIZED:
+        headers["WWW-Authenticate"] = "Bearer"
     return ProblemDetailsException(
         status_code=exc.status,
         type_=exc.type_uri,
         title=exc.title,
         detail=exc.detail,
-        headers=headers,
-        extra=exc.extra or None,
+        headers=headers or None,
+        extra=_with_request_id(exc.extra),
     )
 
 
@@ -78,6 +92,7 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
         type_=PROBLEM_BASE + "internal",
         title="Internal Server Error",
         detail="an unexpected error occurred; it has been logged",
+        extra=_with_request_id({}),
     )
     return problem.to_response(request)
 

@@ -51,3 +51,20 @@ def test_overrides_win_over_the_environment() -> None:
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})
+
+
+def test_observability_and_rate_limit_settings() -> None:
+    defaults = Settings()
+    assert (defaults.log_format, defaults.metrics_enabled) == ("json", True)
+    assert (defaults.rate_limit_per_minute, defaults.rate_limit_burst) == (600, 120)
+    settings = Settings.from_env(
+        {
+            "CREDMATCH_LOG_FORMAT": "text",
+            "CREDMATCH_METRICS_ENABLED": "false",
+            "CREDMATCH_RATE_LIMIT_PER_MINUTE": "0",
+            "CREDMATCH_RATE_LIMIT_BURST": "5",
+        }
+    )
+    assert (settings.log_format, settings.metrics_enabled) == ("text", False)
+    assert (settings.rate_limit_per_minute, settings.rate_limit_burst) == (0, 5)
+    assert settings.extra == {}
