@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from litestar import Litestar
 from litestar.di import Provide
@@ -11,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from service.api.admin_controllers import AuditController, CandidatePrivacyController
 from service.api.controllers import (
     CandidateController,
     CredentialController,
@@ -22,10 +24,26 @@ from service.api.controllers import (
     SkillController,
     TrustPolicyController,
 )
-from service.api.dependencies import provide_principal, provide_runtime, provide_session
+from service.api.dependencies import (
+    provide_principal,
+    provide_runtime,
+    provide_session,
+    require_api_key,
+)
 from service.api.gap_controllers import GapReportController, PostingController
+from service.api.key_controllers import ApiKeyController
+from service.api.openapi import declare_problem_responses
 from service.api.problems import problem_details_plugin, unexpected_error
+from service.api.request import CredmatchRequest
+from service.api.roles import RolesInOpenAPI
 from service.jobs import JobRunner
+from service.observability import (
+    Metrics,
+    MetricsController,
+    ObservabilityMiddleware,
+    provide_metrics,
+)
+from service.ratelimit import TokenBucketLimiter, anonymous_rate_limit_guard
 from service.report_jobs import ReportRunner
 from service.runtime import Runtime
 from service.settings import Settings
@@ -49,7 +67,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime if runtime is not None else Runtime.open(settings)
-        jobs = JobRunner(app.state.runtime)
+        jobs = JobRunner(
+            app.state.runtime, on_result=partial(app.state.metrics.count_ingest, source="job")
+        )
         jobs.start()
         reports = ReportRunner(app.state.runtime)
         reports.start()
@@ -61,7 +81,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             if owned:
                 app.state.runtime.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             CredentialController,
             TrustPolicyController,
@@ -74,17 +94,24 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             IngestJobController,
             PostingController,
             GapReportController,
+            CandidatePrivacyController,
+            AuditController,
+            ApiKeyController,
             web_router(),
+            *([MetricsController] if settings.metrics_enabled else []),
         ],
+        guards=[anonymous_rate_limit_guard(require_api_key)],
         dependencies={
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "db_session": Provide(provide_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "metrics": Provide(provide_metrics, sync_to_thread=False),
         },
         lifespan=[lifespan],
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), RolesInOpenAPI()],
         exception_handlers={Exception: unexpected_error},
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=CredmatchRequest,
         openapi_config=OpenAPIConfig(
             title="credmatch",
             version="0.1.0",
@@ -100,3 +127,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         ),
         debug=False,
     )
+    declare_problem_responses(app)
+    app.state.metrics = Metrics(lambda: app.state.get("runtime"))
+    app.state.rate_limiter = TokenBucketLimiter(
+        per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+    # Around routing too (Litestar middleware only sees matched routes), so every request
+    # gets an id, an access log line and a latency sample.
+    app.asgi_handler = ObservabilityMiddleware(app.asgi_handler, app.state.metrics)
+    return app

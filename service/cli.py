@@ -45,12 +45,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 (only this command needs the server)
 
     from service.app import create_app  # noqa: PLC0415
+    from service.observability import configure_logging  # noqa: PLC0415
 
     settings = _settings(args)
     host = args.host or settings.host
     port = args.port or settings.port
+    configure_logging(settings.log_format)
     console.print(f"credmatch listening on http://{host}:{port} (OpenAPI at /schema)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # The app writes its own access log (route templates, request ids); uvicorn's loggers
+    # propagate to the handler configured above instead of installing their own.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+    )
     return 0
 
 
@@ -74,8 +85,87 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         unit_of_work(session_factory(engine)) as session,
     ):
         created = create_api_key(session, tenant=args.tenant, role=args.role, name=args.name)
-    console.print(f"created {created.role.value} key for tenant {created.tenant!r} (shown once):")
+    console.print(
+        f"created {created.role.value} key {created.key_id} for tenant {created.tenant!r} "
+        "(shown once):"
+    )
     print(created.key)  # noqa: T201 (the key is the command's output)
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    """Print a tenant's API keys (never their digests)."""
+    from rich.table import Table  # noqa: PLC0415
+
+    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.errors import NotFoundError  # noqa: PLC0415
+    from service.keys import list_keys  # noqa: PLC0415
+
+    table = Table(title=f"API keys of {args.tenant}")
+    for column in ("id", "name", "role", "prefix", "created", "status"):
+        table.add_column(column)
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        tenant = repo.find_tenant(session, args.tenant)
+        if tenant is None:
+            raise NotFoundError(f"no tenant {args.tenant!r}")
+        for key in list_keys(session, tenant.id):
+            if key.revoked_at is not None:
+                status = f"revoked {key.revoked_at.isoformat(timespec='seconds')}"
+            elif key.expires_at is not None:
+                status = f"expires {key.expires_at.isoformat(timespec='seconds')}"
+            else:
+                status = "active"
+            created = key.created_at.isoformat(timespec="seconds")
+            table.add_row(str(key.id), key.name, key.role.value, key.prefix, created, status)
+    Console().print(table)
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    """Revoke an API key now."""
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.keys import revoke_key, tenant_of_key  # noqa: PLC0415
+
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        revoke_key(
+            session, tenant_of_key(session, args.id), args.id, caller_key_id=None, force=True
+        )
+    console.print(f"API key {args.id} is revoked")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    """Replace an API key by a new one and print the new key once."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.keys import rotate_key, tenant_of_key  # noqa: PLC0415
+
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        rotated = rotate_key(
+            session,
+            tenant_of_key(session, args.id),
+            args.id,
+            grace=timedelta(seconds=args.grace),
+        )
+    ends = rotated.previous.expires_at or rotated.previous.revoked_at
+    when = ends.isoformat(timespec="seconds") if ends is not None else "now"
+    console.print(
+        f"API key {args.id} is replaced by key {rotated.new.info.id} "
+        f"({rotated.new.info.role.value}, tenant {rotated.new.tenant!r}); the old key stops "
+        f"working at {when}. New key (shown once):"
+    )
+    print(rotated.new.key)  # noqa: T201 (the key is the command's output)
     return 0
 
 
@@ -240,6 +330,29 @@ def cmd_trust_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_candidates_erase(args: argparse.Namespace) -> int:
+    """Erase a candidate and everything held about them (recorded in the audit log)."""
+    from service.audit import CLI_ROLE, Actor  # noqa: PLC0415
+    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.errors import NotFoundError  # noqa: PLC0415
+    from service.privacy import erase_candidate  # noqa: PLC0415
+
+    with (
+        migrated_engine(_settings(args).resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        tenant = repo.find_tenant(session, args.tenant)
+        if tenant is None:
+            raise NotFoundError(f"no tenant {args.tenant!r}")
+        erasure = erase_candidate(
+            session, Actor(tenant_id=tenant.id, key_id=None, role=CLI_ROLE), args.candidate
+        )
+    removed = ", ".join(f"{table} {n}" for table, n in erasure.removed.items() if n)
+    console.print(f"candidate {args.candidate!r} erased ({removed})")
+    return 0
+
+
 def cmd_reverify(args: argparse.Namespace) -> int:
     """Verify a tenant's stored credentials again."""
     from service.bulk import reverify_tenant  # noqa: PLC0415
@@ -305,10 +418,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--name", default="")
     create.set_defaults(handler=cmd_keys_create)
+    listing = keys.add_parser("list", help="list a tenant's API keys")
+    listing.add_argument("--tenant", required=True)
+    listing.set_defaults(handler=cmd_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke an API key now")
+    revoke.add_argument("id", type=int, help="key id (see keys list)")
+    revoke.set_defaults(handler=cmd_keys_revoke)
+    rotate = keys.add_parser("rotate", help="replace an API key by a new one (same name, role)")
+    rotate.add_argument("id", type=int, help="key id (see keys list)")
+    rotate.add_argument(
+        "--grace",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="how long the old key keeps working (default 0: it stops now; at most 7 days)",
+    )
+    rotate.set_defaults(handler=cmd_keys_rotate)
 
     _add_taxonomy_commands(commands)
     _add_postings_commands(commands)
     _add_credential_admin_commands(commands)
+    candidates = commands.add_parser("candidates", help="candidates").add_subparsers(
+        dest="candidates", required=True
+    )
+    erase = candidates.add_parser(
+        "erase", help="erase a candidate: rows, stored documents, index vectors"
+    )
+    erase.add_argument("candidate", metavar="ID", help="the tenant's id for the candidate")
+    erase.add_argument("--tenant", required=True)
+    erase.set_defaults(handler=cmd_candidates_erase)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="db", required=True)
     db.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)

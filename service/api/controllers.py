@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, Parameter, QueryParameter, RawBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -16,6 +22,9 @@ from ingest import IssuerTrustPolicy, TrustedIssuer
 from service.api import schemas as s
 from service.api import views
 from service.api.dependencies import require_api_key
+from service.api.openapi import problem_responses
+from service.api.roles import ANY_ROLE, allow
+from service.audit import actor_of, record_event
 from service.auth import Principal, Role
 from service.candidates import candidate_profile, set_candidate_tags
 from service.db import repositories as repo
@@ -24,6 +33,8 @@ from service.filters import EvidenceFilter
 from service.ingestion import Accepted, Rejected, ingest_credential, retry_quarantined
 from service.jobs import job_status, submit_job
 from service.matching import ExplicitSkill, JobQuery, match_candidates
+from service.observability import Metrics
+from service.privacy import erase_candidate
 from service.runtime import Runtime
 from service.search import SearchQuery, SkillQuery, search_candidates
 from service.skills import extract_skills, occupation_page, search_skills, skill_page
@@ -35,6 +46,7 @@ MAX_JOB_BODY_BYTES = 64 * 1024 * 1024
 PrincipalDep = NamedDependency[Principal]
 SessionDep = NamedDependency[Session]
 RuntimeDep = NamedDependency[Runtime]
+MetricsDep = NamedDependency[Metrics]
 
 
 class CredentialController(Controller):
@@ -48,6 +60,11 @@ class CredentialController(Controller):
         "/",
         sync_to_thread=True,
         summary="Ingest a credential for a candidate",
+        opt=allow(Role.INGEST),
+        responses={
+            200: ResponseSpec(s.IngestOut, description="The document was already stored"),
+            **problem_responses(422),
+        },
         description=(
             "The request body is the credential document itself (Open Badges 3.0 / W3C VC "
             "JSON-LD), kept byte for byte. It is parsed, verified and mapped to taxonomy "
@@ -63,6 +80,7 @@ class CredentialController(Controller):
         principal: PrincipalDep,
         db_session: SessionDep,
         runtime: RuntimeDep,
+        metrics: MetricsDep,
         candidate_id: Annotated[
             str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
         ] = None,
@@ -81,7 +99,6 @@ class CredentialController(Controller):
         ] = None,
     ) -> Response[s.IngestOut]:
         """Ingest one credential."""
-        principal.require(Role.INGEST)
         context, _ = runtime.require_taxonomy()
         result = ingest_credential(
             db_session,
@@ -93,6 +110,7 @@ class CredentialController(Controller):
             max_bytes=runtime.settings.max_credential_bytes,
             recipient_email=recipient_email,
         )
+        metrics.count_ingest(result, source="api")
         if not isinstance(result, Accepted):
             # Raised after the quarantine row is flushed; the transaction dependency commits
             # it because this error is marked as keeping the unit of work.
@@ -134,6 +152,7 @@ class IngestJobController(Controller):
         status_code=HTTP_202_ACCEPTED,
         request_max_body_size=MAX_JOB_BODY_BYTES,
         summary="Queue a batch of credentials (NDJSON, one document per line)",
+        opt=allow(Role.INGEST),
         description=(
             "Every line is stored byte for byte before the answer; the batch is then ingested "
             "in the background. Follow progress at GET /v1/ingest/jobs/{id}."
@@ -149,21 +168,24 @@ class IngestJobController(Controller):
         ] = None,
     ) -> s.JobOut:
         """Queue a batch; candidates default to each credential's subject id."""
-        principal.require(Role.INGEST)
         job = submit_job(
             db_session, tenant_id=principal.tenant_id, body=body, candidate_external_id=candidate_id
         )
         return views.job_out(job)
 
-    @get("/{job_id:int}", sync_to_thread=True, summary="Progress of an ingest job")
+    @get(
+        "/{job_id:int}",
+        sync_to_thread=True,
+        summary="Progress of an ingest job",
+        opt=allow(Role.INGEST),
+    )
     def status(
         self,
-        job_id: Annotated[int, Parameter(ge=1)],
+        job_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
     ) -> s.JobOut:
         """Counts so far and the first rejected lines with their quarantine ids."""
-        principal.require(Role.INGEST)
         job = job_status(db_session, principal.tenant_id, job_id)
         return views.job_out(job, repo.rejected_items(db_session, job.id, limit=100))
 
@@ -175,31 +197,34 @@ class QuarantineController(Controller):
     tags = ["credentials"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
 
-    @get("/", sync_to_thread=True, summary="List quarantined documents")
+    @get("/", sync_to_thread=True, summary="List quarantined documents", opt=allow(Role.INGEST))
     def list_quarantine(
         self,
         principal: PrincipalDep,
         db_session: SessionDep,
-        after: Annotated[int, Parameter(ge=0)] = 0,
+        after: Annotated[int, Parameter(ge=0, le=s.MAX_ID)] = 0,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> s.QuarantinePageOut:
         """The tenant's rejected documents, oldest first, with reasons and failing checks."""
-        principal.require(Role.INGEST)
         rows = repo.list_quarantine(db_session, principal.tenant_id, after_id=after, limit=limit)
         return s.QuarantinePageOut(
             items=[views.quarantined_out(r) for r in rows],
             next=rows[-1].id if len(rows) == limit else None,
         )
 
-    @get("/{quarantine_id:int}", sync_to_thread=True, summary="A quarantined document")
+    @get(
+        "/{quarantine_id:int}",
+        sync_to_thread=True,
+        summary="A quarantined document",
+        opt=allow(Role.INGEST),
+    )
     def get_quarantined(
         self,
-        quarantine_id: Annotated[int, Parameter(ge=1)],
+        quarantine_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
     ) -> s.QuarantinedOut:
         """One rejected document, including the document as received."""
-        principal.require(Role.INGEST)
         rows = repo.quarantined_by_ids(db_session, principal.tenant_id, [quarantine_id])
         if not rows:
             raise NotFoundError(f"no quarantined document {quarantine_id}")
@@ -210,6 +235,8 @@ class QuarantineController(Controller):
         sync_to_thread=True,
         status_code=HTTP_201_CREATED,
         summary="Process a quarantined document again",
+        opt=allow(Role.INGEST),
+        responses=problem_responses(422),
         description=(
             "After the cause is fixed (a key or context pinned, the issuer trusted, ...). "
             "Accepted: 201 with the stored credential, and the quarantine entry is removed. "
@@ -218,13 +245,13 @@ class QuarantineController(Controller):
     )
     def retry(
         self,
-        quarantine_id: Annotated[int, Parameter(ge=1)],
+        quarantine_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
         runtime: RuntimeDep,
+        metrics: MetricsDep,
     ) -> s.IngestOut:
         """Run ingest again on a quarantined document."""
-        principal.require(Role.INGEST)
         context, _ = runtime.require_taxonomy()
         rows = repo.quarantined_by_ids(db_session, principal.tenant_id, [quarantine_id])
         if not rows:
@@ -236,15 +263,19 @@ class QuarantineController(Controller):
             rows[0],
             max_bytes=runtime.settings.max_credential_bytes,
         )
+        metrics.count_ingest(result, source="retry")
         if not isinstance(result, Accepted):
             raise _rejected(result)
         return _accepted_out(db_session, result)
 
 
 def _search(
-    data: s.SearchIn, principal: Principal, session: Session, runtime: Runtime
+    data: s.SearchIn,
+    principal: Principal,
+    session: Session,
+    runtime: Runtime,
+    request: Request[Any, Any, Any],
 ) -> s.SearchOut:
-    principal.require(Role.RECRUITER, Role.MATCHER)
     context, _ = runtime.require_taxonomy()
     query = SearchQuery(
         skills=[SkillQuery(value) for value in data.skills],
@@ -264,6 +295,13 @@ def _search(
     page = search_candidates(
         session, context, runtime.settings, tenant_id=principal.tenant_id, query=query
     )
+    record_event(
+        session,
+        actor_of(principal, request.state),
+        "search",
+        query=data,
+        candidates=[hit.candidate.external_id for hit in page.hits],
+    )
     return views.search_out(page)
 
 
@@ -279,6 +317,7 @@ class CandidateController(Controller):
         sync_to_thread=True,
         status_code=HTTP_200_OK,
         summary="Search candidates by verified skills",
+        opt=allow(Role.RECRUITER, Role.MATCHER),
         description=(
             "Each skill (id, URI or free text) is resolved through the taxonomy and reported "
             "back. mode=all needs every skill, any at least one; minStrength bounds the "
@@ -290,16 +329,23 @@ class CandidateController(Controller):
     def search(
         self,
         data: JSONBody[s.SearchIn],
+        request: Request[Any, Any, Any],
         principal: PrincipalDep,
         db_session: SessionDep,
         runtime: RuntimeDep,
     ) -> s.SearchOut:
         """Candidates holding the skills, best first, with the credentials behind each."""
-        return _search(data, principal, db_session, runtime)
+        return _search(data, principal, db_session, runtime, request)
 
-    @get("/search", sync_to_thread=True, summary="Search candidates by verified skills (query)")
+    @get(
+        "/search",
+        sync_to_thread=True,
+        summary="Search candidates by verified skills (query)",
+        opt=allow(Role.RECRUITER, Role.MATCHER),
+    )
     def search_by_query(
         self,
+        request: Request[Any, Any, Any],
         principal: PrincipalDep,
         db_session: SessionDep,
         runtime: RuntimeDep,
@@ -335,12 +381,14 @@ class CandidateController(Controller):
             principal,
             db_session,
             runtime,
+            request,
         )
 
     @put(
         "/{candidate_id:str}/tags",
         sync_to_thread=True,
         summary="Replace a candidate's tags",
+        opt=allow(Role.INGEST, Role.RECRUITER),
         description=(
             "The tenant's own tags for a candidate (a cohort, a programme, a pipeline stage): "
             "trimmed, lower-cased, at most 50 of at most 100 characters. Match, search and gap "
@@ -355,17 +403,45 @@ class CandidateController(Controller):
         db_session: SessionDep,
     ) -> s.CandidateTagsOut:
         """Replace the candidate's tags; answers with them as stored."""
-        principal.require(Role.INGEST, Role.RECRUITER)
         tags = set_candidate_tags(db_session, principal.tenant_id, candidate_id, data.tags)
         return s.CandidateTagsOut(id=candidate_id, tags=tags)
 
-    @get("/{candidate_id:str}", sync_to_thread=True, summary="A candidate's verified skills")
+    @get(
+        "/{candidate_id:str}",
+        sync_to_thread=True,
+        summary="A candidate's verified skills",
+        opt=allow(Role.RECRUITER, Role.MATCHER, Role.INGEST),
+    )
     def get_candidate(
         self, candidate_id: CandidateIdParam, principal: PrincipalDep, db_session: SessionDep
     ) -> s.CandidateOut:
         """Verified skills of a candidate with the credential behind each."""
-        principal.require(Role.RECRUITER, Role.MATCHER, Role.INGEST)
         return views.candidate_out(candidate_profile(db_session, principal.tenant_id, candidate_id))
+
+    @delete(
+        "/{candidate_id:str}",
+        sync_to_thread=True,
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Erase a candidate",
+        opt=allow(Role.INGEST),
+        description=(
+            "Removes everything the tenant holds about the candidate: the candidate, "
+            "credentials with their stored documents, verification checks, evidence, declared "
+            "skills, tags, quarantine entries and ingest-job lines sent for the candidate's "
+            "id; every API worker drops the candidate's vector on its next request. The "
+            "audit log keeps the candidate's id only, and records the erasure. Admin and "
+            "ingest keys (the systems that send credentials also relay erasure requests)."
+        ),
+    )
+    def erase(
+        self,
+        candidate_id: CandidateIdParam,
+        request: Request[Any, Any, Any],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+    ) -> None:
+        """Erase the candidate; 404 when the tenant has none by that id."""
+        erase_candidate(db_session, actor_of(principal, request.state), candidate_id)
 
 
 class MatchController(Controller):
@@ -375,16 +451,22 @@ class MatchController(Controller):
     tags = ["match"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
 
-    @post("/", sync_to_thread=True, status_code=HTTP_200_OK, summary="Rank candidates for a job")
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+        summary="Rank candidates for a job",
+        opt=allow(Role.MATCHER, Role.RECRUITER),
+    )
     def match(
         self,
         data: JSONBody[s.MatchIn],
+        request: Request[Any, Any, Any],
         principal: PrincipalDep,
         db_session: SessionDep,
         runtime: RuntimeDep,
     ) -> s.MatchOut:
         """Rank the tenant's candidates by verified coverage of the job's skills."""
-        principal.require(Role.MATCHER, Role.RECRUITER)
         context, indexes = runtime.require_taxonomy()
         query = JobQuery(
             title=data.title,
@@ -413,6 +495,13 @@ class MatchController(Controller):
             tenant_id=principal.tenant_id,
             query=query,
         )
+        record_event(
+            db_session,
+            actor_of(principal, request.state),
+            "match",
+            query=data,
+            candidates=[ranked.candidate.external_id for ranked in result.candidates],
+        )
         return views.match_out(result)
 
 
@@ -423,16 +512,21 @@ class TrustPolicyController(Controller):
     tags = ["trust"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
 
-    @get("/", sync_to_thread=True, summary="The tenant's issuer trust policy")
+    @get(
+        "/",
+        sync_to_thread=True,
+        summary="The tenant's issuer trust policy",
+        opt=allow(Role.INGEST, Role.MATCHER, Role.RECRUITER, Role.ANALYST),
+    )
     def show(self, principal: PrincipalDep, db_session: SessionDep) -> s.TrustPolicyOut:
         """The policy in force (the open default when none was set)."""
-        principal.require(Role.INGEST, Role.MATCHER, Role.RECRUITER, Role.ANALYST)
         return views.trust_policy_out(load_policy(db_session, principal.tenant_id))
 
     @put(
         "/",
         sync_to_thread=True,
         summary="Replace the tenant's issuer trust policy",
+        opt=allow(Role.ADMIN),
         description=(
             "Trusted issuers by exact id (DID or issuer URL) or by domain (https issuer URLs "
             "and did:web, subdomains included), each with a weight in (0, 1]; whether "
@@ -445,7 +539,6 @@ class TrustPolicyController(Controller):
         self, data: JSONBody[s.TrustPolicyIn], principal: PrincipalDep, db_session: SessionDep
     ) -> s.TrustPolicyOut:
         """Validate and store the policy."""
-        principal.require()  # admins only
         policy = IssuerTrustPolicy(
             trusted=tuple(
                 TrustedIssuer(kind=t.kind, value=t.value, weight=t.weight, name=t.name)
@@ -457,7 +550,12 @@ class TrustPolicyController(Controller):
         save_policy(db_session, principal.tenant_id, policy)
         return views.trust_policy_out(policy)
 
-    @get("/assess", sync_to_thread=True, summary="What the policy says of one issuer")
+    @get(
+        "/assess",
+        sync_to_thread=True,
+        summary="What the policy says of one issuer",
+        opt=allow(Role.INGEST, Role.MATCHER, Role.RECRUITER, Role.ANALYST),
+    )
     def assess(
         self,
         principal: PrincipalDep,
@@ -465,7 +563,6 @@ class TrustPolicyController(Controller):
         issuer: Annotated[str, Parameter(min_length=1, max_length=500)],
     ) -> s.TrustAssessmentOut:
         """Judge an issuer id under the tenant's policy."""
-        principal.require(Role.INGEST, Role.MATCHER, Role.RECRUITER, Role.ANALYST)
         policy = load_policy(db_session, principal.tenant_id)
         return views.trust_assessment_out(issuer, policy.assess(issuer))
 
@@ -477,7 +574,7 @@ class SkillController(Controller):
     tags = ["skills"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
 
-    @get("/", sync_to_thread=True, summary="Search taxonomy skills by label")
+    @get("/", sync_to_thread=True, summary="Search taxonomy skills by label", opt=allow(*ANY_ROLE))
     def search(
         self,
         principal: PrincipalDep,
@@ -494,7 +591,12 @@ class SkillController(Controller):
             taxonomy=context.key, query=q, results=[views.skill_hit_out(h) for h in hits]
         )
 
-    @get("/{skill_id:str}", sync_to_thread=True, summary="A skill of the taxonomy")
+    @get(
+        "/{skill_id:str}",
+        sync_to_thread=True,
+        summary="A skill of the taxonomy",
+        opt=allow(*ANY_ROLE),
+    )
     def show(
         self,
         skill_id: Annotated[str, Parameter(min_length=1, max_length=300)],
@@ -515,6 +617,7 @@ class SkillController(Controller):
         sync_to_thread=True,
         status_code=HTTP_200_OK,
         summary="Extract taxonomy skills from text",
+        opt=allow(*ANY_ROLE),
         description=(
             "Reads a job ad, course or badge description phrase by phrase, as /v1/match "
             "does: each phrase with its character offsets, requirement strength (must or "
@@ -542,7 +645,12 @@ class OccupationController(Controller):
     tags = ["skills"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
 
-    @get("/{occupation_id:str}", sync_to_thread=True, summary="An occupation and its skills")
+    @get(
+        "/{occupation_id:str}",
+        sync_to_thread=True,
+        summary="An occupation and its skills",
+        opt=allow(*ANY_ROLE),
+    )
     def show(
         self,
         occupation_id: Annotated[str, Parameter(min_length=1, max_length=300)],
@@ -566,7 +674,12 @@ class HealthController(Controller):
         """The process is up."""
         return s.HealthOut(status="ok")
 
-    @get("/ready", sync_to_thread=True, summary="Readiness")
+    @get(
+        "/ready",
+        sync_to_thread=True,
+        summary="Readiness",
+        responses={503: ResponseSpec(s.HealthOut, description="Not ready")},
+    )
     def ready(self, runtime: RuntimeDep) -> Response[s.HealthOut]:
         """Database reachable and a taxonomy with its skill space loaded."""
         detail: dict[str, Any] = {

@@ -13,8 +13,10 @@ from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
 from sqlalchemy.orm import Session
 
+from service.api.roles import check_role
 from service.auth import Principal, authenticate
-from service.errors import CredmatchError
+from service.errors import AuthenticationError, CredmatchError
+from service.ratelimit import limit_request
 from service.runtime import Runtime
 
 
@@ -48,11 +50,21 @@ async def provide_session(runtime: NamedDependency[Runtime]) -> AsyncIterator[Se
 
 
 async def require_api_key(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Guard: authenticate the Bearer key before anything else runs.
+    """Guard: authenticate the Bearer key and check its role before anything else runs.
 
-    The principal is kept on the connection state for :func:`provide_principal`.
+    The role must be one the route declares (see :mod:`service.api.roles`); a route that
+    declares none is admin-only. The principal is kept on the connection state for
+    :func:`provide_principal`.
+
+    The request is charged to the key's rate-limit bucket (see :mod:`service.ratelimit`);
+    a failed authentication is charged to the client address.
+
+    Raises:
+        AuthenticationError: No valid key (401).
+        RateLimitedError: Too many requests with this key, or failed ones from here (429).
+        PermissionDeniedError: The key's role may not call this route (403).
     """
     runtime: Runtime = connection.app.state.runtime
     header = connection.headers.get("authorization")
@@ -61,7 +73,14 @@ async def require_api_key(
         with runtime.sessions() as session:
             return authenticate(session, header)
 
-    connection.state.principal = await to_thread.run_sync(lookup)
+    try:
+        principal = await to_thread.run_sync(lookup)
+    except AuthenticationError:
+        limit_request(connection, None)  # guessing keys is limited per client address
+        raise
+    limit_request(connection, principal)
+    check_role(principal, handler)
+    connection.state.principal = principal
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -15,6 +16,8 @@ from service.api import gap_views
 from service.api import schemas as s
 from service.api.controllers import PrincipalDep, RuntimeDep, SessionDep
 from service.api.dependencies import require_api_key
+from service.api.openapi import problem_responses, renderings
+from service.api.roles import allow
 from service.auth import Role
 from service.errors import CredmatchError
 from service.gap_report import GapQuery
@@ -72,6 +75,11 @@ class PostingController(Controller):
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_POSTINGS_BODY_BYTES,
         summary="Upload job postings (JSONL, CSV or a JSON array)",
+        opt=allow(Role.ANALYST, Role.INGEST),
+        responses={
+            202: ResponseSpec(s.PostingUploadOut, description="Queued for the background"),
+            **problem_responses(415),
+        },
         description=(
             "Content-Type application/x-ndjson (one posting object per line), text/csv "
             "(header row; title or job_title, description, date, location, occupation or "
@@ -94,7 +102,6 @@ class PostingController(Controller):
         run_async: Annotated[bool | None, QueryParameter(name="async")] = None,
     ) -> Response[s.PostingUploadOut]:
         """Import postings now, or queue them."""
-        principal.require(Role.ANALYST, Role.INGEST)
         context, _ = runtime.require_taxonomy()
         outcome = submit_postings(
             db_session,
@@ -112,15 +119,19 @@ class PostingController(Controller):
             headers={"Location": f"/v1/postings/uploads/{outcome.id}"},
         )
 
-    @get("/uploads/{upload_id:int}", sync_to_thread=True, summary="Progress of a posting upload")
+    @get(
+        "/uploads/{upload_id:int}",
+        sync_to_thread=True,
+        summary="Progress of a posting upload",
+        opt=allow(Role.ANALYST, Role.INGEST),
+    )
     def upload_progress(
         self,
-        upload_id: Annotated[int, Parameter(ge=1)],
+        upload_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
     ) -> s.PostingUploadOut:
         """Rows processed so far, the counts and the rejected rows."""
-        principal.require(Role.ANALYST, Role.INGEST)
         return gap_views.upload_out(upload_status(db_session, principal.tenant_id, upload_id))
 
 
@@ -165,7 +176,7 @@ def _rendered(
     if wanted == "csv":
         return Response(
             report_csv(stored.report, table),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds the charset
             status_code=status_code,
             headers={
                 **headers,
@@ -174,7 +185,7 @@ def _rendered(
         )
     return Response(
         report_html(stored.report, stored.id),
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",
         status_code=status_code,
         headers={
             **headers,
@@ -196,6 +207,8 @@ class GapReportController(Controller):
         sync_to_thread=True,
         status_code=HTTP_201_CREATED,
         summary="Compare the skills postings demand with the skills a cohort holds",
+        opt={**allow(Role.ANALYST), **renderings("text/csv", "text/html")},
+        responses={202: ResponseSpec(s.GapReportOut, description="Queued for the background")},
         description=(
             "Per skill: share of postings demanding it (must-have, nice-to-have), share of "
             "the cohort holding it verified, the gap; rolled up by ESCO skill group and "
@@ -221,7 +234,6 @@ class GapReportController(Controller):
         table: TableParam = "skills",
     ) -> Response[Any]:
         """Compute and store a report, or queue it."""
-        principal.require(Role.ANALYST)
         query = GapQuery(
             cohort=data.cohort,
             postings=data.postings,
@@ -247,18 +259,23 @@ class GapReportController(Controller):
             )
         return _rendered(stored, wanted, table, HTTP_201_CREATED, location)
 
-    @get("/{report_id:int}", sync_to_thread=True, summary="A gap report, its progress or result")
+    @get(
+        "/{report_id:int}",
+        sync_to_thread=True,
+        summary="A gap report, its progress or result",
+        opt={**allow(Role.ANALYST), **renderings("text/csv", "text/html")},
+        responses=problem_responses(409),
+    )
     def show(
         self,
         request: Request[Any, Any, Any],
-        report_id: Annotated[int, Parameter(ge=1)],
+        report_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
         report_format: FormatParam = None,
         table: TableParam = "skills",
     ) -> Response[Any]:
         """Progress while it runs; once done, the report as JSON, CSV or an HTML page."""
-        principal.require(Role.ANALYST)
         stored = stored_report(db_session, principal.tenant_id, report_id)
         return _rendered(stored, _wanted_format(request, report_format), table, HTTP_200_OK)
 
@@ -267,16 +284,17 @@ class GapReportController(Controller):
         sync_to_thread=True,
         summary="A chart of a finished report as PNG (gaps.png, groups.png, ...)",
         media_type="image/png",
+        opt=allow(Role.ANALYST),
+        responses=problem_responses(409),
     )
     def chart(
         self,
-        report_id: Annotated[int, Parameter(ge=1)],
+        report_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
         chart: Annotated[str, Parameter(max_length=40)],
         principal: PrincipalDep,
         db_session: SessionDep,
     ) -> Response[bytes]:
         """``gaps``, ``groups``, ``pillars``, ``trend`` or ``occupations``, with ``.png``."""
-        principal.require(Role.ANALYST)
         stored = stored_report(db_session, principal.tenant_id, report_id)
         if stored.report is None:
             raise _not_rendered(stored)

@@ -15,6 +15,8 @@ ShortText = Annotated[str, Meta(max_length=500)]
 Identifier = Annotated[str, Meta(min_length=1, max_length=200)]
 Tag = Annotated[str, Meta(min_length=1, max_length=100)]
 Tags = Annotated[list[Tag], Meta(max_length=50)]
+MAX_ID = 2**63 - 1
+"""Largest id a path or query parameter may carry (a signed 64-bit database integer)."""
 
 
 class Request(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename="camel"):
@@ -596,3 +598,49 @@ class GapReportOut(Response):
     finished_at: datetime | None = None
     error: str = ""
     report: GapReport | None = None
+
+
+RoleName = Literal["admin", "ingest", "matcher", "recruiter", "analyst"]
+MAX_GRACE_SECONDS = 7 * 24 * 3600
+
+
+class ApiKeyIn(Request):
+    """A key to create for the caller's tenant; ``name`` defaults to "<role> key"."""
+
+    role: RoleName
+    name: Annotated[str, Meta(max_length=200)] = ""
+
+
+class ApiKeyRotateIn(Request):
+    """How long the old key keeps working after a rotation (0: it stops at once)."""
+
+    grace_seconds: Annotated[int, Meta(ge=0, le=MAX_GRACE_SECONDS)] = 0
+
+
+class ApiKeyOut(Response):
+    """A key as shown to admins: never its digest. The key itself starts ``cm_<prefix>_``."""
+
+    id: int
+    name: str
+    role: RoleName
+    prefix: str
+    created_at: datetime
+    active: bool
+    revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+    """Set while a rotated key is in its grace period: when it stops working."""
+
+
+class ApiKeyListOut(Response):
+    """The tenant's keys, revoked ones included, oldest first."""
+
+    items: list[ApiKeyOut]
+
+
+class NewApiKeyOut(Response):
+    """A key just created; ``key`` is shown this once and cannot be read again."""
+
+    key: str
+    api_key: ApiKeyOut
+    previous: ApiKeyOut | None = None
+    """After a rotation: the old key, with when it stops working."""

@@ -22,9 +22,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
@@ -44,12 +46,37 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite keeps none and returns naive values,
+    which would reach the API without an offset. Naive values are taken as UTC both ways.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Aware values are converted to UTC; naive ones are taken as UTC already."""
+        del dialect
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Values come back as aware UTC datetimes on every database."""
+        del dialect
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base with a stable constraint naming convention (for migrations)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
-        datetime: DateTime(timezone=True),
+        datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
     }
 
@@ -524,3 +551,58 @@ class GapReportRow(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CandidateErasure(Base):
+    """A tombstone: the tenant's candidate with this internal id was erased at ``change_seq``.
+
+    Candidate indexes catch up from the candidates whose ``change_seq`` passed their
+    watermark; an erased candidate has no row left to say so, so this one tells every worker
+    to drop the vector. It holds the internal id only, no personal data.
+    """
+
+    __tablename__ = "candidate_erasures"
+    __table_args__ = (Index("ix_candidate_erasures_tenant_seq", "tenant_id", "change_seq"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(BigInteger)
+    change_seq: Mapped[int] = mapped_column(BigInteger)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """One audited request: who (key, role) did what (action, query) and what it returned.
+
+    ``candidate_ids`` are the tenant's external ids of the candidates returned (the page) or
+    acted on (export, erase). ``key_id`` is not a foreign key: the trail outlives the key,
+    and CLI actions have no key.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_tenant_id", "tenant_id", "id"),
+        Index("ix_audit_events_tenant_action", "tenant_id", "action", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    request_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    candidate_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class AuditEventCandidate(Base):
+    """A candidate named in an audit event: the index behind the audit's candidate filter."""
+
+    __tablename__ = "audit_event_candidates"
+    __table_args__ = (
+        Index("ix_audit_event_candidates_lookup", "tenant_id", "external_id", "event_id"),
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

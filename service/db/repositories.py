@@ -21,6 +21,7 @@ from service.db.models import (
     ApiKey,
     BroaderRelation,
     Candidate,
+    CandidateErasure,
     CandidateTag,
     ChangeCounter,
     Credential,
@@ -76,11 +77,42 @@ def add_api_key(
     return row
 
 
-def find_active_api_key(session: Session, digest: str) -> ApiKey | None:
-    """Key by digest, unless revoked."""
+def find_active_api_key(session: Session, digest: str, now: datetime) -> ApiKey | None:
+    """Key by digest, unless revoked by ``now`` (a rotated key works until its grace ends)."""
     return session.scalar(
-        select(ApiKey).where(ApiKey.digest == digest, ApiKey.revoked_at.is_(None))
+        select(ApiKey).where(
+            ApiKey.digest == digest, or_(ApiKey.revoked_at.is_(None), ApiKey.revoked_at > now)
+        )
     )
+
+
+def list_api_keys(session: Session, tenant_id: int) -> Sequence[ApiKey]:
+    """The tenant's keys, revoked ones included, oldest first."""
+    return session.scalars(
+        select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id)
+    ).all()
+
+
+def api_key_by_id(session: Session, tenant_id: int, key_id: int) -> ApiKey | None:
+    """One of the tenant's keys, locked for update (rotations of one key run one at a time)."""
+    return session.scalar(
+        select(ApiKey).where(ApiKey.id == key_id, ApiKey.tenant_id == tenant_id).with_for_update()
+    )
+
+
+def api_key_tenant_id(session: Session, key_id: int) -> int | None:
+    """The tenant a key belongs to (operator tools that address a key by id alone)."""
+    return session.scalar(select(ApiKey.tenant_id).where(ApiKey.id == key_id))
+
+
+def tenant_by_id(session: Session, tenant_id: int) -> Tenant | None:
+    """A tenant by id."""
+    return session.get(Tenant, tenant_id)
+
+
+def find_tenant(session: Session, name: str) -> Tenant | None:
+    """A tenant by name."""
+    return session.scalar(select(Tenant).where(Tenant.name == name))
 
 
 # Taxonomy
@@ -711,14 +743,26 @@ def mark_candidate_changed(session: Session, candidate: Candidate, seq: int) -> 
 
 
 def candidates_changed_since(session: Session, tenant_id: int, watermark: int) -> list[int]:
-    """Ids of a tenant's candidates whose evidence changed after ``watermark``."""
-    return list(
+    """Ids of a tenant's candidates whose evidence changed after ``watermark``.
+
+    Candidates erased since then are included (from their tombstones): their evidence
+    changed to none, so every worker's index drops them.
+    """
+    changed = set(
         session.scalars(
             select(Candidate.id).where(
                 Candidate.tenant_id == tenant_id, Candidate.change_seq > watermark
             )
         )
     )
+    changed.update(
+        session.scalars(
+            select(CandidateErasure.candidate_id).where(
+                CandidateErasure.tenant_id == tenant_id, CandidateErasure.change_seq > watermark
+            )
+        )
+    )
+    return sorted(changed)
 
 
 VerifiedEvidenceRow = tuple[int, float, str, datetime | None, datetime | None, str, str]
@@ -999,6 +1043,18 @@ def record_item_outcome(
         job.status = "done"
         job.finished_at = utcnow()
         session.flush()
+
+
+def pending_job_items(session: Session) -> int:
+    """Documents of unfinished ingest jobs not yet ingested, across tenants.
+
+    Summed from the per-job counters: the jobs table is far smaller than the items table.
+    """
+    remaining = IngestJob.total - IngestJob.accepted - IngestJob.duplicates - IngestJob.rejected
+    total = session.scalar(
+        select(func.coalesce(func.sum(remaining), 0)).where(IngestJob.status != "done")
+    )
+    return int(total or 0)
 
 
 def replace_checks(

@@ -161,8 +161,13 @@ def mini_release(version: str = "test-1") -> tx.TaxonomyRelease:
 def open_test_runtime(database_url: str, encoder: TextEncoder, data_dir: Path) -> Iterator[Runtime]:
     """A runtime on a migrated database with the mini taxonomy imported and loaded."""
     # Tests reach no network: remote documents only from loopback servers the tests start.
+    # Rate limiting is off here (tests fire requests faster than any client); the rate-limit
+    # tests turn it on with their own small limits.
     settings = Settings(
-        data_dir=data_dir, database_url=database_url, fetch_allow_loopback_http=True
+        data_dir=data_dir,
+        database_url=database_url,
+        fetch_allow_loopback_http=True,
+        rate_limit_per_minute=0,
     )
     opened = Runtime.open(settings, encoder=encoder)
     with unit_of_work(opened.sessions) as session:
