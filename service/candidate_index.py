@@ -109,6 +109,96 @@ _HELD = np.dtype(
 dropped): one numpy object per candidate keeps a million candidates affordable."""
 
 
+class _EvidenceColumns:
+    """Every candidate's evidence rows in one growable structured array (columnar).
+
+    A candidate owns one contiguous run of rows; ``gather`` picks the runs of a pool with
+    index arithmetic instead of touching one numpy object per candidate (at a million
+    candidates and a pool of 20,000 that per-candidate work dominated a match). A changed
+    candidate is rewritten in place when its new rows fit, else appended; the rows left
+    behind are compacted away once they outnumber the live ones. Callers hold the index lock.
+    """
+
+    def __init__(self) -> None:
+        self._rows = np.empty(1024, dtype=_HELD)
+        self._used = 0
+        self._dead = 0
+        self._slot_of: dict[int, int] = {}
+        self._owner = np.empty(256, dtype=np.int64)
+        self._start = np.zeros(256, dtype=np.int64)
+        self._count = np.zeros(256, dtype=np.int64)
+        self.candidates = 0
+        """Candidates with at least one row."""
+
+    def skills_of(self, candidate_id: int) -> npt.NDArray[np.int64]:
+        """The skills of a candidate's current rows."""
+        slot = self._slot_of.get(candidate_id)
+        if slot is None:
+            return np.zeros(0, dtype=np.int64)
+        start = int(self._start[slot])
+        return self._rows["skill"][start : start + int(self._count[slot])]
+
+    def put(self, candidate_id: int, held: npt.NDArray[np.void]) -> None:
+        """Replace a candidate's rows (an empty array removes them)."""
+        slot = self._slot_of.get(candidate_id)
+        if slot is None:
+            if len(held) == 0:
+                return
+            slot = len(self._slot_of)
+            if slot == len(self._owner):
+                self._owner = np.resize(self._owner, 2 * slot)
+                self._start = np.resize(self._start, 2 * slot)
+                self._count = np.resize(self._count, 2 * slot)
+            self._slot_of[candidate_id] = slot
+            self._owner[slot] = candidate_id
+            self._count[slot] = 0
+        previous = int(self._count[slot])
+        self.candidates += (len(held) > 0) - (previous > 0)
+        if len(held) <= previous:
+            start = int(self._start[slot])
+            self._rows[start : start + len(held)] = held
+            self._dead += previous - len(held)
+        else:
+            if self._used + len(held) > len(self._rows):
+                grown = np.empty(max(2 * len(self._rows), self._used + len(held)), dtype=_HELD)
+                grown[: self._used] = self._rows[: self._used]
+                self._rows = grown
+            self._start[slot] = self._used
+            self._rows[self._used : self._used + len(held)] = held
+            self._used += len(held)
+            self._dead += previous
+        self._count[slot] = len(held)
+        if self._dead > max(4096, self._used // 2):
+            self._compact()
+
+    def _compact(self) -> None:
+        slots = len(self._slot_of)
+        index = self._row_index(np.arange(slots, dtype=np.int64))
+        self._rows = self._rows[index]
+        self._start[:slots] = np.cumsum(self._count[:slots]) - self._count[:slots]
+        self._used = len(self._rows)
+        self._dead = 0
+
+    def _row_index(self, slots: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Row positions of the runs of ``slots``, run after run."""
+        counts = self._count[slots]
+        ends = np.cumsum(counts)
+        return np.repeat(self._start[slots] - (ends - counts), counts) + np.arange(
+            int(ends[-1]) if len(ends) else 0, dtype=np.int64
+        )
+
+    def gather(
+        self, candidate_ids: Iterable[int]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.void]]:
+        """(owner of each row, rows) of the candidates, in ascending candidate id order."""
+        slot_of = self._slot_of
+        found = np.fromiter((slot_of.get(c, -1) for c in candidate_ids), dtype=np.int64)
+        slots = np.unique(found[found >= 0])
+        slots = slots[np.argsort(self._owner[slots])]
+        index = self._row_index(slots)
+        return np.repeat(self._owner[slots], self._count[slots]), self._rows[index]
+
+
 @dataclass(frozen=True, slots=True)
 class StrengthTable:
     """Current strength of each (candidate, held skill) pair of a pool, as flat arrays.
@@ -149,7 +239,7 @@ class CandidateIndex:
         # Verified evidence per candidate and holders per skill: the re-rank and the exact
         # must-have lookup read these instead of the database. Derived like the vectors and
         # kept current by the same watermark; filled from the database on first use.
-        self._arrays: dict[int, npt.NDArray[np.void]] = {}
+        self._evidence = _EvidenceColumns()
         self._issuer_names: list[str] = []
         self._issuer_position: dict[str, int] = {}
         self._tag_sets: list[frozenset[str]] = []
@@ -172,7 +262,7 @@ class CandidateIndex:
             if current < self.watermark:
                 # Counters only grow, so the database was recreated or restored: start over.
                 self.vectors = VectorIndex(self.vectors.dimension)
-                self._arrays.clear()
+                self._evidence = _EvidenceColumns()
                 self._holders.clear()
                 self._loaded = False
                 self.watermark = 0
@@ -240,14 +330,13 @@ class CandidateIndex:
         self.trained_for = count
 
     def _set_evidence(self, candidate_id: int, rows: list[EvidenceRow], space: SkillSpace) -> None:
-        previous = self._arrays.pop(candidate_id, None)
-        if previous is not None:
-            for skill_id in previous["skill"].tolist():
-                holders = self._holders.get(skill_id)
-                if holders is not None:
-                    holders.discard(candidate_id)
+        for skill_id in self._evidence.skills_of(candidate_id).tolist():
+            holders = self._holders.get(skill_id)
+            if holders is not None:
+                holders.discard(candidate_id)
         kept = [row for row in rows if space.has_skill(row[0])]
         if not kept:
+            self._evidence.put(candidate_id, np.empty(0, dtype=_HELD))
             return
         held = np.empty(len(kept), dtype=_HELD)
         held["skill"] = [r[0] for r in kept]
@@ -257,7 +346,7 @@ class CandidateIndex:
         held["valid_until"] = [_timestamp(r[4]) for r in kept]
         held["issuer"] = [self._issuer(r[5]) for r in kept]
         held["tags"] = [self._tag_set(r[6]) for r in kept]
-        self._arrays[candidate_id] = held
+        self._evidence.put(candidate_id, held)
         for skill_id in held["skill"].tolist():
             self._holders.setdefault(skill_id, set()).add(candidate_id)
 
@@ -290,7 +379,7 @@ class CandidateIndex:
         are dropped; each (candidate, skill) keeps its strongest evidence.
         """
         with self._lock:
-            found = [(c, self._arrays[c]) for c in sorted(set(candidate_ids)) if c in self._arrays]
+            owners, held = self._evidence.gather(candidate_ids)
             names = list(self._issuer_names)
             tag_sets = list(self._tag_sets)
         empty = StrengthTable(
@@ -299,13 +388,8 @@ class CandidateIndex:
             skills=np.zeros(0, dtype=np.int64),
             strengths=np.zeros(0, dtype=np.float32),
         )
-        if not found:
+        if len(held) == 0:
             return empty
-        lengths = np.fromiter((len(a) for _, a in found), dtype=np.int64, count=len(found))
-        owners = np.repeat(np.fromiter((c for c, _ in found), np.int64, count=len(found)), lengths)
-        # Concatenated as raw bytes: numpy promotes structured dtypes field by field per
-        # array otherwise, which cost more than everything else here at 100k candidates.
-        held = np.concatenate([a.view(np.uint8) for _, a in found]).view(_HELD)
         skills = held["skill"]
         strengths = held["confidence"].copy()
         strengths[held["unknown_status"]] *= settings.unknown_status_factor
@@ -342,6 +426,14 @@ class CandidateIndex:
         return StrengthTable(
             candidates=owners[starts], starts=starts, skills=skills, strengths=strengths
         )
+
+    def size(self) -> tuple[int, int]:
+        """(candidates with verified evidence, vectors in FAISS), for metrics.
+
+        Read without the lock so a scrape never waits for a catch-up; the figures may be
+        one update behind.
+        """
+        return self._evidence.candidates, len(self.vectors)
 
     def holders_of(self, skill_ids: Iterable[int]) -> set[int]:
         """Candidates holding verified evidence of any of the skills (exact lookup)."""
@@ -429,6 +521,11 @@ class CandidateIndexes:
                 )
                 self._indexes[tenant_id] = index
             return index
+
+    def loaded(self) -> list[CandidateIndex]:
+        """The indexes loaded so far (a tenant's is loaded by its first match or search)."""
+        with self._lock:
+            return list(self._indexes.values())
 
     def save_all(self) -> None:
         """Persist every loaded index."""

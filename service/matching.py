@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -240,14 +241,22 @@ def match_candidates(
     policy = load_policy(session, tenant_id)
     weight_of_issuer = issuer_weight(policy, trusted_only=query.filters.trusted_issuers_only)
     table = index.strength_table(pool, settings, datetime.now(UTC), weight_of_issuer, query.filters)
-    ranked_pool = _rank_pool(context, settings, requirements, table)
-    total = len(ranked_pool)
+    ranked_ids, ranked_scores = _rank_pool(context, settings, requirements, table)
+    total = len(ranked_ids)
     first_rank = 1
     if after is not None:
-        ranked_pool = [row for row in ranked_pool if (-row[1], row[0]) > (-after[0], after[1])]
+        # Keyset: strictly after (score, id) in the order "score descending, id ascending".
+        later = (ranked_scores < after[0]) | ((ranked_scores == after[0]) & (ranked_ids > after[1]))
+        ranked_ids, ranked_scores = ranked_ids[later], ranked_scores[later]
         first_rank = after[2] + 1
-    top = ranked_pool[: query.top_k]
-    more = len(ranked_pool) > len(top)
+    top = list(
+        zip(
+            ranked_ids[: query.top_k].tolist(),
+            ranked_scores[: query.top_k].tolist(),
+            strict=True,
+        )
+    )
+    more = len(ranked_ids) > len(top)
     candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
     evidence = repo.evidence_of_candidates(session, tenant_id, candidates)
     skills = repo.skills_by_ids(
@@ -315,6 +324,10 @@ def _retrieve(
     return pool if scope is None else pool & scope
 
 
+MAX_ID = 2**63 - 1
+"""Largest id a cursor may name (a signed 64-bit database integer)."""
+
+
 def encode_cursor(score: float, candidate_id: int, rank: int) -> str:
     """An opaque cursor after the candidate with this score and rank (keyset: score, id)."""
     payload = msgspec.json.encode([score, candidate_id, rank])
@@ -330,9 +343,13 @@ def decode_cursor(cursor: str) -> tuple[float, int, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         score, candidate_id, rank = msgspec.json.decode(base64.urlsafe_b64decode(padded))
-        return float(score), int(candidate_id), int(rank)
-    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError):
+        decoded = float(score), int(candidate_id), int(rank)
+    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError, OverflowError):
         raise InvalidRequestError("cursor is not one this API returned") from None
+    # Out-of-range numbers would reach the database as query parameters it cannot hold.
+    if not (math.isfinite(decoded[0]) and 0 <= decoded[1] <= MAX_ID and 0 <= decoded[2] <= MAX_ID):
+        raise InvalidRequestError("cursor is not one this API returned")
+    return decoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,14 +395,17 @@ def _rank_pool(
     settings: Settings,
     requirements: Sequence[Requirement],
     table: StrengthTable,
-) -> list[tuple[int, float]]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Exact scores of every pooled candidate, best first (ties by id), zero scores dropped.
 
     Vectorised: one coverage matrix over the distinct skills held in the pool, then a
     per-candidate maximum over their held skills.
+
+    Returns:
+        Candidate ids and their scores (rounded to 6 decimals), in ranking order.
     """
     if len(table.candidates) == 0:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     candidate_ids = table.candidates
     held_ids = np.unique(table.skills)
     columns = np.searchsorted(held_ids, table.skills)
@@ -393,9 +413,10 @@ def _rank_pool(
     contributions = coverage[:, columns] * table.strengths[None, :]
     best = np.maximum.reduceat(contributions, table.starts, axis=1)
     weights = np.asarray([r.weight for r in requirements], dtype=np.float32)
-    scores = (weights @ best) / float(weights.sum())
+    scores = np.round((weights @ best).astype(np.float64) / float(weights.sum()), 6)
     order = np.lexsort((candidate_ids, -scores))
-    return [(int(candidate_ids[n]), round(float(scores[n]), 6)) for n in order if scores[n] > 0]
+    order = order[scores[order] > 0]
+    return candidate_ids[order], scores[order]
 
 
 def _best_evidence(
