@@ -7,6 +7,8 @@ NAME:
   ranking  /v1/match ranking quality (NDCG@10, precision@10) on candidates and jobs generated
            from ESCO occupations (--occupations x --per-occupation candidates)
   all      ingest and match, on one database
+  load     --clients concurrent clients mixing ingest, match and search for --duration seconds
+           (--database-url: PostgreSQL database to recreate; default a fresh SQLite file)
   gap      gap report time and memory at --postings postings and --candidates candidates
   verify   verified credentials/s per proof format, 1 process and a process pool (no database)
   extraction
@@ -28,6 +30,7 @@ from benchmarks.extraction_bench import SETS, run_extraction
 from benchmarks.gap_bench import run_gap
 from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
+from benchmarks.load_bench import run_load
 from benchmarks.match_bench import run_match
 from benchmarks.ranking_bench import ESCO_DIR, run_ranking
 from benchmarks.search_bench import run_search
@@ -48,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
             "extraction",
             "ann",
             "gap",
+            "load",
         ],
     )
     parser.add_argument("--candidates", type=int, default=10_000, help="synthetic candidates")
@@ -61,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         help="folder for the taxonomy cache and the benchmark database",
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--duration", type=float, default=60, help="load: seconds of load")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL URL of a database to drop and recreate (default: fresh SQLite)",
+    )
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--limit", type=int, default=None, help="sentences per set (smoke run)")
@@ -128,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         json.dump({"machine": BenchEnvironment.machine(), "verify": verify}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    env = BenchEnvironment.prepare(Path(args.data_dir), server_process=args.server_process)
+    env = BenchEnvironment.prepare(
+        Path(args.data_dir), server_process=args.server_process, database_url=args.database_url
+    )
     results: dict[str, object] = {"machine": env.machine()}
     try:
         if args.name in ("ingest", "all"):
@@ -157,6 +169,14 @@ def main(argv: list[str] | None = None) -> int:
                 candidates=args.candidates,
                 queries=args.queries,
                 clients=args.clients,
+                seed=args.seed,
+            )
+        if args.name == "load":
+            results["load"] = run_load(
+                env,
+                candidates=args.candidates,
+                clients=args.clients,
+                duration=args.duration,
                 seed=args.seed,
             )
         if args.name == "ranking":

@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import torch
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from service.app import create_app
 from service.auth import create_api_key
@@ -42,8 +43,10 @@ class BenchEnvironment:
     server: BackgroundServer | ServerProcess
 
     @classmethod
-    def prepare(cls, data_dir: Path, *, server_process: bool = False) -> BenchEnvironment:
-        """Fresh SQLite database, packaged ESCO imported, server started on loopback.
+    def prepare(
+        cls, data_dir: Path, *, server_process: bool = False, database_url: str | None = None
+    ) -> BenchEnvironment:
+        """Fresh database, packaged ESCO imported, server started on loopback.
 
         The label index is cached under ``data_dir/indexes`` and reused between runs.
 
@@ -53,14 +56,21 @@ class BenchEnvironment:
                 generator then shares no interpreter lock with the server), else from a
                 thread of this process. The in-process runtime writes synthetic data
                 either way; the server sees it through the database.
+            database_url: A PostgreSQL URL whose database is dropped and created afresh;
+                by default a fresh SQLite file in ``data_dir``.
         """
         torch.set_num_threads(max(1, os.cpu_count() or 1))
         data_dir.mkdir(parents=True, exist_ok=True)
-        db_file = data_dir / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
         shutil.rmtree(data_dir / "indexes" / "candidates", ignore_errors=True)
-        settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{db_file.resolve()}")
+        if database_url:
+            recreate_postgres_database(database_url)
+        else:
+            db_file = data_dir / "bench.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+            database_url = f"sqlite:///{db_file.resolve()}"
+        # Load is measured, not limited: one key sends far more than a client would.
+        settings = Settings(data_dir=data_dir, database_url=database_url, rate_limit_per_minute=0)
         engine = build_engine(settings.resolved_database_url)
         upgrade_database(engine)
         with console.status("loading the packaged ESCO release"):
@@ -134,6 +144,7 @@ class ServerProcess:
             **os.environ,
             "CREDMATCH_DATA_DIR": str(settings.data_dir.resolve()),
             "CREDMATCH_DATABASE_URL": settings.resolved_database_url,
+            "CREDMATCH_RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
         }
         command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
@@ -182,6 +193,21 @@ class ServerProcess:
                 self._process.kill()
                 self._process.wait()
         self._log.close()
+
+
+def recreate_postgres_database(url: str) -> None:
+    """Drop and create the database named in a PostgreSQL URL (through the ``postgres`` one)."""
+    target = make_url(url)
+    if not target.drivername.startswith("postgresql") or not target.database:
+        raise ValueError(f"not a PostgreSQL URL with a database name: {url}")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            name = connection.dialect.identifier_preparer.quote(target.database)
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

@@ -28,7 +28,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
 from service.db import repositories as repo
@@ -152,6 +152,16 @@ def write_candidates(
         written += len(batch)
     with unit_of_work(sessions) as session:
         repo.bump_change_counter(session, tenant_id)
+        if session.get_bind().dialect.name == "postgresql":
+            # Ids were given explicitly: move the sequences past them so that rows the API
+            # inserts afterwards (the load benchmark ingests while matching) get fresh ids.
+            for table in ("candidates", "credentials", "evidence"):
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     return written
 
 
