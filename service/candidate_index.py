@@ -199,6 +199,10 @@ class _EvidenceColumns:
         return np.repeat(self._owner[slots], self._count[slots]), self._rows[index]
 
 
+LOAD_CHUNK = 20_000
+"""Candidates whose evidence is read and embedded together when an index is first filled."""
+
+
 @dataclass(frozen=True, slots=True)
 class StrengthTable:
     """Current strength of each (candidate, held skill) pair of a pool, as flat arrays.
@@ -266,43 +270,65 @@ class CandidateIndex:
                 self._holders.clear()
                 self._loaded = False
                 self.watermark = 0
-            everything: dict[int, list[EvidenceRow]] | None = None
-            if not self._loaded:
-                everything = repo.verified_skill_weights(session, self.tenant_id)
-                for candidate_id, rows in everything.items():
-                    self._set_evidence(candidate_id, rows, space)
-                self._loaded = True
+            loading = not self._loaded
+            if current == self.watermark and not loading:
+                return 0
+            changed = (
+                repo.candidates_changed_since(session, self.tenant_id, self.watermark)
+                if current != self.watermark
+                else []
+            )
+            # On first use every candidate's evidence is read, not only the changed ones; in
+            # chunks of consecutive ids, so a million candidates never sit in memory as
+            # Python rows at once (that peaked at 11 GB).
+            targets = (
+                repo.candidates_changed_since(session, self.tenant_id, -1) if loading else changed
+            )
+            to_embed = set(changed)
+            self.vectors.remove(np.asarray(changed, dtype=np.int64))
+            now = datetime.now(UTC)
+            for start in range(0, len(targets), LOAD_CHUNK):
+                chunk = targets[start : start + LOAD_CHUNK]
+                evidence = (
+                    repo.verified_skill_weights(
+                        session, self.tenant_id, id_range=(chunk[0], chunk[-1])
+                    )
+                    if loading
+                    else repo.verified_skill_weights(session, self.tenant_id, chunk)
+                )
+                for candidate_id in chunk:
+                    self._set_evidence(candidate_id, evidence.get(candidate_id, []), space)
+                self._embed([c for c in chunk if c in to_embed], evidence, space, settings, now)
+            self._loaded = True
             if current == self.watermark:
                 return 0
-            changed = repo.candidates_changed_since(session, self.tenant_id, self.watermark)
-            # Just read in full: reuse it rather than read the changed candidates again (at
-            # a million candidates that is every one of them).
-            evidence = (
-                everything
-                if everything is not None
-                else repo.verified_skill_weights(session, self.tenant_id, changed)
-            )
-            for candidate_id in changed:
-                self._set_evidence(candidate_id, evidence.get(candidate_id, []), space)
-            now = datetime.now(UTC)
-            ids: list[int] = []
-            vectors = []
-            for candidate_id in changed:
-                skills = skill_strengths(evidence.get(candidate_id, []), space, settings, now)
-                if skills:
-                    ids.append(candidate_id)
-                    vectors.append(
-                        weighted_mean_vector(
-                            space.vectors_of(list(skills)),
-                            np.fromiter(skills.values(), dtype=np.float32, count=len(skills)),
-                        )
-                    )
-            self.vectors.remove(np.asarray(changed, dtype=np.int64))
-            if ids:
-                self.vectors.add(np.asarray(ids, dtype=np.int64), np.stack(vectors))
             self._choose_index_kind(settings)
             self.watermark = current
             return len(changed)
+
+    def _embed(
+        self,
+        candidate_ids: list[int],
+        evidence: dict[int, list[EvidenceRow]],
+        space: SkillSpace,
+        settings: Settings,
+        now: datetime,
+    ) -> None:
+        """Add the vectors of candidates (removed beforehand); those without evidence get none."""
+        ids: list[int] = []
+        vectors = []
+        for candidate_id in candidate_ids:
+            skills = skill_strengths(evidence.get(candidate_id, []), space, settings, now)
+            if skills:
+                ids.append(candidate_id)
+                vectors.append(
+                    weighted_mean_vector(
+                        space.vectors_of(list(skills)),
+                        np.fromiter(skills.values(), dtype=np.float32, count=len(skills)),
+                    )
+                )
+        if ids:
+            self.vectors.add(np.asarray(ids, dtype=np.int64), np.stack(vectors))
 
     def _choose_index_kind(self, settings: Settings) -> None:
         """Exact below ``candidate_ivf_min`` candidates; IVF above, retrained as it grows.

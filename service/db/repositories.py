@@ -769,7 +769,11 @@ VerifiedEvidenceRow = tuple[int, float, str, datetime | None, datetime | None, s
 
 
 def verified_skill_weights(
-    session: Session, tenant_id: int, candidate_ids: Iterable[int] | None = None
+    session: Session,
+    tenant_id: int,
+    candidate_ids: Iterable[int] | None = None,
+    *,
+    id_range: tuple[int, int] | None = None,
 ) -> dict[int, list[VerifiedEvidenceRow]]:
     """Verified evidence per candidate.
 
@@ -780,6 +784,8 @@ def verified_skill_weights(
         session: Open session.
         tenant_id: The tenant.
         candidate_ids: Restrict to these candidates; ``None`` means every candidate.
+        id_range: Restrict to candidate ids from the first to the second, both included
+            (one range scan, where a long IN list would be many statements).
     """
     statement = (
         select(
@@ -795,6 +801,8 @@ def verified_skill_weights(
         .join(Credential, Credential.id == Evidence.credential_id)
         .where(Evidence.tenant_id == tenant_id, Credential.verified.is_(True))
     )
+    if id_range is not None:
+        statement = statement.where(Evidence.candidate_id.between(*id_range))
     grouped: dict[int, list[VerifiedEvidenceRow]] = {}
     statements = [statement]
     if candidate_ids is not None:

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from service import candidate_index
 from service.candidate_index import CandidateIndex
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
@@ -68,7 +70,9 @@ def _ingest(runtime: Runtime, folder: Path, tenant: str, log: Path) -> subproces
         return subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=errors)
 
 
-def test_kill_during_bulk_ingest_then_resume(runtime: Runtime, tmp_path: Path) -> None:
+def test_kill_during_bulk_ingest_then_resume(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tenant = f"crash-{tmp_path.name[-8:]}"
     issuer = SampleIssuer(name="Crash College", domain="crash.example")
     folder = tmp_path / "inbox"
@@ -106,6 +110,7 @@ def test_kill_during_bulk_ingest_then_resume(runtime: Runtime, tmp_path: Path) -
     assert evidence == DOCUMENTS  # one aligned skill each, none duplicated
     assert before[0] <= credentials
     _assert_index_matches_database(runtime, tenant_id, tmp_path / "saved-index", context.key)
+    _assert_chunked_load_matches(runtime, tenant_id, monkeypatch)
 
 
 def _index_state(index: CandidateIndex) -> dict[int, list[float]]:
@@ -139,3 +144,29 @@ def _assert_index_matches_database(
         )
     assert set(_index_state(fresh)) == with_evidence
     assert _index_state(resumed) == _index_state(fresh)
+
+
+def _assert_chunked_load_matches(
+    runtime: Runtime, tenant_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filling an index in many small chunks gives the same vectors and evidence as one."""
+    context, _ = runtime.require_taxonomy()
+    now = datetime.now(UTC)
+    built = []
+    for chunk in (10_000, 7):
+        monkeypatch.setattr(candidate_index, "LOAD_CHUNK", chunk)
+        index = CandidateIndex(tenant_id, runtime.encoder.dimension)
+        with unit_of_work(runtime.sessions) as session:
+            index.catch_up(session, context.space, runtime.settings)
+        ids = list(_index_state(index))
+        table = index.strength_table(ids, runtime.settings, now)
+        built.append(
+            (
+                _index_state(index),
+                table.candidates.tolist(),
+                table.skills.tolist(),
+                table.strengths.tolist(),
+            )
+        )
+    assert len(built[0][0]) == DOCUMENTS
+    assert built[0] == built[1]
