@@ -164,3 +164,24 @@ def test_large_label_sets_get_an_ivf_index_with_exact_scores(tmp_path: Path) -> 
     assert np.mean(fast_rows[:, 0] == exact_rows[:, 0]) >= 0.95
     agree = fast_rows[:, 0] == exact_rows[:, 0]
     assert np.allclose(fast_scores[agree, 0], exact_scores[agree, 0], atol=1e-5)  # not quantised
+
+
+def test_small_searches_run_single_threaded_and_restore_the_thread_count() -> None:
+    import faiss
+
+    rng = np.random.default_rng(11)
+    vectors = unit(rng.normal(size=(200, 16)))
+    index = VectorIndex(16)
+    index.add(np.arange(200, dtype=np.int64), vectors)
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(2)
+    try:
+        small_scores, small_ids = index.search(vectors[:3], 5)
+        assert faiss.omp_get_max_threads() == 2
+        big_scores, big_ids = index.search(vectors[:40], 5)  # more than SMALL_SEARCH
+        assert faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(before)
+    np.testing.assert_array_equal(small_ids, big_ids[:3])
+    np.testing.assert_allclose(small_scores, big_scores[:3], rtol=1e-6)
+    assert small_ids[:, 0].tolist() == [0, 1, 2]
