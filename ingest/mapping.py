@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -109,6 +111,8 @@ class MappingSettings:
     labels_per_phrase: int = 20
     alternatives_margin: float = 0.08
     max_phrases: int = 200
+    phrase_cache: int = 0
+    """Phrases whose label matches are remembered, least recently used dropped first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,13 @@ class SkillMapper:
         self.encoder = encoder
         self.resolve_uri = resolve_uri
         self.settings = settings or MappingSettings()
+        self._remembered: OrderedDict[tuple[str, int], tuple[tuple[int, float], ...]] = (
+            OrderedDict()
+        )
+        self._remembered_lock = threading.Lock()
+        self.phrase_cache_hits = 0
+        """Phrases answered from the phrase cache so far (with `phrase_cache_misses`)."""
+        self.phrase_cache_misses = 0
 
     @property
     def model(self) -> str:
@@ -390,11 +401,35 @@ class SkillMapper:
         return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
 
     def _phrase_matches(self, phrases: Sequence[Phrase], k: int) -> list[list[tuple[int, float]]]:
-        vectors = self.encoder.encode([p.text for p in phrases])
-        return [
-            [(hit.skill_id, hit.score) for hit in hits]
-            for hits in self.space.search_labels(vectors, k)
-        ]
+        """The ``k`` nearest labels of each phrase: (skill id, score), best first.
+
+        Phrases in the cache (``settings.phrase_cache`` entries) skip the encoder and the
+        label search; the rest are encoded together and remembered.
+        """
+        texts = [p.text for p in phrases]
+        size = self.settings.phrase_cache
+        found: dict[str, tuple[tuple[int, float], ...]] = {}
+        if size > 0:
+            with self._remembered_lock:
+                for text in texts:
+                    remembered = self._remembered.get((text, k))
+                    if remembered is not None:
+                        self._remembered.move_to_end((text, k))
+                        found[text] = remembered
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            vectors = self.encoder.encode(missing)
+            for text, hits in zip(missing, self.space.search_labels(vectors, k), strict=True):
+                found[text] = tuple((hit.skill_id, hit.score) for hit in hits)
+        if size > 0:
+            with self._remembered_lock:
+                self.phrase_cache_hits += len(texts) - len(missing)
+                self.phrase_cache_misses += len(missing)
+                for text in missing:
+                    self._remembered[(text, k)] = found[text]
+                while len(self._remembered) > size:
+                    self._remembered.popitem(last=False)
+        return [list(found[text]) for text in texts]
 
     def _rank(self, phrases: Sequence[Phrase], method: Method = "embedding") -> list[SkillMatch]:
         """Aggregate label hits per skill: the best phrase gives the score and the evidence.

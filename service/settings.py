@@ -65,6 +65,11 @@ class Settings:
     """Most distinct phrases read from one text (a job above it is refused; an achievement
     is read up to it)."""
 
+    mapping_phrase_cache: int = 8192
+    """Phrases whose label matches are remembered (least recently used go first; 0: none).
+    Job texts repeat phrases (boilerplate, the same posting matched again or paged): a
+    remembered phrase skips the encoder and the label search."""
+
     search_min_similarity: float = 0.5
     """Semantic skill-search results below this similarity are not shown."""
 

@@ -211,6 +211,7 @@ def load_taxonomy_context(
             labels_per_phrase=settings.mapping_candidates_per_phrase,
             alternatives_margin=settings.mapping_alternatives_margin,
             max_phrases=settings.mapping_max_phrases,
+            phrase_cache=settings.mapping_phrase_cache,
         ),
     )
     return TaxonomyContext(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from embeddings import TextEncoder
+from embeddings.encoder import Vectors
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.mapping import (
     AchievementText,
     AlignmentTarget,
+    MappingSettings,
     SkillMapper,
     TooManyPhrasesError,
     requirement_strengths,
@@ -174,3 +178,50 @@ def test_repeated_phrases_are_read_once_and_huge_texts_refused(mapper: SkillMapp
     many = "\n".join(f"skill number {n}" for n in range(mapper.settings.max_phrases + 1))
     with pytest.raises(TooManyPhrasesError, match="at most 200"):
         mapper.extract_requirements(many)
+
+
+class _CountingEncoder:
+    """The real encoder, counting the texts it is asked to encode."""
+
+    def __init__(self, inner: TextEncoder) -> None:
+        self.inner = inner
+        self.encoded: list[str] = []
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
+        self.encoded.extend(texts)
+        return self.inner.encode(texts, show_progress=show_progress)
+
+
+def test_phrase_cache_skips_the_encoder_and_changes_no_result(
+    mapper: SkillMapper, encoder: TextEncoder
+) -> None:
+    counting = _CountingEncoder(encoder)
+    cached = SkillMapper(mapper.space, counting, URIS.get, MappingSettings(phrase_cache=3))
+    job = "Requirements:\n- Python\n- SQL\nNice to have:\n- baking bread"
+    first = cached.extract_requirements(job)
+    assert counting.encoded == ["Python", "SQL", "baking bread"]
+    assert cached.extract_requirements(job) == first == mapper.extract_requirements(job)
+    assert len(counting.encoded) == 3, "a repeated job is answered from the cache"
+    assert (cached.phrase_cache_hits, cached.phrase_cache_misses) == (3, 3)
+    # One new phrase: only it is encoded, and the least recently used one ("Python") goes.
+    cached.extract_requirements("- talking to customers\n- SQL")
+    assert counting.encoded[3:] == ["talking to customers"]
+    cached.extract_requirements("- Python")
+    assert counting.encoded[4:] == ["Python"]
+
+
+def test_phrase_cache_off_encodes_every_time(mapper: SkillMapper, encoder: TextEncoder) -> None:
+    counting = _CountingEncoder(encoder)
+    uncached = SkillMapper(mapper.space, counting, URIS.get, MappingSettings(phrase_cache=0))
+    uncached.extract_requirements("- Python")
+    uncached.extract_requirements("- Python")
+    assert counting.encoded == ["Python", "Python"]
+    assert (uncached.phrase_cache_hits, uncached.phrase_cache_misses) == (0, 0)
