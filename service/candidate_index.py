@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -109,24 +110,35 @@ _HELD = np.dtype(
 dropped): one numpy object per candidate keeps a million candidates affordable."""
 
 
+DENSE_SPAN = 4
+"""Largest span of a tenant's candidate ids, per candidate, for a slot table by id."""
+
+
 class _EvidenceColumns:
-    """Every candidate's evidence rows in one growable structured array (columnar).
+    """Every candidate's evidence rows in growable columns, one array per field of `_HELD`.
 
     A candidate owns one contiguous run of rows; ``gather`` picks the runs of a pool with
     index arithmetic instead of touching one numpy object per candidate (at a million
     candidates and a pool of 20,000 that per-candidate work dominated a match). A changed
     candidate is rewritten in place when its new rows fit, else appended; the rows left
     behind are compacted away once they outnumber the live ones. Callers hold the index lock.
+    Separate arrays, not one structured array: picking rows from a structured array copies
+    them item by item, about ten times slower than from plain arrays.
     """
 
     def __init__(self) -> None:
-        self._rows = np.empty(1024, dtype=_HELD)
+        self._rows = _empty_columns(1024)
         self._used = 0
         self._dead = 0
         self._slot_of: dict[int, int] = {}
         self._owner = np.empty(256, dtype=np.int64)
         self._start = np.zeros(256, dtype=np.int64)
         self._count = np.zeros(256, dtype=np.int64)
+        # Candidate id -> slot for many ids at once: ids sorted, with their slots. Slots are
+        # never reassigned, so new ones are merged in (lazily) and nothing else changes it.
+        self._sorted_ids = np.zeros(0, dtype=np.int64)
+        self._sorted_slots = np.zeros(0, dtype=np.int64)
+        self._dense: npt.NDArray[np.int32] | None = None  # slot by id - smallest id
         self.candidates = 0
         """Candidates with at least one row."""
 
@@ -136,7 +148,7 @@ class _EvidenceColumns:
         if slot is None:
             return np.zeros(0, dtype=np.int64)
         start = int(self._start[slot])
-        return self._rows["skill"][start : start + int(self._count[slot])]
+        return self._rows["skill"][start : start + int(self._count[slot])].copy()
 
     def put(self, candidate_id: int, held: npt.NDArray[np.void]) -> None:
         """Replace a candidate's rows (an empty array removes them)."""
@@ -156,27 +168,35 @@ class _EvidenceColumns:
         self.candidates += (len(held) > 0) - (previous > 0)
         if len(held) <= previous:
             start = int(self._start[slot])
-            self._rows[start : start + len(held)] = held
+            _write(self._rows, start, held)
             self._dead += previous - len(held)
         else:
-            if self._used + len(held) > len(self._rows):
-                grown = np.empty(max(2 * len(self._rows), self._used + len(held)), dtype=_HELD)
-                grown[: self._used] = self._rows[: self._used]
+            capacity = len(self._rows["skill"])
+            if self._used + len(held) > capacity:
+                grown = _empty_columns(max(2 * capacity, self._used + len(held)))
+                for name, column in self._rows.items():
+                    grown[name][: self._used] = column[: self._used]
                 self._rows = grown
             self._start[slot] = self._used
-            self._rows[self._used : self._used + len(held)] = held
+            _write(self._rows, self._used, held)
             self._used += len(held)
             self._dead += previous
         self._count[slot] = len(held)
         if self._dead > max(4096, self._used // 2):
             self._compact()
 
+    def pairs(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(candidate, skill) of every current row."""
+        slots = np.arange(len(self._slot_of), dtype=np.int64)
+        index = self._row_index(slots)
+        return np.repeat(self._owner[slots], self._count[slots]), self._rows["skill"][index]
+
     def _compact(self) -> None:
         slots = len(self._slot_of)
         index = self._row_index(np.arange(slots, dtype=np.int64))
-        self._rows = self._rows[index]
+        self._rows = {name: column[index] for name, column in self._rows.items()}
         self._start[:slots] = np.cumsum(self._count[:slots]) - self._count[:slots]
-        self._used = len(self._rows)
+        self._used = len(index)
         self._dead = 0
 
     def _row_index(self, slots: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -187,16 +207,90 @@ class _EvidenceColumns:
             int(ends[-1]) if len(ends) else 0, dtype=np.int64
         )
 
+    def slots(self, candidate_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The slot of each candidate id (-1 for a candidate never stored), vectorised.
+
+        Ids are looked up in a table indexed by id when the tenant's ids are dense enough
+        (their span at most `DENSE_SPAN` times their count: 4 bytes per id of the span),
+        else by binary search in the sorted ids (a cache miss per level at a million).
+        """
+        known = len(self._slot_of)
+        if len(self._sorted_ids) < known:
+            fresh = np.arange(len(self._sorted_ids), known, dtype=np.int64)
+            fresh = fresh[np.argsort(self._owner[fresh], kind="stable")]
+            at = np.searchsorted(self._sorted_ids, self._owner[fresh])
+            self._sorted_ids = np.insert(self._sorted_ids, at, self._owner[fresh])
+            self._sorted_slots = np.insert(self._sorted_slots, at, fresh)
+            self._dense = None
+            low, high = int(self._sorted_ids[0]), int(self._sorted_ids[-1])
+            if high - low < DENSE_SPAN * known:
+                self._dense = np.full(high - low + 1, -1, dtype=np.int32)
+                self._dense[self._sorted_ids - low] = self._sorted_slots
+        if known == 0 or len(candidate_ids) == 0:
+            return np.full(len(candidate_ids), -1, dtype=np.int64)
+        if self._dense is not None:
+            offsets = candidate_ids - self._sorted_ids[0]
+            inside = (offsets >= 0) & (offsets < len(self._dense))
+            found_dense = np.full(len(candidate_ids), -1, dtype=np.int64)
+            found_dense[inside] = self._dense[offsets[inside]]
+            return found_dense
+        at = np.searchsorted(self._sorted_ids, candidate_ids).clip(max=known - 1)
+        found: npt.NDArray[np.int64] = np.where(
+            self._sorted_ids[at] == candidate_ids, self._sorted_slots[at], -1
+        )
+        return found
+
     def gather(
-        self, candidate_ids: Iterable[int]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.void]]:
-        """(owner of each row, rows) of the candidates, in ascending candidate id order."""
-        slot_of = self._slot_of
-        found = np.fromiter((slot_of.get(c, -1) for c in candidate_ids), dtype=np.int64)
-        slots = np.unique(found[found >= 0])
-        slots = slots[np.argsort(self._owner[slots])]
+        self,
+        candidate_ids: Iterable[int] | npt.NDArray[np.int64],
+        skills: npt.NDArray[np.bool_] | None = None,
+    ) -> tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[Any]]]:
+        """(owner of each row, rows by field of `_HELD`), in ascending candidate id order.
+
+        Args:
+            candidate_ids: The candidates (repeats and unknown ids are ignored).
+            skills: Keep only rows whose skill id ``s`` has ``skills[s]`` true (ids past the
+                end are dropped); every row when ``None``.
+        """
+        ids = (
+            candidate_ids.astype(np.int64, copy=False)
+            if isinstance(candidate_ids, np.ndarray)
+            else np.fromiter(candidate_ids, dtype=np.int64)
+        )
+        if np.any(ids[1:] <= ids[:-1]):  # a match's pool comes sorted and unique already
+            ids = np.unique(ids)
+        slots = self.slots(ids)
+        slots = slots[slots >= 0]  # ascending candidate id order, since ids are sorted
         index = self._row_index(slots)
-        return np.repeat(self._owner[slots], self._count[slots]), self._rows[index]
+        owners = np.repeat(self._owner[slots], self._count[slots])
+        if skills is not None:
+            held = self._rows["skill"][index]
+            keep = held < len(skills)
+            keep[keep] = skills[held[keep]]
+            index, owners = index[keep], owners[keep]
+        return owners, {name: column[index] for name, column in self._rows.items()}
+
+
+def sorted_union(arrays: Sequence[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    """The distinct values of several id arrays, sorted.
+
+    A sort and a neighbour comparison: ``np.unique`` hashes first, about five times slower
+    on the tens of thousands of ids a match merges.
+    """
+    merged = np.sort(np.concatenate(arrays)) if arrays else np.zeros(0, dtype=np.int64)
+    if len(merged) == 0:
+        return merged
+    distinct: npt.NDArray[np.int64] = merged[np.r_[True, merged[1:] != merged[:-1]]]
+    return distinct
+
+
+def _empty_columns(capacity: int) -> dict[str, npt.NDArray[Any]]:
+    return {name: np.empty(capacity, dtype=_HELD[name]) for name in _HELD.names or ()}
+
+
+def _write(columns: dict[str, npt.NDArray[Any]], start: int, held: npt.NDArray[np.void]) -> None:
+    for name, column in columns.items():
+        column[start : start + len(held)] = held[name]
 
 
 LOAD_CHUNK = 20_000
@@ -207,8 +301,10 @@ LOAD_CHUNK = 20_000
 class StrengthTable:
     """Current strength of each (candidate, held skill) pair of a pool, as flat arrays.
 
-    Rows are grouped by candidate (``starts`` gives each group's first row), each pair once
-    with its strongest evidence, candidates in ascending id order.
+    Rows are grouped by candidate (``starts`` gives each group's first row), candidates in
+    ascending id order. A pair appears once per counting credential (a ranking takes the
+    maximum anyway, and sorting the pairs away cost more than the ranking): `held` keeps
+    the strongest.
     """
 
     candidates: npt.NDArray[np.int64]
@@ -223,7 +319,12 @@ class StrengthTable:
             return {}
         end = self.starts[position + 1] if position + 1 < len(self.starts) else len(self.skills)
         rows = slice(int(self.starts[position]), int(end))
-        return dict(zip(self.skills[rows].tolist(), self.strengths[rows].tolist(), strict=True))
+        held: dict[int, float] = {}
+        for skill_id, strength in zip(
+            self.skills[rows].tolist(), self.strengths[rows].tolist(), strict=True
+        ):
+            held[skill_id] = max(held.get(skill_id, 0.0), strength)
+        return held
 
 
 class CandidateIndex:
@@ -248,7 +349,13 @@ class CandidateIndex:
         self._issuer_position: dict[str, int] = {}
         self._tag_sets: list[frozenset[str]] = []
         self._tag_set_position: dict[str, int] = {}
-        self._holders: dict[int, set[int]] = {}
+        # Holders per skill as sorted arrays of candidate ids, not Python sets: at a million
+        # candidates sets held 5.5 million int objects, which every full garbage collection
+        # walked (0.85 s, in the middle of some request). Changes are collected per skill
+        # and merged once per catch-up.
+        self._holders: dict[int, npt.NDArray[np.int64]] = {}
+        self._holders_dropped: dict[int, list[int]] = {}
+        self._holders_added: dict[int, list[int]] = {}
         self._loaded = False
 
     def catch_up(self, session: Session, space: SkillSpace, settings: Settings) -> int:
@@ -268,6 +375,8 @@ class CandidateIndex:
                 self.vectors = VectorIndex(self.vectors.dimension)
                 self._evidence = _EvidenceColumns()
                 self._holders.clear()
+                self._holders_dropped.clear()
+                self._holders_added.clear()
                 self._loaded = False
                 self.watermark = 0
             loading = not self._loaded
@@ -297,8 +406,14 @@ class CandidateIndex:
                     else repo.verified_skill_weights(session, self.tenant_id, chunk)
                 )
                 for candidate_id in chunk:
-                    self._set_evidence(candidate_id, evidence.get(candidate_id, []), space)
+                    self._set_evidence(
+                        candidate_id, evidence.get(candidate_id, []), space, track=not loading
+                    )
                 self._embed([c for c in chunk if c in to_embed], evidence, space, settings, now)
+            if loading:
+                self._build_holders()
+            else:
+                self._merge_holders()
             self._loaded = True
             if current == self.watermark:
                 return 0
@@ -355,11 +470,13 @@ class CandidateIndex:
         self.vectors = rebuilt
         self.trained_for = count
 
-    def _set_evidence(self, candidate_id: int, rows: list[EvidenceRow], space: SkillSpace) -> None:
-        for skill_id in self._evidence.skills_of(candidate_id).tolist():
-            holders = self._holders.get(skill_id)
-            if holders is not None:
-                holders.discard(candidate_id)
+    def _set_evidence(
+        self, candidate_id: int, rows: list[EvidenceRow], space: SkillSpace, *, track: bool
+    ) -> None:
+        """Store a candidate's evidence; with ``track``, note the holder changes to merge."""
+        if track:
+            for skill_id in self._evidence.skills_of(candidate_id).tolist():
+                self._holders_dropped.setdefault(skill_id, []).append(candidate_id)
         kept = [row for row in rows if space.has_skill(row[0])]
         if not kept:
             self._evidence.put(candidate_id, np.empty(0, dtype=_HELD))
@@ -373,8 +490,45 @@ class CandidateIndex:
         held["issuer"] = [self._issuer(r[5]) for r in kept]
         held["tags"] = [self._tag_set(r[6]) for r in kept]
         self._evidence.put(candidate_id, held)
-        for skill_id in held["skill"].tolist():
-            self._holders.setdefault(skill_id, set()).add(candidate_id)
+        if track:
+            for skill_id in held["skill"].tolist():
+                self._holders_added.setdefault(skill_id, []).append(candidate_id)
+
+    def _build_holders(self) -> None:
+        """Every skill's holders from the stored evidence (after a first fill)."""
+        owners, skills = self._evidence.pairs()
+        self._holders_dropped.clear()
+        self._holders_added.clear()
+        if len(owners) == 0:
+            self._holders = {}
+            return
+        order = np.lexsort((owners, skills))
+        owners, skills = owners[order], skills[order]
+        distinct = np.r_[True, (owners[1:] != owners[:-1]) | (skills[1:] != skills[:-1])]
+        owners, skills = owners[distinct], skills[distinct]
+        bounds = np.flatnonzero(np.r_[True, skills[1:] != skills[:-1], True])
+        self._holders = {
+            int(skills[start]): owners[start:end]
+            for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+        }
+
+    def _merge_holders(self) -> None:
+        """Apply the holder changes noted since the last merge: drops first, then additions."""
+        empty = np.zeros(0, dtype=np.int64)
+        for skill_id in self._holders_dropped.keys() | self._holders_added.keys():
+            holders = self._holders.get(skill_id, empty)
+            dropped = self._holders_dropped.get(skill_id)
+            if dropped:
+                holders = holders[~np.isin(holders, dropped)]
+            added = self._holders_added.get(skill_id)
+            if added:
+                holders = sorted_union([holders, np.asarray(added, dtype=np.int64)])
+            if len(holders):
+                self._holders[skill_id] = holders
+            else:
+                self._holders.pop(skill_id, None)
+        self._holders_dropped.clear()
+        self._holders_added.clear()
 
     def _issuer(self, name: str) -> int:
         position = self._issuer_position.get(name)
@@ -392,29 +546,46 @@ class CandidateIndex:
 
     def strength_table(
         self,
-        candidate_ids: Iterable[int],
+        candidate_ids: Iterable[int] | npt.NDArray[np.int64],
         settings: Settings,
         now: datetime,
         issuer_weight: IssuerWeight | None = None,
         evidence_filter: EvidenceFilter | None = None,
+        *,
+        skills: npt.NDArray[np.int64] | None = None,
     ) -> StrengthTable:
         """Current evidence strengths of candidates, vectorised (see `skill_strengths`).
 
         Strength = mapping confidence x status factor x issuer weight; expired credentials,
         credentials the filter does not admit (issue date, issuer, tags) and zero strengths
-        are dropped; each (candidate, skill) keeps its strongest evidence.
+        are dropped (see `StrengthTable` for pairs held through several credentials).
+
+        Args:
+            candidate_ids: The candidates.
+            settings: Settings (the unknown-status factor).
+            now: Credentials whose validity ended by then count for nothing.
+            issuer_weight: The tenant's trust policy, if any.
+            evidence_filter: Which credentials count (issue date, issuers, tags).
+            skills: Only evidence of these skills (a match passes the skills that can count
+                towards its requirements: at a million candidates a pool holds about 80,000
+                evidence rows, of which a few thousand can); every skill when ``None``.
         """
+        wanted = None
+        if skills is not None:
+            wanted = np.zeros(int(skills.max()) + 1 if len(skills) else 0, dtype=np.bool_)
+            wanted[skills] = True
         with self._lock:
-            owners, held = self._evidence.gather(candidate_ids)
-            names = list(self._issuer_names)
-            tag_sets = list(self._tag_sets)
+            owners, held = self._evidence.gather(candidate_ids, wanted)
+            # Only ever appended to, so the positions gathered stay valid without a copy.
+            names = self._issuer_names
+            tag_sets = self._tag_sets
         empty = StrengthTable(
             candidates=np.zeros(0, dtype=np.int64),
             starts=np.zeros(0, dtype=np.int64),
             skills=np.zeros(0, dtype=np.int64),
             strengths=np.zeros(0, dtype=np.float32),
         )
-        if len(held) == 0:
+        if len(owners) == 0:
             return empty
         skills = held["skill"]
         strengths = held["confidence"].copy()
@@ -444,10 +615,6 @@ class CandidateIndex:
         owners, skills, strengths = owners[keep], skills[keep], strengths[keep].astype(np.float32)
         if len(owners) == 0:
             return empty
-        order = np.lexsort((-strengths, skills, owners))  # strongest first within each pair
-        owners, skills, strengths = owners[order], skills[order], strengths[order]
-        first = np.r_[True, (owners[1:] != owners[:-1]) | (skills[1:] != skills[:-1])]
-        owners, skills, strengths = owners[first], skills[first], strengths[first]
         starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]).astype(np.int64)
         return StrengthTable(
             candidates=owners[starts], starts=starts, skills=skills, strengths=strengths
@@ -461,13 +628,17 @@ class CandidateIndex:
         """
         return self._evidence.candidates, len(self.vectors)
 
-    def holders_of(self, skill_ids: Iterable[int]) -> set[int]:
-        """Candidates holding verified evidence of any of the skills (exact lookup)."""
-        found: set[int] = set()
+    def holders_of(self, skill_ids: Iterable[int]) -> npt.NDArray[np.int64]:
+        """Candidates holding verified evidence of any of the skills, sorted (exact lookup).
+
+        The tens of thousands of holders of a match's must-have skills at a million
+        candidates are merged as arrays.
+        """
         with self._lock:
-            for skill_id in skill_ids:
-                found |= self._holders.get(skill_id, set())
-        return found
+            arrays = [
+                self._holders[skill_id] for skill_id in set(skill_ids) if skill_id in self._holders
+            ]
+        return sorted_union(arrays)
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Nearest candidates to a query vector: (candidate id, cosine), best first."""

@@ -50,6 +50,7 @@ from service.candidate_index import (
     IssuerWeight,
     StrengthTable,
     is_expired,
+    sorted_union,
 )
 from service.db import repositories as repo
 from service.db.models import Candidate, Skill
@@ -240,8 +241,15 @@ def match_candidates(
     )
     policy = load_policy(session, tenant_id)
     weight_of_issuer = issuer_weight(policy, trusted_only=query.filters.trusted_issuers_only)
-    table = index.strength_table(pool, settings, datetime.now(UTC), weight_of_issuer, query.filters)
-    ranked_ids, ranked_scores = _rank_pool(context, settings, requirements, table)
+    # Only evidence of a skill related to some alternative can score: the rest of the pool's
+    # evidence (most of it) is left out before strengths are computed.
+    relevant = context.space.neighbours(settings.related_skill_threshold).related(
+        [a.id for r in requirements for a in r.alternatives]
+    )
+    table = index.strength_table(
+        pool, settings, datetime.now(UTC), weight_of_issuer, query.filters, skills=relevant
+    )
+    ranked_ids, ranked_scores, covered = _rank_pool(context, settings, requirements, table)
     total = len(ranked_ids)
     first_rank = 1
     if after is not None:
@@ -258,16 +266,18 @@ def match_candidates(
     )
     more = len(ranked_ids) > len(top)
     candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
-    evidence = repo.evidence_of_candidates(session, tenant_id, candidates)
-    skills = repo.skills_by_ids(
-        session, {view.evidence.skill_id for views in evidence.values() for view in views}
-    )
+    best = {cid: _best_evidence(requirements, covered, table.held(cid)) for cid, _ in top}
+    # Only the proofs an explanation cites are loaded, and only skills not already known.
+    cited = {choice.held_skill_id for choices in best.values() for choice in choices if choice}
+    evidence = repo.evidence_of_candidates(session, tenant_id, candidates, skill_ids=cited)
+    skills = {a.id: a for r in requirements for a in r.alternatives}
+    skills |= repo.skills_by_ids(session, cited - skills.keys())
     ranked = [
         _explain(
             candidates[cid],
             score=score,
             requirements=requirements,
-            best=_best_evidence(context, settings, requirements, table.held(cid)),
+            best=best[cid],
             evidence=evidence[cid],
             skills=skills,
             weight_of_issuer=weight_of_issuer,
@@ -302,26 +312,27 @@ def _retrieve(
     *,
     tenant_id: int,
     filters: EvidenceFilter,
-) -> set[int]:
-    """Candidates to re-rank exactly: nearest in FAISS plus every holder of a must-have.
+) -> npt.NDArray[np.int64]:
+    """Candidates to re-rank exactly (sorted ids): nearest in FAISS plus every must-have holder.
 
     With a candidate-tag filter the pool is cut to the tagged candidates; when those are
     few (a cohort of at most ``10 x retrieval_candidates``), every one of them is re-ranked,
     so a filter never hides a tagged candidate behind untagged nearer neighbours.
     """
     scope = filters.candidate_scope(session, tenant_id)
-    if scope is not None and len(scope) <= 10 * settings.retrieval_candidates:
-        return scope
+    tagged = None if scope is None else np.unique(np.fromiter(scope, dtype=np.int64))
+    if tagged is not None and len(tagged) <= 10 * settings.retrieval_candidates:
+        return tagged
     alternative_ids = [a.id for r in requirements for a in r.alternatives]
     weights = np.asarray(
         [r.weight / len(r.alternatives) for r in requirements for _ in r.alternatives],
         dtype=np.float32,
     )
     query_vector = weighted_mean_vector(context.space.vectors_of(alternative_ids), weights)
-    pool = {cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)}
+    nearest = [cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)]
     must_ids = [a.id for r in requirements if r.strength == "must" for a in r.alternatives]
-    pool |= index.holders_of(must_ids)
-    return pool if scope is None else pool & scope
+    pool = sorted_union([np.asarray(nearest, dtype=np.int64), index.holders_of(must_ids)])
+    return pool if tagged is None else np.intersect1d(pool, tagged, assume_unique=True)
 
 
 MAX_ID = 2**63 - 1
@@ -366,9 +377,18 @@ def _coverage_matrix(
     context: TaxonomyContext,
     settings: Settings,
     requirements: Sequence[Requirement],
-    held_ids: Sequence[int],
+    held_ids: npt.NDArray[np.int64],
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.intp]]:
     """How well each held skill covers each requirement.
+
+    Similarities are read from the skill space's neighbour graph, so a pair's value is the
+    same whichever other skills are scored with it.
+
+    Args:
+        context: The taxonomy context.
+        settings: Settings (``related_skill_threshold``).
+        requirements: The requirements.
+        held_ids: Held skill ids, sorted ascending.
 
     Returns:
         ``coverage[r, h]``: the best similarity of any alternative of requirement ``r`` to held
@@ -376,9 +396,8 @@ def _coverage_matrix(
         ``choice[r, h]``: which alternative gave it.
     """
     alternative_ids = [a.id for r in requirements for a in r.alternatives]
-    similarity = context.space.similarity(alternative_ids, held_ids)
-    similarity[np.asarray(alternative_ids)[:, None] == np.asarray(held_ids)[None, :]] = 1.0
-    similarity[similarity < settings.related_skill_threshold] = 0.0
+    graph = context.space.neighbours(settings.related_skill_threshold)
+    similarity = graph.matrix(alternative_ids, held_ids)
     coverage = np.zeros((len(requirements), len(held_ids)), dtype=np.float32)
     choice = np.zeros((len(requirements), len(held_ids)), dtype=np.intp)
     row = 0
@@ -390,48 +409,57 @@ def _coverage_matrix(
     return coverage, choice
 
 
+@dataclass(frozen=True, slots=True)
+class _Coverage:
+    """The ranking's coverage matrix (see `_coverage_matrix`) over the pool's held skills."""
+
+    held_ids: npt.NDArray[np.int64]
+    coverage: npt.NDArray[np.float32]
+    choice: npt.NDArray[np.intp]
+
+
 def _rank_pool(
     context: TaxonomyContext,
     settings: Settings,
     requirements: Sequence[Requirement],
     table: StrengthTable,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], _Coverage]:
     """Exact scores of every pooled candidate, best first (ties by id), zero scores dropped.
 
     Vectorised: one coverage matrix over the distinct skills held in the pool, then a
     per-candidate maximum over their held skills.
 
     Returns:
-        Candidate ids and their scores (rounded to 6 decimals), in ranking order.
+        Candidate ids and their scores (rounded to 6 decimals), in ranking order, and the
+        coverage matrix the explanations read.
     """
+    held_ids = sorted_union([table.skills])
+    coverage, choice = _coverage_matrix(context, settings, requirements, held_ids)
+    covered = _Coverage(held_ids, coverage, choice)
     if len(table.candidates) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64), covered
     candidate_ids = table.candidates
-    held_ids = np.unique(table.skills)
     columns = np.searchsorted(held_ids, table.skills)
-    coverage, _ = _coverage_matrix(context, settings, requirements, held_ids.tolist())
     contributions = coverage[:, columns] * table.strengths[None, :]
     best = np.maximum.reduceat(contributions, table.starts, axis=1)
     weights = np.asarray([r.weight for r in requirements], dtype=np.float32)
     scores = np.round((weights @ best).astype(np.float64) / float(weights.sum()), 6)
     order = np.lexsort((candidate_ids, -scores))
     order = order[scores[order] > 0]
-    return candidate_ids[order], scores[order]
+    return candidate_ids[order], scores[order], covered
 
 
 def _best_evidence(
-    context: TaxonomyContext,
-    settings: Settings,
-    requirements: Sequence[Requirement],
-    held: dict[int, float],
+    requirements: Sequence[Requirement], covered: _Coverage, held: dict[int, float]
 ) -> list[_Best | None]:
     """For one candidate: which alternative and held skill satisfy each requirement best.
 
-    Uses the same coverage matrix as the ranking, so explanations always add up to the score.
+    Reads the ranking's own coverage matrix, so explanations always add up to the score.
     """
-    held_ids = list(held)
-    coverage, choice = _coverage_matrix(context, settings, requirements, held_ids)
-    strengths = np.fromiter(held.values(), dtype=np.float32, count=len(held))
+    held_ids = sorted(held)
+    columns = np.searchsorted(covered.held_ids, held_ids)
+    coverage, choice = covered.coverage[:, columns], covered.choice[:, columns]
+    strengths = np.asarray([held[skill_id] for skill_id in held_ids], dtype=np.float32)
     values = coverage * strengths[None, :]
     best: list[_Best | None] = []
     for n, requirement in enumerate(requirements):

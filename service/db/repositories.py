@@ -571,19 +571,29 @@ class EvidenceView:
 
 
 def evidence_of_candidates(
-    session: Session, tenant_id: int, candidate_ids: Iterable[int]
+    session: Session,
+    tenant_id: int,
+    candidate_ids: Iterable[int],
+    *,
+    skill_ids: Iterable[int] | None = None,
 ) -> dict[int, list[EvidenceView]]:
-    """Evidence (with credentials) grouped by candidate id."""
+    """Evidence (with credentials) grouped by candidate id; only of ``skill_ids`` if given."""
     ids = list(set(candidate_ids))
     grouped: dict[int, list[EvidenceView]] = {i: [] for i in ids}
     if not ids:
         return grouped
-    rows = session.execute(
+    query = (
         select(Evidence, Credential)
         .join(Credential, Credential.id == Evidence.credential_id)
         .where(Evidence.tenant_id == tenant_id, Evidence.candidate_id.in_(ids))
         .order_by(Evidence.id)
     )
+    if skill_ids is not None:
+        wanted = list(set(skill_ids))
+        if not wanted:
+            return grouped
+        query = query.where(Evidence.skill_id.in_(wanted))
+    rows = session.execute(query)
     for evidence, credential in rows:
         grouped[evidence.candidate_id].append(EvidenceView(evidence, credential))
     return grouped

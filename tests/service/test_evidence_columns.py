@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from service.candidate_index import _HELD, _EvidenceColumns
+from service.candidate_index import _HELD, _EvidenceColumns, sorted_union
 
 
 def _held(*skills: int) -> npt.NDArray[np.void]:
@@ -71,3 +71,41 @@ def test_many_rewrites_compact_without_losing_or_mixing_rows() -> None:
     assert columns.candidates == len(expected)
     assert columns._dead <= max(4096, columns._used // 2)
     assert columns._used < written // 2, "dead rows should have been compacted away"
+
+
+def test_slots_by_id_table_and_by_binary_search_agree() -> None:
+    dense, sparse = _EvidenceColumns(), _EvidenceColumns()
+    dense_ids = list(range(100, 160))
+    sparse_ids = [7, 10**6, 10**12, 3, 10**9]
+    for candidate in dense_ids:
+        dense.put(candidate, _held(1))
+    for candidate in sparse_ids:
+        sparse.put(candidate, _held(1))
+    for columns, ids in ((dense, dense_ids), (sparse, sparse_ids)):
+        asked = np.asarray([*ids, 99, 161, 10**15, -5], dtype=np.int64)
+        expected = [columns._slot_of.get(int(c), -1) for c in asked]
+        assert columns.slots(asked).tolist() == expected
+    assert dense._dense is not None, "60 consecutive ids should use the table"
+    assert sparse._dense is None, "ids spread over 10^12 should use binary search"
+    dense.put(10**7, _held(2))  # a late id far away: the lookup is rebuilt, sparse now
+    assert dense.slots(np.asarray([10**7, 100], dtype=np.int64)).tolist() == [60, 0]
+    assert dense._dense is None
+
+
+def test_gather_keeps_only_the_wanted_skills() -> None:
+    columns = _EvidenceColumns()
+    columns.put(2, _held(1, 5, 9))
+    columns.put(1, _held(9, 3))
+    columns.put(3, _held(4))
+    wanted = np.zeros(6, dtype=np.bool_)
+    wanted[[3, 5]] = True  # skill 9 lies past the mask's end: never wanted
+    owners, rows = columns.gather(np.asarray([3, 2, 1]), wanted)
+    assert owners.tolist() == [1, 2]
+    assert rows["skill"].tolist() == [3, 5]
+
+
+def test_sorted_union() -> None:
+    union = sorted_union([np.asarray([5, 1, 3]), np.asarray([3, 9]), np.zeros(0, np.int64)])
+    assert union.tolist() == [1, 3, 5, 9]
+    assert sorted_union([]).tolist() == []
+    assert sorted_union([np.zeros(0, np.int64)]).tolist() == []
