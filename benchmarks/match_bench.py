@@ -10,7 +10,11 @@ once. The candidate FAISS index is built by the first request (timed separately:
 "index_build"; above 50,000 candidates it is the IVF-SQ8 index). Queries are job texts listing
 3 to 6 skill labels as requirements (some under "Nice to have"), so every request runs
 extraction with the real model, FAISS retrieval, the exact must-have lookup and the exact
-re-rank. Latency is measured per request by the client after 10 warm-up requests; with
+re-rank. Each job text is distinct, but they share a boilerplate line and draw their skill
+labels from the same 2,000, so the server's phrase cache answers some phrases: the hits and
+misses during the timed phase are reported ("phrase_cache_during_timing"; run the server
+with ``CREDMATCH_MAPPING_PHRASE_CACHE=0`` to time every phrase through the encoder).
+Latency is measured per request by the client after 10 warm-up requests; with
 ``clients`` > 1 that many threads send requests at once and throughput is requests over the
 wall time of the timed phase. Peak resident memory of the benchmark process (which also runs
 the server) is reported after populating and after the index build.
@@ -28,6 +32,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, insert, select, text
 
 from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
@@ -269,8 +274,10 @@ def run_match(
             ask(text)
         latencies.clear()
         returned.clear()
+        hits_before = phrase_cache_counts(client)
         with console.status(f"timing {queries} matches, {clients} client(s)"):
             seconds = timed_map(ask, texts[10:], clients)
+        hits_after = phrase_cache_counts(client)
     return {
         "candidates": candidates,
         "indexed_candidates": (
@@ -285,4 +292,19 @@ def run_match(
         "latency": percentiles(latencies),
         "throughput_per_second": round(queries / seconds, 1),
         "mean_candidates_returned": round(sum(returned) / len(returned), 2),
+        "phrase_cache_during_timing": {
+            result: hits_after[result] - hits_before[result] for result in ("hit", "miss")
+        },
     }
+
+
+def phrase_cache_counts(client: httpx.Client) -> dict[str, float]:
+    """The server's phrase-cache hits and misses so far, from /metrics."""
+    response = client.get("/metrics")
+    response.raise_for_status()
+    counts = {"hit": 0.0, "miss": 0.0}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            if sample.name == "credmatch_phrase_cache_total":
+                counts[sample.labels["result"]] = sample.value
+    return counts

@@ -21,7 +21,9 @@ Prometheus text format:
   credentials (by rejection code) from the API, quarantine retries and ingest jobs;
 - ``credmatch_candidate_index_candidates{tenant}`` and ``..._vectors{tenant}``: sizes of the
   candidate indexes this process has loaded, read at scrape time;
-- ``credmatch_ingest_job_items_pending``: job items not yet ingested, across all workers.
+- ``credmatch_ingest_job_items_pending``: job items not yet ingested, across all workers;
+- ``credmatch_phrase_cache_total{result}``: job phrases answered from the phrase cache
+  (``hit``) or encoded (``miss``) by this process.
 
 Litestar's own Prometheus middleware is not used: it registers its metrics in the global
 registry, shared by every app of the process.
@@ -45,7 +47,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
@@ -201,6 +203,15 @@ class _RuntimeCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         candidates, vectors, pending = self._families()
         runtime = self._runtime_of()
+        if runtime is not None and runtime.taxonomy is not None:
+            phrases = CounterMetricFamily(
+                "credmatch_phrase_cache",
+                "Job phrases answered from the phrase cache (hit) or encoded (miss)",
+                labels=["result"],
+            )
+            phrases.add_metric(["hit"], runtime.taxonomy.mapper.phrase_cache_hits)
+            phrases.add_metric(["miss"], runtime.taxonomy.mapper.phrase_cache_misses)
+            yield phrases
         if runtime is not None:
             if runtime.indexes is not None:
                 for index in runtime.indexes.loaded():

@@ -182,6 +182,18 @@ def test_candidate_index_sizes_are_read_at_scrape_time(
     assert value(after, "credmatch_candidate_index_vectors", tenant=tenant_label) == 2
 
 
+def test_phrase_cache_hits_and_misses_are_counted(server: httpx.Client, tenant: Tenant) -> None:
+    job = {"description": "Requirements:\n- structured query language (SQL)"}
+    before = samples(server)
+    for _ in range(2):
+        response = server.post("/v1/match", json=job, headers=tenant.headers("matcher"))
+        assert response.status_code == 200, response.text
+    after = samples(server)
+    name = "credmatch_phrase_cache_total"
+    assert value(after, name, result="miss") == value(before, name, result="miss") + 1
+    assert value(after, name, result="hit") == value(before, name, result="hit") + 1
+
+
 def test_pending_job_items_are_summed_from_unfinished_jobs(
     runtime: Runtime, tenant: Tenant
 ) -> None:
