@@ -106,8 +106,9 @@ _HELD = np.dtype(
         ("tags", np.int32),  # position in CandidateIndex._tag_sets
     ]
 )
-"""One candidate's verified evidence as one structured array (skills outside the space
-dropped): one numpy object per candidate keeps a million candidates affordable."""
+"""The fields of a verified evidence row (skills outside the space are dropped): a
+candidate's rows arrive as one structured array and are stored as the columns of
+`_EvidenceColumns`."""
 
 
 DENSE_SPAN = 4
