@@ -189,7 +189,8 @@ def search_candidates(
     page = ranked[: query.limit]
     candidates = repo.candidates_by_ids(session, tenant_id, [cid for _, cid, _ in page])
     proofs: dict[tuple[int, int], list[EvidenceView]] = {}
-    for views in repo.evidence_of_candidates(session, tenant_id, candidates).values():
+    page_evidence = repo.evidence_of_candidates(session, tenant_id, candidates, skill_ids=wanted)
+    for views in page_evidence.values():
         for view in views:
             if view.evidence.id in counted:
                 key = (view.evidence.candidate_id, view.evidence.skill_id)

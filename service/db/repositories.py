@@ -582,20 +582,21 @@ def evidence_of_candidates(
     grouped: dict[int, list[EvidenceView]] = {i: [] for i in ids}
     if not ids:
         return grouped
-    query = (
+    wanted = None if skill_ids is None else set(skill_ids)
+    if wanted is not None and not wanted:
+        return grouped
+    # The skills are filtered here, not in SQL: with both conditions SQLite chose the
+    # (tenant, skill) index and walked every holder of the skills (40 ms at a million
+    # candidates) instead of the page's few candidates.
+    rows = session.execute(
         select(Evidence, Credential)
         .join(Credential, Credential.id == Evidence.credential_id)
         .where(Evidence.tenant_id == tenant_id, Evidence.candidate_id.in_(ids))
         .order_by(Evidence.id)
     )
-    if skill_ids is not None:
-        wanted = list(set(skill_ids))
-        if not wanted:
-            return grouped
-        query = query.where(Evidence.skill_id.in_(wanted))
-    rows = session.execute(query)
     for evidence, credential in rows:
-        grouped[evidence.candidate_id].append(EvidenceView(evidence, credential))
+        if wanted is None or evidence.skill_id in wanted:
+            grouped[evidence.candidate_id].append(EvidenceView(evidence, credential))
     return grouped
 
 
