@@ -231,13 +231,6 @@ class SkillSpace:
                 )
             return graph
 
-    def similarity(self, left: Sequence[int], right: Sequence[int]) -> npt.NDArray[np.float32]:
-        """Cosine similarity matrix between two lists of skills."""
-        if not left or not right:
-            return np.zeros((len(left), len(right)), dtype=np.float32)
-        product: npt.NDArray[np.float32] = self.vectors_of(left) @ self.vectors_of(right).T
-        return product
-
 
 def _normalise(vectors: npt.NDArray[np.float32]) -> Vectors:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -72,7 +72,7 @@ def test_skill_space_from_real_model(tmp_path: Path, encoder: TextEncoder) -> No
         tmp_path, model=encoder.model_id, taxonomy="esco@t", label_count=5
     )
     loaded = SkillSpace.load(tmp_path)
-    similarity = loaded.similarity([1], [2, 3])
+    similarity = loaded.vectors_of([1]) @ loaded.vectors_of([2, 3]).T
     assert similarity.shape == (1, 2)
     assert similarity[0, 1] > similarity[0, 0]  # python is closer to SQL than to baking
 

@@ -105,9 +105,8 @@ def test_related_skill_counts_with_its_similarity(runtime: Runtime) -> None:
     runtime_settings = runtime.settings
     context, _ = runtime.require_taxonomy()
     database = ESCO + "43ae58b9-5e56-4524-b45a-b422777a0576"
-    similarity = float(
-        context.space.similarity([context.skill_ids[database]], [context.skill_ids[SQL]])[0, 0]
-    )
+    vectors = context.space.vectors_of([context.skill_ids[database], context.skill_ids[SQL]])
+    similarity = float(vectors[0] @ vectors[1])
     result = match(runtime, tenant_id, JobQuery(skills=[ExplicitSkill(uri=database)]))
     if similarity >= runtime_settings.related_skill_threshold:
         assert result.candidates[0].matched[0].similarity == pytest.approx(similarity, abs=1e-3)
