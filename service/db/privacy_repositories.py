@@ -25,8 +25,7 @@ from service.db.models import (
     VerificationCheck,
     utcnow,
 )
-
-_BATCH = 5000
+from service.db.repositories import SQL_BATCH
 
 
 def _credential_ids(candidate: Candidate) -> Select[Any]:
@@ -120,9 +119,10 @@ def _delete_job_items(session: Session, candidate: Candidate) -> int:
     ).all()
     ids = [item_id for item_id, _, _ in rows]
     count = 0
-    for start in range(0, len(ids), _BATCH):
+    for start in range(0, len(ids), SQL_BATCH):
         count += _deleted(
-            session, delete(IngestJobItem).where(IngestJobItem.id.in_(ids[start : start + _BATCH]))
+            session,
+            delete(IngestJobItem).where(IngestJobItem.id.in_(ids[start : start + SQL_BATCH])),
         )
     unprocessed = Counter(job_id for _, job_id, state in rows if state != "done")
     for job_id, lines in unprocessed.items():

@@ -44,7 +44,9 @@ from service.db.models import (
     utcnow,
 )
 
-_BATCH = 5000
+SQL_BATCH = 5000
+"""Most ids in one SQL ``IN (...)`` list, and most rows in one bulk insert (both databases
+cap the bound parameters of a statement)."""
 
 
 def normalize_label(label: str) -> str:
@@ -249,7 +251,7 @@ def _bulk(session: Session, model: type[Any], rows: Iterable[dict[str, Any]]) ->
     batch: list[dict[str, Any]] = []
     for row in rows:
         batch.append(row)
-        if len(batch) >= _BATCH:
+        if len(batch) >= SQL_BATCH:
             session.execute(insert(model), batch)
             batch = []
     if batch:
@@ -478,9 +480,9 @@ def candidates_by_ids(session: Session, tenant_id: int, ids: Iterable[int]) -> d
     # By primary key only, the tenant checked on the rows: with the tenant in the WHERE,
     # SQLite walks the tenant's (tenant_id, external_id) index, every candidate of it.
     found: dict[int, Candidate] = {}
-    for start in range(0, len(wanted), _BATCH):
+    for start in range(0, len(wanted), SQL_BATCH):
         rows = session.scalars(
-            select(Candidate).where(Candidate.id.in_(wanted[start : start + _BATCH]))
+            select(Candidate).where(Candidate.id.in_(wanted[start : start + SQL_BATCH]))
         )
         found.update((c.id, c) for c in rows if c.tenant_id == tenant_id)
     return found
@@ -820,8 +822,8 @@ def verified_skill_weights(
         # Bounded IN lists: SQLite and PostgreSQL drivers cap the parameters of a statement.
         ids = sorted(set(candidate_ids))
         statements = [
-            statement.where(Evidence.candidate_id.in_(ids[start : start + _BATCH]))
-            for start in range(0, len(ids), _BATCH)
+            statement.where(Evidence.candidate_id.in_(ids[start : start + SQL_BATCH]))
+            for start in range(0, len(ids), SQL_BATCH)
         ]
     shared: dict[str, str] = {}  # thousands of rows share an issuer or tags: one string each
     rows = (row for chunk in statements for row in session.execute(chunk))
@@ -1125,12 +1127,12 @@ def tags_of_candidates(
     found: dict[int, list[str]] = {}
     if not ids:
         return found
-    for start in range(0, len(ids), _BATCH):
+    for start in range(0, len(ids), SQL_BATCH):
         for candidate_id, tag in session.execute(
             select(CandidateTag.candidate_id, CandidateTag.tag)
             .where(
                 CandidateTag.tenant_id == tenant_id,
-                CandidateTag.candidate_id.in_(ids[start : start + _BATCH]),
+                CandidateTag.candidate_id.in_(ids[start : start + SQL_BATCH]),
             )
             .order_by(CandidateTag.tag)
         ):
