@@ -320,7 +320,7 @@ def _retrieve(
     so a filter never hides a tagged candidate behind untagged nearer neighbours.
     """
     scope = filters.candidate_scope(session, tenant_id)
-    tagged = None if scope is None else np.unique(np.fromiter(scope, dtype=np.int64))
+    tagged = None if scope is None else sorted_union([np.fromiter(scope, dtype=np.int64)])
     if tagged is not None and len(tagged) <= 10 * settings.retrieval_candidates:
         return tagged
     alternative_ids = [a.id for r in requirements for a in r.alternatives]
