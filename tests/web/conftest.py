@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import httpx
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 
 CHROMIUM = "chromium"
 CHROMEDRIVER = "chromedriver"
+BROWSER_SKIP_PREFIX = "browser test skipped: "
+ENABLE_BROWSER_TESTS = (
+    "install Debian's Chromium and its driver (sudo apt-get install chromium chromium-driver), "
+    "or run bash .ci/run, which installs them and makes these tests required"
+)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -83,7 +89,29 @@ def _browser_required() -> bool:
 def _unavailable(reason: str) -> NoReturn:
     if _browser_required():
         pytest.fail(f"headless Chromium is required here (CI) but {reason}")
-    pytest.skip(reason)
+    pytest.skip(BROWSER_SKIP_PREFIX + reason)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say once, at the end, that the browser tests were skipped and how to run them."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if BROWSER_SKIP_PREFIX in str(getattr(report, "longrepr", ""))
+    ]
+    if not skipped:
+        return
+    reason = str(skipped[0].longrepr[2]).split(BROWSER_SKIP_PREFIX, 1)[-1]
+    terminalreporter.write_sep("=", "browser tests skipped", yellow=True, bold=True)
+    terminalreporter.write_line(
+        f"{len(skipped)} browser tests were skipped because {reason}.\n"
+        f"To run them: {ENABLE_BROWSER_TESTS}."
+    )
+    # The short summary (-ra) would repeat the reason once per test function; point it here
+    # instead, so that it folds into one line.
+    here = str(Path(__file__).relative_to(terminalreporter.config.rootpath))
+    for report in skipped:
+        report.longrepr = (here, None, f"Skipped: {BROWSER_SKIP_PREFIX}see the section above")
 
 
 @pytest.fixture(scope="session")
