@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -14,8 +15,28 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings.errors import ModelNotAvailableError
+from embeddings.progress import batches_with_progress
 
 Vectors = npt.NDArray[np.float32]
+
+
+@contextlib.contextmanager
+def quiet_weight_loading() -> Iterator[None]:
+    """Hide transformers' "Loading weights" bar while the packaged model is read.
+
+    Reading 90 MB from site-packages takes a fraction of a second; the bar would be printed
+    once per load (twice on a first run: the ONNX export and its check both load the model),
+    between the product's own progress lines.
+    """
+    from transformers.utils import logging as transformers_logging  # noqa: PLC0415
+
+    was_enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_enabled:
+            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 @runtime_checkable
@@ -83,7 +104,8 @@ class SentenceTransformerEncoder:
 
         path = packaged_model_path(distribution)
         version = importlib.metadata.version(distribution)
-        self._model: Any = SentenceTransformer(str(path), device=device)
+        with quiet_weight_loading():
+            self._model: Any = SentenceTransformer(str(path), device=device)
         self._model_id = f"{distribution}=={version}"
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
@@ -115,13 +137,27 @@ class SentenceTransformerEncoder:
         """
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
+        if not show_progress:
+            return self._encode_block(texts)
+        # The same rich bar as the ONNX encoder's, over blocks of texts: each block is sorted
+        # by length inside sentence-transformers as a whole call would be.
+        block = self._batch_size * 32
+        starts = range(0, len(texts), block)
+        sizes = [min(block, len(texts) - start) for start in starts]
+        parts = [
+            self._encode_block(texts[starts[step] : starts[step] + block])
+            for step in batches_with_progress(sizes, description="encoding", unit="texts")
+        ]
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+
+    def _encode_block(self, texts: Sequence[str]) -> Vectors:
         with self._lock:
             vectors = self._model.encode(
                 list(texts),
                 batch_size=self._batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
-                show_progress_bar=show_progress,
+                show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

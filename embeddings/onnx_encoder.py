@@ -29,8 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoder import Vectors, packaged_model_path
+from embeddings.encoder import Vectors, packaged_model_path, quiet_weight_loading
 from embeddings.errors import ModelNotAvailableError
+from embeddings.progress import batches_with_progress
 
 _PIPELINE = (
     "sentence_transformers.models.Transformer",
@@ -136,13 +137,13 @@ def _encode(
         return vectors
     encodings = tokenizer.encode_batch(list(texts))
     order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-    starts: Iterable[int] = range(0, len(order), batch_size)
+    starts = range(0, len(order), batch_size)
+    steps: Iterable[int] = range(len(starts))
     if show_progress:
-        from rich.progress import track  # noqa: PLC0415
-
-        starts = track(starts, description="encoding")
-    for start in starts:
-        rows = order[start : start + batch_size]
+        sizes = [min(batch_size, len(order) - start) for start in starts]
+        steps = batches_with_progress(sizes, description="encoding", unit="texts")
+    for step in steps:
+        rows = order[starts[step] : starts[step] + batch_size]
         vectors[rows] = _forward(session, [encodings[int(n)] for n in rows])
     return vectors
 
@@ -215,7 +216,8 @@ def _export(model_dir: Path, target: Path) -> None:
     import torch  # noqa: PLC0415
     from transformers import AutoModel  # noqa: PLC0415
 
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    with quiet_weight_loading():
+        model = AutoModel.from_pretrained(str(model_dir)).eval()
 
     class _TokenEmbeddings(torch.nn.Module):
         def __init__(self) -> None:
@@ -269,7 +271,9 @@ def _check_against_sentence_transformers(
     import onnxruntime  # noqa: PLC0415
     from sentence_transformers import SentenceTransformer  # noqa: PLC0415
 
-    reference = SentenceTransformer(str(model_dir), device="cpu").encode(
+    with quiet_weight_loading():
+        reference_model = SentenceTransformer(str(model_dir), device="cpu")
+    reference = reference_model.encode(
         list(_PROBES), normalize_embeddings=True, convert_to_numpy=True
     )
     session = onnxruntime.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
