@@ -1,10 +1,12 @@
 """Job postings for gap reports: upload (JSONL, CSV or a JSON array), skill extraction, storage.
 
 Each posting has a title and a description (at least one of them non-blank), and optionally
-a date, a location, an occupation (an ESCO URI, the URI's last segment or the occupation
-code) and an ``externalId``. Its skills are read with the same mapper as ``/v1/match``
-(:meth:`ingest.mapping.SkillMapper.extract_requirements`: the description phrase by phrase,
-the title only when there is no description, must-have or nice-to-have from the text); the
+a date (in any form `service.posting_dates` reads; one it cannot read leaves the posting
+undated, with a warning), a location, an occupation (an ESCO URI, the URI's last segment or
+the occupation code) and an ``externalId``. Its skills are read with the same mapper as
+``/v1/match`` (:meth:`ingest.mapping.SkillMapper.extract_requirements`: the description
+phrase by phrase, its first `MAPPED_DESCRIPTION_CHARS` characters only, with a warning, the
+title only when there is no description, must-have or nice-to-have from the text); the
 best skill of each requirement phrase is stored, a skill named as both must-have and
 nice-to-have counting as must-have. Phrases of many postings are encoded together.
 
@@ -14,8 +16,9 @@ posting whose ``externalId`` is known but whose content changed replaces the sto
 
 A bad row never stops the others: it is reported with its row number, the field and the
 reason. Rows are numbered from 1: NDJSON by line, CSV by record after the header, a JSON
-array by position. CSV headers are matched case-insensitively and a few common aliases are
-accepted (``job_title``, ``label`` for the occupation, ...); other columns are ignored.
+array by position. CSV headers and JSON keys are matched case-insensitively and the names
+exports use are accepted (``job_title``, ``post_date``, ``date_posted``, ``created``,
+``label`` for the occupation, ...); other CSV columns are ignored, other JSON keys refused.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +44,7 @@ from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.gap_repositories import PostingValues
 from service.errors import CredmatchError, InvalidRequestError, NotFoundError
+from service.posting_dates import DateReader
 from service.runtime import Runtime
 from service.settings import Settings
 from service.taxonomy_service import TaxonomyContext, short_id
@@ -54,7 +58,11 @@ MEDIA_TYPES: dict[str, PostingFormat] = {
     "application/json": "json",
 }
 MAX_TITLE = 500
-MAX_DESCRIPTION = 20_000
+MAX_DESCRIPTION = 200_000
+"""Longest description stored (a longer row is refused)."""
+MAPPED_DESCRIPTION_CHARS = 20_000
+"""Characters of a description whose skills are read: a longer ad is stored whole, its
+first 20,000 characters mapped, and the row gets a warning."""
 MAX_LOCATION = 200
 MAX_OCCUPATION = 300
 MAX_EXTERNAL_ID = 200
@@ -75,6 +83,16 @@ _CSV_ALIASES = {
     "posted_at": "date",
     "postedat": "date",
     "dateposted": "date",
+    "date_posted": "date",
+    "post_date": "date",
+    "postdate": "date",
+    "posting_date": "date",
+    "publication_date": "date",
+    "published": "date",
+    "published_at": "date",
+    "created": "date",
+    "created_at": "date",
+    "date_created": "date",
     "location": "location",
     "occupation": "occupation",
     "occupation_code": "occupation",
@@ -113,6 +131,13 @@ class PostingIn:
     location: str = ""
     occupation: str = ""
     external_id: str = ""
+    notes: tuple[RowProblem, ...] = ()
+    """Warnings about the row (a date not read, a description mapped in part)."""
+
+    @property
+    def mapped_text(self) -> str:
+        """What the skills are read from: the description (capped), else the title."""
+        return self.description[:MAPPED_DESCRIPTION_CHARS] if self.description else self.title
 
     @property
     def content_hash(self) -> str:
@@ -189,19 +214,26 @@ def parse_postings(body: bytes, kind: PostingFormat) -> list[ParsedRow]:
     except UnicodeDecodeError as error:
         raise InvalidRequestError(f"the body is not UTF-8 text: {error.reason}") from None
     if kind == "csv":
-        rows = list(_csv_rows(text))
+        fields = list(_csv_rows(text))
     elif kind == "json":
-        rows = list(_json_array_rows(text))
+        fields = list(_json_array_rows(text))
     else:
-        rows = list(_ndjson_rows(text))
-    if not rows:
+        fields = list(_ndjson_rows(text))
+    if not fields:
         raise InvalidRequestError("the body holds no posting")
-    if len(rows) > MAX_ROWS:
-        raise InvalidRequestError(f"the body holds {len(rows)} postings; at most {MAX_ROWS}")
-    return rows
+    if len(fields) > MAX_ROWS:
+        raise InvalidRequestError(f"the body holds {len(fields)} postings; at most {MAX_ROWS}")
+    dates = DateReader.for_values(
+        row[1].get("date", "") for row in fields if not isinstance(row, RowProblem)
+    )
+    return [row if isinstance(row, RowProblem) else _validated(*row, dates) for row in fields]
 
 
-def _ndjson_rows(text: str) -> Iterator[ParsedRow]:
+RowFields = tuple[int, dict[str, str]] | RowProblem
+"""A row's number and its string fields by canonical name, or why it cannot be read."""
+
+
+def _ndjson_rows(text: str) -> Iterator[RowFields]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -216,7 +248,7 @@ def _ndjson_rows(text: str) -> Iterator[ParsedRow]:
         yield _from_object(number, value)
 
 
-def _json_array_rows(text: str) -> Iterator[ParsedRow]:
+def _json_array_rows(text: str) -> Iterator[RowFields]:
     try:
         values = msgspec.json.decode(text.encode())
     except msgspec.DecodeError as error:
@@ -229,16 +261,27 @@ def _json_array_rows(text: str) -> Iterator[ParsedRow]:
         yield _from_object(number, value)
 
 
-def _from_object(number: int, value: Any) -> ParsedRow:
+def _from_object(number: int, value: Any) -> RowFields:
     if not isinstance(value, dict):
         return RowProblem(number, "", "a posting must be a JSON object")
-    unknown = sorted(set(value) - set(_FIELDS))
+    unknown = sorted(name for name in value if _canonical(name) is None)
     if unknown:
         return RowProblem(number, unknown[0], f"unknown field; known fields: {', '.join(_FIELDS)}")
+    fields: dict[str, str] = {}
     for name, item in value.items():
         if item is not None and not isinstance(item, str):
             return RowProblem(number, name, "must be a string")
-    return _validated(number, {k: v for k, v in value.items() if v is not None})
+        canonical = _canonical(name)
+        if item is not None and canonical is not None:
+            if canonical in fields:
+                return RowProblem(number, name, f"a second field for {canonical}")
+            fields[canonical] = item
+    return number, fields
+
+
+def _canonical(name: str) -> str | None:
+    """The posting field a JSON key or CSV column names (case-insensitive, with aliases)."""
+    return name if name in _FIELDS else _CSV_ALIASES.get(name.strip().lower())
 
 
 def _csv_records(text: str) -> Iterator[list[str]]:
@@ -261,12 +304,18 @@ def _csv_records(text: str) -> Iterator[list[str]]:
         yield record
 
 
-def _csv_rows(text: str) -> Iterator[ParsedRow]:
+def _csv_rows(text: str) -> Iterator[RowFields]:
     reader = _csv_records(text)
     header = next(reader, None)
     if header is None:
         return
     columns = {n: _CSV_ALIASES.get(name.strip().lower()) for n, name in enumerate(header)}
+    taken: set[str] = set()
+    for position, name in sorted(columns.items()):
+        if name is not None and name in taken:  # the first column of a field counts
+            columns[position] = None
+        elif name is not None:
+            taken.add(name)
     named = set(columns.values())
     if "title" not in named and "description" not in named:
         raise InvalidRequestError(
@@ -281,12 +330,12 @@ def _csv_rows(text: str) -> Iterator[ParsedRow]:
         values: dict[str, str] = {}
         for position, cell in enumerate(record):
             name = columns.get(position)
-            if name is not None and name not in values:
+            if name is not None:
                 values[name] = cell
-        yield _validated(number, values)
+        yield number, values
 
 
-def _validated(number: int, values: dict[str, str]) -> ParsedRow:
+def _validated(number: int, values: dict[str, str], dates: DateReader) -> ParsedRow:
     """A posting from its string fields, or the first problem found."""
     limits = {
         "title": MAX_TITLE,
@@ -304,12 +353,22 @@ def _validated(number: int, values: dict[str, str]) -> ParsedRow:
             return RowProblem(number, name, "holds a NUL character")
     if not cleaned["title"] and not cleaned["description"]:
         return RowProblem(number, "description", "title and description are both empty")
+    notes: list[RowProblem] = []
     posted_at = None
     if cleaned["date"]:
         try:
-            posted_at = _parse_date(cleaned["date"])
-        except ValueError:
-            return RowProblem(number, "date", f"{cleaned['date'][:40]!r} is not an ISO 8601 date")
+            posted_at = dates.read(cleaned["date"])
+        except ValueError as error:
+            notes.append(RowProblem(number, "date", f"{error}; the posting is kept undated"))
+    if len(cleaned["description"]) > MAPPED_DESCRIPTION_CHARS:
+        notes.append(
+            RowProblem(
+                number,
+                "description",
+                f"{len(cleaned['description'])} characters; skills are read from the first "
+                f"{MAPPED_DESCRIPTION_CHARS} (the whole text is stored)",
+            )
+        )
     return PostingIn(
         row=number,
         title=cleaned["title"],
@@ -318,18 +377,8 @@ def _validated(number: int, values: dict[str, str]) -> ParsedRow:
         location=cleaned["location"],
         occupation=cleaned["occupation"],
         external_id=cleaned["externalId"],
+        notes=tuple(notes),
     )
-
-
-def _parse_date(value: str) -> datetime:
-    """An ISO 8601 date or time, in UTC (naive times are UTC).
-
-    Stored in UTC so the monthly trend buckets a posting alike on every database (SQLite
-    keeps no offset).
-    """
-    parsed = datetime.fromisoformat(value)
-    aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-    return aware.astimezone(UTC)
 
 
 class OccupationResolver:
@@ -435,9 +484,7 @@ def _import_batch(
             summary.reject(row)
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
     fresh, twins = _triage(postings, stored, seen, summary)
-    readings = context.mapper.extract_requirements_many(
-        [p.description if p.description else p.title for p in fresh.values()]
-    )
+    readings = context.mapper.extract_requirements_many([p.mapped_text for p in fresh.values()])
     values: list[PostingValues] = []
     for posting, reading in zip(fresh.values(), readings, strict=True):
         same = twins.pop(posting.key, [])
@@ -447,6 +494,8 @@ def _import_batch(
             continue
         seen[posting.key] = (posting.row, posting.content_hash)
         summary.duplicates += len(same)
+        for note in posting.notes:
+            summary.warn(note)
         occupation_id = occupations.find(posting.occupation) if posting.occupation else None
         if posting.occupation and occupation_id is None:
             summary.warn(

@@ -209,18 +209,20 @@ def test_bad_rows_are_reported_precisely_and_do_not_stop_the_others(
 
     assert response.status_code == 200, response.text
     result = response.json()
-    assert (result["total"], result["accepted"], result["rejected"]) == (8, 2, 6)
+    assert (result["total"], result["accepted"], result["rejected"]) == (8, 3, 5)
     errors = [(e["row"], e["field"]) for e in result["errors"]]
     assert errors == [
         (2, ""),
         (3, "description"),
-        (4, "date"),
         (5, "salary"),
         (6, "title"),
         (8, ""),
     ]
-    assert "ISO 8601" in result["errors"][2]["reason"]
-    assert [(w["row"], w["field"]) for w in result["warnings"]] == [(7, "occupation")]
+    # A date that cannot be read does not lose the posting: it is kept undated, with a warning.
+    warnings = result["warnings"]
+    assert [(w["row"], w["field"]) for w in warnings] == [(4, "date"), (7, "occupation")]
+    assert "'yesterday' is not a date" in warnings[0]["reason"]
+    assert "kept undated" in warnings[0]["reason"]
 
 
 def test_csv_and_json_array_uploads(server: httpx.Client, tenant: Tenant) -> None:
@@ -655,3 +657,26 @@ def test_occupation_coding_postings_from_shared_data(server: httpx.Client, tenan
     assert {w["field"] for w in response.json()["warnings"]} == {"occupation"}
     assert report["postings"] == 40
     assert report["occupations"][0]["postings"] >= 1
+
+
+def test_an_export_with_post_date_and_a_long_ad_is_dated_and_kept(
+    server: httpx.Client, tenant: Tenant
+) -> None:
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["job_title", "description", "post_date", "label"])
+    writer.writerow(["Analyst", "Requirements: SQL.", "01/15/2025", ""])
+    writer.writerow(["Developer", "You know Python. " + "We grow. " * 2_800, "3/2/2025", ""])
+    writer.writerow(["Baker", "Bake bread.", "30+ days ago", ""])
+
+    response = _upload(server, tenant, table.getvalue(), {"Content-Type": "text/csv"})
+
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["created"], result["rejected"]) == (3, 0)
+    warned = {(w["row"], w["field"]): w["reason"] for w in result["warnings"]}
+    assert set(warned) == {(2, "description"), (3, "date")}
+    assert "skills are read from the first 20000" in warned[2, "description"]
+    trend = _report(server, tenant)["report"]["trend"]
+    assert trend["months"] == ["2025-01", "2025-02", "2025-03"]
+    assert trend["postings"] == [1, 0, 1]
