@@ -18,9 +18,18 @@ targets, timeouts, size cap, checked redirects, TTL cache); it resolves ``did:we
 network access.
 
 Status: ``BitstringStatusListEntry``, ``StatusList2021Entry`` and ``1EdTechRevocationList``
-entries are checked against their list (whose own proof is verified when it has one): set
-revocation/suspension bit or listed id -> ``failed``; clear -> ``passed``; list missing,
-unreachable, malformed or not verifying, or an unsupported status type -> ``unknown``.
+entries are checked against their list. A Bitstring / StatusList2021 list must be signed and
+verify (proof, key, its own validity window), carry the ``BitstringStatusListCredential`` /
+``StatusList2021Credential`` type and a ``BitstringStatusList`` / ``StatusList2021`` subject
+whose ``statusPurpose`` includes the entry's, be issued by the credential's issuer, have the
+entry's URL as its ``id`` when it has one, and hold at least 131,072 entries; the entry's
+``statusListIndex`` is a base-10 string inside the list, its ``statusSize`` a positive
+integer, and ``statusMessage`` (required above one bit) has one message per value. A 1EdTech
+revocation list must name the credential's issuer. Set revocation/suspension value or listed
+id -> ``failed``; clear -> ``passed`` (a ``message`` value is reported with its message);
+every spec error (STATUS_RETRIEVAL_ERROR, STATUS_VERIFICATION_ERROR, STATUS_LIST_LENGTH_ERROR,
+malformed values, index out of range) or an unsupported status type -> ``unknown``, never
+``passed``.
 
 Open Badges 2.0 (`ingest._ob2`, `ingest._ob2_verify`, `ingest._baked`): assertions as JSON,
 compact JWS (RS256/384/512) or baked into PNG (``iTXt`` ``openbadges``) / SVG

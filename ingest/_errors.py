@@ -92,6 +92,10 @@ class FetchError(IngestError):
 
 
 class StatusListError(IngestError):
-    """A status list's ``encodedList`` is not a valid GZIP bitstring, or an index is outside it."""
+    """A status entry or list breaks the status list rules (`ingest._status`).
+
+    E.g. an ``encodedList`` that is not a valid GZIP bitstring, an index outside it, a list
+    by another issuer, or a malformed ``statusListIndex``.
+    """
 
     code = "invalid-status-list"

@@ -24,7 +24,14 @@ from ingest._jsonld import (
 )
 from ingest._keys import public_key_from_method, resolve_did_key
 from ingest._model import as_list, context_version, issuer_id, parse_datetime
-from ingest._status import decode_status_list, status_value
+from ingest._status import (
+    BITSTRING_STATUS_LIST,
+    STATUS_LIST_2021,
+    StatusEntry,
+    StatusListKind,
+    parse_status_entry,
+    read_status,
+)
 
 Outcome = Literal["passed", "failed", "unknown"]
 
@@ -181,11 +188,29 @@ class Verifier:
     makes the ``proof`` and ``key`` checks ``unknown`` (never passed), not a crash.
 
     Status: each ``credentialStatus`` entry (``BitstringStatusListEntry``,
-    ``StatusList2021Entry``, ``1EdTechRevocationList``) is looked up in ``documents``; a
-    list with a proof must pass every check but its own status. A set revocation /
-    suspension bit or a listed credential id fails the ``status`` check (so the credential
-    is not verified); an unavailable, malformed or unverified list, or an unsupported
-    status type, makes it ``unknown``.
+    ``StatusList2021Entry``, ``1EdTechRevocationList``) is looked up in ``documents``.
+    A Bitstring / StatusList2021 list must have a proof and pass every check but its own
+    status (proof, key bound to its issuer, its ``validFrom`` / ``validUntil`` or
+    ``issuanceDate`` / ``expirationDate`` window), and follow the rules listed in
+    `ingest._status`: list and subject types, list ``id`` (when given) equal to the entry's
+    URL, the credential's issuer as its issuer, the entry's ``statusPurpose`` among the
+    list's, ``statusListIndex`` / ``statusSize`` / ``statusMessage`` well formed, at least
+    131,072 entries, the index inside the list. A 1EdTech revocation list
+    (a plain JSON document; verified when it has a proof) must name the credential's issuer
+    and, when it has an ``id``, the entry's URL.
+
+    Outcomes: ``failed`` only when the list the credential's issuer signed sets the
+    entry's revocation / suspension value (or lists the credential id), so the credential
+    is not verified; ``passed`` when it is clear (a ``message`` value is reported, with its
+    ``statusMessage``, and passes). Every error class of the Bitstring Status List spec makes
+    the status ``unknown``, never ``passed``: STATUS_RETRIEVAL_ERROR (list not available or
+    not fetched), STATUS_VERIFICATION_ERROR (no proof, a failing proof, key or date check,
+    wrong types, another issuer, another list's ``id``, a purpose mismatch),
+    STATUS_LIST_LENGTH_ERROR (too short a list), and MALFORMED_VALUE_ERROR / RANGE_ERROR
+    (a malformed entry or ``encodedList``, an index beyond the list); so does an
+    unsupported status type or purpose. None of these says the issuer revoked the
+    credential - and a list that merely fails to verify must not let whoever serves it
+    reject credentials - so they are reported as "status could not be checked".
 
     Args:
         documents: DID documents, key documents, issuer profiles and status lists: pinned
@@ -325,19 +350,24 @@ class Verifier:
         if not isinstance(entry, dict):
             return "unknown", "credentialStatus entry is not an object"
         kind = entry.get("type")
-        kinds = set(kind) if isinstance(kind, list) else {kind}
+        kinds = as_list(kind)
         if "BitstringStatusListEntry" in kinds:
-            return self._bitstring_entry(entry, now, v2021=False)
+            return self._bitstring_entry(entry, document, now, BITSTRING_STATUS_LIST)
         if "StatusList2021Entry" in kinds:
-            return self._bitstring_entry(entry, now, v2021=True)
+            return self._bitstring_entry(entry, document, now, STATUS_LIST_2021)
         if "1EdTechRevocationList" in kinds:
             return self._revocation_list_entry(entry, document, now)
         return "unknown", f"unsupported status type {kind!r}"
 
     def _status_document(
-        self, url: Any, what: str, now: datetime
+        self, url: Any, what: str, now: datetime, *, proof_required: bool
     ) -> tuple[dict[str, Any] | None, str]:
-        """(the fetched and, when signed, verified document, or None with the reason)."""
+        """(the fetched and verified document, or None with the reason).
+
+        The document must pass every check but its own status - proof, key binding to its
+        issuer, its validity window - when it has a proof, and must have one when
+        ``proof_required``.
+        """
         if not isinstance(url, str) or not url:
             return None, f"{what} has no URL"
         try:
@@ -346,6 +376,8 @@ class Verifier:
             return None, f"{what} {url} cannot be fetched: {error.message}"
         if not isinstance(found, dict):
             return None, f"{what} {url} is not available (not pinned and not fetchable)"
+        if "proof" not in found and proof_required:
+            return None, f"{what} {url} has no proof, so nothing shows who issued it"
         if "proof" in found:
             # Same checks as any credential, without looking at the list's own status.
             failed = [
@@ -358,42 +390,24 @@ class Verifier:
                 return None, f"{what} {url} does not verify ({reasons})"
         return found, ""
 
-    def _bitstring_entry(  # noqa: PLR0911 - one return per way an entry can be undecidable
-        self, entry: dict[str, Any], now: datetime, *, v2021: bool
+    def _bitstring_entry(
+        self, entry: dict[str, Any], document: dict[str, Any], now: datetime, kind: StatusListKind
     ) -> tuple[Outcome, str]:
-        name = "StatusList2021" if v2021 else "BitstringStatusList"
-        purposes = _STATUS_PURPOSES_2021 if v2021 else _STATUS_PURPOSES
-        purpose = entry.get("statusPurpose")
-        if purpose not in purposes:
-            return "unknown", f"{name} entry has unsupported statusPurpose {purpose!r}"
-        index = _non_negative_int(entry.get("statusListIndex"))
-        if index is None:
-            return "unknown", f"{name} entry has an invalid statusListIndex"
-        size = 1 if v2021 else _non_negative_int(entry.get("statusSize", 1))
-        if size is None or size < 1 or size > _MAX_STATUS_SIZE:
-            return "unknown", f"{name} entry has an invalid statusSize"
-        url = entry.get("statusListCredential")
-        where = f"{name} {url} index {index}"
-        status_list, problem = self._status_document(url, f"{name} credential", now)
+        try:
+            parsed = parse_status_entry(entry, kind)
+        except StatusListError as error:
+            return "unknown", f"{kind.name} entry {error.message}"
+        where = f"{kind.name} {parsed.url} index {parsed.index}"
+        status_list, problem = self._status_document(
+            parsed.url, f"{kind.name} credential", now, proof_required=True
+        )
         if status_list is None:
             return "unknown", problem
-        subject = status_list.get("credentialSubject")
-        if not isinstance(subject, dict):
-            return "unknown", f"{where}: the list has no credentialSubject"
-        listed = subject.get("statusPurpose")
-        if listed is not None and purpose not in as_list(listed):
-            return "unknown", f"{where}: list purpose {listed!r} is not {purpose!r}"
         try:
-            bitstring = decode_status_list(subject.get("encodedList"), multibase=not v2021)
-            value = status_value(bitstring, index, size)
+            value = read_status(status_list, parsed, credential_issuer=issuer_id(document))
         except StatusListError as error:
             return "unknown", f"{where}: {error.message}"
-        if purpose == "message":
-            return "passed", f"{where}: status message value {value:#x}"
-        if value:
-            verb = "revoked" if purpose == "revocation" else "suspended"
-            return "failed", f"{verb} ({where} is set)"
-        return "passed", f"not {purpose}-flagged ({where} is clear)"
+        return _status_outcome(parsed, value, where)
 
     def _revocation_list_entry(
         self, entry: dict[str, Any], document: dict[str, Any], now: datetime
@@ -402,16 +416,15 @@ class Verifier:
         credential_id = document.get("id")
         if not isinstance(credential_id, str):
             return "unknown", "credential has no id to look up in its 1EdTechRevocationList"
-        revocation_list, problem = self._status_document(url, "1EdTechRevocationList", now)
+        revocation_list, problem = self._status_document(
+            url, "1EdTechRevocationList", now, proof_required=False
+        )
         if revocation_list is None:
             return "unknown", problem
-        list_issuer = issuer_id(revocation_list)
-        if list_issuer is not None and list_issuer != issuer_id(document):
-            return "unknown", f"revocation list {url} is issued by {list_issuer}, not the issuer"
-        revoked = revocation_list.get("revokedCredentials")
-        if not isinstance(revoked, list):
-            return "unknown", f"revocation list {url} has no revokedCredentials list"
-        for item in revoked:
+        problem = _revocation_list_problem(revocation_list, url, issuer_id(document))
+        if problem:
+            return "unknown", f"revocation list {url} {problem}"
+        for item in revocation_list["revokedCredentials"]:
             item_id = item.get("id") if isinstance(item, dict) else item
             if item_id == credential_id:
                 reason = item.get("revocationReason") if isinstance(item, dict) else None
@@ -680,18 +693,24 @@ def _read_date(document: dict[str, Any], key: str) -> datetime | str | None:
         return f"{key} {value!r} is not an XSD dateTime"
 
 
-_STATUS_PURPOSES: Final = frozenset({"revocation", "suspension", "message"})
-_STATUS_PURPOSES_2021: Final = frozenset({"revocation", "suspension"})
-_MAX_STATUS_SIZE: Final = 64
-_MAX_STATUS_INDEX: Final = 2**40
+def _status_outcome(entry: StatusEntry, value: int, where: str) -> tuple[Outcome, str]:
+    """A read status value: a set revocation / suspension value fails; a message passes."""
+    if entry.purpose == "message":
+        return "passed", f"{where}: status message {value:#x} ({entry.message(value)})"
+    if value:
+        verb = "revoked" if entry.purpose == "revocation" else "suspended"
+        message = f": {entry.message(value)}" if entry.messages else ""
+        return "failed", f"{verb} ({where} is set{message})"
+    return "passed", f"not {entry.purpose}-flagged ({where} is clear)"
 
 
-def _non_negative_int(value: Any) -> int | None:
-    """A status index or size given as an integer or a decimal string, else ``None``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 15:  # noqa: PLR2004
-        value = int(value)
-    if isinstance(value, int) and 0 <= value < _MAX_STATUS_INDEX:
-        return value
-    return None
+def _revocation_list_problem(revocation_list: dict[str, Any], url: Any, issuer: str | None) -> str:
+    """Why a 1EdTech revocation list is not the credential's list ("" when it is)."""
+    if revocation_list.get("id", url) != url:
+        return f"has id {revocation_list.get('id')!r}"
+    list_issuer = issuer_id(revocation_list)
+    if list_issuer is None or list_issuer != issuer:
+        return f"is issued by {list_issuer or 'no one'}, not by the credential's issuer {issuer}"
+    if not isinstance(revocation_list.get("revokedCredentials"), list):
+        return "has no revokedCredentials list"
+    return ""

@@ -25,6 +25,12 @@ from ingest import (
     status_value,
 )
 from ingest._keys import multikey_from_public_key
+from ingest._status import (
+    BITSTRING_STATUS_LIST,
+    MIN_STATUS_LIST_ENTRIES,
+    parse_status_entry,
+    read_status,
+)
 from tests.ingest.http_testkit import Server, bitstring, encoded, fake_dns
 from tests.ingest.ingest_testkit import (
     Json,
@@ -55,9 +61,10 @@ def _status_list(
     issuer_key: Ed25519PrivateKey,
     set_bits: list[int],
     *,
-    purpose: str = "revocation",
+    purpose: str | list[str] = "revocation",
     url: str = LIST_URL,
     signed: bool = True,
+    length: int = MIN_STATUS_LIST_ENTRIES,
 ) -> Json:
     did, method = did_key_method(issuer_key)
     document: Json = {
@@ -70,10 +77,16 @@ def _status_list(
             "id": url + "#list",
             "type": "BitstringStatusList",
             "statusPurpose": purpose,
-            "encodedList": encoded(set_bits),
+            "encodedList": encode_status_list(bitstring(set_bits, length), multibase=True),
         },
     }
     return sign(document, issuer_key, method) if signed else document
+
+
+def _signed_list(document: Json, issuer_key: Ed25519PrivateKey) -> Json:
+    """Sign a list altered from `_status_list` (JCS: altered types need no JSON-LD terms)."""
+    _, method = did_key_method(issuer_key)
+    return sign(document, issuer_key, method, signer=sign_eddsa_jcs_2022)
 
 
 def _entry(index: int, purpose: str = "revocation", url: str = LIST_URL) -> Json:
@@ -159,12 +172,27 @@ def test_index_out_of_range_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
     assert report.verified  # an unknown status is reported, not a failure
 
 
-@pytest.mark.parametrize("index", ["-1", "abc", "1.5", ""])
-def test_invalid_index_is_unknown(issuer_key: Ed25519PrivateKey, index: str) -> None:
+@pytest.mark.parametrize("index", ["-1", "abc", "1.5", "", 7, "007", "+7", " 7", "\u0667", None])
+def test_index_not_a_base_10_string_is_unknown(
+    issuer_key: Ed25519PrivateKey, index: object
+) -> None:
     server = Server({LIST_URL: _status_list(issuer_key, [])})
     entry = {**_entry(0), "statusListIndex": index}
 
-    assert _status(_verify(_badge(issuer_key, entry), server))[0] == "unknown"
+    outcome, detail = _status(_verify(_badge(issuer_key, entry, jcs=True), server))
+
+    assert outcome == "unknown"
+    assert "is not a non-negative integer written as a base-10 string" in detail
+
+
+def test_entry_whose_id_is_the_list_url_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
+    server = Server({LIST_URL: _status_list(issuer_key, [])})
+    entry = {**_entry(1), "id": LIST_URL}
+
+    outcome, detail = _status(_verify(_badge(issuer_key, entry), server))
+
+    assert outcome == "unknown"
+    assert "has the statusListCredential URL as its id" in detail
 
 
 def test_unreachable_list_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
@@ -243,7 +271,7 @@ def test_malformed_encoded_list_is_unknown(
 ) -> None:
     status_list = _status_list(issuer_key, [], signed=False)
     status_list["credentialSubject"]["encodedList"] = encoded_list
-    server = Server({LIST_URL: status_list})
+    server = Server({LIST_URL: _signed_list(status_list, issuer_key)})
 
     outcome, detail = _status(_verify(_badge(issuer_key, _entry(1)), server))
 
@@ -263,6 +291,91 @@ def test_list_with_a_bad_signature_is_unknown(issuer_key: Ed25519PrivateKey) -> 
     assert "proof" in detail
 
 
+def test_unsigned_list_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
+    server = Server({LIST_URL: _status_list(issuer_key, [], signed=False)})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _entry(1)), server))
+
+    assert outcome == "unknown"
+    assert "has no proof" in detail
+
+
+@pytest.mark.parametrize("set_bits", [[], [1]])
+def test_list_by_another_issuer_is_unknown(
+    issuer_key: Ed25519PrivateKey, set_bits: list[int]
+) -> None:
+    other_key = Ed25519PrivateKey.generate()
+    other, _ = did_key_method(other_key)
+    server = Server({LIST_URL: _status_list(other_key, set_bits)})
+    badge = _badge(issuer_key, _entry(1))
+
+    outcome, detail = _status(_verify(badge, server))
+
+    assert outcome == "unknown"  # neither "not revoked" nor "revoked" on another's word
+    assert f"issued by {other}, not by the credential's issuer {badge['issuer']}" in detail
+
+
+@pytest.mark.parametrize(
+    ("changes", "subject_changes", "expected"),
+    [
+        (
+            {"type": ["VerifiableCredential"]},
+            {},
+            "does not include 'BitstringStatusListCredential'",
+        ),
+        ({"type": None}, {}, "does not include 'BitstringStatusListCredential'"),
+        ({"id": "https://status.example/lists/2"}, {}, "has id 'https://status.example/lists/2'"),
+        ({"validUntil": "2025-03-01T00:00:00Z"}, {}, "expired at 2025-03-01T00:00:00Z"),
+        ({"validFrom": "2025-12-01T00:00:00Z"}, {}, "not valid before 2025-12-01T00:00:00Z"),
+        ({}, {"type": "StatusList2021"}, "type 'StatusList2021' is not 'BitstringStatusList'"),
+        ({}, {"type": None}, "type None is not 'BitstringStatusList'"),
+        ({}, {"statusPurpose": None}, "list purpose [] does not include 'revocation'"),
+        ({}, {"statusPurpose": "suspension"}, "does not include 'revocation'"),
+    ],
+)
+def test_list_that_is_not_the_entrys_valid_list_is_unknown(
+    issuer_key: Ed25519PrivateKey, changes: Json, subject_changes: Json, expected: str
+) -> None:
+    status_list = _status_list(issuer_key, [], signed=False)
+    status_list.update(changes)
+    status_list["credentialSubject"].update(subject_changes)
+    for document in (status_list, status_list["credentialSubject"]):
+        for key in [key for key, value in document.items() if value is None]:
+            del document[key]
+    server = Server({LIST_URL: _signed_list(status_list, issuer_key)})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _entry(1)), server))
+
+    assert outcome == "unknown"
+    assert expected in detail
+
+
+def test_list_without_an_id_is_used(issuer_key: Ed25519PrivateKey) -> None:
+    status_list = _status_list(issuer_key, [1], signed=False)
+    del status_list["id"]
+    server = Server({LIST_URL: _signed_list(status_list, issuer_key)})
+
+    assert _status(_verify(_badge(issuer_key, _entry(1)), server))[0] == "failed"
+
+
+def test_list_with_several_purposes_serves_each(issuer_key: Ed25519PrivateKey) -> None:
+    server = Server({LIST_URL: _status_list(issuer_key, [1], purpose=["revocation", "suspension"])})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _entry(1, "suspension")), server))
+
+    assert outcome == "failed"
+    assert "suspended" in detail
+
+
+def test_list_shorter_than_the_minimum_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
+    server = Server({LIST_URL: _status_list(issuer_key, [1], length=MIN_STATUS_LIST_ENTRIES - 8)})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _entry(1)), server))
+
+    assert outcome == "unknown"
+    assert f"{MIN_STATUS_LIST_ENTRIES - 8} entries of 1 bit(s), fewer than the" in detail
+
+
 def test_list_purpose_must_match_the_entry(issuer_key: Ed25519PrivateKey) -> None:
     server = Server({LIST_URL: _status_list(issuer_key, [1], purpose="suspension")})
 
@@ -272,14 +385,66 @@ def test_list_purpose_must_match_the_entry(issuer_key: Ed25519PrivateKey) -> Non
     assert "purpose" in detail
 
 
-def test_message_purpose_reports_the_value(issuer_key: Ed25519PrivateKey) -> None:
-    server = Server({LIST_URL: _status_list(issuer_key, [2, 3], purpose="message")})
-    entry = {**_entry(1, "message"), "statusSize": 2}
+_MESSAGES = [
+    {"status": "0x0", "message": "pending_review"},
+    {"status": "0x1", "message": "accepted"},
+    {"status": "0x2", "message": "rejected"},
+    {"status": "0x3", "message": "withdrawn"},
+]
 
-    outcome, detail = _status(_verify(_badge(issuer_key, entry), server))
+
+def _message_list(issuer_key: Ed25519PrivateKey, set_bits: list[int]) -> Json:
+    """A message list of 2-bit entries, as long as the minimum number of entries needs."""
+    return _status_list(issuer_key, set_bits, purpose="message", length=2 * MIN_STATUS_LIST_ENTRIES)
+
+
+def _message_entry(index: int, **fields: object) -> Json:
+    return {**_entry(index, "message"), "statusSize": 2, "statusMessage": _MESSAGES, **fields}
+
+
+def test_message_purpose_reports_the_value_and_its_message(
+    issuer_key: Ed25519PrivateKey,
+) -> None:
+    server = Server({LIST_URL: _message_list(issuer_key, [2, 3])})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _message_entry(1), jcs=True), server))
 
     assert outcome == "passed"
     assert "0x3" in detail
+    assert "withdrawn" in detail
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"statusMessage": None}, "requires a statusMessage array"),
+        ({"statusMessage": _MESSAGES[:2]}, "array of 4 messages"),
+        ({"statusMessage": [*_MESSAGES[:3], _MESSAGES[0]]}, "one message per value"),
+        ({"statusMessage": [*_MESSAGES[:3], {"status": "3", "message": "x"}]}, "0x hex"),
+        ({"statusMessage": [*_MESSAGES[:3], {"status": "0x3"}]}, "no message string"),
+        ({"statusSize": "2"}, "statusSize '2' is not a positive integer"),
+        ({"statusSize": 0}, "statusSize 0 is not a positive integer"),
+    ],
+)
+def test_status_size_and_messages_must_follow_the_spec(
+    issuer_key: Ed25519PrivateKey, changes: Json, expected: str
+) -> None:
+    server = Server({LIST_URL: _message_list(issuer_key, [3])})
+    entry = {key: value for key, value in _message_entry(1, **changes).items() if value is not None}
+
+    outcome, detail = _status(_verify(_badge(issuer_key, entry, jcs=True), server))
+
+    assert outcome == "unknown"
+    assert expected in detail
+
+
+def test_list_too_short_for_its_status_size_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
+    server = Server({LIST_URL: _status_list(issuer_key, [3], purpose="message")})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _message_entry(1), jcs=True), server))
+
+    assert outcome == "unknown"
+    assert f"65536 entries of 2 bit(s), fewer than the {MIN_STATUS_LIST_ENTRIES}" in detail
 
 
 def test_unsupported_status_type_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
@@ -303,15 +468,21 @@ def test_list_is_fetched_once_within_the_ttl(issuer_key: Ed25519PrivateKey) -> N
     assert server.requests == [LIST_URL]
 
 
-def _status_list_2021(set_bits: list[int], purpose: str = "revocation") -> Json:
-    return {
+def _status_list_2021(
+    issuer_key: Ed25519PrivateKey,
+    set_bits: list[int],
+    purpose: str = "revocation",
+    **changes: object,
+) -> Json:
+    did, _ = did_key_method(issuer_key)
+    document: Json = {
         "@context": [
             "https://www.w3.org/2018/credentials/v1",
             "https://w3id.org/vc/status-list/2021/v1",
         ],
         "id": LIST_URL,
         "type": ["VerifiableCredential", "StatusList2021Credential"],
-        "issuer": "did:example:issuer",
+        "issuer": did,
         "issuanceDate": "2025-01-01T00:00:00Z",
         "credentialSubject": {
             "id": LIST_URL + "#list",
@@ -320,24 +491,55 @@ def _status_list_2021(set_bits: list[int], purpose: str = "revocation") -> Json:
             "encodedList": encoded(set_bits, multibase=False),
         },
     }
+    return _signed_list(document | changes, issuer_key)
+
+
+_ENTRY_2021: Json = {
+    "id": f"{LIST_URL}#9",
+    "type": "StatusList2021Entry",
+    "statusPurpose": "revocation",
+    "statusListIndex": "9",
+    "statusListCredential": LIST_URL,
+}
 
 
 @pytest.mark.parametrize(("set_bits", "outcome"), [([9], "failed"), ([8, 10], "passed")])
 def test_status_list_2021(issuer_key: Ed25519PrivateKey, set_bits: list[int], outcome: str) -> None:
-    server = Server({LIST_URL: _status_list_2021(set_bits)})
-    entry = {
-        "id": f"{LIST_URL}#9",
-        "type": "StatusList2021Entry",
-        "statusPurpose": "revocation",
-        "statusListIndex": "9",
-        "statusListCredential": LIST_URL,
-    }
+    server = Server({LIST_URL: _status_list_2021(issuer_key, set_bits)})
 
-    assert _status(_verify(_badge(issuer_key, entry, jcs=True), server))[0] == outcome
+    assert _status(_verify(_badge(issuer_key, _ENTRY_2021, jcs=True), server))[0] == outcome
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"type": ["VerifiableCredential"]}, "does not include 'StatusList2021Credential'"),
+        ({"expirationDate": "2025-03-01T00:00:00Z"}, "expired at 2025-03-01T00:00:00Z"),
+        ({"issuanceDate": "2025-12-01T00:00:00Z"}, "not valid before 2025-12-01T00:00:00Z"),
+    ],
+)
+def test_status_list_2021_must_be_a_valid_list_credential(
+    issuer_key: Ed25519PrivateKey, changes: Json, expected: str
+) -> None:
+    server = Server({LIST_URL: _status_list_2021(issuer_key, [9], **changes)})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _ENTRY_2021, jcs=True), server))
+
+    assert outcome == "unknown"
+    assert expected in detail
+
+
+def test_status_list_2021_by_another_issuer_is_unknown(issuer_key: Ed25519PrivateKey) -> None:
+    server = Server({LIST_URL: _status_list_2021(Ed25519PrivateKey.generate(), [9])})
+
+    outcome, detail = _status(_verify(_badge(issuer_key, _ENTRY_2021, jcs=True), server))
+
+    assert outcome == "unknown"
+    assert "not by the credential's issuer" in detail
 
 
 def test_status_list_2021_has_no_message_purpose(issuer_key: Ed25519PrivateKey) -> None:
-    server = Server({LIST_URL: _status_list_2021([], purpose="message")})
+    server = Server({LIST_URL: _status_list_2021(issuer_key, [], purpose="message")})
     entry = {
         "type": "StatusList2021Entry",
         "statusPurpose": "message",
@@ -378,19 +580,25 @@ def test_1edtech_revocation_list_not_listed_passes(issuer_key: Ed25519PrivateKey
 
 
 @pytest.mark.parametrize(
-    "document",
+    ("changes", "expected"),
     [
-        {"id": REVOCATION_URL},  # no revokedCredentials
-        {"id": REVOCATION_URL, "issuer": "did:example:someone-else", "revokedCredentials": []},
+        ({"revokedCredentials": None}, "has no revokedCredentials list"),
+        ({"issuer": "did:example:someone-else"}, "issued by did:example:someone-else, not by"),
+        ({"issuer": None}, "issued by no one, not by the credential's issuer"),
+        ({"id": "https://status.example/revocations/2"}, "has id"),
     ],
 )
 def test_1edtech_revocation_list_malformed_or_foreign_is_unknown(
-    issuer_key: Ed25519PrivateKey, document: Json
+    issuer_key: Ed25519PrivateKey, changes: Json, expected: str
 ) -> None:
     badge = _badge(issuer_key, {"id": REVOCATION_URL, "type": "1EdTechRevocationList"}, jcs=True)
-    server = Server({REVOCATION_URL: document})
+    document = _revocation_list(badge["issuer"], []) | changes
+    server = Server({REVOCATION_URL: {k: v for k, v in document.items() if v is not None}})
 
-    assert _status(_verify(badge, server))[0] == "unknown"
+    outcome, detail = _status(_verify(badge, server))
+
+    assert outcome == "unknown"
+    assert expected in detail
 
 
 # --- remote keys: did:web and HTTPS verification methods -----------------------------
@@ -569,6 +777,52 @@ def test_decoder_raises_only_its_own_errors(
         pass
 
 
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+_hostile_entry = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.just(LIST_URL) | _json,
+        "statusPurpose": st.sampled_from(["revocation", "message"]) | _json,
+        "statusListIndex": st.sampled_from(["0", "9"]) | _json,
+        "statusListCredential": st.just(LIST_URL) | _json,
+        "statusSize": st.sampled_from([1, 2]) | _json,
+        "statusMessage": st.just(_MESSAGES) | st.lists(_json, max_size=4) | _json,
+    },
+)
+_hostile_list = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.just(LIST_URL) | _json,
+        "type": st.just("BitstringStatusListCredential") | _json,
+        "issuer": st.just("did:example:issuer") | _json,
+        "credentialSubject": st.fixed_dictionaries(
+            {},
+            optional={
+                "type": st.just("BitstringStatusList") | _json,
+                "statusPurpose": st.sampled_from(["revocation", "message"]) | _json,
+                "encodedList": st.just(encoded([9])) | _json,
+            },
+        )
+        | _json,
+    },
+)
+
+
+@given(entry=_hostile_entry, status_list=_hostile_list)
+def test_status_rules_raise_only_their_own_errors(entry: Json, status_list: Json) -> None:
+    try:
+        parsed = parse_status_entry(entry, BITSTRING_STATUS_LIST)
+        read_status(status_list, parsed, credential_issuer="did:example:issuer")
+    except StatusListError:
+        pass
+
+
 def test_verify_never_raises_on_hostile_status(issuer_key: Ed25519PrivateKey) -> None:
     entries: list[object] = [
         "just a string",
@@ -580,6 +834,9 @@ def test_verify_never_raises_on_hostile_status(issuer_key: Ed25519PrivateKey) ->
         },
         {"type": "1EdTechRevocationList", "id": None},
         {"type": None},
+        {"type": {"not": "a name"}},
+        {"type": [{"not": "a name"}]},
+        {"type": "BitstringStatusListEntry", "statusPurpose": ["revocation"]},
     ]
     badge = _badge(issuer_key, copy.deepcopy(entries), jcs=True)  # type: ignore[arg-type]
 

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import pytest
 
 from ingest import encode_status_list
+from ingest._status import MIN_STATUS_LIST_ENTRIES
 from service.bulk import reverify_tenant
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
@@ -44,10 +45,10 @@ class StatusListServer(BaseHTTPRequestHandler):
             self.send_response(500)
             self.end_headers()
             return
-        bits = bytearray(2048)
+        bits = bytearray(MIN_STATUS_LIST_ENTRIES // 8)
         for index in self.revoked:
             bits[index // 8] |= 0x80 >> (index % 8)
-        body = json.dumps(status_list_credential(self.url, bytes(bits))).encode()
+        body = json.dumps(ISSUER.sign(status_list_credential(self.url, bytes(bits)))).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/vc+ld+json")
         self.send_header("Content-Length", str(len(body)))
