@@ -248,7 +248,7 @@ def derived_proof_problem(  # noqa: PLR0911 - one return per way a proof can fai
     if not verify_raw("ES256", signed, value.base_signature, public_key):
         return (
             "the base signature does not match the proof options and the mandatory "
-            "statements (a mandatory claim was altered or left out, or another key signed)"
+            "statements (a claim was altered, added or left out, or another key signed)"
         )
     if len(value.signatures) != len(optional):
         return (
@@ -277,7 +277,7 @@ def _disclosed_statements(
     if beyond:
         return (
             f"mandatory statement index {beyond[0]} is beyond the {len(statements)} disclosed "
-            "statements (a mandatory claim was left out)"
+            "statements (a disclosed claim was left out)"
         )
     mandatory_set = set(value.mandatory_indexes)
     mandatory = [statements[index] for index in sorted(mandatory_set)]
@@ -297,7 +297,7 @@ def _pointer_paths(pointer: str) -> list[str | int]:
         if "~" in part:
             paths.append(part.replace("~1", "/").replace("~0", "~"))
         else:
-            paths.append(int(part) if part.isdigit() else part)
+            paths.append(int(part) if part.isascii() and part.isdigit() else part)
     return paths
 
 

@@ -168,12 +168,15 @@ def _expired_or_revoked(method: Mapping[str, Any], now: datetime) -> str:
 
 
 class Verifier:
-    """Verifies JSON-LD credentials secured with EdDSA proofs.
+    """Verifies JSON-LD credentials secured with Data Integrity proofs (and VC-JWTs).
 
-    Proof suites: Data Integrity ``eddsa-rdfc-2022`` and ``eddsa-jcs-2022``, and the legacy
+    Proof suites: Data Integrity ``eddsa-rdfc-2022`` (and its pre-standard name
+    ``eddsa-2022``), ``eddsa-jcs-2022``, ``ecdsa-rdfc-2019``, ``ecdsa-sd-2023`` derived
+    proofs (a base proof is refused: it is for the holder), and the legacy
     ``Ed25519Signature2020``; every ``@context`` must be bundled whatever the suite.
 
-    Key binding: a ``did:key`` method (``did:key:X#X``) belongs to the DID ``did:key:X``;
+    Key binding: a ``did:key`` method (``did:key:X#X``, or the bare DID ``did:key:X``,
+    which resolves to its single key) belongs to the DID ``did:key:X``;
     any other method is looked up in ``documents`` - first as a key document at the
     method URL (``Multikey``, ``Ed25519VerificationKey2020``, ``JsonWebKey``), then
     embedded in the document at the URL without its fragment (a DID document or issuer
