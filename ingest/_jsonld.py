@@ -1,4 +1,9 @@
-"""Offline JSON-LD: bundled contexts, the pyld loader, RDFC-1.0 and JCS canonicalization."""
+"""Offline JSON-LD: bundled contexts, the pyld loader, RDFC-1.0 and JCS canonicalization.
+
+Expansion, compaction, plain N-Quads, canonical blank node maps and relabelling serve the
+selective-disclosure suite (`ingest._ecdsa_sd`); the JSON-LD steps run in the safe mode of
+`canonicalize`.
+"""
 
 from __future__ import annotations
 
