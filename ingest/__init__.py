@@ -69,12 +69,30 @@ other algs are refused) and a `JwsDocument` - a dict that keeps ``.compact`` so 
 P-256, ``did:jwk``, or pinned/fetched documents). ``ecdsa-rdfc-2019`` Data Integrity proofs
 (P-256 ``did:key:zDn...`` / Multikey / JWK) are verified too (``sign_ecdsa_rdfc_2019``).
 
+``ecdsa-sd-2023`` (selective disclosure, `ingest._ecdsa_sd`): a verifier receives a
+**derived** proof (``proofValue`` ``u`` + CBOR after the header ``0xd9 0x5d 0x01``): the
+revealed document is canonicalized (RDFC-1.0), its blank nodes relabelled with the proof's
+HMAC label map, and the base signature (issuer key, over the proof options, the ephemeral
+key and the mandatory statements) and one ephemeral-key signature per other disclosed
+statement must all verify. A **base** proof (header ``0xd9 0x5d 0x00``) is the issuer's
+proof for the holder: it reveals the HMAC key, and the W3C verification algorithm does not
+accept it, so its ``proof`` check fails saying so. ``sign_ecdsa_sd_2023_base`` and
+``derive_ecdsa_sd_2023`` (mandatory / selective JSON Pointers) are for tests and demos.
+``eddsa-2022``, the pre-standard name of ``eddsa-rdfc-2022`` that some OB 3.0 issuers
+still use, is verified as ``eddsa-rdfc-2022`` is. `Credential.proof_types` names these
+``DataIntegrityProof/ecdsa-rdfc-2019``, ``DataIntegrityProof/ecdsa-sd-2023`` and
+``DataIntegrityProof/eddsa-2022``.
+
+A ``did:key`` verification method is ``did:key:X#X``; the bare DID ``did:key:X`` (as some
+issuers write it) resolves to the same, single key and binds to the issuer ``did:key:X``.
+
 Every error carries a stable ``code`` string, used for RFC 9457 problem type URIs.
 """
 
 from ingest._baked import bake_png, bake_svg, extract_baked
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import did_jwk_from_public_key
+from ingest._ecdsa_sd import derive_ecdsa_sd_2023, sign_ecdsa_sd_2023_base
 from ingest._eddsa import (
     sign_ecdsa_rdfc_2019,
     sign_ed25519_signature_2020,
@@ -151,6 +169,7 @@ __all__ = [
     "check_recipient",
     "check_subject_identifier",
     "decode_status_list",
+    "derive_ecdsa_sd_2023",
     "did_jwk_from_public_key",
     "did_key_from_public_key",
     "did_web_url",
@@ -161,6 +180,7 @@ __all__ = [
     "resolve_did_key",
     "resolve_ob2",
     "sign_ecdsa_rdfc_2019",
+    "sign_ecdsa_sd_2023_base",
     "sign_ed25519_signature_2020",
     "sign_eddsa_jcs_2022",
     "sign_eddsa_rdfc_2022",

@@ -9,6 +9,13 @@ legacy suite's own context and required ``created``.
 ``ecdsa-rdfc-2019`` (W3C vc-di-ecdsa, P-256 keys) takes the same path with another
 signature algorithm (`Suite.algorithm`): ECDSA P-256 / SHA-256 over the same 64 bytes, the
 ``proofValue`` being the raw ``r || s`` signature (64 bytes) in multibase base58btc.
+
+``eddsa-2022`` is the pre-standard name of ``eddsa-rdfc-2022`` (the 2022 drafts, used by
+some Open Badges 3.0 issuers): the same RDFC-1.0 path, verified the same way.
+
+``ecdsa-sd-2023`` (selective disclosure, `ingest._ecdsa_sd`) shares the suite table and
+proof checks, but its ``proofValue`` is a CBOR disclosure proof verified statement by
+statement (`Suite.selective_disclosure`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ingest._ecdsa import Algorithm, PublicKey, SigningKey, sign_raw, verify_raw
+from ingest._ecdsa_sd import SelectiveDisclosureError, parse_derived_proof_value
 from ingest._errors import CredentialFormatError
 from ingest._jsonld import ContextLoader, canonicalize, canonicalize_jcs, default_context_loader
 from ingest._keys import decode_multibase_base58btc, encode_multibase_base58btc
@@ -45,6 +53,8 @@ class Suite:
         document_context: A context the document must list (the signer adds it).
         requires_created: The proof must have ``created``.
         algorithm: The signature algorithm (JOSE name): ``EdDSA`` or ``ES256``.
+        selective_disclosure: The proof is an ``ecdsa-sd-2023`` disclosure proof (a CBOR
+            ``proofValue``, verified by `ingest._ecdsa_sd.derived_proof_problem`).
     """
 
     type: str
@@ -54,6 +64,7 @@ class Suite:
     document_context: str | None = None
     requires_created: bool = False
     algorithm: Algorithm = "EdDSA"
+    selective_disclosure: bool = False
 
     @property
     def name(self) -> str:
@@ -80,7 +91,22 @@ ED25519_SIGNATURE_2020: Final = Suite(
 ECDSA_RDFC_2019: Final = Suite(
     "DataIntegrityProof", "ecdsa-rdfc-2019", canonicalize, algorithm="ES256"
 )
-SUITES: Final = (EDDSA_RDFC_2022, EDDSA_JCS_2022, ED25519_SIGNATURE_2020, ECDSA_RDFC_2019)
+EDDSA_2022: Final = Suite("DataIntegrityProof", "eddsa-2022", canonicalize)
+ECDSA_SD_2023: Final = Suite(
+    "DataIntegrityProof",
+    "ecdsa-sd-2023",
+    canonicalize,
+    algorithm="ES256",
+    selective_disclosure=True,
+)
+SUITES: Final = (
+    EDDSA_RDFC_2022,
+    EDDSA_JCS_2022,
+    ED25519_SIGNATURE_2020,
+    ECDSA_RDFC_2019,
+    EDDSA_2022,
+    ECDSA_SD_2023,
+)
 _BY_KEY: Final = {(suite.type, suite.cryptosuite): suite for suite in SUITES}
 
 
@@ -117,7 +143,10 @@ def proof_problem(proof: Any) -> str | None:
         return "proof has no verificationMethod"
     if suite.requires_created and "created" not in proof:
         return f"{suite.name} proof has no created date"
-    return _dates_problem(proof) or _proof_value_problem(proof.get("proofValue"))
+    value_problem = (
+        _disclosure_proof_problem if suite.selective_disclosure else _proof_value_problem
+    )
+    return _dates_problem(proof) or value_problem(proof.get("proofValue"))
 
 
 def _dates_problem(proof: dict[str, Any]) -> str | None:
@@ -128,6 +157,16 @@ def _dates_problem(proof: dict[str, Any]) -> str | None:
                 parse_datetime(value if isinstance(value, str) else "")
             except ValueError:
                 return f"proof {key} {value!r} is not an XSD dateTime"
+    return None
+
+
+def _disclosure_proof_problem(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "proof has no proofValue"
+    try:
+        parse_derived_proof_value(value)
+    except SelectiveDisclosureError as error:
+        return f"proofValue: {error}"
     return None
 
 

@@ -1,4 +1,9 @@
-"""Offline JSON-LD: bundled contexts, the pyld loader, RDFC-1.0 and JCS canonicalization."""
+"""Offline JSON-LD: bundled contexts, the pyld loader, RDFC-1.0 and JCS canonicalization.
+
+Expansion, compaction, plain N-Quads, canonical blank node maps and relabelling serve the
+selective-disclosure suite (`ingest._ecdsa_sd`); the JSON-LD steps run in the safe mode of
+`canonicalize`.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ import importlib.resources
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import msgspec
 import rfc8785
 from pyld import jsonld
+from pyld.canon import URDNA2015
 from pyld.context_resolver import ContextResolver
 
 from ingest._errors import CredentialFormatError, UnknownContextError
@@ -304,6 +310,59 @@ def _innermost_message(error: BaseException) -> str:
 _RELATIVE_IRI = re.compile(re.escape(f"<{_RELATIVE_SCHEME}//") + r"(?:base/)?([^>]*)>")
 
 
+def _pyld_options(loader: ContextLoader) -> dict[str, Any]:
+    return {
+        "base": _RELATIVE_IRI_BASE,
+        "documentLoader": loader,
+        "contextResolver": loader.resolver(),
+    }
+
+
+def _run_pyld(loader: ContextLoader, action: Callable[[jsonld.JsonLdProcessor], Any]) -> Any:
+    """Run one pyld operation in credmatch's safe mode (see `canonicalize`).
+
+    Raises:
+        UnknownContextError: A context URL is not bundled.
+        CredentialFormatError: ``invalid-jsonld``, ``undefined-term`` or ``too-large``.
+    """
+    dropped: list[str | None] = []
+    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+    try:
+        with loader.lock:
+            result = action(processor)
+    except UnknownContextError:
+        raise
+    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, AttributeError) as error:
+        # pyld wraps loader errors (often several levels deep) and raises bare Python
+        # errors on some malformed input; all of them mean "not valid JSON-LD" here.
+        unknown = _unknown_context_cause(error)
+        if unknown is not None:
+            raise UnknownContextError(unknown.url) from None
+        raise CredentialFormatError(
+            f"not valid JSON-LD: {_innermost_message(error)}", code="invalid-jsonld"
+        ) from error
+    except RecursionError as error:
+        raise CredentialFormatError("JSON-LD nesting is too deep", code="too-large") from error
+    if dropped:
+        names = sorted({name or "(unnamed)" for name in dropped})
+        raise CredentialFormatError(
+            "properties not defined by the @context would be left out of the signature: "
+            + ", ".join(names),
+            code="undefined-term",
+        )
+    return result
+
+
+def _refuse_relative_iris(nquads: str) -> None:
+    relative = _RELATIVE_IRI.search(nquads)
+    if relative is not None:
+        reference = relative.group(1)
+        raise CredentialFormatError(
+            f"relative IRI reference {reference!r}: every id and type must be an absolute IRI",
+            code="invalid-jsonld",
+        )
+
+
 def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
     """Canonicalize a JSON-LD document with RDFC-1.0 (pyld's URDNA2015) to N-Quads.
 
@@ -326,46 +385,109 @@ def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
             `MAX_CONTEXT_ENTRIES`).
     """
     check_context_entries(document)
-    dropped: list[str | None] = []
-    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
-    options: dict[str, Any] = {
-        "algorithm": "URDNA2015",
-        "format": "application/n-quads",
-        "base": _RELATIVE_IRI_BASE,
-        "documentLoader": loader,
-        "contextResolver": loader.resolver(),
-    }
-    try:
-        with loader.lock:
-            nquads: str = processor.normalize(document, options)
-    except UnknownContextError:
-        raise
-    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, AttributeError) as error:
-        # pyld wraps loader errors (often several levels deep) and raises bare Python
-        # errors on some malformed input; all of them mean "not valid JSON-LD" here.
-        unknown = _unknown_context_cause(error)
-        if unknown is not None:
-            raise UnknownContextError(unknown.url) from None
-        raise CredentialFormatError(
-            f"not valid JSON-LD: {_innermost_message(error)}", code="invalid-jsonld"
-        ) from error
-    except RecursionError as error:
-        raise CredentialFormatError("JSON-LD nesting is too deep", code="too-large") from error
-    if dropped:
-        names = sorted({name or "(unnamed)" for name in dropped})
-        raise CredentialFormatError(
-            "properties not defined by the @context would be left out of the signature: "
-            + ", ".join(names),
-            code="undefined-term",
-        )
-    relative = _RELATIVE_IRI.search(nquads)
-    if relative is not None:
-        reference = relative.group(1)
-        raise CredentialFormatError(
-            f"relative IRI reference {reference!r}: every id and type must be an absolute IRI",
-            code="invalid-jsonld",
-        )
+    options = _pyld_options(loader) | {"algorithm": "URDNA2015", "format": "application/n-quads"}
+    nquads: str = _run_pyld(loader, lambda processor: processor.normalize(document, options))
+    _refuse_relative_iris(nquads)
     return nquads
+
+
+def expand(document: Mapping[str, Any], loader: ContextLoader) -> list[Any]:
+    """JSON-LD expansion of ``document``, in the safe mode of `canonicalize`.
+
+    Raises:
+        UnknownContextError: A context URL is not bundled.
+        CredentialFormatError: As `canonicalize` (relative IRIs show up in `to_nquads`).
+    """
+    check_context_entries(document)
+    options = _pyld_options(loader)
+    expanded: list[Any] = _run_pyld(loader, lambda processor: processor.expand(document, options))
+    return expanded
+
+
+def compact(expanded: Any, context: Any, loader: ContextLoader) -> dict[str, Any]:
+    """JSON-LD compaction of ``expanded`` with ``context`` (a ``@context`` value).
+
+    Raises:
+        UnknownContextError: A context URL is not bundled.
+        CredentialFormatError: Invalid JSON-LD.
+    """
+    options = _pyld_options(loader)
+    compacted: dict[str, Any] = _run_pyld(
+        loader, lambda processor: processor.compact(expanded, {"@context": context}, options)
+    )
+    return compacted
+
+
+def to_nquads(document: Any, loader: ContextLoader) -> list[str]:
+    """The RDF of a JSON-LD document as N-Quad lines (not canonicalized), in safe mode.
+
+    Args:
+        document: Compact or expanded JSON-LD.
+        loader: Resolves the ``@context`` URLs (offline).
+
+    Returns:
+        One N-Quad per item, each ending with a newline, as pyld serializes them.
+
+    Raises:
+        UnknownContextError: A context URL is not bundled.
+        CredentialFormatError: As `canonicalize`.
+    """
+    check_context_entries(document)
+    options = _pyld_options(loader) | {"format": "application/n-quads"}
+    nquads: str = _run_pyld(loader, lambda processor: processor.to_rdf(document, options))
+    _refuse_relative_iris(nquads)
+    return nquads.splitlines(keepends=True)
+
+
+def canonicalize_nquads(nquads: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """RDFC-1.0 of N-Quad lines, with the canonical blank node identifier map.
+
+    Args:
+        nquads: N-Quad lines (each ending with a newline).
+
+    Returns:
+        (canonical N-Quad lines, sorted; input blank node label -> canonical label, both
+        without the ``_:`` prefix, in the order the canonical labels were issued).
+
+    Raises:
+        CredentialFormatError: The input is not N-Quads (``invalid-jsonld``).
+    """
+    try:
+        dataset = jsonld.JsonLdProcessor.parse_nquads("".join(nquads))
+    except jsonld.JsonLdError as error:
+        raise CredentialFormatError(
+            f"not valid N-Quads: {_innermost_message(error)}", code="invalid-jsonld"
+        ) from error
+    algorithm = URDNA2015()
+    canonical: str = algorithm.main(dataset, {"format": "application/n-quads"})
+    issued = algorithm.canonical_issuer.existing
+    labels = {old.removeprefix("_:"): new.removeprefix("_:") for old, new in issued.items()}
+    return canonical.splitlines(keepends=True), labels
+
+
+# One N-Quads token: a literal (its escapes included), an IRI, or a blank node label.
+_NQUADS_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|<[^>]*>|_:([^\s]+)')
+
+
+def relabel_blank_nodes(nquads: Iterable[str], labels: Mapping[str, str]) -> list[str]:
+    """Replace blank node labels (``_:x`` -> ``_:labels[x]``) outside literals and IRIs.
+
+    Args:
+        nquads: N-Quad lines.
+        labels: Old label -> new label (without ``_:``).
+
+    Returns:
+        The relabelled lines, in the same order.
+
+    Raises:
+        KeyError: A blank node label has no entry in ``labels`` (the missing label).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        label = match.group(1)
+        return match.group(0) if label is None else "_:" + labels[label]
+
+    return [_NQUADS_TOKEN.sub(replace, line) for line in nquads]
 
 
 def canonicalize_jcs(document: Mapping[str, Any], loader: ContextLoader) -> str:

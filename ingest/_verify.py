@@ -11,6 +11,7 @@ import msgspec
 
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import PublicKey, key_problem, resolve_did_jwk, verify_raw
+from ingest._ecdsa_sd import derived_proof_problem
 from ingest._eddsa import hash_data, proof_problem, suite_of, verify_signature
 from ingest._errors import CredentialFormatError, FetchError, KeyResolutionError, StatusListError
 from ingest._jose import JwsDocument, decode_jws, method_of_kid
@@ -138,8 +139,11 @@ def _embedded_method(container: Mapping[str, Any], method_id: str) -> dict[str, 
 
 
 def _resolve_did_key_method(method_id: str) -> _Method:
-    if "#" not in method_id:
-        return _Method(None, None, "a did:key verification method must be did:key:<key>#<key>")
+    """Resolve ``did:key:X#X``, or the bare DID ``did:key:X``, to its key and controller.
+
+    A did:key DID has exactly one key, so a bare DID as the method resolves to it; the
+    controller is the DID either way.
+    """
     try:
         return _Method(resolve_did_key(method_id), method_id.partition("#")[0])
     except KeyResolutionError as error:
@@ -171,12 +175,15 @@ def _expired_or_revoked(method: Mapping[str, Any], now: datetime) -> str:
 
 
 class Verifier:
-    """Verifies JSON-LD credentials secured with EdDSA proofs.
+    """Verifies JSON-LD credentials secured with Data Integrity proofs (and VC-JWTs).
 
-    Proof suites: Data Integrity ``eddsa-rdfc-2022`` and ``eddsa-jcs-2022``, and the legacy
+    Proof suites: Data Integrity ``eddsa-rdfc-2022`` (and its pre-standard name
+    ``eddsa-2022``), ``eddsa-jcs-2022``, ``ecdsa-rdfc-2019``, ``ecdsa-sd-2023`` derived
+    proofs (a base proof is refused: it is for the holder), and the legacy
     ``Ed25519Signature2020``; every ``@context`` must be bundled whatever the suite.
 
-    Key binding: a ``did:key`` method (``did:key:X#X``) belongs to the DID ``did:key:X``;
+    Key binding: a ``did:key`` method (``did:key:X#X``, or the bare DID ``did:key:X``,
+    which resolves to its single key) belongs to the DID ``did:key:X``;
     any other method is looked up in ``documents`` - first as a key document at the
     method URL (``Multikey``, ``Ed25519VerificationKey2020``, ``JsonWebKey``), then
     embedded in the document at the URL without its fragment (a DID document or issuer
@@ -562,13 +569,20 @@ class Verifier:
             if not references or len(previous) != len(references) or None in previous:
                 return "failed", f"previousProof {proof['previousProof']!r} is not in the proof set"
             secured_input = {**unsecured, "proof": previous}
-        try:
-            data = hash_data(secured_input, proof, self._contexts)
-        except CredentialFormatError as error:
-            return "failed", f"cannot canonicalize: {error.message}"
         method_id = proof["verificationMethod"]
         suite = suite_of(proof)
         name = suite.label if suite is not None else str(proof.get("type"))
+        try:
+            if suite is not None and suite.selective_disclosure:
+                problem = derived_proof_problem(
+                    secured_input, proof, method.public_key, self._contexts
+                )
+                if problem is not None:
+                    return "failed", f"{name} proof by {method_id} does not verify: {problem}"
+                return "passed", f"{name} derived proof by {method_id} is valid"
+            data = hash_data(secured_input, proof, self._contexts)
+        except CredentialFormatError as error:
+            return "failed", f"cannot canonicalize: {error.message}"
         if not verify_signature(data, proof["proofValue"], method.public_key, suite):
             return "failed", (
                 f"{name} signature by {method_id} does not match the document "

@@ -108,11 +108,34 @@ def test_did_key_of_someone_else_is_not_bound_to_the_issuer(
     assert not report.verified
 
 
-def test_did_key_method_without_the_key_fragment_is_rejected(
+def test_bare_did_key_method_resolves_to_its_key_and_binds_to_the_issuer(
     issuer_key: Ed25519PrivateKey,
 ) -> None:
     did, _ = did_key_method(issuer_key)
     signed = sign(make_badge(did), issuer_key, did)
+
+    report = _verify(signed)
+
+    assert report.verified, report.failed()
+    assert _detail(report, "key") == f"{did} is controlled by the issuer {did}"
+
+
+def test_bare_did_key_of_another_key_is_not_bound(issuer_key: Ed25519PrivateKey) -> None:
+    did, _ = did_key_method(issuer_key)
+    other = Ed25519PrivateKey.generate()
+    other_did, _ = did_key_method(other)
+    signed = sign(make_badge(did), other, other_did)
+
+    report = _verify(signed)
+
+    assert _outcome(report, "proof") == "passed"
+    assert _outcome(report, "key") == "failed"
+    assert f"controlled by {other_did}, not by the issuer {did}" in _detail(report, "key")
+
+
+def test_did_key_method_with_another_fragment_is_rejected(issuer_key: Ed25519PrivateKey) -> None:
+    did, _ = did_key_method(issuer_key)
+    signed = sign(make_badge(did), issuer_key, f"{did}#key-1")
 
     report = _verify(signed)
 
@@ -282,7 +305,7 @@ def test_credential_without_proof_fails(issuer_key: Ed25519PrivateKey) -> None:
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("cryptosuite", "ecdsa-sd-2023", "unsupported proof type"),
+        ("cryptosuite", "bbs-2023", "unsupported proof type"),
         ("type", "Ed25519Signature2018", "unsupported proof type"),
         ("proofPurpose", "authentication", "proofPurpose"),
         ("created", "yesterday", "not an XSD dateTime"),
