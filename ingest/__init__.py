@@ -86,6 +86,18 @@ still use, is verified as ``eddsa-rdfc-2022`` is. `Credential.proof_types` names
 A ``did:key`` verification method is ``did:key:X#X``; the bare DID ``did:key:X`` (as some
 issuers write it) resolves to the same, single key and binds to the issuer ``did:key:X``.
 
+Verifiable Presentations (`ingest._presentation`): `verify_presentation` checks a wallet's
+presentation, JSON-LD with one Data Integrity proof (``eddsa-rdfc-2022``, ``eddsa-jcs-2022``,
+``ecdsa-rdfc-2019``) whose ``proofPurpose`` is ``authentication``, or a VP-JWT (``vp`` claim
+or a VCDM 2.0 payload; ``nonce`` / ``aud``). Checks (`PRESENTATION_CHECK_NAMES`):
+``presentation`` (VCDM 2.0 data model: base context first, ``VerifiablePresentation`` type,
+``holder`` / ``id`` URLs, credentials as objects or ``EnvelopedVerifiableCredential`` data
+URLs), ``proof`` (the holder's signature), ``key`` (the key belongs to the holder),
+``holder`` (every embedded credential's subject is the holder, unless allowed otherwise)
+and ``domain``; the challenge is returned for the caller, which issued it, to check. The
+embedded credentials come back as documents to verify one by one. `sign_presentation`
+signs one, for tests and demos.
+
 Every error carries a stable ``code`` string, used for RFC 9457 problem type URIs.
 """
 
@@ -122,6 +134,13 @@ from ingest._model import (
 )
 from ingest._ob2 import SignedAssertion, resolve_ob2, sign_ob2_assertion
 from ingest._ob2_verify import check_recipient, check_subject_identifier
+from ingest._presentation import (
+    PRESENTATION_CHECK_NAMES,
+    Presentation,
+    PresentationReport,
+    sign_presentation,
+    verify_presentation,
+)
 from ingest._status import decode_status_list, encode_status_list, status_value
 from ingest._trust import IssuerTrustPolicy, TrustAssessment, TrustedIssuer, issuer_host
 from ingest._verify import (
@@ -136,6 +155,7 @@ from ingest._verify import (
 __all__ = [
     "BUNDLED_CONTEXTS",
     "CHECK_NAMES",
+    "PRESENTATION_CHECK_NAMES",
     "Achievement",
     "Alignment",
     "ChainedDocuments",
@@ -155,6 +175,8 @@ __all__ = [
     "KeyResolutionError",
     "Outcome",
     "PinnedDocuments",
+    "Presentation",
+    "PresentationReport",
     "SignedAssertion",
     "StatusListError",
     "TrustAssessment",
@@ -185,6 +207,8 @@ __all__ = [
     "sign_eddsa_jcs_2022",
     "sign_eddsa_rdfc_2022",
     "sign_ob2_assertion",
+    "sign_presentation",
     "status_value",
     "utcnow",
+    "verify_presentation",
 ]

@@ -120,11 +120,13 @@ def suite_of(proof: Any) -> Suite | None:
     return _BY_KEY.get((kind, cryptosuite))
 
 
-def proof_problem(proof: Any) -> str | None:
-    """Say what makes ``proof`` unusable as a supported assertion proof, if anything.
+def proof_problem(proof: Any, *, purpose: str = "assertionMethod") -> str | None:
+    """Say what makes ``proof`` unusable as a supported proof for ``purpose``, if anything.
 
     Args:
-        proof: One entry of the credential's ``proof``.
+        proof: One entry of the credential's (or presentation's) ``proof``.
+        purpose: The ``proofPurpose`` required: ``assertionMethod`` for a credential,
+            ``authentication`` for a presentation.
 
     Returns:
         A reason, or ``None`` when the proof is well formed.
@@ -137,8 +139,8 @@ def proof_problem(proof: Any) -> str | None:
         found = f"{kind}/{cryptosuite}" if cryptosuite is not None else str(kind)
         supported = ", ".join(known.name for known in SUITES)
         return f"unsupported proof type {found!r} (supported: {supported})"
-    if proof.get("proofPurpose") != "assertionMethod":
-        return f"proofPurpose is {proof.get('proofPurpose')!r}, expected 'assertionMethod'"
+    if proof.get("proofPurpose") != purpose:
+        return f"proofPurpose is {proof.get('proofPurpose')!r}, expected {purpose!r}"
     if not isinstance(proof.get("verificationMethod"), str):
         return "proof has no verificationMethod"
     if suite.requires_created and "created" not in proof:

@@ -63,11 +63,14 @@ class IssuerTrustPolicy(msgspec.Struct, frozen=True, kw_only=True, rename="camel
         trusted: Trusted issuers; when several match, the highest weight wins.
         accept_untrusted: Whether credentials from issuers not listed are accepted.
         untrusted_weight: Weight of an accepted untrusted issuer, in [0, 1].
+        allow_other_holders: Whether a Verifiable Presentation may carry credentials whose
+            subject is not its holder (by default each must be the holder's own).
     """
 
     trusted: tuple[TrustedIssuer, ...] = ()
     accept_untrusted: bool = True
     untrusted_weight: float = DEFAULT_UNTRUSTED_WEIGHT
+    allow_other_holders: bool = False
 
     def validate(self) -> None:
         """Check weights and values.

@@ -242,6 +242,25 @@ class Verifier:
         """Where keys, issuer profiles and linked badge documents are looked up."""
         return self._documents
 
+    @property
+    def contexts(self) -> ContextLoader:
+        """How JSON-LD contexts are resolved (bundled or configured, never fetched)."""
+        return self._contexts
+
+    def now(self) -> datetime:
+        """The verifier's clock, aware (UTC when the clock gives a naive time)."""
+        now = self._clock()
+        return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+    def resolve_method(self, method_id: str) -> _Method:
+        """A verification method resolved as for credential proofs (``ingest._presentation``).
+
+        Returns:
+            The method's key and controller, or why it could not be resolved (with
+            ``unreachable`` set when a fetch failed).
+        """
+        return self._resolve_method(method_id, self.now())
+
     def verify(
         self, document: dict[str, Any], *, recipient_email: str | None = None
     ) -> VerificationReport:

@@ -34,6 +34,7 @@ from service.api.dependencies import (
 from service.api.gap_controllers import GapReportController, PostingController
 from service.api.key_controllers import ApiKeyController
 from service.api.openapi import declare_problem_responses
+from service.api.presentation_controllers import PresentationController
 from service.api.problems import problem_details_plugin, unexpected_error
 from service.api.request import CredmatchRequest
 from service.api.roles import RolesInOpenAPI
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     app = Litestar(
         route_handlers=[
             CredentialController,
+            PresentationController,
             TrustPolicyController,
             CandidateController,
             MatchController,

@@ -8,6 +8,12 @@ Exceptions::
     ├── PermissionDeniedError      403 ``forbidden``
     ├── InvalidRequestError        400 ``invalid-request``
     ├── CredentialRejectedError    422 ``credential-rejected`` (+ the failing checks)
+    ├── PresentationRejectedError  422 ``presentation-invalid`` (+ checks, quarantined)
+    │   ├── ChallengeUnknownError  422 ``challenge-unknown``
+    │   ├── ChallengeExpiredError  422 ``challenge-expired``
+    │   ├── ChallengeUsedError     422 ``challenge-used``
+    │   ├── DomainMismatchError    422 ``domain-mismatch``
+    │   └── HolderMismatchError    422 ``holder-mismatch``
     ├── RateLimitedError           429 ``rate-limited`` (+ Retry-After, RateLimit-* headers)
     └── NotReadyError              503 ``not-ready`` (taxonomy or index missing)
 """
@@ -88,6 +94,51 @@ class CredentialRejectedError(CredmatchError):
     title = "Credential rejected"
     # The quarantine row written before the error must survive it: nothing is lost.
     commits_transaction = True
+
+
+class PresentationRejectedError(CredmatchError):
+    """A Verifiable Presentation failed its own checks; its credentials were quarantined."""
+
+    status = 422
+    problem = "presentation-invalid"
+    title = "Presentation rejected"
+    # The quarantine rows (and a consumed challenge) must survive the error.
+    commits_transaction = True
+
+
+class ChallengeUnknownError(PresentationRejectedError):
+    """The presentation carries no challenge, or one this tenant never issued."""
+
+    problem = "challenge-unknown"
+    title = "Unknown challenge"
+
+
+class ChallengeExpiredError(PresentationRejectedError):
+    """The presentation's challenge expired before it was presented."""
+
+    problem = "challenge-expired"
+    title = "Challenge expired"
+
+
+class ChallengeUsedError(PresentationRejectedError):
+    """The challenge was used already: the presentation is a replay."""
+
+    problem = "challenge-used"
+    title = "Challenge already used"
+
+
+class DomainMismatchError(PresentationRejectedError):
+    """The presentation was signed for another domain."""
+
+    problem = "domain-mismatch"
+    title = "Wrong domain"
+
+
+class HolderMismatchError(PresentationRejectedError):
+    """An embedded credential's subject is not the presentation's holder."""
+
+    problem = "holder-mismatch"
+    title = "Holder mismatch"
 
 
 class RateLimitedError(CredmatchError):

@@ -122,6 +122,14 @@ class Settings:
     """Folder of pinned documents (DID documents, key documents, issuer profiles), one
     ``{"url": ..., "document": {...}}`` JSON file each, used to resolve keys offline."""
 
+    presentation_domain: str = ""
+    """The ``domain`` wallets must sign into their presentations (proof ``domain`` or JWT
+    ``aud``): this server's public origin, e.g. ``https://credmatch.example``. Empty means
+    ``http://<host>:<port>``."""
+
+    presentation_challenge_seconds: int = 600
+    """How long a presentation challenge may be used after it is issued."""
+
     host: str = "127.0.0.1"
     """Address ``credmatch serve`` binds to."""
 
@@ -153,6 +161,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'credmatch.sqlite3').resolve()}"
+
+    @property
+    def resolved_presentation_domain(self) -> str:
+        """The presentation domain, defaulting to the address ``credmatch serve`` binds."""
+        return self.presentation_domain or f"http://{self.host}:{self.port}"
 
     @property
     def index_dir(self) -> Path:

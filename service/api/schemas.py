@@ -332,6 +332,43 @@ class JobOut(Response):
     rejections: list[JobRejectionOut] = msgspec.field(default_factory=list)
 
 
+class ChallengeOut(Response):
+    """A challenge for a wallet: sign it, with ``domain``, into the presentation."""
+
+    challenge: str
+    domain: str
+    expires_at: datetime
+    candidate_id: str | None = None
+
+
+class PresentedCredentialOut(Response):
+    """What became of one credential of a presentation.
+
+    ``status`` 201: stored now; 200: stored before; 422: quarantined (reason and checks).
+    """
+
+    index: int
+    status: Literal[200, 201, 422]
+    accepted: bool
+    created: bool = False
+    credential: CredentialOut | None = None
+    skills: list[EvidenceOut] = msgspec.field(default_factory=list)
+    nested: list[NestedOut] = msgspec.field(default_factory=list)
+    quarantine_id: int | None = None
+    code: str = ""
+    detail: str = ""
+    checks: list[CheckOut] = msgspec.field(default_factory=list)
+
+
+class PresentationOut(Response):
+    """An accepted presentation: its checks and each embedded credential's outcome."""
+
+    holder: str
+    candidate_id: str
+    checks: list[CheckOut]
+    credentials: list[PresentedCredentialOut]
+
+
 class TrustedIssuerIn(Request):
     """A trusted issuer: by exact issuer id (DID or URL) or by domain (subdomains included)."""
 
@@ -349,6 +386,8 @@ class TrustPolicyIn(Request):
     )
     accept_untrusted: bool = True
     untrusted_weight: Annotated[float, Meta(ge=0, le=1)] = 1.0
+    allow_other_holders: bool = False
+    """Let a presentation carry credentials whose subject is not its holder."""
 
 
 class TrustedIssuerOut(Response):
@@ -367,6 +406,7 @@ class TrustPolicyOut(Response):
     accept_untrusted: bool
     untrusted_weight: float
     open: bool
+    allow_other_holders: bool = False
 
 
 class TrustAssessmentOut(Response):

@@ -201,6 +201,32 @@ def _nested_out(
     )
 
 
+def presented_credential_out(
+    index: int, result: Accepted | Rejected, skills: Mapping[int, Skill]
+) -> s.PresentedCredentialOut:
+    """One credential of a presentation on the wire, stored or quarantined."""
+    if isinstance(result, Rejected):
+        return s.PresentedCredentialOut(
+            index=index,
+            status=422,
+            accepted=False,
+            quarantine_id=result.quarantine_id,
+            code=result.code,
+            detail=result.detail,
+            checks=[check_out(c) for c in result.checks],
+        )
+    stored = ingest_out(result, skills)
+    return s.PresentedCredentialOut(
+        index=index,
+        status=201 if result.created else 200,
+        accepted=True,
+        created=result.created,
+        credential=stored.credential,
+        skills=stored.skills,
+        nested=stored.nested,
+    )
+
+
 def candidate_out(profile: CandidateProfile) -> s.CandidateOut:
     """A candidate's profile on the wire: verified skills, credentials, declared skills."""
     by_skill: dict[int, list[EvidenceView]] = {}
@@ -385,6 +411,7 @@ def trust_policy_out(policy: IssuerTrustPolicy) -> s.TrustPolicyOut:
         ],
         accept_untrusted=policy.accept_untrusted,
         untrusted_weight=policy.untrusted_weight,
+        allow_other_holders=policy.allow_other_holders,
         open=policy.is_open,
     )
 

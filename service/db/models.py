@@ -606,3 +606,22 @@ class AuditEventCandidate(Base):
     )
     external_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+
+
+class PresentationChallenge(Base):
+    """A challenge issued to a wallet: single use, expiring, optionally for one candidate.
+
+    The wallet signs it (with ``domain``) into its presentation; accepting the presentation
+    consumes it (``used_at``), so a captured presentation cannot be replayed.
+    """
+
+    __tablename__ = "presentation_challenges"
+    __table_args__ = (Index("ix_presentation_challenges_tenant_expiry", "tenant_id", "expires_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    challenge: Mapped[str] = mapped_column(String(100), unique=True)
+    domain: Mapped[str] = mapped_column(String(500))
+    candidate_external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)

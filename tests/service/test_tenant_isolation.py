@@ -1,9 +1,10 @@
 """Tenant isolation and role matrices over every /v1 route, on SQLite and PostgreSQL.
 
 Two tenants hold data of every kind (candidates, credentials, quarantine rows, ingest jobs,
-posting uploads, gap reports, keys, a trust policy, audit events). For every route there is a
-case in :data:`CASES`: tenant B's keys are used with tenant A's ids and must get 404 problem
-responses (never 200 or 500), and listing, search and match answers must hold B's rows only.
+posting uploads, gap reports, keys, a trust policy, audit events, presentation challenges).
+For every route there is a case in :data:`CASES`: tenant B's keys are used with tenant A's
+ids and must get 404 problem responses (never 200 or 500), and listing, search and match
+answers must hold B's rows only.
 Routes that read no tenant data are listed in :data:`SHARED` with the reason. The table must
 cover every /v1 route of the app, so an endpoint added without a case fails
 :func:`test_every_v1_route_has_an_isolation_case`.
@@ -32,6 +33,7 @@ from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
 from tests.service.conftest import ESCO, Tenant
+from tests.service.wallet_testkit import Wallet
 
 PYTHON_URI = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
 SQL_URI = ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742"
@@ -226,6 +228,36 @@ def retry_quarantined(w: World) -> None:
     _ok(w.client.get(path, headers=w.a.headers("ingest")))
 
 
+def _challenge(w: World, tenant: Tenant) -> dict[str, Any]:
+    response = w.client.post("/v1/presentations/challenges", headers=tenant.headers("ingest"))
+    return _ok(response, 201)
+
+
+def _present(w: World, tenant: Tenant, vp: dict[str, Any]) -> httpx.Response:
+    return w.client.post("/v1/presentations", json=vp, headers=tenant.headers("ingest"))
+
+
+def issue_challenge(w: World) -> None:
+    """B's challenge is unknown to A: a presentation over it is refused there."""
+    issued = _challenge(w, w.b)
+    wallet = Wallet()
+    vp = wallet.presentation([], challenge=issued["challenge"], domain=issued["domain"])
+    refused = _present(w, w.a, vp)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"].endswith("/challenge-unknown")
+
+
+def present_credentials(w: World) -> None:
+    """A's challenge cannot be used (nor used up) by B; A's holder still presents with it."""
+    issued = _challenge(w, w.a)
+    wallet = Wallet()
+    vp = wallet.presentation([], challenge=issued["challenge"], domain=issued["domain"])
+    refused = _present(w, w.b, vp)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["type"].endswith("/challenge-unknown")
+    _ok(_present(w, w.a, vp))
+
+
 def _only_b(candidate_ids: list[str]) -> None:
     assert "b-bob" in candidate_ids
     assert all(c.startswith("b-") for c in candidate_ids), candidate_ids
@@ -376,6 +408,8 @@ Case = Callable[[World], None]
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/credentials"): ingest_credential,
     ("POST", "/v1/ingest/jobs"): submit_job,
+    ("POST", "/v1/presentations/challenges"): issue_challenge,
+    ("POST", "/v1/presentations"): present_credentials,
     ("GET", "/v1/ingest/jobs/{job_id:int}"): job_status,
     ("GET", "/v1/quarantine"): list_quarantine,
     ("GET", "/v1/quarantine/{quarantine_id:int}"): get_quarantined,
