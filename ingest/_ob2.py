@@ -1,9 +1,10 @@
 """Open Badges 2.0: assertions as JSON, signed (compact JWS) or baked into PNG / SVG.
 
-Parsing and resolving are split. `parse_ob2` reads what the submitted bytes contain: the
-assertion and, when they are embedded, its ``badge`` (BadgeClass) and ``badge.issuer``
-(Profile). Linked ones (URLs) are looked up in a `DocumentStore` when one is given
-(``parse_credential(raw, documents=...)``); without one the `Credential` has no
+Parsing and resolving are split. `parse_signed_ob2`, `parse_baked_ob2` (the text of an
+``openbadges`` image, see `ingest._baked`) and `ob2_from_document` read what the submitted
+bytes contain: the assertion and, when they are embedded, its ``badge`` (BadgeClass) and
+``badge.issuer`` (Profile). Linked ones (URLs) are looked up in a `DocumentStore` when one
+is given (``parse_credential(raw, documents=...)``); without one the `Credential` has no
 achievement and an empty issuer id, and `resolve_ob2` fills them in later. Baked images
 whose payload is a hosted assertion URL need a store too (the assertion is fetched).
 
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from ingest._baked import MAX_CHUNK_BYTES, extract_baked, image_kind
+from ingest._baked import MAX_CHUNK_BYTES
 from ingest._documents import DocumentStore
 from ingest._errors import CredentialFormatError, FetchError, FormatErrorCode
 from ingest._jsonld import MAX_DEPTH, nesting_depth
@@ -405,26 +406,36 @@ def _signed_ob2(raw: bytes, max_bytes: int) -> SignedAssertion | None:
     return SignedAssertion(payload, token)
 
 
-def parse_ob2(
+def parse_signed_ob2(
     raw: bytes, *, max_bytes: int, documents: DocumentStore | None
 ) -> tuple[Credential, dict[str, Any]] | None:
-    """Parse an OB 2.0 assertion from JSON, compact JWS, or a baked PNG / SVG.
+    """Parse an OB 2.0 signed badge (compact JWS); ``None`` for anything else.
 
-    Returns ``None`` for anything else (an OB 3.0 / W3C VC or a VC-JWT), left to the
-    other parsers.
+    Anything else (JSON, a VC-JWT) is left to the other parsers.
 
     Raises:
-        CredentialFormatError: An image without a usable assertion, an OB 0.5 / 1.x
-            assertion (``unsupported-credential``), or a malformed OB 2.0 assertion.
+        CredentialFormatError: An OB 0.5 / 1.x assertion (``unsupported-credential``), or
+            a malformed OB 2.0 assertion.
     """
-    document: dict[str, Any] | None
-    if image_kind(raw) is not None:
-        document = _from_text(extract_baked(raw), documents, max_bytes)
-    else:
-        document = _signed_ob2(raw, max_bytes)
-        if document is None:
-            return None
-    result = ob2_from_document(document, raw, documents)
+    document = _signed_ob2(raw, max_bytes)
+    return None if document is None else ob2_from_document(document, raw, documents)
+
+
+def parse_baked_ob2(
+    text: str, raw: bytes, *, max_bytes: int, documents: DocumentStore | None
+) -> tuple[Credential, dict[str, Any]]:
+    """Parse the text of an OB 2.0 baked image (``openbadges`` chunk or element).
+
+    Args:
+        text: The baked text: assertion JSON, compact JWS, or hosted assertion URL.
+        raw: The image (hashed into ``content_hash``).
+        max_bytes: Largest accepted assertion.
+        documents: Where linked objects and a hosted assertion are looked up.
+
+    Raises:
+        CredentialFormatError: The text is no usable OB 2.0 assertion.
+    """
+    result = ob2_from_document(_from_text(text, documents, max_bytes), raw, documents)
     if result is None:
         raise _fail(
             "the baked document is not an Open Badges 2.0 assertion", "unsupported-credential"

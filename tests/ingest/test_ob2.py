@@ -22,6 +22,7 @@ from ingest import parse_credential as parse
 from ingest._baked import (
     MAX_IMAGE_BYTES,
     PNG_SIGNATURE,
+    BakedCredential,
     bake_png,
     bake_svg,
     extract_png,
@@ -356,7 +357,7 @@ def test_png_round_trip_json_and_jws(rsa_key: rsa.RSAPrivateKey, v2: dict[str, J
     text = _encode(v2["assertion"]).decode()
     for compress in (False, True):
         baked = bake_png(_png(), text, compress=compress)
-        assert extract_png(baked) == text
+        assert extract_png(baked) == BakedCredential(version="ob2", text=text)
         credential, _ = parse(baked)
         assert credential.id == ASSERTION_ID
         assert credential.content_hash == hashlib.sha256(baked).hexdigest()
@@ -410,25 +411,21 @@ def test_oversized_images() -> None:
 def test_svg_round_trip(rsa_key: rsa.RSAPrivateKey, v2: dict[str, Json]) -> None:
     text = _encode(v2["assertion"]).decode()
     baked = bake_svg(SVG, text, verify=ASSERTION_ID)
-    assert extract_svg(baked) == text
+    assert extract_svg(baked).text == text
     assert parse(baked)[0].id == ASSERTION_ID
     only_url = bake_svg(SVG, "", verify=ASSERTION_ID)
-    assert extract_svg(only_url) == ASSERTION_ID
+    assert extract_svg(only_url).text == ASSERTION_ID
     assertion, world = _signed_world(rsa_key)
     _, document = parse(bake_svg(SVG, sign_ob2_assertion(assertion, rsa_key)))
     assert Verifier(documents=PinnedDocuments(world), clock=fixed_clock).verify(document).verified
 
 
-def test_svg_with_dtd_is_rejected(v2: dict[str, Json]) -> None:
+def test_svg_with_an_entity_declaration_is_rejected(v2: dict[str, Json]) -> None:
     baked = bake_svg(SVG, _encode(v2["assertion"]).decode()).decode()
-    for prolog in (
-        '<!DOCTYPE svg [<!ENTITY x "boom">]>',
-        '<!DOCTYPE svg SYSTEM "file:///etc/passwd">',
-    ):
-        with pytest.raises(CredentialFormatError) as error:
-            parse((prolog + baked).encode())
-        assert error.value.code == "invalid-image"
-        assert "DTD" in error.value.message
+    with pytest.raises(CredentialFormatError) as error:
+        parse(('<!DOCTYPE svg [<!ENTITY x "boom">]>' + baked).encode())
+    assert error.value.code == "invalid-image"
+    assert "entity" in error.value.message
 
 
 def test_svg_without_assertion() -> None:
