@@ -11,6 +11,9 @@ whose payload is a hosted assertion URL need a store too (the assertion is fetch
 The decoded document handed to the verifier is the assertion itself; for a signed badge
 it is a `SignedAssertion`: the JWS payload, a dict that keeps the compact JWS (the
 verifier needs the exact signed bytes).
+
+An Assertion's ``image`` must be an IRI (or an Image object with one), never a ``data:``
+URI: that is a format error (``invalid-field``), as the 1EdTech validator has it.
 """
 
 from __future__ import annotations
@@ -332,13 +335,35 @@ def _recipient_identity(document: dict[str, Any]) -> str:
     return identity
 
 
+def _check_assertion_image(document: dict[str, Any]) -> None:
+    """An Assertion ``image``, when present, is the IRI of an image, never a data URI.
+
+    The BadgeClass holds the unbaked image (where a data URI is allowed); the Assertion's
+    own ``image`` names the baked badge image by IRI (``@id``), and the 1EdTech
+    validator refuses a data URI there.
+    """
+    image = document.get("image")
+    if image is None:
+        return
+    url = image.get("id") if isinstance(image, dict) else image
+    if not isinstance(url, str) or not url:
+        raise _fail("image must be the IRI of an image, or an Image object with an id")
+    if url.strip()[:5].lower() == "data:":
+        raise _fail(
+            "image is a data URI; Open Badges 2.0 does not allow one in an Assertion (its "
+            "image is the IRI of the baked badge image; data URIs are for BadgeClass and "
+            "Profile images)"
+        )
+
+
 def ob2_credential(
     document: dict[str, Any], raw: bytes, documents: DocumentStore | None
 ) -> Credential:
     """The `Credential` of a decoded OB 2.0 assertion (linked objects via ``documents``).
 
     Raises:
-        CredentialFormatError: Missing or invalid fields.
+        CredentialFormatError: Missing or invalid fields (an ``image`` that is a data URI
+            among them).
     """
     types = as_list(document.get("type"))
     if "Assertion" not in types or not all(isinstance(kind, str) for kind in types):
@@ -353,6 +378,7 @@ def ob2_credential(
         raise _fail("issuedOn is required", "missing-field")
     if not isinstance(document.get("verification"), dict):
         raise _fail("verification is required (hosted or signed)", "missing-field")
+    _check_assertion_image(document)
     credential = Credential(
         id=assertion_id,
         types=tuple(types),

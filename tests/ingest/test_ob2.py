@@ -150,6 +150,55 @@ def test_missing_recipient_is_rejected(v2: dict[str, Json]) -> None:
     assert error.value.code == "missing-field"
 
 
+PNG_DATA_URI = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
+    "60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+@pytest.mark.parametrize(
+    "image", [PNG_DATA_URI, {"id": PNG_DATA_URI, "type": "schema:ImageObject"}]
+)
+def test_assertion_image_may_not_be_a_data_uri(
+    monkeypatch: pytest.MonkeyPatch, v2: dict[str, Json], image: Json | str
+) -> None:
+    v2["assertion"]["image"] = image
+    with pytest.raises(CredentialFormatError) as error:
+        parse(_encode(v2["assertion"]))
+    assert error.value.code == "invalid-field"
+    assert "image is a data URI" in error.value.message
+    assert "Assertion" in error.value.message
+    verifier, _ = _hosted_verifier(monkeypatch, _hosted_world(v2))  # the hosted copy matches
+    report = verifier.verify(v2["assertion"])
+    assert not report.verified
+    assert all(check.outcome == "failed" for check in report.checks)
+    assert "image is a data URI" in report.checks[0].detail
+
+
+def test_signed_assertion_with_a_data_uri_image_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
+    assertion, _ = _signed_world(rsa_key)
+    assertion["image"] = PNG_DATA_URI
+    with pytest.raises(CredentialFormatError) as error:
+        parse(bake_png(_png(), sign_ob2_assertion(assertion, rsa_key)))
+    assert "image is a data URI" in error.value.message
+
+
+def test_assertion_image_must_be_an_iri_or_an_image_object(v2: dict[str, Json]) -> None:
+    for image in (42, {"caption": "no id"}, ["https://example.org/a.png"]):
+        v2["assertion"]["image"] = image
+        with pytest.raises(CredentialFormatError) as error:
+            parse(_encode(v2["assertion"]))
+        assert error.value.code == "invalid-field"
+    v2["assertion"]["image"] = {"id": f"{ORG}/baked.png", "caption": "Beth's badge"}
+    assert parse(_encode(v2["assertion"]))[0].id == ASSERTION_ID
+
+
+def test_badgeclass_image_may_be_a_data_uri(v2: dict[str, Json]) -> None:
+    v2["assertion"]["badge"] = {**_badge_class(v2["issuer"]), "image": PNG_DATA_URI}
+    credential, _ = parse(_encode(v2["assertion"]))
+    assert credential.achievements[0].name == "Awesome Robotics Badge"
+
+
 # --- hosted ----------------------------------------------------------------------------------
 
 
