@@ -306,8 +306,8 @@ def _read_svg(raw: bytes) -> _SvgTarget:
         raise
     except EntitiesForbidden as error:
         _fail(f"SVG declares the entity {error.name!r}; entity declarations are refused")
-    except DefusedXmlException as error:  # an external reference
-        _fail(f"SVG refused: {error!r} (nothing is fetched)")
+    except DefusedXmlException as error:  # an external entity reference
+        _fail(f"SVG refused, it refers to an external entity: {error!r}; nothing is fetched")
     except (ParseError, ValueError, LookupError, UnicodeError, RecursionError) as error:
         _fail(f"not well-formed XML: {error}")
     return target

@@ -444,7 +444,9 @@ def parse_signed_ob2(
             a malformed OB 2.0 assertion.
     """
     document = _signed_ob2(raw, max_bytes)
-    return None if document is None else ob2_from_document(document, raw, documents)
+    if document is None:
+        return None
+    return _assertion_only(ob2_from_document(document, raw, documents), "signed")
 
 
 def parse_baked_ob2(
@@ -461,10 +463,16 @@ def parse_baked_ob2(
     Raises:
         CredentialFormatError: The text is no usable OB 2.0 assertion.
     """
-    result = ob2_from_document(_from_text(text, documents, max_bytes), raw, documents)
+    document = _from_text(text, documents, max_bytes)
+    return _assertion_only(ob2_from_document(document, raw, documents), "baked")
+
+
+def _assertion_only(
+    result: tuple[Credential, dict[str, Any]] | None, what: str
+) -> tuple[Credential, dict[str, Any]]:
     if result is None:
         raise _fail(
-            "the baked document is not an Open Badges 2.0 assertion", "unsupported-credential"
+            f"the {what} document is not an Open Badges 2.0 assertion", "unsupported-credential"
         )
     return result
 
