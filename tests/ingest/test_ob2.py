@@ -393,6 +393,14 @@ def test_signed_revocation_list_unreachable(rsa_key: rsa.RSAPrivateKey) -> None:
     assert report.get("status").outcome == "unknown"  # type: ignore[union-attr]
 
 
+def test_signed_document_that_is_not_an_assertion_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
+    token = sign_ob2_assertion(_badge_class(), rsa_key)
+    with pytest.raises(CredentialFormatError) as error:
+        parse(token.encode())
+    assert error.value.code == "unsupported-credential"
+    assert "not an Open Badges 2.0 assertion" in error.value.message
+
+
 def test_signed_without_jws_fails(rsa_key: rsa.RSAPrivateKey) -> None:
     assertion, world = _signed_world(rsa_key)
     report = Verifier(documents=PinnedDocuments(world), clock=fixed_clock).verify(assertion)
