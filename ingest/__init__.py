@@ -31,13 +31,24 @@ every spec error (STATUS_RETRIEVAL_ERROR, STATUS_VERIFICATION_ERROR, STATUS_LIST
 malformed values, index out of range) or an unsupported status type -> ``unknown``, never
 ``passed``.
 
-Open Badges 2.0 (`ingest._ob2`, `ingest._ob2_verify`, `ingest._baked`): assertions as JSON,
-compact JWS (RS256/384/512) or baked into PNG (``iTXt`` ``openbadges``) / SVG
-(``openbadges:assertion``; DTDs refused; 5 MB image, 1 MB chunk caps) parse to ``format``
-``"ob2"``; linked BadgeClass / issuer URLs are resolved with ``parse_credential(...,
-documents=store)`` or later with `resolve_ob2`. `Verifier.verify` checks hosted (fetched copy
-and issuer origin) and signed (``verification.creator`` key owned by the issuer) badges, the
-issuer ``revocationList`` and ``expires``; ``recipient_email=`` (or `check_recipient`) adds a
+Baked images (`ingest._baked`, `extract_baked` -> `BakedCredential`): ``parse_credential``
+takes a PNG or SVG and parses what it holds. Open Badges 3.0: the ``iTXt`` chunk with keyword
+``openbadgecredential``, or the ``<openbadges:credential>`` element (namespace
+``https://purl.imsglobal.org/ob/v3p0``; JSON in its CDATA text, VC-JWT in ``verify``), holds
+an OpenBadgeCredential as JSON or VC-JWT, parsed and verified like one sent on its own
+(``content_hash`` is the image's). Open Badges 2.0: ``iTXt`` ``openbadges`` or
+``<openbadges:assertion>`` (see below). One baked credential per image; 5 MB image, 1 MB
+chunk caps; SVGs are read with defusedxml: a DOCTYPE is accepted (an external DTD is never
+read), entity declarations, external references and undefined entities are refused.
+`bake_png` / `bake_svg` bake either version (``version="ob3"`` / ``"ob2"``) for tests.
+
+Open Badges 2.0 (`ingest._ob2`, `ingest._ob2_verify`): assertions as JSON, compact JWS
+(RS256/384/512) or baked parse to ``format`` ``"ob2"``; linked BadgeClass / issuer URLs are
+resolved with ``parse_credential(..., documents=store)`` or later with `resolve_ob2`. An
+Assertion ``image`` that is a ``data:`` URI is a format error (only BadgeClass and Profile
+images may be data URIs). `Verifier.verify` checks hosted (fetched copy and issuer origin)
+and signed (``verification.creator`` key owned by the issuer) badges, the issuer
+``revocationList`` and ``expires``; ``recipient_email=`` (or `check_recipient`) adds a
 ``recipient`` check against plain or ``sha256$`` / ``md5$`` salted identities (Open Badges
 3.0: ``credentialSubject.identifier`` email entries, `check_subject_identifier`).
 
@@ -101,7 +112,7 @@ signs one, for tests and demos.
 Every error carries a stable ``code`` string, used for RFC 9457 problem type URIs.
 """
 
-from ingest._baked import bake_png, bake_svg, extract_baked
+from ingest._baked import BakedCredential, bake_png, bake_svg, extract_baked
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import did_jwk_from_public_key
 from ingest._ecdsa_sd import derive_ecdsa_sd_2023, sign_ecdsa_sd_2023_base
@@ -158,6 +169,7 @@ __all__ = [
     "PRESENTATION_CHECK_NAMES",
     "Achievement",
     "Alignment",
+    "BakedCredential",
     "ChainedDocuments",
     "Check",
     "ContextLoader",

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import msgspec
 
+from ingest._baked import extract_baked, image_kind
 from ingest._documents import DocumentStore
 from ingest._errors import CredentialFormatError, FormatErrorCode, UnknownContextError
 from ingest._jose import JWT_FORMAT, is_compact_jws, jws_document
@@ -344,7 +345,10 @@ def parse_credential(
     A compact JWS (VC-JWT, see `ingest._jose`) is decoded first: its credential is parsed
     the same way, ``format`` is ``"vc-jwt"``, ``proof_types`` is ``("JWS/<alg>",)`` and the
     returned document is a `JwsDocument` (a dict that keeps the compact string for
-    `Verifier.verify`).
+    `Verifier.verify`). A baked PNG or SVG (`ingest._baked`) is parsed as what it holds: an
+    Open Badges 3.0 image (``openbadgecredential``) as its OpenBadgeCredential, JSON or
+    VC-JWT; an Open Badges 2.0 image (``openbadges``) as its assertion. ``content_hash`` is
+    then the image's.
 
     Parsing checks shape only; it does not verify anything (see `Verifier.verify`).
 
@@ -395,18 +399,35 @@ def _parse_credential(
     documents: DocumentStore | None = None,
 ) -> tuple[Credential, dict[str, Any]]:
     """`parse_credential` without the final check of the model's text."""
-    from ingest._ob2 import ob2_from_document, parse_ob2  # noqa: PLC0415 - _ob2 imports us
+    from ingest._ob2 import (  # noqa: PLC0415 - _ob2 imports us
+        ob2_from_document,
+        parse_baked_ob2,
+        parse_signed_ob2,
+    )
 
-    ob2 = parse_ob2(raw, max_bytes=max_bytes, documents=documents)  # OB 2.0 JWS, PNG, SVG
-    if ob2 is not None:
-        return ob2
+    content = raw  # what holds the credential: the bytes, or the text baked into them
+    baked = extract_baked(raw) if image_kind(raw) is not None else None
+    if baked is not None and baked.version == "ob2":
+        return parse_baked_ob2(baked.text, raw, max_bytes=max_bytes, documents=documents)
+    if baked is not None:
+        content = _baked_ob3_content(baked.text)
+    else:
+        ob2 = parse_signed_ob2(raw, max_bytes=max_bytes, documents=documents)
+        if ob2 is not None:
+            return ob2
     jws = None
     document: dict[str, Any]
-    if is_compact_jws(raw):  # VC-JWT: a JwsDocument that keeps the compact JWS
-        document, jws = jws_document(raw, max_bytes=max_bytes)
+    if is_compact_jws(content):  # VC-JWT: a JwsDocument that keeps the compact JWS
+        document, jws = jws_document(content, max_bytes=max_bytes)
     else:
-        document = decode_json_object(raw, max_bytes)
+        document = decode_json_object(content, max_bytes)
         ob2 = ob2_from_document(document, raw, documents)  # OB 2.0 JSON (0.5/1.x refused)
+        if ob2 is not None and baked is not None:
+            raise _fail(
+                "the 'openbadgecredential' image holds an Open Badges 2.0 assertion, which "
+                "is baked as 'openbadges'",
+                "unsupported-credential",
+            )
         if ob2 is not None:
             return ob2
     types = _check_kind(document, contexts or default_context_loader())
@@ -422,6 +443,12 @@ def _parse_credential(
     )
     if is_badge and not is_clr and not achievements:
         raise _fail("credentialSubject.achievement is required", "missing-field")
+    if baked is not None and (is_clr or not is_badge):
+        raise _fail(
+            "a baked Open Badges 3.0 image must hold an OpenBadgeCredential "
+            f"(or AchievementCredential), not {' / '.join(types)}",
+            "unsupported-credential",
+        )
     nested = _nested_credentials(subjects) if is_clr else ()
     subject_id = subjects[0].get("id")
     v1 = context_version(document) == "v1"
@@ -453,6 +480,20 @@ def _parse_credential(
         ),
         document,
     )
+
+
+def _baked_ob3_content(text: str) -> bytes:
+    """The bytes of an ``openbadgecredential`` payload: credential JSON or a VC-JWT."""
+    from ingest._ob2 import looks_like_jws  # noqa: PLC0415 - _ob2 imports us
+
+    content = text.encode("utf-8")
+    if not (text.startswith("{") or looks_like_jws(text)):
+        raise _fail(
+            "the baked Open Badges 3.0 payload is neither credential JSON nor a compact JWS "
+            "(VC-JWT)",
+            "no-baked-assertion",
+        )
+    return content
 
 
 def _format(*, jws: bool, clr: bool, badge: bool) -> str:

@@ -1,15 +1,19 @@
 """Open Badges 2.0: assertions as JSON, signed (compact JWS) or baked into PNG / SVG.
 
-Parsing and resolving are split. `parse_ob2` reads what the submitted bytes contain: the
-assertion and, when they are embedded, its ``badge`` (BadgeClass) and ``badge.issuer``
-(Profile). Linked ones (URLs) are looked up in a `DocumentStore` when one is given
-(``parse_credential(raw, documents=...)``); without one the `Credential` has no
+Parsing and resolving are split. `parse_signed_ob2`, `parse_baked_ob2` (the text of an
+``openbadges`` image, see `ingest._baked`) and `ob2_from_document` read what the submitted
+bytes contain: the assertion and, when they are embedded, its ``badge`` (BadgeClass) and
+``badge.issuer`` (Profile). Linked ones (URLs) are looked up in a `DocumentStore` when one
+is given (``parse_credential(raw, documents=...)``); without one the `Credential` has no
 achievement and an empty issuer id, and `resolve_ob2` fills them in later. Baked images
 whose payload is a hosted assertion URL need a store too (the assertion is fetched).
 
 The decoded document handed to the verifier is the assertion itself; for a signed badge
 it is a `SignedAssertion`: the JWS payload, a dict that keeps the compact JWS (the
 verifier needs the exact signed bytes).
+
+An Assertion's ``image`` must be an IRI (or an Image object with one), never a ``data:``
+URI: that is a format error (``invalid-field``), as the 1EdTech validator has it.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from ingest._baked import MAX_CHUNK_BYTES, extract_baked, image_kind
+from ingest._baked import MAX_CHUNK_BYTES
 from ingest._documents import DocumentStore
 from ingest._errors import CredentialFormatError, FetchError, FormatErrorCode
 from ingest._jsonld import MAX_DEPTH, nesting_depth
@@ -331,13 +335,35 @@ def _recipient_identity(document: dict[str, Any]) -> str:
     return identity
 
 
+def _check_assertion_image(document: dict[str, Any]) -> None:
+    """An Assertion ``image``, when present, is the IRI of an image, never a data URI.
+
+    The BadgeClass holds the unbaked image (where a data URI is allowed); the Assertion's
+    own ``image`` names the baked badge image by IRI (``@id``), and the 1EdTech
+    validator refuses a data URI there.
+    """
+    image = document.get("image")
+    if image is None:
+        return
+    url = image.get("id") if isinstance(image, dict) else image
+    if not isinstance(url, str) or not url:
+        raise _fail("image must be the IRI of an image, or an Image object with an id")
+    if url.strip()[:5].lower() == "data:":
+        raise _fail(
+            "image is a data URI; Open Badges 2.0 does not allow one in an Assertion (its "
+            "image is the IRI of the baked badge image; data URIs are for BadgeClass and "
+            "Profile images)"
+        )
+
+
 def ob2_credential(
     document: dict[str, Any], raw: bytes, documents: DocumentStore | None
 ) -> Credential:
     """The `Credential` of a decoded OB 2.0 assertion (linked objects via ``documents``).
 
     Raises:
-        CredentialFormatError: Missing or invalid fields.
+        CredentialFormatError: Missing or invalid fields (an ``image`` that is a data URI
+            among them).
     """
     types = as_list(document.get("type"))
     if "Assertion" not in types or not all(isinstance(kind, str) for kind in types):
@@ -352,6 +378,7 @@ def ob2_credential(
         raise _fail("issuedOn is required", "missing-field")
     if not isinstance(document.get("verification"), dict):
         raise _fail("verification is required (hosted or signed)", "missing-field")
+    _check_assertion_image(document)
     credential = Credential(
         id=assertion_id,
         types=tuple(types),
@@ -405,29 +432,47 @@ def _signed_ob2(raw: bytes, max_bytes: int) -> SignedAssertion | None:
     return SignedAssertion(payload, token)
 
 
-def parse_ob2(
+def parse_signed_ob2(
     raw: bytes, *, max_bytes: int, documents: DocumentStore | None
 ) -> tuple[Credential, dict[str, Any]] | None:
-    """Parse an OB 2.0 assertion from JSON, compact JWS, or a baked PNG / SVG.
+    """Parse an OB 2.0 signed badge (compact JWS); ``None`` for anything else.
 
-    Returns ``None`` for anything else (an OB 3.0 / W3C VC or a VC-JWT), left to the
-    other parsers.
+    Anything else (JSON, a VC-JWT) is left to the other parsers.
 
     Raises:
-        CredentialFormatError: An image without a usable assertion, an OB 0.5 / 1.x
-            assertion (``unsupported-credential``), or a malformed OB 2.0 assertion.
+        CredentialFormatError: An OB 0.5 / 1.x assertion (``unsupported-credential``), or
+            a malformed OB 2.0 assertion.
     """
-    document: dict[str, Any] | None
-    if image_kind(raw) is not None:
-        document = _from_text(extract_baked(raw), documents, max_bytes)
-    else:
-        document = _signed_ob2(raw, max_bytes)
-        if document is None:
-            return None
-    result = ob2_from_document(document, raw, documents)
+    document = _signed_ob2(raw, max_bytes)
+    if document is None:
+        return None
+    return _assertion_only(ob2_from_document(document, raw, documents), "signed")
+
+
+def parse_baked_ob2(
+    text: str, raw: bytes, *, max_bytes: int, documents: DocumentStore | None
+) -> tuple[Credential, dict[str, Any]]:
+    """Parse the text of an OB 2.0 baked image (``openbadges`` chunk or element).
+
+    Args:
+        text: The baked text: assertion JSON, compact JWS, or hosted assertion URL.
+        raw: The image (hashed into ``content_hash``).
+        max_bytes: Largest accepted assertion.
+        documents: Where linked objects and a hosted assertion are looked up.
+
+    Raises:
+        CredentialFormatError: The text is no usable OB 2.0 assertion.
+    """
+    document = _from_text(text, documents, max_bytes)
+    return _assertion_only(ob2_from_document(document, raw, documents), "baked")
+
+
+def _assertion_only(
+    result: tuple[Credential, dict[str, Any]] | None, what: str
+) -> tuple[Credential, dict[str, Any]]:
     if result is None:
         raise _fail(
-            "the baked document is not an Open Badges 2.0 assertion", "unsupported-credential"
+            f"the {what} document is not an Open Badges 2.0 assertion", "unsupported-credential"
         )
     return result
 

@@ -12,7 +12,9 @@ Checks, as for other credentials: ``context``, ``proof``, ``key``, ``validFrom``
   the ``publicKeyPem`` of the CryptographicKey at ``verification.creator`` (else the
   Profile's ``publicKey``), whose ``owner`` must be the issuer (``key``).
 - ``revocationList`` of the issuer Profile: the assertion listed -> ``status`` failed.
-A fetch failure makes a check ``unknown``, never ``passed``.
+A fetch failure makes a check ``unknown``, never ``passed``. An assertion that breaks an
+OB 2.0 rule `ob2_credential` checks (a required field missing, an ``image`` that is a
+``data:`` URI) fails every check, with that rule as the detail.
 """
 
 from __future__ import annotations
