@@ -38,7 +38,8 @@ serialised on its own, to be parsed and verified on its own (the service does bo
 
 Issuer trust (`IssuerTrustPolicy`): trusted issuers by exact id or by domain (``https``
 issuer URLs and ``did:web``), with a weight each; whether other issuers are accepted and at
-what weight.
+what weight; whether a credential whose status could not be checked is accepted
+(``unknownStatus``, `UnknownStatusPolicy`).
 
 Exceptions::
 
@@ -96,7 +97,13 @@ from ingest._model import (
 from ingest._ob2 import SignedAssertion, resolve_ob2, sign_ob2_assertion
 from ingest._ob2_verify import check_recipient, check_subject_identifier
 from ingest._status import decode_status_list, encode_status_list, status_value
-from ingest._trust import IssuerTrustPolicy, TrustAssessment, TrustedIssuer, issuer_host
+from ingest._trust import (
+    IssuerTrustPolicy,
+    TrustAssessment,
+    TrustedIssuer,
+    UnknownStatusPolicy,
+    issuer_host,
+)
 from ingest._verify import (
     CHECK_NAMES,
     Check,
@@ -133,6 +140,7 @@ __all__ = [
     "TrustAssessment",
     "TrustedIssuer",
     "UnknownContextError",
+    "UnknownStatusPolicy",
     "VerificationReport",
     "Verifier",
     "bake_png",

@@ -37,6 +37,7 @@ from service.api.openapi import declare_problem_responses
 from service.api.problems import problem_details_plugin, unexpected_error
 from service.api.request import CredmatchRequest
 from service.api.roles import RolesInOpenAPI
+from service.api.verification_controllers import VerificationController
 from service.jobs import JobRunner
 from service.observability import (
     Metrics,
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     app = Litestar(
         route_handlers=[
             CredentialController,
+            VerificationController,
             TrustPolicyController,
             CandidateController,
             MatchController,

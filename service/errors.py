@@ -8,6 +8,7 @@ Exceptions::
     ├── PermissionDeniedError      403 ``forbidden``
     ├── InvalidRequestError        400 ``invalid-request``
     ├── CredentialRejectedError    422 ``credential-rejected`` (+ the failing checks)
+    │   └── CredentialUnreadableError  422 ``credential-rejected``: not parsed, not stored
     ├── RateLimitedError           429 ``rate-limited`` (+ Retry-After, RateLimit-* headers)
     └── NotReadyError              503 ``not-ready`` (taxonomy or index missing)
 """
@@ -88,6 +89,19 @@ class CredentialRejectedError(CredmatchError):
     title = "Credential rejected"
     # The quarantine row written before the error must survive it: nothing is lost.
     commits_transaction = True
+
+
+class CredentialUnreadableError(CredentialRejectedError):
+    """A document sent only to be verified cannot be parsed; nothing was stored.
+
+    The same problem type and ``code`` as ingest's format errors, without a quarantine id.
+    """
+
+    commits_transaction = False
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail, extra={"code": code, "checks": []})
+        self.code = code
 
 
 class RateLimitedError(CredmatchError):

@@ -530,8 +530,9 @@ class TrustPolicyController(Controller):
         description=(
             "Trusted issuers by exact id (DID or issuer URL) or by domain (https issuer URLs "
             "and did:web, subdomains included), each with a weight in (0, 1]; whether "
-            "credentials from other issuers are accepted, and their weight. Applies to "
-            "matches at once and to credentials ingested from now on; run `credmatch "
+            "credentials from other issuers are accepted, and their weight; whether a "
+            "credential whose status cannot be checked is accepted (unknownStatus). Applies "
+            "to matches at once and to credentials ingested from now on; run `credmatch "
             "reverify` to record it in stored reports. Admins only."
         ),
     )
@@ -546,6 +547,7 @@ class TrustPolicyController(Controller):
             ),
             accept_untrusted=data.accept_untrusted,
             untrusted_weight=data.untrusted_weight,
+            unknown_status=data.unknown_status,
         )
         save_policy(db_session, principal.tenant_id, policy)
         return views.trust_policy_out(policy)
