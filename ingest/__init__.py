@@ -58,7 +58,8 @@ serialised on its own, to be parsed and verified on its own (the service does bo
 
 Issuer trust (`IssuerTrustPolicy`): trusted issuers by exact id or by domain (``https``
 issuer URLs and ``did:web``), with a weight each; whether other issuers are accepted and at
-what weight.
+what weight; whether a credential whose status could not be checked is accepted
+(``unknownStatus``, `UnknownStatusPolicy`).
 
 Exceptions::
 
@@ -153,7 +154,13 @@ from ingest._presentation import (
     verify_presentation,
 )
 from ingest._status import decode_status_list, encode_status_list, status_value
-from ingest._trust import IssuerTrustPolicy, TrustAssessment, TrustedIssuer, issuer_host
+from ingest._trust import (
+    IssuerTrustPolicy,
+    TrustAssessment,
+    TrustedIssuer,
+    UnknownStatusPolicy,
+    issuer_host,
+)
 from ingest._verify import (
     CHECK_NAMES,
     Check,
@@ -194,6 +201,7 @@ __all__ = [
     "TrustAssessment",
     "TrustedIssuer",
     "UnknownContextError",
+    "UnknownStatusPolicy",
     "VerificationReport",
     "Verifier",
     "bake_png",

@@ -6,6 +6,11 @@ issuer. A policy lists trusted issuers by exact id (a DID or an issuer URL) or b
 a weight in (0, 1], and says whether credentials from other issuers are accepted at all and,
 if so, at what weight. The default policy trusts nobody in particular and accepts everyone at
 weight 1, i.e. every verified issuer counts fully.
+
+A policy also says what a credential whose revocation status could not be checked (the
+``status`` check is ``unknown``: list unreachable, malformed, unsupported) is worth:
+``unknownStatus: "accept"`` (the default) keeps it and its evidence counts at a lower weight;
+``"reject"`` fails closed, treating it as not verified until its status can be read.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Final, Literal
 import msgspec
 
 TrustKind = Literal["issuer", "domain"]
+UnknownStatusPolicy = Literal["accept", "reject"]
 
 DEFAULT_UNTRUSTED_WEIGHT: Final = 1.0
 MAX_VALUE_CHARS: Final = 500
@@ -65,12 +71,15 @@ class IssuerTrustPolicy(msgspec.Struct, frozen=True, kw_only=True, rename="camel
         untrusted_weight: Weight of an accepted untrusted issuer, in [0, 1].
         allow_other_holders: Whether a Verifiable Presentation may carry credentials whose
             subject is not its holder (by default each must be the holder's own).
+        unknown_status: What a credential whose status could not be checked is worth:
+            ``accept`` (kept, counted at a lower weight) or ``reject`` (not verified).
     """
 
     trusted: tuple[TrustedIssuer, ...] = ()
     accept_untrusted: bool = True
     untrusted_weight: float = DEFAULT_UNTRUSTED_WEIGHT
     allow_other_holders: bool = False
+    unknown_status: UnknownStatusPolicy = "accept"
 
     def validate(self) -> None:
         """Check weights and values.
@@ -100,7 +109,7 @@ class IssuerTrustPolicy(msgspec.Struct, frozen=True, kw_only=True, rename="camel
 
     @property
     def is_open(self) -> bool:
-        """Every verified issuer counts fully (the default)."""
+        """Every verified issuer counts fully (the default; ``unknown_status`` aside)."""
         return self.accept_untrusted and self.untrusted_weight >= 1.0 and not self.trusted
 
     def assess(self, issuer_id: str) -> TrustAssessment:

@@ -38,6 +38,7 @@ from service.api.presentation_controllers import PresentationController
 from service.api.problems import problem_details_plugin, unexpected_error
 from service.api.request import CredmatchRequest
 from service.api.roles import RolesInOpenAPI
+from service.api.verification_controllers import VerificationController
 from service.jobs import JobRunner
 from service.observability import (
     Metrics,
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         route_handlers=[
             CredentialController,
             PresentationController,
+            VerificationController,
             TrustPolicyController,
             CandidateController,
             MatchController,

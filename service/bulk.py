@@ -17,6 +17,7 @@ from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.errors import InvalidRequestError
 from service.ingestion import (
+    STATUS_UNKNOWN,
     Accepted,
     Examined,
     Rejected,
@@ -260,12 +261,18 @@ def _count(summary: IngestSummary, source: str, result: Accepted | Rejected) -> 
 
 @dataclass
 class ReverifySummary:
-    """What a re-verification run changed."""
+    """What a re-verification run changed.
+
+    ``released`` and ``still_quarantined`` count the documents quarantined as
+    ``status-unknown`` that were tried again: accepted now, or rejected again.
+    """
 
     checked: int = 0
     now_unverified: int = 0
     now_verified: int = 0
     status_unknown: int = 0
+    released: int = 0
+    still_quarantined: int = 0
 
 
 def reverify_tenant(
@@ -274,7 +281,10 @@ def reverify_tenant(
     """Verify every stored credential of a tenant again, one transaction each.
 
     Revoked, suspended or no-longer-bound credentials stop counting in matches; a
-    credential whose status could not be checked is counted as such, never as cleared.
+    credential whose status could not be checked is counted as such, never as cleared
+    (and, under ``unknownStatus: reject``, stops counting until its status is read).
+    Documents quarantined as ``status-unknown`` are then tried again: accepted once their
+    status list can be read (or the policy accepts an unknown status again).
     """
     owned = runtime is None
     active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
@@ -283,6 +293,7 @@ def reverify_tenant(
         with unit_of_work(active.sessions) as session:
             tenant_id = repo.get_or_create_tenant(session, tenant).id
             ids = repo.credential_ids_of_tenant(session, tenant_id)
+            held = repo.quarantined_ids_with_reason(session, tenant_id, STATUS_UNKNOWN)
         with progress:
             task = progress.add_task("re-verifying", total=len(ids))
             for credential_id in ids:
@@ -302,7 +313,37 @@ def reverify_tenant(
                 summary.now_verified += outcome.verified and not outcome.was_verified
                 summary.status_unknown += outcome.status == "unknown"
                 progress.advance(task)
+            if held:
+                _release_status_unknown(active, tenant_id, held, summary, progress)
     finally:
         if owned:
             active.close()
     return summary
+
+
+def _release_status_unknown(
+    runtime: Runtime,
+    tenant_id: int,
+    quarantine_ids: Sequence[int],
+    summary: ReverifySummary,
+    progress: Progress,
+) -> None:
+    """Retry documents quarantined because their status could not be checked."""
+    context, _ = runtime.require_taxonomy()
+    task = progress.add_task("retrying unknown status", total=len(quarantine_ids))
+    for quarantine_id in quarantine_ids:
+        with unit_of_work(runtime.sessions) as session:
+            rows = repo.quarantined_by_ids(session, tenant_id, [quarantine_id])
+            if rows:  # else erased or retried meanwhile
+                result = retry_quarantined(
+                    session,
+                    context,
+                    runtime.verifier,
+                    rows[0],
+                    max_bytes=runtime.settings.max_credential_bytes,
+                )
+                if isinstance(result, Accepted):
+                    summary.released += 1
+                else:
+                    summary.still_quarantined += 1
+        progress.advance(task)

@@ -7,11 +7,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from service.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from ingest import IssuerTrustPolicy, Verifier
 
 console = Console(stderr=True)
 
@@ -325,7 +329,8 @@ def cmd_trust_set(args: argparse.Namespace) -> int:
     )
     console.print(
         f"trust policy of {args.tenant!r} replaced: {len(policy.trusted)} trusted issuer(s), "
-        f"other issuers {others}"
+        f"other issuers {others}, a status that cannot be checked "
+        f"{'rejected' if policy.unknown_status == 'reject' else 'accepted'}"
     )
     return 0
 
@@ -362,7 +367,141 @@ def cmd_reverify(args: argparse.Namespace) -> int:
         f"checked {summary.checked}: {summary.now_unverified} no longer verified, "
         f"{summary.now_verified} verified again, {summary.status_unknown} with unknown status"
     )
+    if summary.released or summary.still_quarantined:
+        console.print(
+            f"quarantined for unknown status: {summary.released} accepted now, "
+            f"{summary.still_quarantined} still quarantined"
+        )
     return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Verify credential files without storing anything; 1 when any does not verify."""
+    import httpx  # noqa: PLC0415
+    import msgspec  # noqa: PLC0415
+
+    from service.bulk import iter_credential_files, iter_documents  # noqa: PLC0415
+    from service.errors import InvalidRequestError  # noqa: PLC0415
+    from service.runtime import build_verifier  # noqa: PLC0415
+
+    settings = _settings(args)
+    files = list(iter_credential_files([Path(p) for p in args.paths]))
+    missing = next((p for p in files if not p.is_file()), None)
+    if missing is not None:
+        raise InvalidRequestError(f"no such file: {missing}")
+    policy = _tenant_policy(settings, args.tenant) if args.tenant else None
+    reports: list[dict[str, object]] = []
+    with httpx.Client(headers={"User-Agent": "credmatch"}, follow_redirects=False) as client:
+        verifier = build_verifier(settings, client)
+        for path in files:
+            try:
+                documents = list(iter_documents(path))
+            except OSError as error:
+                raise InvalidRequestError(f"cannot read {path}: {error.strerror}") from None
+            for source, raw in documents:
+                reports.append(
+                    _verification_report(
+                        verifier,
+                        source,
+                        raw,
+                        policy=policy,
+                        max_bytes=settings.max_credential_bytes,
+                        recipient_email=args.recipient_email,
+                    )
+                )
+    if args.json:
+        print(msgspec.json.encode(reports).decode())  # noqa: T201 (the report is the output)
+    else:
+        _print_verification_reports(reports)
+    return 0 if all(report["verified"] for report in reports) else 1
+
+
+def _tenant_policy(settings: Settings, tenant: str) -> IssuerTrustPolicy:
+    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.errors import NotFoundError  # noqa: PLC0415
+    from service.trust import load_policy  # noqa: PLC0415
+
+    with (
+        migrated_engine(settings.resolved_database_url) as engine,
+        unit_of_work(session_factory(engine)) as session,
+    ):
+        found = repo.find_tenant(session, tenant)
+        if found is None:
+            raise NotFoundError(f"no tenant {tenant!r}")
+        return load_policy(session, found.id)
+
+
+def _verification_report(
+    verifier: Verifier,
+    source: str,
+    raw: bytes,
+    *,
+    policy: IssuerTrustPolicy | None,
+    max_bytes: int,
+    recipient_email: str | None,
+) -> dict[str, object]:
+    """One document's report, in the shape of ``POST /v1/verify`` plus ``file``/``error``."""
+    import msgspec  # noqa: PLC0415
+
+    from service.api.views import verification_out  # noqa: PLC0415
+    from service.errors import CredentialUnreadableError  # noqa: PLC0415
+    from service.verification import verify_document  # noqa: PLC0415
+
+    try:
+        result = verify_document(
+            verifier, raw, policy=policy, max_bytes=max_bytes, recipient_email=recipient_email
+        )
+    except CredentialUnreadableError as error:
+        return {
+            "file": source,
+            "verified": False,
+            "format": None,
+            "proofTypes": [],
+            "issuer": None,
+            "checks": [],
+            "trust": None,
+            "error": {"code": error.code, "detail": error.detail},
+        }
+    report: dict[str, object] = {"file": source}
+    report.update(msgspec.to_builtins(verification_out(result)))
+    return report
+
+
+def _print_verification_reports(reports: Sequence[dict[str, Any]]) -> None:
+    from rich.markup import escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    out = Console()
+    for report in reports:
+        source = escape(report["file"])
+        if report.get("error"):
+            error = report["error"]
+            out.print(
+                f"[red]{source}: not readable[/red] ({error['code']}) {escape(error['detail'])}"
+            )
+            continue
+        verdict = "[green]verified[/green]" if report["verified"] else "[red]NOT verified[/red]"
+        issuer = escape(report["issuer"]["name"] or report["issuer"]["id"])
+        table = Table(title=f"{source}: {verdict} ({report['format']}, issuer {issuer})")
+        for column in ("check", "outcome", "detail"):
+            table.add_column(column)
+        for check in report["checks"]:
+            table.add_row(
+                escape(check["check"]), _outcome_markup(check["outcome"]), escape(check["detail"])
+            )
+        trust = report["trust"]
+        if trust is not None:
+            table.add_row("trust", _outcome_markup(trust["outcome"]), escape(trust["detail"]))
+            if not trust["accepted"]:  # what ingest would quarantine it as
+                reason = f"{trust['code']}: {trust['reason']}"
+                table.add_row("policy", _outcome_markup("failed"), escape(reason))
+        out.print(table)
+
+
+def _outcome_markup(outcome: str) -> str:
+    colour = {"passed": "green", "failed": "red"}.get(outcome, "yellow")
+    return f"[{colour}]{outcome}[/{colour}]"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -497,6 +636,23 @@ def _add_postings_commands(commands: argparse._SubParsersAction[argparse.Argumen
 def _add_credential_admin_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
+    verify = commands.add_parser(
+        "verify",
+        help="verify credential files without storing them (exit 1 when one does not verify)",
+    )
+    verify.add_argument(
+        "paths",
+        nargs="+",
+        metavar="FILE",
+        help="credential files (JSON, VC-JWT, baked PNG/SVG, OB 2.0), NDJSON batches, folders",
+    )
+    verify.add_argument("--tenant", help="also judge each credential by this tenant's trust policy")
+    verify.add_argument(
+        "--recipient-email", help="also check that each credential was issued to this email"
+    )
+    verify.add_argument("--json", action="store_true", help="print one JSON document")
+    verify.set_defaults(handler=cmd_verify)
+
     reverify = commands.add_parser(
         "reverify", help="verify stored credentials again (revocation, keys, expiry)"
     )
@@ -513,7 +669,7 @@ def _add_credential_admin_commands(
     replace.add_argument(
         "file",
         help='JSON: {"trusted": [{"kind": "domain", "value": "example.edu", "weight": 1}], '
-        '"acceptUntrusted": true, "untrustedWeight": 0.5}',
+        '"acceptUntrusted": true, "untrustedWeight": 0.5, "unknownStatus": "accept"}',
     )
     replace.set_defaults(handler=cmd_trust_set)
 

@@ -8,6 +8,7 @@ Exceptions::
     ├── PermissionDeniedError      403 ``forbidden``
     ├── InvalidRequestError        400 ``invalid-request``
     ├── CredentialRejectedError    422 ``credential-rejected`` (+ the failing checks)
+    │   └── CredentialUnreadableError  422 ``credential-rejected``: not parsed, not stored
     ├── PresentationRejectedError  422 ``presentation-invalid`` (+ checks, quarantined)
     │   ├── ChallengeUnknownError  422 ``challenge-unknown``
     │   ├── ChallengeExpiredError  422 ``challenge-expired``
@@ -139,6 +140,17 @@ class HolderMismatchError(PresentationRejectedError):
 
     problem = "holder-mismatch"
     title = "Holder mismatch"
+class CredentialUnreadableError(CredentialRejectedError):
+    """A document sent only to be verified cannot be parsed; nothing was stored.
+
+    The same problem type and ``code`` as ingest's format errors, without a quarantine id.
+    """
+
+    commits_transaction = False
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail, extra={"code": code, "checks": []})
+        self.code = code
 
 
 class RateLimitedError(CredmatchError):

@@ -1,7 +1,9 @@
 """Credential ingest: parse, verify, map to skills and store, in the caller's transaction.
 
 A rejected document is never lost: it goes to the quarantine table with the reason and the
-failing checks, in the same transaction, and the caller reports the rejection. The same
+failing checks, in the same transaction, and the caller reports the rejection. A verified
+credential is then judged by the tenant's policy (:func:`judge_verified`): its issuer must be
+accepted, and under ``unknownStatus: reject`` its status must have been checked. The same
 document (same bytes, or same credential id) sent twice is stored once.
 """
 
@@ -19,6 +21,7 @@ from ingest import (
     CredentialFormatError,
     IssuerTrustPolicy,
     Outcome,
+    UnknownStatusPolicy,
     VerificationReport,
     Verifier,
     parse_credential,
@@ -187,8 +190,10 @@ def ingest_credential(
     A CLR bundle is verified as a whole, then each credential nested in it is verified,
     stored or quarantined on its own (`Accepted.nested`); a bundle that fails verification
     is quarantined whole. The tenant's issuer trust policy is applied to every credential:
-    a ``trust`` check is added to the report, and an issuer the policy does not accept
-    sends the credential to quarantine (code ``untrusted-issuer``).
+    a ``trust`` check is added to the report, an issuer the policy does not accept sends
+    the credential to quarantine (code ``untrusted-issuer``), and so does a status that
+    could not be checked under ``unknownStatus: reject`` (code ``status-unknown``; see
+    :func:`judge_verified`).
 
     Args:
         session: Open session; the caller commits (also after a rejection, which stores a
@@ -290,10 +295,10 @@ def _accept_verified(
     if problem is not None:
         return received.quarantine(session, problem[0], problem[1], report.checks)
     assert holder is not None  # checked by _identity_problem
-    trust = trust_check(load_policy(session, tenant_id), parsed.issuer.id)
-    checks = (*report.checks, trust)
-    if trust.outcome == "failed":
-        return received.quarantine(session, "untrusted-issuer", trust.detail, checks)
+    verdict = judge_verified(load_policy(session, tenant_id), parsed.issuer.id, report.checks)
+    checks = (*report.checks, verdict.trust)
+    if verdict.rejection is not None:
+        return received.quarantine(session, *verdict.rejection, checks)
     accepted = _store(
         session, context, received, parsed=parsed, checks_passed=checks, holder=holder
     )
@@ -319,11 +324,25 @@ def _accept_verified(
     return replace(accepted, nested=tuple(nested))
 
 
+UNTRUSTED_ISSUER = "untrusted-issuer"
+"""Quarantine code of a credential whose issuer the tenant's policy does not accept."""
+STATUS_UNKNOWN = "status-unknown"
+"""Quarantine code of a credential whose status could not be checked, under a policy with
+``unknownStatus: reject``; ``credmatch reverify`` tries these again."""
+
+_STATUS_POLICY_DETAIL = {
+    "accept": "a status that cannot be checked is kept and counts less",
+    "reject": "a status that cannot be checked is not verified",
+}
+
+
 def trust_check(policy: IssuerTrustPolicy, issuer: str) -> Check:
     """The ``trust`` check of a verified credential under the tenant's policy.
 
     ``passed`` for a trusted issuer (or under the open default), ``unknown`` for an
     untrusted issuer that is accepted at a lower weight, ``failed`` for one not accepted.
+    The detail also names the policy's ``unknownStatus`` setting, so every stored report
+    says which status policy applied.
     """
     assessment = policy.assess(issuer)
     outcome: Outcome = (
@@ -333,7 +352,58 @@ def trust_check(policy: IssuerTrustPolicy, issuer: str) -> Check:
         if assessment.trusted or policy.is_open
         else "unknown"
     )
-    return Check(check="trust", outcome=outcome, detail=assessment.detail)
+    status_policy = policy.unknown_status
+    detail = (
+        f"{assessment.detail}; unknownStatus {status_policy}: "
+        f"{_STATUS_POLICY_DETAIL[status_policy]}"
+    )
+    return Check(check="trust", outcome=outcome, detail=detail)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVerdict:
+    """What a tenant's policy says of a verified credential.
+
+    Attributes:
+        trust: The ``trust`` check to add to the report.
+        rejection: (quarantine code, detail) when the policy refuses the credential: its
+            issuer is not accepted (`UNTRUSTED_ISSUER`), or its status could not be checked
+            and the policy rejects an unknown status (`STATUS_UNKNOWN`); else ``None``.
+        unknown_status: The policy's ``unknownStatus`` setting that applied.
+    """
+
+    trust: Check
+    rejection: tuple[str, str] | None
+    unknown_status: UnknownStatusPolicy
+
+    @property
+    def accepted(self) -> bool:
+        """The policy lets the credential count."""
+        return self.rejection is None
+
+
+def judge_verified(
+    policy: IssuerTrustPolicy, issuer: str, checks: Sequence[Check]
+) -> PolicyVerdict:
+    """Apply a tenant's policy to a verified credential's checks (issuer, then status).
+
+    Args:
+        policy: The tenant's issuer trust policy.
+        issuer: The credential's issuer id (bound to its key by verification).
+        checks: The verifier's checks of the credential.
+    """
+    trust = trust_check(policy, issuer)
+    rejection: tuple[str, str] | None = None
+    status = next((c for c in checks if c.check == "status"), None)
+    if trust.outcome == "failed":
+        rejection = (UNTRUSTED_ISSUER, policy.assess(issuer).detail)
+    elif policy.unknown_status == "reject" and status is not None and status.outcome == "unknown":
+        rejection = (
+            STATUS_UNKNOWN,
+            f"the status could not be checked ({status.detail}), and the trust policy rejects "
+            "credentials whose status is unknown (unknownStatus: reject)",
+        )
+    return PolicyVerdict(trust=trust, rejection=rejection, unknown_status=policy.unknown_status)
 
 
 def _identity_problem(holder: str | None, document_id: str | None) -> tuple[str, str] | None:
@@ -578,8 +648,11 @@ def reverify_credential(
 ) -> Reverified:
     """Verify a stored credential again (status lists and keys change over time).
 
-    The checks are replaced by the new report; when the outcome changes, the holder's
-    evidence is marked changed so the candidate index drops (or restores) it.
+    The checks are replaced by the new report and the tenant's policy applied again; when
+    the outcome changes, the holder's evidence is marked changed so the candidate index
+    drops (or restores) it. A credential whose status can no longer be checked under
+    ``unknownStatus: reject`` stays stored but is no longer verified (it stops counting,
+    as a revoked one does), and counts again once a later run reads its status.
     """
     was_verified, old_status = credential.verified, credential.status_outcome
     examined = examine(verifier, credential.raw, max_bytes=max_bytes)
@@ -588,10 +661,11 @@ def reverify_credential(
         detail = examined.format_error[1] if examined.format_error else "not parsed"
         checks, verified = (Check(check="parse", outcome="failed", detail=detail),), False
     else:
-        checks, verified = examined.report.checks, examined.report.verified
-        trust = trust_check(load_policy(session, credential.tenant_id), credential.issuer_id)
-        checks = (*checks, trust)
-        verified = verified and trust.outcome != "failed"
+        report = examined.report
+        verdict = judge_verified(
+            load_policy(session, credential.tenant_id), credential.issuer_id, report.checks
+        )
+        checks, verified = (*report.checks, verdict.trust), report.verified and verdict.accepted
     credential.verified = verified
     credential.status_outcome = next((c.outcome for c in checks if c.check == "status"), "passed")
     repo.replace_checks(

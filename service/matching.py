@@ -9,10 +9,12 @@ the phrase's best-matching taxonomy skills within ``mapping_alternatives_margin`
     best_r = max over alternatives a of r, held verified evidence e of  sim(a, skill_e) * strength_e
     sim(a, s) = 1 if s == a, cos(a, s) if cos(a, s) >= related_skill_threshold, else 0
     strength_e = status_factor (1, or unknown_status_factor when revocation status could not
-                 be checked) * mapping factor (1 for an explicit alignment, the label
-                 similarity for an inferred skill) * issuer weight (the tenant's trust
-                 policy: a trusted issuer's weight, or the untrusted weight; 1 by default;
-                 0 for untrusted issuers when the query asks for trusted issuers only)
+                 be checked; under a policy with unknownStatus reject such a credential is
+                 not verified and holds no evidence) * mapping factor (1 for an explicit
+                 alignment, the label similarity for an inferred skill) * issuer weight
+                 (the tenant's trust policy: a trusted issuer's weight, or the untrusted
+                 weight; 1 by default; 0 for untrusted issuers when the query asks for
+                 trusted issuers only)
 
 ``w_r`` is ``must_have_weight`` or ``nice_to_have_weight`` (or the weight given explicitly).
 Expired and unverified credentials count for nothing. Candidates are retrieved from the FAISS

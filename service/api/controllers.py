@@ -532,7 +532,8 @@ class TrustPolicyController(Controller):
             "and did:web, subdomains included), each with a weight in (0, 1]; whether "
             "credentials from other issuers are accepted, and their weight; whether a "
             "presentation may carry credentials of another subject than its holder "
-            "(allowOtherHolders). Applies to "
+            "(allowOtherHolders), and whether a credential whose status cannot be checked is "
+            "accepted (unknownStatus). Applies to "
             "matches at once and to credentials ingested from now on; run `credmatch "
             "reverify` to record it in stored reports. Admins only."
         ),
@@ -549,6 +550,7 @@ class TrustPolicyController(Controller):
             accept_untrusted=data.accept_untrusted,
             untrusted_weight=data.untrusted_weight,
             allow_other_holders=data.allow_other_holders,
+            unknown_status=data.unknown_status,
         )
         save_policy(db_session, principal.tenant_id, policy)
         return views.trust_policy_out(policy)

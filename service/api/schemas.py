@@ -15,6 +15,7 @@ ShortText = Annotated[str, Meta(max_length=500)]
 Identifier = Annotated[str, Meta(min_length=1, max_length=200)]
 Tag = Annotated[str, Meta(min_length=1, max_length=100)]
 Tags = Annotated[list[Tag], Meta(max_length=50)]
+UnknownStatus = Literal["accept", "reject"]
 MAX_ID = 2**63 - 1
 """Largest id a path or query parameter may carry (a signed 64-bit database integer)."""
 
@@ -388,6 +389,9 @@ class TrustPolicyIn(Request):
     untrusted_weight: Annotated[float, Meta(ge=0, le=1)] = 1.0
     allow_other_holders: bool = False
     """Let a presentation carry credentials whose subject is not its holder."""
+    unknown_status: UnknownStatus = "accept"
+    """A credential whose status could not be checked: ``accept`` (kept, counts less) or
+    ``reject`` (quarantined as ``status-unknown``; ``credmatch reverify`` retries it)."""
 
 
 class TrustedIssuerOut(Response):
@@ -407,6 +411,7 @@ class TrustPolicyOut(Response):
     untrusted_weight: float
     open: bool
     allow_other_holders: bool = False
+    unknown_status: UnknownStatus = "accept"
 
 
 class TrustAssessmentOut(Response):
@@ -417,6 +422,34 @@ class TrustAssessmentOut(Response):
     accepted: bool
     weight: float
     detail: str
+
+
+class VerificationTrustOut(Response):
+    """What the tenant's policy says of a verified credential, as ingest would apply it."""
+
+    outcome: Literal["passed", "failed", "unknown"]
+    detail: str
+    accepted: bool
+    """Ingest would store the credential as verified."""
+    unknown_status: UnknownStatus
+    """The policy's ``unknownStatus`` setting that applied."""
+    code: str = ""
+    """When not accepted: the quarantine code ingest would use (``untrusted-issuer``,
+    ``status-unknown``)."""
+    reason: str = ""
+
+
+class VerificationOut(Response):
+    """``POST /v1/verify``: a credential's verification report; nothing is stored."""
+
+    verified: bool
+    """Every required check passed and the tenant's policy accepts the credential."""
+    format: str
+    proof_types: list[str]
+    issuer: IssuerOut
+    checks: list[CheckOut]
+    trust: VerificationTrustOut | None = None
+    """The tenant's policy applied; ``null`` when the credential did not verify."""
 
 
 class GroupRef(Response):

@@ -26,6 +26,7 @@ from service.matching import MatchResult, Requirement
 from service.search import SearchPage
 from service.skills import Extraction, OccupationPage, SkillHit, SkillPage
 from service.taxonomy_service import short_id
+from service.verification import VerificationResult
 
 
 def skill_ref(skill: Skill) -> s.SkillRef:
@@ -412,6 +413,7 @@ def trust_policy_out(policy: IssuerTrustPolicy) -> s.TrustPolicyOut:
         accept_untrusted=policy.accept_untrusted,
         untrusted_weight=policy.untrusted_weight,
         allow_other_holders=policy.allow_other_holders,
+        unknown_status=policy.unknown_status,
         open=policy.is_open,
     )
 
@@ -458,4 +460,28 @@ def search_out(page: SearchPage) -> s.SearchOut:
         ],
         next=page.next_cursor,
         unresolved=list(page.unresolved),
+    )
+
+
+def verification_out(result: VerificationResult) -> s.VerificationOut:
+    """A verification report on the wire (``POST /v1/verify``, ``credmatch verify --json``)."""
+    verdict = result.policy
+    trust = None
+    if verdict is not None:
+        code, reason = verdict.rejection or ("", "")
+        trust = s.VerificationTrustOut(
+            outcome=_outcome(verdict.trust.outcome),
+            detail=verdict.trust.detail,
+            accepted=verdict.accepted,
+            unknown_status=verdict.unknown_status,
+            code=code,
+            reason=reason,
+        )
+    return s.VerificationOut(
+        verified=result.verified,
+        format=result.format,
+        proof_types=list(result.proof_types),
+        issuer=s.IssuerOut(id=result.issuer.id, name=result.issuer.name),
+        checks=[check_out(c) for c in result.checks],
+        trust=trust,
     )

@@ -720,6 +720,20 @@ def quarantined_by_ids(
     )
 
 
+def quarantined_ids_with_reason(session: Session, tenant_id: int, reason_code: str) -> list[int]:
+    """Ids of a tenant's quarantined documents rejected with ``reason_code``, oldest first."""
+    return list(
+        session.scalars(
+            select(QuarantinedDocument.id)
+            .where(
+                QuarantinedDocument.tenant_id == tenant_id,
+                QuarantinedDocument.reason_code == reason_code,
+            )
+            .order_by(QuarantinedDocument.id)
+        )
+    )
+
+
 def delete_quarantined(session: Session, row: QuarantinedDocument) -> None:
     """Remove a quarantined document once it has been accepted."""
     session.delete(row)

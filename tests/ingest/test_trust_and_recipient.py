@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import msgspec
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -59,6 +60,17 @@ def test_default_policy_is_open() -> None:
 
     assert IssuerTrustPolicy().is_open
     assert (assessment.trusted, assessment.accepted, assessment.weight) == (False, True, 1.0)
+
+
+def test_unknown_status_is_accepted_unless_the_policy_rejects_it() -> None:
+    rejecting = msgspec.json.decode(b'{"unknownStatus": "reject"}', type=IssuerTrustPolicy)
+
+    assert IssuerTrustPolicy().unknown_status == "accept"
+    assert rejecting.unknown_status == "reject"
+    assert rejecting.is_open  # it says nothing about issuers
+    assert b'"unknownStatus":"reject"' in msgspec.json.encode(rejecting)
+    with pytest.raises(msgspec.ValidationError, match="unknownStatus"):
+        msgspec.json.decode(b'{"unknownStatus": "sometimes"}', type=IssuerTrustPolicy)
 
 
 @pytest.mark.parametrize(

@@ -135,6 +135,7 @@ def test_trust_policy_is_admin_only_and_validated(server: httpx.Client, tenant: 
         "untrustedWeight": 1.0,
         "open": True,
         "allowOtherHolders": False,
+        "unknownStatus": "accept",
     }
     assert refused.status_code == 403
     assert bad_domain.status_code == 400

@@ -76,6 +76,8 @@ def test_openapi_names_the_roles_of_every_operation(app: Litestar) -> None:
     assert keys["x-roles"] == ["admin"]
     match = document["paths"]["/v1/match"]["post"]
     assert match["x-roles"] == ["admin", "matcher", "recruiter"]
+    verify = document["paths"]["/v1/verify"]["post"]
+    assert verify["x-roles"] == ["admin", "ingest", "matcher", "recruiter"]
 
 
 def test_a_declaration_that_is_not_roles_is_refused() -> None:

@@ -156,7 +156,10 @@ def world(client: httpx.Client, runtime: Runtime) -> World:
     a_upload = int(_ok(queued, 202)["id"])
     report = client.post("/v1/reports/gap", json={}, headers=a.headers("analyst"))
     a_report = int(_ok(report, 201)["id"])
-    policy = {"trusted": [{"kind": "domain", "value": A_TRUSTED, "name": "A only"}]}
+    policy = {
+        "trusted": [{"kind": "domain", "value": A_TRUSTED, "name": "A only"}],
+        "unknownStatus": "reject",
+    }
     _ok(client.put("/v1/trust-policy", json=policy, headers=a.headers("admin")))
     # Audited reads by A, naming A's candidate.
     _ok(
@@ -195,6 +198,26 @@ def ingest_credential(w: World) -> None:
         headers=w.b.headers("ingest"),
     )
     assert _ok(response, 201)["created"] is True
+
+
+def verify_credential(w: World) -> None:
+    """B's verification is judged by B's policy, and stores nothing for anyone."""
+    quarantined = {
+        tenant.name: len(
+            _ok(w.client.get("/v1/quarantine", headers=tenant.headers("ingest")))["items"]
+        )
+        for tenant in (w.a, w.b)
+    }
+    by_b = w.client.post("/v1/verify", json=w.document, headers=w.b.headers("recruiter"))
+    by_a = w.client.post("/v1/verify", json=w.document, headers=w.a.headers("recruiter"))
+    unreadable = w.client.post("/v1/verify", content=b"{", headers=w.b.headers("ingest"))
+    assert _ok(by_b)["trust"]["unknownStatus"] == "accept"
+    assert _ok(by_a)["trust"]["unknownStatus"] == "reject"
+    assert unreadable.status_code == 422
+    assert "quarantineId" not in unreadable.json()
+    for tenant in (w.a, w.b):
+        items = _ok(w.client.get("/v1/quarantine", headers=tenant.headers("ingest")))["items"]
+        assert len(items) == quarantined[tenant.name]
 
 
 def submit_job(w: World) -> None:
@@ -407,6 +430,7 @@ Case = Callable[[World], None]
 
 CASES: dict[tuple[str, str], Case] = {
     ("POST", "/v1/credentials"): ingest_credential,
+    ("POST", "/v1/verify"): verify_credential,
     ("POST", "/v1/ingest/jobs"): submit_job,
     ("POST", "/v1/presentations/challenges"): issue_challenge,
     ("POST", "/v1/presentations"): present_credentials,
