@@ -46,9 +46,7 @@ def test_rate_column_reads_the_task_speed() -> None:
 
 def test_progress_does_not_change_the_vectors(encoder: TextEncoder) -> None:
     texts = [f"skill number {n}" for n in range(70)]
-    np.testing.assert_array_equal(
-        encoder.encode(texts, show_progress=True), encoder.encode(texts)
-    )
+    np.testing.assert_array_equal(encoder.encode(texts, show_progress=True), encoder.encode(texts))
 
 
 def test_torch_encoder_loads_without_a_weights_bar_and_encodes_in_blocks(
