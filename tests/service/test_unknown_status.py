@@ -39,20 +39,22 @@ INDEX = 3
 
 
 def status_list() -> dict[str, Any]:
-    """The issuer's revocation list, no bit set."""
-    return {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
-        "id": STATUS_LIST_URL,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": ISSUER.did,
-        "validFrom": "2024-01-01T00:00:00Z",
-        "credentialSubject": {
-            "id": f"{STATUS_LIST_URL}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": "revocation",
-            "encodedList": encode_status_list(bytes(2048), multibase=True),
-        },
-    }
+    """The issuer's revocation list, signed, of the minimum length, no bit set."""
+    return ISSUER.sign(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": STATUS_LIST_URL,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": ISSUER.did,
+            "validFrom": "2024-01-01T00:00:00Z",
+            "credentialSubject": {
+                "id": f"{STATUS_LIST_URL}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": "revocation",
+                "encodedList": encode_status_list(bytes(131_072 // 8), multibase=True),
+            },
+        }
+    )
 
 
 def with_status(subject: str) -> bytes:
