@@ -304,6 +304,56 @@ def _innermost_message(error: BaseException) -> str:
 _RELATIVE_IRI = re.compile(re.escape(f"<{_RELATIVE_SCHEME}//") + r"(?:base/)?([^>]*)>")
 
 
+def _run_safely(
+    operation: str, document: Mapping[str, Any], options: dict[str, Any], loader: ContextLoader
+) -> Any:
+    """Run one pyld ``operation`` (``normalize``, ``expand``) offline, in "safe mode".
+
+    A property that the ``@context`` does not define (pyld would drop it) is an error, and
+    every pyld failure becomes a `CredentialFormatError`.
+    """
+    check_context_entries(document)
+    dropped: list[str | None] = []
+    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+    options = {
+        **options,
+        "base": _RELATIVE_IRI_BASE,
+        "documentLoader": loader,
+        "contextResolver": loader.resolver(),
+    }
+    try:
+        with loader.lock:
+            result = getattr(processor, operation)(document, options)
+    except UnknownContextError:
+        raise
+    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, AttributeError) as error:
+        # pyld wraps loader errors (often several levels deep) and raises bare Python
+        # errors on some malformed input; all of them mean "not valid JSON-LD" here.
+        unknown = _unknown_context_cause(error)
+        if unknown is not None:
+            raise UnknownContextError(unknown.url) from None
+        raise CredentialFormatError(
+            f"not valid JSON-LD: {_innermost_message(error)}", code="invalid-jsonld"
+        ) from error
+    except RecursionError as error:
+        raise CredentialFormatError("JSON-LD nesting is too deep", code="too-large") from error
+    if dropped:
+        names = sorted({name or "(unnamed)" for name in dropped})
+        raise CredentialFormatError(
+            "properties not defined by the @context would be left out of the signature: "
+            + ", ".join(names),
+            code="undefined-term",
+        )
+    return result
+
+
+def _relative_iri_error(reference: str) -> CredentialFormatError:
+    return CredentialFormatError(
+        f"relative IRI reference {reference!r}: every id and type must be an absolute IRI",
+        code="invalid-jsonld",
+    )
+
+
 def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
     """Canonicalize a JSON-LD document with RDFC-1.0 (pyld's URDNA2015) to N-Quads.
 
@@ -325,47 +375,78 @@ def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
             context (``undefined-term``), or too many contexts (``too-large``, see
             `MAX_CONTEXT_ENTRIES`).
     """
-    check_context_entries(document)
-    dropped: list[str | None] = []
-    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
-    options: dict[str, Any] = {
-        "algorithm": "URDNA2015",
-        "format": "application/n-quads",
-        "base": _RELATIVE_IRI_BASE,
-        "documentLoader": loader,
-        "contextResolver": loader.resolver(),
-    }
-    try:
-        with loader.lock:
-            nquads: str = processor.normalize(document, options)
-    except UnknownContextError:
-        raise
-    except (jsonld.JsonLdError, ValueError, TypeError, KeyError, AttributeError) as error:
-        # pyld wraps loader errors (often several levels deep) and raises bare Python
-        # errors on some malformed input; all of them mean "not valid JSON-LD" here.
-        unknown = _unknown_context_cause(error)
-        if unknown is not None:
-            raise UnknownContextError(unknown.url) from None
-        raise CredentialFormatError(
-            f"not valid JSON-LD: {_innermost_message(error)}", code="invalid-jsonld"
-        ) from error
-    except RecursionError as error:
-        raise CredentialFormatError("JSON-LD nesting is too deep", code="too-large") from error
-    if dropped:
-        names = sorted({name or "(unnamed)" for name in dropped})
-        raise CredentialFormatError(
-            "properties not defined by the @context would be left out of the signature: "
-            + ", ".join(names),
-            code="undefined-term",
-        )
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
+    nquads: str = _run_safely("normalize", document, options, loader)
     relative = _RELATIVE_IRI.search(nquads)
     if relative is not None:
-        reference = relative.group(1)
-        raise CredentialFormatError(
-            f"relative IRI reference {reference!r}: every id and type must be an absolute IRI",
-            code="invalid-jsonld",
-        )
+        raise _relative_iri_error(relative.group(1))
     return nquads
+
+
+# An absolute IRI (RFC 3987 shape): a scheme, then no whitespace or characters IRIs exclude.
+# JSON-LD to RDF silently drops a triple whose IRI is malformed (``https ://x``), so a
+# signature over the RDF would not cover it: expansion output is checked against this.
+ABSOLUTE_IRI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+_BLANK_NODE: Final = "_:"
+
+
+def _check_iri(value: Any, where: str) -> None:
+    if not isinstance(value, str) or value.startswith((_BLANK_NODE, "@")):
+        return  # blank nodes, and keywords such as the @json datatype
+    if value.startswith(_RELATIVE_SCHEME):
+        raise _relative_iri_error(value.removeprefix(_RELATIVE_IRI_BASE))
+    if ABSOLUTE_IRI.fullmatch(value) is None:
+        raise CredentialFormatError(
+            f"{where} {value!r} is not a valid absolute IRI", code="invalid-jsonld"
+        )
+
+
+def _check_expanded_iris(expanded: Any) -> None:
+    """Every node id, type and property IRI in expanded JSON-LD is absolute and well formed."""
+    stack: list[Any] = [expanded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        is_value = "@value" in node
+        for key, value in node.items():
+            if key == "@id":
+                _check_iri(value, "@id")
+            elif key == "@type":
+                for kind in value if isinstance(value, list) else [value]:
+                    _check_iri(kind, "datatype" if is_value else "type")
+            elif not key.startswith("@"):
+                _check_iri(key, "property")
+            if key != "@value" and isinstance(value, dict | list):
+                stack.append(value)
+
+
+def expand_safely(document: Mapping[str, Any], loader: ContextLoader) -> list[Any]:
+    """Expand a JSON-LD document offline, refusing what RDF would silently lose.
+
+    The same "safe mode" as `canonicalize` (undefined terms and relative IRIs are
+    errors), plus: every node id, type and property must expand to a well-formed
+    absolute IRI. Used to hold JSON-only suites (``eddsa-jcs-2022``, VC-JWT) to the
+    JSON-LD rules the RDFC suites enforce by canonicalizing.
+
+    Args:
+        document: A compacted JSON-LD object; not modified.
+        loader: Resolves the ``@context`` URLs (offline).
+
+    Returns:
+        The expanded document.
+
+    Raises:
+        UnknownContextError: A context URL is not bundled.
+        CredentialFormatError: As `canonicalize`; ``invalid-jsonld`` also for a
+            malformed IRI.
+    """
+    expanded: list[Any] = _run_safely("expand", document, {}, loader)
+    _check_expanded_iris(expanded)
+    return expanded
 
 
 def canonicalize_jcs(document: Mapping[str, Any], loader: ContextLoader) -> str:
