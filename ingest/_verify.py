@@ -1,4 +1,4 @@
-"""Verification of JSON-LD credentials: proof, key binding, validity dates, status."""
+"""Verification of JSON-LD credentials: data model, proof, key binding, validity dates, status."""
 
 from __future__ import annotations
 
@@ -190,6 +190,11 @@ class Verifier:
     ``assertionMethod``. With a fetching store (`ChainedDocuments` over an `HttpFetcher`),
     ``did:web`` DIDs and HTTPS key / issuer URLs are fetched the same way; a failed fetch
     makes the ``proof`` and ``key`` checks ``unknown`` (never passed), not a crash.
+
+    Data model: every credential (a VC-JWT's payload too) is checked against the VC Data
+    Model rules by `ingest._datamodel.check_data_model`, the same whatever the proof suite;
+    the ``dataModel`` check fails naming each broken rule, and is ``unknown`` when a context
+    is not bundled (the ``context`` check then fails).
 
     Status: each ``credentialStatus`` entry (``BitstringStatusListEntry``,
     ``StatusList2021Entry``, ``1EdTechRevocationList``) is looked up in ``documents``; a
