@@ -2,14 +2,23 @@
 
 Parse bytes into a `Credential` with `parse_credential`, then check the decoded document
 with `Verifier.verify`, which returns a `VerificationReport` of named checks
-(``context``, ``proof``, ``key``, ``validFrom``, ``validUntil``, ``status``) rather than
-raising. Proofs are W3C Data Integrity ``eddsa-rdfc-2022`` (RDFC-1.0 canonicalization
+(``context``, ``dataModel``, ``proof``, ``key``, ``validFrom``, ``validUntil``, ``status``)
+rather than raising. ``dataModel`` (`ingest._datamodel`) holds every JSON-LD credential and
+VC-JWT payload to the VC Data Model's normative rules whatever secures it (VCDM 2.0, or 1.1
+for a VC 1.1 ``@context``): ``id`` a single URL, ``type`` with ``VerifiableCredential``,
+issuer a URL or an object with a URL ``id``, non-empty subjects, ``name`` / ``description``
+strings or language value objects, ``dateTimeStamp`` dates with ``validFrom`` not after
+``validUntil``, typed status / schema / evidence / terms of use / refresh / proof objects,
+well-formed ``relatedResource`` entries, and a safe JSON-LD expansion (no protected-term
+redefinition, undefined term or malformed IRI) even under ``eddsa-jcs-2022``; a failure
+names the rule (``VCDM 2.0 §4.4 Identifiers: id MUST be a single URL, got null``).
+Proofs are W3C Data Integrity ``eddsa-rdfc-2022`` (RDFC-1.0 canonicalization
 through pyld), ``eddsa-jcs-2022`` (RFC 8785 JCS) and the legacy ``Ed25519Signature2020``
 (RDFC-1.0); `Credential.proof_types` names them ``DataIntegrityProof/eddsa-rdfc-2022``,
 ``DataIntegrityProof/eddsa-jcs-2022`` and ``Ed25519Signature2020``. Signing functions
 (``sign_eddsa_rdfc_2022``, ``sign_eddsa_jcs_2022``, ``sign_ed25519_signature_2020``) are
 for tests and demos. JSON-LD contexts are bundled in ``ingest/contexts`` and never fetched,
-whatever the suite (JCS does no JSON-LD processing, but its contexts must still be bundled).
+whatever the suite (JCS signs plain JSON, but the ``dataModel`` check expands it offline).
 Keys come from ``did:key`` or from a `DocumentStore`: pinned documents (`PinnedDocuments`),
 or `ChainedDocuments` (pinned first, then an `HttpFetcher`). `HttpFetcher` is the one
 hardened way out to the network (https only, no private/loopback/link-local/metadata

@@ -356,11 +356,14 @@ def _run_pyld(loader: ContextLoader, action: Callable[[jsonld.JsonLdProcessor], 
 def _refuse_relative_iris(nquads: str) -> None:
     relative = _RELATIVE_IRI.search(nquads)
     if relative is not None:
-        reference = relative.group(1)
-        raise CredentialFormatError(
-            f"relative IRI reference {reference!r}: every id and type must be an absolute IRI",
-            code="invalid-jsonld",
-        )
+        raise _relative_iri_error(relative.group(1))
+
+
+def _relative_iri_error(reference: str) -> CredentialFormatError:
+    return CredentialFormatError(
+        f"relative IRI reference {reference!r}: every id and type must be an absolute IRI",
+        code="invalid-jsonld",
+    )
 
 
 def canonicalize(document: Mapping[str, Any], loader: ContextLoader) -> str:
@@ -488,6 +491,72 @@ def relabel_blank_nodes(nquads: Iterable[str], labels: Mapping[str, str]) -> lis
         return match.group(0) if label is None else "_:" + labels[label]
 
     return [_NQUADS_TOKEN.sub(replace, line) for line in nquads]
+
+
+# An absolute IRI (RFC 3987 shape): a scheme, then no whitespace or characters IRIs exclude.
+# JSON-LD to RDF silently drops a triple whose IRI is malformed (``https ://x``), so a
+# signature over the RDF would not cover it: expansion output is checked against this.
+ABSOLUTE_IRI: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*")
+_BLANK_NODE: Final = "_:"
+
+
+def _check_iri(value: Any, where: str) -> None:
+    if not isinstance(value, str) or value.startswith((_BLANK_NODE, "@")):
+        return  # blank nodes, and keywords such as the @json datatype
+    if value.startswith(_RELATIVE_SCHEME):
+        raise _relative_iri_error(value.removeprefix(_RELATIVE_IRI_BASE))
+    if ABSOLUTE_IRI.fullmatch(value) is None:
+        raise CredentialFormatError(
+            f"{where} {value!r} is not a valid absolute IRI", code="invalid-jsonld"
+        )
+
+
+def _check_expanded_iris(expanded: Any) -> None:
+    """Every node id, type and property IRI in expanded JSON-LD is absolute and well formed."""
+    stack: list[Any] = [expanded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        is_value = "@value" in node
+        for key, value in node.items():
+            if key == "@id":
+                _check_iri(value, "@id")
+            elif key == "@type":
+                for kind in value if isinstance(value, list) else [value]:
+                    _check_iri(kind, "datatype" if is_value else "type")
+            elif not key.startswith("@"):
+                _check_iri(key, "property")
+            if key != "@value" and isinstance(value, dict | list):
+                stack.append(value)
+
+
+def expand_safely(document: Mapping[str, Any], loader: ContextLoader) -> list[Any]:
+    """Expand a JSON-LD document offline, refusing what RDF would silently lose.
+
+    The same "safe mode" as `canonicalize` (undefined terms and relative IRIs are
+    errors), plus: every node id, type and property must expand to a well-formed
+    absolute IRI. Used to hold JSON-only suites (``eddsa-jcs-2022``, VC-JWT) to the
+    JSON-LD rules the RDFC suites enforce by canonicalizing.
+
+    Args:
+        document: A compacted JSON-LD object; not modified.
+        loader: Resolves the ``@context`` URLs (offline).
+
+    Returns:
+        The expanded document.
+
+    Raises:
+        UnknownContextError: A context URL is not bundled.
+        CredentialFormatError: As `canonicalize`; ``invalid-jsonld`` also for a
+            malformed IRI.
+    """
+    expanded = expand(document, loader)
+    _check_expanded_iris(expanded)
+    return expanded
 
 
 def canonicalize_jcs(document: Mapping[str, Any], loader: ContextLoader) -> str:

@@ -123,6 +123,8 @@ class Ob2Verification:
                 checks=tuple(_check(n, "failed", reason) for n in CHECK_NAMES)
             )
         context = _check("context", "passed", "Open Badges 2.0 context")
+        # Not a W3C VC: the OB 2.0 assertion structure was checked by the parser above.
+        data_model = _check("dataModel", "passed", "Open Badges 2.0 assertion structure")
         badge, problem, unreachable = self._lookup.get(document.get("badge"), "badge")
         issuer: dict[str, Any] | None = None
         if badge is not None:
@@ -137,7 +139,14 @@ class Ob2Verification:
         else:
             detail = f"unsupported verification type {kind!r} (hosted, signed are)"
             proof, key = _check("proof", "failed", detail), _check("key", "failed", detail)
-        checks = [context, proof, key, *self._dates(document), self._status(document, issuer_state)]
+        checks = [
+            context,
+            data_model,
+            proof,
+            key,
+            *self._dates(document),
+            self._status(document, issuer_state),
+        ]
         if recipient_email is not None:
             checks.append(check_recipient(document, recipient_email))
         return VerificationReport(checks=tuple(checks))

@@ -1,4 +1,4 @@
-"""Verification of JSON-LD credentials: proof, key binding, validity dates, status."""
+"""Verification of JSON-LD credentials: data model, proof, key binding, validity dates, status."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 
 import msgspec
 
+from ingest._datamodel import check_data_model
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import PublicKey, key_problem, resolve_did_jwk, verify_raw
 from ingest._ecdsa_sd import derived_proof_problem
@@ -36,10 +37,20 @@ from ingest._status import (
 
 Outcome = Literal["passed", "failed", "unknown"]
 
-CHECK_NAMES: Final = ("context", "proof", "key", "validFrom", "validUntil", "status")
+CHECK_NAMES: Final = (
+    "context",
+    "dataModel",
+    "proof",
+    "key",
+    "validFrom",
+    "validUntil",
+    "status",
+)
 """Every check `Verifier.verify` reports, in report order (names are part of the API)."""
 
-REQUIRED_CHECKS: Final = frozenset({"context", "proof", "key", "validFrom", "validUntil"})
+REQUIRED_CHECKS: Final = frozenset(
+    {"context", "dataModel", "proof", "key", "validFrom", "validUntil"}
+)
 """Checks that must pass for a credential to count as verified."""
 
 
@@ -64,7 +75,7 @@ class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def verified(self) -> bool:
-        """Proof, key binding, contexts and dates passed, and no check failed.
+        """Contexts, data model, proof, key binding and dates passed, and no check failed.
 
         A status that could not be checked (``unknown``) does not prevent it.
         """
@@ -194,6 +205,11 @@ class Verifier:
     ``did:web`` DIDs and HTTPS key / issuer URLs are fetched the same way; a failed fetch
     makes the ``proof`` and ``key`` checks ``unknown`` (never passed), not a crash.
 
+    Data model: every credential (a VC-JWT's payload too) is checked against the VC Data
+    Model rules by `ingest._datamodel.check_data_model`, the same whatever the proof suite;
+    the ``dataModel`` check fails naming each broken rule, and is ``unknown`` when a context
+    is not bundled (the ``context`` check then fails).
+
     Status: each ``credentialStatus`` entry (``BitstringStatusListEntry``,
     ``StatusList2021Entry``, ``1EdTechRevocationList``) is looked up in ``documents``.
     A Bitstring / StatusList2021 list must have a proof and pass every check but its own
@@ -315,6 +331,7 @@ class Verifier:
             )
         credential = decoded.document  # what was signed, whatever the dict now holds
         context = self._check_context(credential)
+        data_model = self._check_data_model(credential)
         issuer = issuer_id(credential)
         kid = decoded.header.get("kid")
         if not isinstance(kid, str) or not kid:
@@ -351,13 +368,16 @@ class Verifier:
         if isinstance(exp, int | float) and not isinstance(exp, bool) and now.timestamp() >= exp:
             valid_until = _failed("validUntil", f"the JWT expired (exp {exp})")
         status = self._check_status(credential, now)
-        return VerificationReport(checks=(context, proof, key, valid_from, valid_until, status))
+        return VerificationReport(
+            checks=(context, data_model, proof, key, valid_from, valid_until, status)
+        )
 
     def _check_all_but_status(self, document: dict[str, Any], now: datetime) -> tuple[Check, ...]:
         context = self._check_context(document)
+        data_model = self._check_data_model(document)
         proof, key = self._check_proofs(document, context, now)
         valid_from, valid_until = _check_dates(document, now)
-        return context, proof, key, valid_from, valid_until
+        return context, data_model, proof, key, valid_from, valid_until
 
     def _check_status(self, document: dict[str, Any], now: datetime) -> Check:
         entries = as_list(document.get("credentialStatus"))
@@ -472,6 +492,16 @@ class Verifier:
                 f"JSON-LD context {unknown[0]!r} is not bundled; remote contexts are never fetched",
             )
         return _passed("context", "every @context resolves offline (bundled or configured)")
+
+    def _check_data_model(self, document: dict[str, Any]) -> Check:
+        result = check_data_model(document, self._contexts)
+        if result.problems:
+            return _failed("dataModel", "; ".join(result.problems))
+        if result.unchecked:
+            return Check(check="dataModel", outcome="unknown", detail=result.unchecked)
+        return _passed(
+            "dataModel", f"conforms to the VC Data Model {result.version} (structure and JSON-LD)"
+        )
 
     def _check_proofs(
         self, document: dict[str, Any], context: Check, now: datetime

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ingest import (
+    CHECK_NAMES,
     ContextLoader,
     CredentialFormatError,
     PinnedDocuments,
@@ -154,7 +155,7 @@ def test_vector_verifies_and_binds_through_a_pinned_issuer_document(
     assert f"{name} signature by did:key:" in check(unbound, "proof").detail
     assert check(unbound, "key").outcome == "failed"
     assert not unbound.verified
-    assert [item.outcome for item in bound.checks] == ["passed"] * 6
+    assert [item.outcome for item in bound.checks] == ["passed"] * len(CHECK_NAMES)
     assert bound.verified
 
 
@@ -216,18 +217,26 @@ def test_jcs_still_rejects_an_unbundled_context(load_json: Callable[[str], Json]
     assert raised.value.url == extension
 
 
-def test_jcs_signs_terms_the_context_does_not_define(issuer_key: Ed25519PrivateKey) -> None:
-    # No JSON-LD processing: an undefined property is still covered by the signature.
+def test_jcs_signs_undefined_terms_but_the_data_model_check_refuses_them(
+    issuer_key: Ed25519PrivateKey,
+) -> None:
+    # JCS does no JSON-LD processing, so the signature covers the undefined property; the
+    # dataModel check expands the document anyway, so JCS accepts no more than RDFC does.
     did, method = did_key_method(issuer_key)
     badge = make_badge(did, undefinedProperty="covered")
     with pytest.raises(CredentialFormatError):
         sign(badge, issuer_key, method)
     signed = sign(badge, issuer_key, method, signer=sign_eddsa_jcs_2022)
     verifier = Verifier(clock=fixed_clock)
-    assert verifier.verify(signed).verified
 
+    report = verifier.verify(signed)
+
+    assert check(report, "proof").outcome == "passed"
+    assert check(report, "dataModel").outcome == "failed"
+    assert "§5.2.1 Semantic Interoperability" in check(report, "dataModel").detail
+    assert "undefinedProperty" in check(report, "dataModel").detail
+    assert not report.verified
     signed["undefinedProperty"] = "changed"
-
     assert check(verifier.verify(signed), "proof").outcome == "failed"
 
 

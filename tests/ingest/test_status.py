@@ -323,12 +323,15 @@ def test_list_by_another_issuer_is_unknown(
             {},
             "does not include 'BitstringStatusListCredential'",
         ),
-        ({"type": None}, {}, "does not include 'BitstringStatusListCredential'"),
+        # Without its types the list is no valid credential at all: the data model says so.
+        ({"type": None}, {}, "does not verify (dataModel: VCDM 2.0 §4.5 Types"),
         ({"id": "https://status.example/lists/2"}, {}, "has id 'https://status.example/lists/2'"),
         ({"validUntil": "2025-03-01T00:00:00Z"}, {}, "expired at 2025-03-01T00:00:00Z"),
         ({"validFrom": "2025-12-01T00:00:00Z"}, {}, "not valid before 2025-12-01T00:00:00Z"),
-        ({}, {"type": "StatusList2021"}, "type 'StatusList2021' is not 'BitstringStatusList'"),
-        ({}, {"type": None}, "type None is not 'BitstringStatusList'"),
+        # The subject's type scopes encodedList and statusPurpose: without it they are
+        # undefined terms.
+        ({}, {"type": "StatusList2021"}, "does not verify (dataModel: VCDM 2.0 §5.2.1"),
+        ({}, {"type": None}, "does not verify (dataModel: VCDM 2.0 §5.2.1"),
         ({}, {"statusPurpose": None}, "list purpose [] does not include 'revocation'"),
         ({}, {"statusPurpose": "suspension"}, "does not include 'revocation'"),
     ],
