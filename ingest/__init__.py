@@ -2,8 +2,8 @@
 
 Parse bytes into a `Credential` with `parse_credential`, then check the decoded document
 with `Verifier.verify`, which returns a `VerificationReport` of named checks
-(``context``, ``proof``, ``key``, ``validFrom``, ``validUntil``, ``status``) rather than
-raising. Proofs are W3C Data Integrity ``eddsa-rdfc-2022`` (RDFC-1.0 canonicalization
+(``context``, ``proof``, ``key``, ``validFrom``, ``validUntil``, ``status``, ``schema``) rather
+than raising. Proofs are W3C Data Integrity ``eddsa-rdfc-2022`` (RDFC-1.0 canonicalization
 through pyld), ``eddsa-jcs-2022`` (RFC 8785 JCS) and the legacy ``Ed25519Signature2020``
 (RDFC-1.0); `Credential.proof_types` names them ``DataIntegrityProof/eddsa-rdfc-2022``,
 ``DataIntegrityProof/eddsa-jcs-2022`` and ``Ed25519Signature2020``. Signing functions
@@ -21,6 +21,19 @@ Status: ``BitstringStatusListEntry``, ``StatusList2021Entry`` and ``1EdTechRevoc
 entries are checked against their list (whose own proof is verified when it has one): set
 revocation/suspension bit or listed id -> ``failed``; clear -> ``passed``; list missing,
 unreachable, malformed or not verifying, or an unsupported status type -> ``unknown``.
+
+Schema (`ingest._schemas`): every ``credentialSchema`` entry of type ``JsonSchema`` (VC Data
+Model 2.0 / VC JSON Schema) or ``1EdTechJsonSchemaValidator2019`` is validated with
+`jsonschema` in the schema's own dialect (Draft 2019-09, 2020-12); a VC 2.0 Open Badges 3.0
+(``OpenBadgeCredential`` / ``AchievementCredential``) or CLR 2.0 (``ClrCredential``)
+credential is also validated against the 1EdTech schema of its type when it does not declare
+it (``Verifier(official_schemas=False)`` turns that off). Schemas are bundled in
+``ingest/schemas`` (`BUNDLED_SCHEMAS`, origins in ``SOURCES.md``) or looked up in the
+`DocumentStore`; one that is neither (or fetched and unavailable, or whose ``$ref`` leaves the
+document) is never retrieved otherwise. A violation -> ``failed`` (detail: schema URL, JSON
+pointer, message), and the credential is not verified; a schema that cannot be had or used
+-> ``unknown``; none applicable -> ``passed`` ("no schema declared"). Open Badges 2.0
+reports carry no ``schema`` check.
 
 Open Badges 2.0 (`ingest._ob2`, `ingest._ob2_verify`, `ingest._baked`): assertions as JSON,
 compact JWS (RS256/384/512) or baked into PNG (``iTXt`` ``openbadges``) / SVG
@@ -95,6 +108,7 @@ from ingest._model import (
 )
 from ingest._ob2 import SignedAssertion, resolve_ob2, sign_ob2_assertion
 from ingest._ob2_verify import check_recipient, check_subject_identifier
+from ingest._schemas import BUNDLED_SCHEMAS
 from ingest._status import decode_status_list, encode_status_list, status_value
 from ingest._trust import IssuerTrustPolicy, TrustAssessment, TrustedIssuer, issuer_host
 from ingest._verify import (
@@ -108,6 +122,7 @@ from ingest._verify import (
 
 __all__ = [
     "BUNDLED_CONTEXTS",
+    "BUNDLED_SCHEMAS",
     "CHECK_NAMES",
     "Achievement",
     "Alignment",

@@ -30,7 +30,10 @@ from ingest._status import decode_status_list, status_value
 Outcome = Literal["passed", "failed", "unknown"]
 
 CHECK_NAMES: Final = ("context", "proof", "key", "validFrom", "validUntil", "status", "schema")
-"""Every check `Verifier.verify` reports, in report order (names are part of the API)."""
+"""Every check `Verifier.verify` reports, in report order (names are part of the API).
+
+The report of a well-formed Open Badges 2.0 assertion (`ingest._ob2_verify`) stops at
+``status``: OB 2.0 has no ``credentialSchema``."""
 
 REQUIRED_CHECKS: Final = frozenset({"context", "proof", "key", "validFrom", "validUntil"})
 """Checks that must pass for a credential to count as verified."""
