@@ -171,11 +171,12 @@ class SchemaChecker:
             elif url not in urls:
                 urls.append(url)
         official = official_schema(credential) if self._official_schemas else None
-        inferred = official is not None and official not in urls
-        if official is not None and inferred:
+        if official is not None and official not in urls:
             urls.append(official)
+        else:
+            official = None  # declared: reported as any declared schema
         for url in urls:
-            source = "the 1EdTech schema for its type" if inferred and url == official else url
+            source = "the 1EdTech schema for its type" if url == official else url
             results.append(self._apply(url, source, credential))
         if not results:
             return SchemaResult("passed", "no schema declared (credentialSchema not present)")
