@@ -1,30 +1,29 @@
 """Credential ingest: parse and verify Open Badges 3.0 / W3C Verifiable Credentials.
 
-Parse bytes into a `Credential` with `parse_credential`, then check the decoded document
-with `Verifier.verify`, which returns a `VerificationReport` of named checks
-(``context``, ``dataModel``, ``proof``, ``key``, ``validFrom``, ``validUntil``, ``status``)
+Parse bytes into a `Credential` with `parse_credential`, then check the decoded document with
+`Verifier.verify`, which returns a `VerificationReport` of named checks (``context``,
+``dataModel``, ``proof``, ``key``, ``validFrom``, ``validUntil``, ``status``, ``schema``)
 rather than raising. ``dataModel`` (`ingest._datamodel`) holds every JSON-LD credential and
-VC-JWT payload to the VC Data Model's normative rules whatever secures it (VCDM 2.0, or 1.1
-for a VC 1.1 ``@context``): ``id`` a single URL, ``type`` with ``VerifiableCredential``,
-issuer a URL or an object with a URL ``id``, non-empty subjects, ``name`` / ``description``
-strings or language value objects, ``dateTimeStamp`` dates with ``validFrom`` not after
-``validUntil``, typed status / schema / evidence / terms of use / refresh / proof objects,
-well-formed ``relatedResource`` entries, and a safe JSON-LD expansion (no protected-term
-redefinition, undefined term or malformed IRI) even under ``eddsa-jcs-2022``; a failure
-names the rule (``VCDM 2.0 §4.4 Identifiers: id MUST be a single URL, got null``).
-Proofs are W3C Data Integrity ``eddsa-rdfc-2022`` (RDFC-1.0 canonicalization
-through pyld), ``eddsa-jcs-2022`` (RFC 8785 JCS) and the legacy ``Ed25519Signature2020``
-(RDFC-1.0); `Credential.proof_types` names them ``DataIntegrityProof/eddsa-rdfc-2022``,
-``DataIntegrityProof/eddsa-jcs-2022`` and ``Ed25519Signature2020``. Signing functions
-(``sign_eddsa_rdfc_2022``, ``sign_eddsa_jcs_2022``, ``sign_ed25519_signature_2020``) are
-for tests and demos. JSON-LD contexts are bundled in ``ingest/contexts`` and never fetched,
-whatever the suite (JCS signs plain JSON, but the ``dataModel`` check expands it offline).
-Keys come from ``did:key`` or from a `DocumentStore`: pinned documents (`PinnedDocuments`),
-or `ChainedDocuments` (pinned first, then an `HttpFetcher`). `HttpFetcher` is the one
-hardened way out to the network (https only, no private/loopback/link-local/metadata
-targets, timeouts, size cap, checked redirects, TTL cache); it resolves ``did:web`` DIDs
-(`did_web_url`) and HTTPS key, issuer and status-list URLs. Without a fetcher there is no
-network access.
+VC-JWT payload to the VC Data Model's normative rules whatever secures it (VCDM 2.0, or 1.1 for
+a VC 1.1 ``@context``): ``id`` a single URL, ``type`` with ``VerifiableCredential``, issuer a
+URL or an object with a URL ``id``, non-empty subjects, ``name`` / ``description`` strings or
+language value objects, ``dateTimeStamp`` dates with ``validFrom`` not after ``validUntil``,
+typed status / schema / evidence / terms of use / refresh / proof objects, well-formed
+``relatedResource`` entries, and a safe JSON-LD expansion (no protected-term redefinition,
+undefined term or malformed IRI) even under ``eddsa-jcs-2022``; a failure names the rule
+(``VCDM 2.0 §4.4 Identifiers: id MUST be a single URL, got null``). Proofs are W3C Data
+Integrity ``eddsa-rdfc-2022`` (RDFC-1.0 canonicalization through pyld), ``eddsa-jcs-2022`` (RFC
+8785 JCS) and the legacy ``Ed25519Signature2020`` (RDFC-1.0); `Credential.proof_types` names
+them ``DataIntegrityProof/eddsa-rdfc-2022``, ``DataIntegrityProof/eddsa-jcs-2022`` and
+``Ed25519Signature2020``. Signing functions (``sign_eddsa_rdfc_2022``, ``sign_eddsa_jcs_2022``,
+``sign_ed25519_signature_2020``) are for tests and demos. JSON-LD contexts are bundled in
+``ingest/contexts`` and never fetched, whatever the suite (JCS signs plain JSON, but the
+``dataModel`` check expands it offline). Keys come from ``did:key`` or from a `DocumentStore`:
+pinned documents (`PinnedDocuments`), or `ChainedDocuments` (pinned first, then an
+`HttpFetcher`). `HttpFetcher` is the one hardened way out to the network (https only, no
+private/loopback/link-local/metadata targets, timeouts, size cap, checked redirects, TTL
+cache); it resolves ``did:web`` DIDs (`did_web_url`) and HTTPS key, issuer and status-list
+URLs. Without a fetcher there is no network access.
 
 Status: ``BitstringStatusListEntry``, ``StatusList2021Entry`` and ``1EdTechRevocationList``
 entries are checked against their list. A Bitstring / StatusList2021 list must be signed and
@@ -50,6 +49,19 @@ an OpenBadgeCredential as JSON or VC-JWT, parsed and verified like one sent on i
 chunk caps; SVGs are read with defusedxml: a DOCTYPE is accepted (an external DTD is never
 read), entity declarations, external references and undefined entities are refused.
 `bake_png` / `bake_svg` bake either version (``version="ob3"`` / ``"ob2"``) for tests.
+
+Schema (`ingest._schemas`): every ``credentialSchema`` entry of type ``JsonSchema`` (VC Data
+Model 2.0 / VC JSON Schema) or ``1EdTechJsonSchemaValidator2019`` is validated with
+`jsonschema` in the schema's own dialect (Draft 2019-09, 2020-12); a VC 2.0 Open Badges 3.0
+(``OpenBadgeCredential`` / ``AchievementCredential``) or CLR 2.0 (``ClrCredential``)
+credential is also validated against the 1EdTech schema of its type when it does not declare
+it (``Verifier(official_schemas=False)`` turns that off). Schemas are bundled in
+``ingest/schemas`` (`BUNDLED_SCHEMAS`, origins in ``SOURCES.md``) or looked up in the
+`DocumentStore`; one that is neither (or fetched and unavailable, or whose ``$ref`` leaves the
+document) is never retrieved otherwise. A violation -> ``failed`` (detail: schema URL, JSON
+pointer, message), and the credential is not verified; a schema that cannot be had or used
+-> ``unknown``; none applicable -> ``passed`` ("no schema declared"). Open Badges 2.0
+reports carry no ``schema`` check.
 
 Open Badges 2.0 (`ingest._ob2`, `ingest._ob2_verify`): assertions as JSON, compact JWS
 (RS256/384/512) or baked parse to ``format`` ``"ob2"``; linked BadgeClass / issuer URLs are
@@ -162,6 +174,7 @@ from ingest._presentation import (
     sign_presentation,
     verify_presentation,
 )
+from ingest._schemas import BUNDLED_SCHEMAS
 from ingest._status import decode_status_list, encode_status_list, status_value
 from ingest._trust import (
     IssuerTrustPolicy,
@@ -181,6 +194,7 @@ from ingest._verify import (
 
 __all__ = [
     "BUNDLED_CONTEXTS",
+    "BUNDLED_SCHEMAS",
     "CHECK_NAMES",
     "PRESENTATION_CHECK_NAMES",
     "Achievement",

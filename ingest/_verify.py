@@ -1,4 +1,4 @@
-"""Verification of JSON-LD credentials: data model, proof, key binding, validity dates, status."""
+"""Verification of JSON-LD credentials: data model, proof, key binding, dates, status, schema."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from ingest._jsonld import (
 )
 from ingest._keys import public_key_from_method, resolve_did_key
 from ingest._model import as_list, context_version, issuer_id, parse_datetime
+from ingest._schemas import SchemaChecker
 from ingest._status import (
     BITSTRING_STATUS_LIST,
     STATUS_LIST_2021,
@@ -45,8 +46,12 @@ CHECK_NAMES: Final = (
     "validFrom",
     "validUntil",
     "status",
+    "schema",
 )
-"""Every check `Verifier.verify` reports, in report order (names are part of the API)."""
+"""Every check `Verifier.verify` reports, in report order (names are part of the API).
+
+The report of a well-formed Open Badges 2.0 assertion (`ingest._ob2_verify`) stops at
+``status``: OB 2.0 has no ``credentialSchema``."""
 
 REQUIRED_CHECKS: Final = frozenset(
     {"context", "dataModel", "proof", "key", "validFrom", "validUntil"}
@@ -77,7 +82,8 @@ class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
     def verified(self) -> bool:
         """Contexts, data model, proof, key binding and dates passed, and no check failed.
 
-        A status that could not be checked (``unknown``) does not prevent it.
+        A status or schema that could not be checked (``unknown``) does not prevent it; a
+        ``failed`` one (revoked, or not conforming to its schema) does.
         """
         passed = {check.check for check in self.checks if check.outcome == "passed"}
         return passed >= REQUIRED_CHECKS and not self.failed()
@@ -235,11 +241,21 @@ class Verifier:
     credential - and a list that merely fails to verify must not let whoever serves it
     reject credentials - so they are reported as "status could not be checked".
 
+    Schema (`ingest._schemas`): each ``credentialSchema`` entry of type ``JsonSchema`` or
+    ``1EdTechJsonSchemaValidator2019`` is validated (bundled 1EdTech schemas, else
+    ``documents``: a schema is fetched only through a fetching store), and with
+    ``official_schemas`` a VC 2.0 Open Badges 3.0 / CLR 2.0 credential also against the
+    bundled 1EdTech schema of its type. A violation fails the ``schema`` check (not
+    verified; the detail names the schema, JSON pointer and message); a schema that is
+    unavailable or unusable makes it ``unknown``; no applicable schema passes it.
+
     Args:
         documents: DID documents, key documents, issuer profiles and status lists: pinned
             (`PinnedDocuments`) or pinned then fetched (`ChainedDocuments`).
         clock: Returns the current time (aware) for validity and key-expiry checks.
         contexts: JSON-LD context resolution (default: the bundled contexts, shared).
+        official_schemas: Validate Open Badges 3.0 and CLR 2.0 credentials against the
+            1EdTech schema of their type even when they do not declare it (default on).
     """
 
     def __init__(
@@ -248,10 +264,12 @@ class Verifier:
         documents: DocumentStore | None = None,
         clock: Callable[[], datetime] = utcnow,
         contexts: ContextLoader | None = None,
+        official_schemas: bool = True,
     ) -> None:
         self._documents: DocumentStore = documents if documents is not None else PinnedDocuments()
         self._clock = clock
         self._contexts = contexts or default_context_loader()
+        self._schemas = SchemaChecker(self._documents, official_schemas=official_schemas)
 
     @property
     def documents(self) -> DocumentStore:
@@ -319,7 +337,8 @@ class Verifier:
         if isinstance(document, JwsDocument):
             return self._verify_jws(document, now)
         checks = self._check_all_but_status(document, now)
-        return VerificationReport(checks=(*checks, self._check_status(document, now)))
+        status = self._check_status(document, now)
+        return VerificationReport(checks=(*checks, status, self._check_schema(document)))
 
     def _verify_jws(self, document: JwsDocument, now: datetime) -> VerificationReport:
         """VC-JWT (`ingest._jose`): ``proof`` is the JWS signature by the header ``kid``."""
@@ -368,8 +387,9 @@ class Verifier:
         if isinstance(exp, int | float) and not isinstance(exp, bool) and now.timestamp() >= exp:
             valid_until = _failed("validUntil", f"the JWT expired (exp {exp})")
         status = self._check_status(credential, now)
+        schema = self._check_schema(credential)
         return VerificationReport(
-            checks=(context, data_model, proof, key, valid_from, valid_until, status)
+            checks=(context, data_model, proof, key, valid_from, valid_until, status, schema)
         )
 
     def _check_all_but_status(self, document: dict[str, Any], now: datetime) -> tuple[Check, ...]:
@@ -378,6 +398,10 @@ class Verifier:
         proof, key = self._check_proofs(document, context, now)
         valid_from, valid_until = _check_dates(document, now)
         return context, data_model, proof, key, valid_from, valid_until
+
+    def _check_schema(self, document: dict[str, Any]) -> Check:
+        result = self._schemas.check(document)
+        return Check(check="schema", outcome=result.outcome, detail=result.detail)
 
     def _check_status(self, document: dict[str, Any], now: datetime) -> Check:
         entries = as_list(document.get("credentialStatus"))

@@ -21,7 +21,17 @@ from tests.ingest.ecdsa_sd_vectors import EMPLOY_BASE, EMPLOY_DERIVED, EMPLOY_SE
 from tests.ingest.ingest_testkit import SIGNED_AT, Json, check, fixed_clock, make_badge
 from tests.ingest.test_ecdsa_rdfc_2019 import p256_did
 
-MANDATORY = ["/issuer", "/validFrom"]
+# What the 1EdTech OB 3.0 schema requires stays disclosed, as an issuer of selectively
+# disclosable badges must make it: the schema check runs on the derived credential.
+MANDATORY = [
+    "/issuer",
+    "/validFrom",
+    "/credentialSubject/type",
+    "/credentialSubject/achievement/id",
+    "/credentialSubject/achievement/type",
+    "/credentialSubject/achievement/description",
+    "/credentialSubject/achievement/criteria",
+]
 SOME_CLAIMS = ["/name", "/credentialSubject/achievement/name"]
 ALL_CLAIMS = ["/id", "/name", "/credentialSubject"]
 
@@ -85,8 +95,8 @@ def test_derived_proof_with_some_claims_disclosed_verifies(some_claims: Json) ->
     assert report.verified, report.failed()
     achievement = some_claims["credentialSubject"]["achievement"]
     assert achievement["name"] == "Python Data Analysis"
-    assert "description" not in achievement
-    assert "alignment" not in achievement
+    assert "alignment" not in achievement  # neither mandatory nor selected
+    assert "tag" not in achievement
     assert some_claims["validFrom"] == "2025-01-15T09:30:00Z"  # mandatory, always disclosed
 
 
@@ -235,7 +245,7 @@ def test_literal_that_looks_like_a_blank_node_label_is_not_relabelled(
         issuer_key,
         verification_method=method,
         created=SIGNED_AT,
-        mandatory_pointers=["/issuer", "/name"],
+        mandatory_pointers=[*MANDATORY, "/name"],
     )
 
     derived = derive_ecdsa_sd_2023(base, ["/credentialSubject/achievement/name"])
@@ -252,7 +262,7 @@ def test_p256_bare_did_key_method_binds(issuer_key: ec.EllipticCurvePrivateKey) 
         issuer_key,
         verification_method=did,
         created=SIGNED_AT,
-        mandatory_pointers=["/issuer"],
+        mandatory_pointers=MANDATORY,
     )
 
     disclosed = derive_ecdsa_sd_2023(base, ["/name", "/credentialSubject/achievement/name"])

@@ -242,14 +242,27 @@ def test_not_yet_valid_credential_fails_valid_from(issuer_key: Ed25519PrivateKey
 
 def test_missing_valid_from_passes_in_vc_2(issuer_key: Ed25519PrivateKey) -> None:
     did, method = did_key_method(issuer_key)
+    credential = make_badge(did, type=["VerifiableCredential"])  # a plain VC, no OB 3.0 schema
+    del credential["validFrom"]
+
+    report = _verify(sign(credential, issuer_key, method))
+
+    assert _outcome(report, "validFrom") == "passed"
+    assert "optional" in _detail(report, "validFrom")
+    assert report.verified, report.failed()
+
+
+def test_missing_valid_from_fails_the_ob_3_schema(issuer_key: Ed25519PrivateKey) -> None:
+    did, method = did_key_method(issuer_key)
     badge = make_badge(did)
     del badge["validFrom"]
 
     report = _verify(sign(badge, issuer_key, method))
 
-    assert _outcome(report, "validFrom") == "passed"
-    assert "optional" in _detail(report, "validFrom")
-    assert report.verified
+    assert _outcome(report, "validFrom") == "passed"  # VC 2.0 makes it optional...
+    assert _outcome(report, "schema") == "failed"  # ...Open Badges 3.0 does not
+    assert "at / 'validFrom' is a required property" in _detail(report, "schema")
+    assert not report.verified
 
 
 def test_vc_1_1_dates_are_checked(issuer_key: Ed25519PrivateKey) -> None:
