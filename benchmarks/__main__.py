@@ -13,6 +13,8 @@ NAME:
   verify   verified credentials/s per proof format, 1 process and a process pool (no database)
   extraction
            skill-extraction quality (RP@5, RP@10, MRR) on TECH, HOUSE, SkillSkape (no database)
+  train-mapping
+           train the mapping artefact (adapter + re-ranker) into ingest/mapping_model/
   ann      candidate index at --sizes: exact vs IVF build time, bytes/candidate, recall@100,
            latency per --nprobes (no database)
 """
@@ -34,6 +36,7 @@ from benchmarks.load_bench import run_load
 from benchmarks.match_bench import run_match
 from benchmarks.ranking_bench import ESCO_DIR, run_ranking
 from benchmarks.search_bench import run_search
+from benchmarks.train_mapping import run_train_mapping
 from benchmarks.verify_bench import run_verify
 
 
@@ -49,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
             "all",
             "verify",
             "extraction",
+            "train-mapping",
             "ann",
             "gap",
             "load",
@@ -117,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
         )
         json.dump({"machine": BenchEnvironment.machine(), "ann": ann}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+
+    if args.name == "train-mapping":
+        trained = run_train_mapping(
+            data_dir=Path(args.data_dir), seed=args.seed, set_names=args.sets
+        )
+        json.dump({"machine": BenchEnvironment.machine(), **trained}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
 
