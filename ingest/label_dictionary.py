@@ -12,13 +12,16 @@ release, matched case-insensitively on word boundaries, with three rules against
 - Single-word labels of :data:`ingest._label_stoplist.STOPPED_LABELS` ("data", "design") are
   not matched at all (derived from training data, see that module).
 
-Overlapping hits are resolved leftmost-longest ("Microsoft SQL Server", not "SQL"); one
+A label qualified in parentheses ("Java (computer programming)") is also found by its
+name alone. Overlapping hits are resolved leftmost-longest ("Microsoft SQL Server", not "SQL"); one
 surface label naming several skills gives one hit per skill. A hit on a preferred label is
-evidence kind ``exact``, on an alternative label ``alternative``.
+evidence kind ``exact``, on an alternative label ``alternative``; where a text is the preferred
+label of some skill, its readings as another skill's alternative label are dropped.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -95,19 +98,20 @@ class LabelDictionary:
     ) -> None:
         entries: dict[str, list[_Entry]] = {}
         for skill_id, label, kind in rows:
-            key = _key(label)
-            if not key or key in stopped:
-                continue
-            compact = label.strip()
-            acronym = compact.isupper() and key in _EVERYDAY_ACRONYMS
-            entries.setdefault(key, []).append(
-                _Entry(
-                    skill_id,
-                    compact,
-                    "exact" if kind == "preferred" else "alternative",
-                    case_sensitive=len(key) <= _SHORT_LABEL_CHARS or acronym,
+            qualified = _QUALIFIED.fullmatch(label.strip())
+            for surface in (label.strip(), qualified.group(1) if qualified else ""):
+                key = _key(surface)
+                if not key or key in stopped:
+                    continue
+                acronym = surface.isupper() and key in _EVERYDAY_ACRONYMS
+                entries.setdefault(key, []).append(
+                    _Entry(
+                        skill_id,
+                        surface,
+                        "exact" if kind == "preferred" else "alternative",
+                        case_sensitive=len(key) <= _SHORT_LABEL_CHARS or acronym,
+                    )
                 )
-            )
         self._automaton = ahocorasick.Automaton()
         for key, found in entries.items():
             self._automaton.add_word(key, (len(key), tuple(found)))
@@ -137,6 +141,8 @@ class LabelDictionary:
             if not kept:
                 continue
             covered_to = end
+            if any(e.kind == "exact" for e in kept):
+                kept = [e for e in kept if e.kind == "exact"]
             kinds: dict[int, _Entry] = {}
             for entry in kept:
                 if entry.skill_id not in kinds or entry.kind == "exact":
@@ -158,6 +164,8 @@ class LabelDictionary:
         )
 
 
+_QUALIFIED = re.compile(r"(.+?)\s*\((?:computer programming|[^()]{3,40})\)")
+"""ESCO disambiguates some labels with a qualifier: "Python (computer programming)"."""
 _WHITESPACE = str.maketrans("\t\n\r\f\v\u00a0", "      ")
 _EVERYDAY_ACRONYMS = frozenset({"it", "sap", "hr", "pr", "art", "cad", "web", "aim", "ram"})
 """All-capital labels whose lower-case form is an everyday word: matched only as written."""

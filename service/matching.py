@@ -97,6 +97,9 @@ class Requirement:
     start: int = -1
     end: int = -1
     confidence: float = 1.0
+    method: str = ""
+    """How a text requirement's main skill was read (``exact``, ``alternative``,
+    ``embedding``); empty for explicit skills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +198,7 @@ def resolve_requirements(
             start=p.phrase.start,
             end=p.phrase.end,
             confidence=p.skills[0].confidence,
+            method=p.skills[0].method,
         )
         for p in phrases
     )

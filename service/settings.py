@@ -50,7 +50,15 @@ class Settings:
     """Texts per encoder forward pass (32 pads less than larger batches: faster on CPU)."""
 
     mapping_threshold: float = 0.62
-    """Minimum cosine similarity between a phrase and a skill label to map it to the skill."""
+    """Minimum cosine similarity between a phrase and a skill label to map it to the skill
+    (evidence kind ``embedding``, the semantic kind)."""
+
+    mapping_exact_threshold: float = 0.5
+    """Minimum confidence of a job text's dictionary hit on a preferred label (kind
+    ``exact``); a hit's confidence is 1 divided by the number of skills its label names."""
+
+    mapping_alternative_threshold: float = 0.5
+    """Minimum confidence of a dictionary hit on an alternative label (kind ``alternative``)."""
 
     mapping_top_k: int = 5
     """At most this many skills inferred per achievement or job sentence."""
