@@ -434,6 +434,12 @@ class SkillMapper:
         distinct = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
         return self._rank([Phrase(t, -1, -1) for t in distinct[: self.settings.max_phrases]])
 
+    def with_settings(self, settings: MappingSettings) -> SkillMapper:
+        """This mapper with other settings, sharing the encoder, indexes and phrase cache."""
+        view = SkillMapper(self.space, self.encoder, self.resolve_uri, settings, self.dictionary)
+        view._remembered, view._remembered_lock = self._remembered, self._remembered_lock
+        return view
+
     def ranking(self, top_k: int, threshold: float) -> SkillMapper:
         """This mapper with the caller's own ranking cut.
 
@@ -441,21 +447,15 @@ class SkillMapper:
         every skill found), without the alternatives margin. The view shares the encoder,
         the label index, the dictionary and the phrase cache.
         """
-        view = SkillMapper(
-            self.space,
-            self.encoder,
-            self.resolve_uri,
+        return self.with_settings(
             replace(
                 self.settings,
                 top_k=top_k,
                 threshold=threshold,
                 alternatives_margin=float("inf"),
                 labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
-            ),
-            self.dictionary,
+            )
         )
-        view._remembered, view._remembered_lock = self._remembered, self._remembered_lock
-        return view
 
     def extract_requirements(self, text: str) -> list[PhraseRequirement]:
         """What a job text requires, span by span.
