@@ -37,6 +37,7 @@ from __future__ import annotations
 import ast
 import csv
 import hashlib
+import itertools
 import json
 import os
 import subprocess
@@ -649,8 +650,9 @@ def run_extraction(
 # The product's extraction at its operating point ---------------------------------------
 
 EXTRACTION_COLUMNS = ("returned_any_pct", "gold_returned_pct", "label_recall_pct", "precision_pct")
-_SEMANTIC_GRID = (0.55, 0.58, 0.61, 0.64, 0.67, 0.70, 0.73, 0.76)
-_DICTIONARY_GRID = (0.5, 1.0, 1.01)  # 1.01: the kind is off (confidence is at most 1)
+_SEMANTIC_GRID = (0.58, 0.62, 0.66, 0.70, 0.74, 0.78, 0.82)
+_ALTERNATIVE_GRID = (0.5, 1.01)  # 1.01: the kind is off (confidence is at most 1)
+_MARGIN_GRID = (0.0, 0.03, 0.08)
 _EXTRACT_BATCH = 64
 
 
@@ -696,11 +698,17 @@ def extraction_metrics(
     }
 
 
-def _fit_score(per_set: Sequence[dict[str, float]]) -> tuple[bool, float]:
-    """Fit criterion: mean precision >= 50 %, then the highest mean gold-returned share."""
-    precision = float(np.mean([m["precision_pct"] for m in per_set]))
-    gold = float(np.mean([m["gold_returned_pct"] for m in per_set]))
-    return precision >= 50.0, gold if precision >= 50.0 else precision
+def _fit_score(per_set: Sequence[dict[str, float]]) -> float:
+    """Fit criterion: the mean over sets of the harmonic mean of precision and gold-returned."""
+    return float(
+        np.mean(
+            [
+                2 * m["precision_pct"] * m["gold_returned_pct"]
+                / max(m["precision_pct"] + m["gold_returned_pct"], 1e-9)
+                for m in per_set
+            ]
+        )
+    )
 
 
 def fit_thresholds(
@@ -711,26 +719,23 @@ def fit_thresholds(
     Every configuration reads the same spans, so the encoder and label search run once (the
     phrase cache answers the rest).
     """
-    best: tuple[tuple[bool, float], MappingSettings] | None = None
+    best: tuple[float, MappingSettings] | None = None
     tried = 0
-    for semantic in _SEMANTIC_GRID:
-        for exact in _DICTIONARY_GRID[:2]:
-            for alternative in _DICTIONARY_GRID:
-                for whole in (True, False):
-                    settings = replace(
-                        base.settings,
-                        threshold=semantic,
-                        exact_threshold=exact,
-                        alternative_threshold=alternative,
-                        whole_phrase=whole,
-                    )
-                    mapper = base.with_settings(settings)
-                    score = _fit_score(
-                        [extraction_metrics(extract_sets(mapper, s), g) for s, g in halves]
-                    )
-                    tried += 1
-                    if best is None or score > best[0]:
-                        best = (score, settings)
+    for semantic, alternative, margin, whole in itertools.product(
+        _SEMANTIC_GRID, _ALTERNATIVE_GRID, _MARGIN_GRID, (True, False)
+    ):
+        settings = replace(
+            base.settings,
+            threshold=semantic,
+            alternative_threshold=alternative,
+            alternatives_margin=margin,
+            whole_phrase=whole,
+        )
+        mapper = base.with_settings(settings)
+        score = _fit_score([extraction_metrics(extract_sets(mapper, s), g) for s, g in halves])
+        tried += 1
+        if best is None or score > best[0]:
+            best = (score, settings)
     assert best is not None
     chosen = best[1]
     return {
@@ -738,8 +743,10 @@ def fit_thresholds(
         "exact_threshold": chosen.exact_threshold,
         "alternative_threshold": chosen.alternative_threshold,
         "whole_phrase": chosen.whole_phrase,
+        "alternatives_margin": chosen.alternatives_margin,
         "configurations_tried": tried,
-        "criterion": "mean precision >= 50 %, then highest mean gold-returned share",
+        "criterion": "highest mean over sets of F1(precision, gold-returned share)",
+        "score": round(best[0], 2),
     }
 
 
@@ -794,6 +801,7 @@ def evaluate_extraction(
             exact_threshold=fitted["exact_threshold"],
             alternative_threshold=fitted["alternative_threshold"],
             whole_phrase=fitted["whole_phrase"],
+            alternatives_margin=fitted["alternatives_margin"],
         )
         result["odd_sentences_held_out"] = {
             s.name: {

@@ -91,8 +91,9 @@ class Phrase:
         heading: It ends its line with a colon ("Nice to have:"), so it heads what follows.
         spans: The list items it holds ("Python, SQL and Docker": three), each with offsets
             in the source; empty when the phrase is one item.
-        ends: Source end offset of each character of ``text`` when markup or entities sat
+        starts: Source offset of each character of ``text`` when markup or entities sat
             inside it (then ``start + i`` is not the source offset); empty otherwise.
+        ends: Source offset just after each character, likewise.
     """
 
     text: str
@@ -100,6 +101,7 @@ class Phrase:
     end: int
     heading: bool = False
     spans: tuple[Phrase, ...] = ()
+    starts: tuple[int, ...] = field(default=(), compare=False, repr=False)
     ends: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def source_range(self, start: int, end: int) -> tuple[int, int]:
@@ -108,14 +110,18 @@ class Phrase:
             return -1, -1
         if not self.ends:
             return self.start + start, self.start + end
-        first = self.ends[start - 1] if start > 0 else self.start
-        return first, self.ends[end - 1]
+        return self.starts[start], self.ends[end - 1]
 
     def part(self, start: int, end: int) -> Phrase:
         """The sub-phrase ``text[start:end]`` with its source offsets."""
         source_start, source_end = self.source_range(start, end)
-        ends = self.ends[start:end] if self.ends else ()
-        return Phrase(self.text[start:end], source_start, source_end, ends=ends)
+        return Phrase(
+            self.text[start:end],
+            source_start,
+            source_end,
+            starts=self.starts[start:end],
+            ends=self.ends[start:end],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,23 +235,25 @@ class AchievementText:
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def plain_text(text: str) -> tuple[str, tuple[int, ...]]:
+def plain_text(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """Text with HTML tags removed and entities decoded, and where each character came from.
 
     Block tags (``<li>``, ``<p>``, ``<br>``, headings, table cells) become line breaks, so
     list items stay apart; inline tags (``<b>``) vanish; comments vanish.
 
     Returns:
-        The plain text and, per character, the source offset just after it (empty when the
-        text holds no markup: then offsets are unchanged).
+        The plain text and, per character, the source offsets of its start and just after
+        it (both empty when the text holds no markup: then offsets are unchanged).
     """
     if "<" not in text and "&" not in text:
-        return text, ()
+        return text, (), ()
     chars: list[str] = []
+    starts: list[int] = []
     ends: list[int] = []
     position = 0
     for match in _MARKUP.finditer(text):
         chars.append(text[position : match.start()])
+        starts.extend(range(position, match.start()))
         ends.extend(range(position + 1, match.start() + 1))
         token = match.group(0)
         if token.startswith("&"):
@@ -257,13 +265,16 @@ def plain_text(text: str) -> tuple[str, tuple[int, ...]]:
             replacement = ""
         chars.append(replacement)
         if replacement == token:
+            starts.extend(range(match.start(), match.end()))
             ends.extend(range(match.start() + 1, match.end() + 1))
         else:
+            starts.extend([match.start()] * len(replacement))
             ends.extend([match.end()] * len(replacement))
         position = match.end()
     chars.append(text[position:])
+    starts.extend(range(position, len(text)))
     ends.extend(range(position + 1, len(text) + 1))
-    return "".join(chars), tuple(ends)
+    return "".join(chars), tuple(starts), tuple(ends)
 
 
 def split_phrases(text: str) -> list[Phrase]:
@@ -273,8 +284,8 @@ def split_phrases(text: str) -> list[Phrase]:
     stripped; each phrase holds its list items (:func:`split_spans`) and knows whether it
     is a heading.
     """
-    plain, ends = plain_text(text)
-    whole = Phrase(plain, 0, len(text), ends=ends)
+    plain, starts, ends = plain_text(text)
+    whole = Phrase(plain, 0, len(text), starts=starts, ends=ends)
     phrases = []
     for match in _SEGMENT.finditer(plain):
         raw = match.group(0)
@@ -527,7 +538,7 @@ class SkillMapper:
         if phrase.spans and self.settings.whole_phrase and not _mostly_covered(
             phrase, phrase, covered
         ):
-            semantic.append(Phrase(phrase.text, phrase.start, phrase.end, ends=phrase.ends))
+            semantic.append(replace(phrase, heading=False, spans=()))
         return _Reading(phrase, strength, tuple(found), tuple(semantic))
 
     def _requirement_phrases(self, text: str) -> list[tuple[Phrase, Strength]]:
