@@ -528,8 +528,20 @@ class SkillMapper:
         return results
 
     def _reading(self, phrase: Phrase, strength: Strength) -> _Reading:
-        """A phrase's dictionary hits and the spans left for the encoder."""
-        found = self.dictionary.find(phrase.text) if self.dictionary is not None else []
+        """A phrase's dictionary hits and the spans left for the encoder.
+
+        Hits below their kind's threshold are dropped first, so the encoder reads what they
+        covered.
+        """
+        floors = {
+            "exact": self.settings.exact_threshold,
+            "alternative": self.settings.alternative_threshold,
+        }
+        found = [
+            hit
+            for hit in (self.dictionary.find(phrase.text) if self.dictionary is not None else [])
+            if 1.0 / hit.sharing >= floors[hit.kind]
+        ]
         covered = [False] * len(phrase.text)
         for hit in found:
             covered[hit.start : hit.end] = [True] * (hit.end - hit.start)
@@ -569,13 +581,11 @@ class SkillMapper:
         then the whole phrase's.
         """
         settings = self.settings
-        floors = {"exact": settings.exact_threshold, "alternative": settings.alternative_threshold}
         taken: set[int] = set()
         requirements: list[PhraseRequirement] = []
         by_place: dict[tuple[int, int], list[DictionaryHit]] = {}
         for hit in line.found:
-            if 1.0 / hit.sharing >= floors[hit.kind]:
-                by_place.setdefault((hit.start, hit.end), []).append(hit)
+            by_place.setdefault((hit.start, hit.end), []).append(hit)
         for (start, end), hits in by_place.items():
             span = line.phrase.part(start, end)
             skills = [

@@ -230,3 +230,17 @@ def test_own_ranking_returns_up_to_top_k_skills_per_span_with_scores(
     scores = [m.confidence for m in whole.skills]
     assert scores == sorted(scores, reverse=True)
     assert whole.skills[0].skill_id == BREAD
+
+
+def test_a_kind_turned_off_leaves_its_spans_to_the_encoder(mapper: SkillMapper) -> None:
+    no_alternatives = mapper.with_settings(
+        MappingSettings(alternative_threshold=1.01)  # above any confidence: the kind is off
+    )
+    assert _found(mapper.extract_requirements("Postgres, Java")) == {
+        POSTGRES: "alternative",
+        JAVA: "exact",
+    }
+    assert _found(no_alternatives.extract_requirements("Postgres, Java")) == {
+        POSTGRES: "embedding",  # its own label, read by the encoder instead
+        JAVA: "exact",
+    }
