@@ -729,7 +729,7 @@ def fit_thresholds(
     ):
         settings = replace(
             base.settings,
-            threshold=semantic,
+            span_threshold=semantic,
             alternative_threshold=alternative,
             alternatives_margin=margin,
             whole_phrase=whole,
@@ -742,7 +742,7 @@ def fit_thresholds(
     assert best is not None
     chosen = best[1]
     return {
-        "threshold": chosen.threshold,
+        "span_threshold": chosen.span_threshold,
         "exact_threshold": chosen.exact_threshold,
         "alternative_threshold": chosen.alternative_threshold,
         "whole_phrase": chosen.whole_phrase,
@@ -775,7 +775,7 @@ def evaluate_extraction(
     mapper = product_mapper(release, ours, encoder, defaults)
     result: dict[str, Any] = {
         "settings": {
-            "threshold": defaults.threshold,
+            "span_threshold": defaults.span_threshold,
             "exact_threshold": defaults.exact_threshold,
             "alternative_threshold": defaults.alternative_threshold,
             "whole_phrase": defaults.whole_phrase,
@@ -800,7 +800,7 @@ def evaluate_extraction(
         result["fitted_on_even_sentences"] = fitted
         tuned = replace(
             defaults,
-            threshold=fitted["threshold"],
+            span_threshold=fitted["span_threshold"],
             exact_threshold=fitted["exact_threshold"],
             alternative_threshold=fitted["alternative_threshold"],
             whole_phrase=fitted["whole_phrase"],

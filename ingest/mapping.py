@@ -167,21 +167,26 @@ class PhraseRequirement:
 class MappingSettings:
     """Thresholds of the mapper (taken from :class:`service.settings.Settings`).
 
-    ``threshold`` bounds the semantic kind (label similarity of a span); ``exact_threshold``
-    and ``alternative_threshold`` bound dictionary hits on preferred and alternative labels,
-    whose confidence is 1 divided by the number of skills the matched label names.
+    ``threshold`` bounds label similarity where achievements are read; in job text,
+    ``span_threshold`` bounds the semantic kind (label similarity of a span) and
+    ``exact_threshold`` and ``alternative_threshold`` bound dictionary hits on preferred and
+    alternative labels, whose confidence is 1 divided by the number of skills the matched
+    label names (above 1: the kind is off).
     """
 
     threshold: float = 0.62
     top_k: int = 5
     labels_per_phrase: int = 20
-    alternatives_margin: float = 0.08
+    alternatives_margin: float = 0.0
     max_phrases: int = 200
     phrase_cache: int = 0
     """Phrases whose label matches are remembered, least recently used dropped first."""
+    # Job-text defaults fitted by `python -m benchmarks extraction` on the even-numbered
+    # sentences of Decorte TECH/HOUSE validation and SkillSkape dev (see benchmarks/RESULTS.md).
+    span_threshold: float = 0.68
     exact_threshold: float = 0.5
-    alternative_threshold: float = 0.5
-    whole_phrase: bool = True
+    alternative_threshold: float = 1.01
+    whole_phrase: bool = False
     """Also read a phrase holding a list as a whole (skills its items miss)."""
 
 
@@ -462,7 +467,7 @@ class SkillMapper:
             replace(
                 self.settings,
                 top_k=top_k,
-                threshold=threshold,
+                span_threshold=threshold,
                 alternatives_margin=float("inf"),
                 labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
             )
@@ -606,7 +611,7 @@ class SkillMapper:
             ranked = [
                 hit
                 for hit in _best_per_skill(nearest)
-                if hit[1] >= settings.threshold and hit[0] not in taken
+                if hit[1] >= settings.span_threshold and hit[0] not in taken
             ]
             if not ranked:
                 continue

@@ -289,7 +289,7 @@ def extract_skills(
     if top_k is not None or threshold is not None:
         mapper = mapper.ranking(
             top_k if top_k is not None else mapper.settings.top_k,
-            threshold if threshold is not None else mapper.settings.threshold,
+            threshold if threshold is not None else mapper.settings.span_threshold,
         )
     try:
         requirements = mapper.extract_requirements(text)
@@ -301,7 +301,7 @@ def extract_skills(
     return Extraction(
         taxonomy=context.key,
         model=context.mapper.model,
-        threshold=mapper.settings.threshold,
+        threshold=mapper.settings.span_threshold,
         phrases=[
             ExtractedPhrase(
                 text=r.phrase.text,

@@ -213,6 +213,8 @@ def load_taxonomy_context(
             alternatives_margin=settings.mapping_alternatives_margin,
             max_phrases=settings.mapping_max_phrases,
             phrase_cache=settings.mapping_phrase_cache,
+            span_threshold=settings.mapping_span_threshold,
+            whole_phrase=settings.mapping_whole_phrase,
             exact_threshold=settings.mapping_exact_threshold,
             alternative_threshold=settings.mapping_alternative_threshold,
         ),

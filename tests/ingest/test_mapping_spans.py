@@ -6,6 +6,8 @@ matcher over that taxonomy's labels.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from embeddings import TextEncoder
@@ -47,7 +49,9 @@ def _rows() -> list[tuple[int, str, str]]:
 def mapper(encoder: TextEncoder) -> SkillMapper:
     labels = [SkillLabelEntry(s, label, kind == "preferred") for s, label, kind in _rows()]
     space = SkillSpace.build(labels, encoder, taxonomy="esco@t")
-    return SkillMapper(space, encoder, lambda _: None, dictionary=LabelDictionary(_rows()))
+    # Every kind on (the product's defaults turn alternative labels off), whole phrases read.
+    settings = MappingSettings(alternative_threshold=0.5, whole_phrase=True, span_threshold=0.62)
+    return SkillMapper(space, encoder, lambda _: None, settings, LabelDictionary(_rows()))
 
 
 def _found(requirements: list[PhraseRequirement]) -> dict[int, str]:
@@ -208,10 +212,12 @@ def test_per_kind_thresholds_bound_dictionary_hits(encoder: TextEncoder) -> None
         space,
         encoder,
         lambda _: None,
-        MappingSettings(exact_threshold=0.6, alternative_threshold=0.6, threshold=0.99),
+        MappingSettings(exact_threshold=0.6, alternative_threshold=0.6, span_threshold=0.99),
         dictionary,
     )
-    lenient = SkillMapper(space, encoder, lambda _: None, dictionary=dictionary)
+    lenient = SkillMapper(
+        space, encoder, lambda _: None, MappingSettings(alternative_threshold=0.5), dictionary
+    )
     assert JAVA not in _found(strict.extract_requirements("Java, Postgres"))
     assert _found(strict.extract_requirements("Java, Postgres")) == {POSTGRES: "alternative"}
     assert _found(lenient.extract_requirements("Java")) == {JAVA: "exact", 99: "exact"}
@@ -234,7 +240,7 @@ def test_own_ranking_returns_up_to_top_k_skills_per_span_with_scores(
 
 def test_a_kind_turned_off_leaves_its_spans_to_the_encoder(mapper: SkillMapper) -> None:
     no_alternatives = mapper.with_settings(
-        MappingSettings(alternative_threshold=1.01)  # above any confidence: the kind is off
+        replace(mapper.settings, alternative_threshold=1.01)  # above any confidence: off
     )
     assert _found(mapper.extract_requirements("Postgres, Java")) == {
         POSTGRES: "alternative",

@@ -248,7 +248,7 @@ def test_skills_extract_reads_sentences_from_arguments_or_stdin_and_prints_json(
     assert first["threshold"] == 0
     assert len(first["phrases"][0]["skills"]) == 3  # the own ranking: top 3 at threshold 0
     assert second["skills"][0]["skill"]["label"] == "negotiate prices"
-    assert second["skills"][0]["method"] == "alternative"
+    assert second["skills"][0]["method"] == "embedding"  # alternative labels: the encoder
 
     assert main([*base, "skills", "extract", "--top-k", "101", "x y z"]) == 2
     assert "--top-k must be 1 to 100" in capsys.readouterr().err
