@@ -18,25 +18,48 @@ strength of each requirement (must-have or nice-to-have) read from the text arou
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from embeddings import TextEncoder
 from embeddings.skill_space import SkillSpace
+from ingest.label_dictionary import DictionaryHit, LabelDictionary
 
 Strength = Literal["must", "nice"]
-Method = Literal["alignment", "crosswalk", "embedding"]
+Method = Literal["alignment", "crosswalk", "exact", "alternative", "embedding"]
+"""Evidence kind: an alignment, a crosswalk, a dictionary hit on a preferred (``exact``) or an
+alternative label, or the encoder's label similarity (``embedding``, the semantic kind)."""
+CredentialMethod = Literal["alignment", "crosswalk", "embedding"]
+"""How a credential's skill was mapped (achievements are not read by the dictionary)."""
 
 ESCO_SKILL_PREFIX = "http://data.europa.eu/esco/skill/"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 # A sentence or list item ends at terminal punctuation followed by space, a line break, a
 # bullet or a semicolon.
-_SEGMENT = re.compile(r"[^\n;•·]+?(?:[.!?](?=\s)|(?=[\n;•·])|$)", re.S)
+_BULLETS = "•·▪◦‣●○■□✓✔➢►"
+_SEGMENT = re.compile(rf"[^\n;{_BULLETS}]+?(?:[.!?](?=\s)|(?=[\n;{_BULLETS}])|$)", re.S)
+_STRIP = " \t\r\n-*\u2013\u2014:,." + _BULLETS
+_NUMBERED = re.compile(r"^\(?\d{1,2}[.)]\s+")
+# Inside a phrase, list items are separated by commas, semicolons, slashes between words,
+# parentheses, a colon after a title, and the words "and", "or", "as well as", "&".
+_SPAN_SEPARATOR = re.compile(
+    r"\s*(?:[,;|()\[\]]|:(?=\s)|\s/\s|(?<=[^\W\d_]{3})/(?=[^\W\d_]{3})|"
+    r"\s(?:and/or|and|or|as well as|&|plus)\s)\s*",
+    re.I,
+)
+_TAG = re.compile(r"<!--.*?-->|<(/?)([a-zA-Z][\w-]*)\b[^>]*>", re.S)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_BLOCK_TAG_NAMES = (
+    "p div li ul ol br hr h1 h2 h3 h4 h5 h6 tr td th table section article header footer "
+    "dt dd dl blockquote pre"
+)
+_BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
 _NICE = re.compile(
     r"\b(nice[- ]to[- ]have|preferred|preferably|a plus|an advantage|advantageous|bonus|"
     r"desirable|ideally|would be great|optional)\b",
@@ -47,7 +70,9 @@ _MUST = re.compile(
     r"proven|minimum)\b",
     re.I,
 )
+_MARKUP = re.compile(rf"{_TAG.pattern}|{_ENTITY.pattern}", re.S)
 _MIN_PHRASE_CHARS = 3
+_MIN_SPAN_CHARS = 2
 _MAX_PHRASE_CHARS = 400
 
 
@@ -57,11 +82,46 @@ class TooManyPhrasesError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    """A piece of text with its character offsets in the source."""
+    """A piece of text with its character offsets in the source.
+
+    Attributes:
+        text: The phrase as read (markup removed, entities decoded).
+        start: Offset of its first character in the source text.
+        end: Offset just after its last character in the source text.
+        heading: It ends its line with a colon ("Nice to have:"), so it heads what follows.
+        spans: The list items it holds ("Python, SQL and Docker": three), each with offsets
+            in the source; empty when the phrase is one item.
+        starts: Source offset of each character of ``text`` when markup or entities sat
+            inside it (then ``start + i`` is not the source offset); empty otherwise.
+        ends: Source offset just after each character, likewise.
+    """
 
     text: str
     start: int
     end: int
+    heading: bool = False
+    spans: tuple[Phrase, ...] = ()
+    starts: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    ends: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def source_range(self, start: int, end: int) -> tuple[int, int]:
+        """Source offsets of ``text[start:end]`` (a non-empty slice of the phrase)."""
+        if self.start < 0:
+            return -1, -1
+        if not self.ends:
+            return self.start + start, self.start + end
+        return self.starts[start], self.ends[end - 1]
+
+    def part(self, start: int, end: int) -> Phrase:
+        """The sub-phrase ``text[start:end]`` with its source offsets."""
+        source_start, source_end = self.source_range(start, end)
+        return Phrase(
+            self.text[start:end],
+            source_start,
+            source_end,
+            starts=self.starts[start:end],
+            ends=self.ends[start:end],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +130,9 @@ class SkillMatch:
 
     Attributes:
         skill_id: Database id of the taxonomy skill.
-        confidence: 1.0 for alignments; the label similarity for embeddings.
-        method: ``alignment`` or ``embedding``.
+        confidence: 1.0 for alignments; the label similarity for embeddings; for dictionary
+            hits 1 divided by the number of skills the matched label names.
+        method: The evidence kind (see :data:`Method`).
         phrase: The text that produced the match (or the alignment target).
         start: Offset of the phrase in its source text (-1 for alignments).
         end: End offset of the phrase (-1 for alignments).
@@ -104,15 +165,29 @@ class PhraseRequirement:
 
 @dataclass(frozen=True, slots=True)
 class MappingSettings:
-    """Thresholds of the mapper (taken from :class:`service.settings.Settings`)."""
+    """Thresholds of the mapper (taken from :class:`service.settings.Settings`).
+
+    ``threshold`` bounds label similarity where achievements are read; in job text,
+    ``span_threshold`` bounds the semantic kind (label similarity of a span) and
+    ``exact_threshold`` and ``alternative_threshold`` bound dictionary hits on preferred and
+    alternative labels, whose confidence is 1 divided by the number of skills the matched
+    label names (above 1: the kind is off).
+    """
 
     threshold: float = 0.62
     top_k: int = 5
     labels_per_phrase: int = 20
-    alternatives_margin: float = 0.08
+    alternatives_margin: float = 0.0
     max_phrases: int = 200
     phrase_cache: int = 0
     """Phrases whose label matches are remembered, least recently used dropped first."""
+    # Job-text defaults fitted by `python -m benchmarks extraction` on the even-numbered
+    # sentences of Decorte TECH/HOUSE validation and SkillSkape dev (see benchmarks/RESULTS.md).
+    span_threshold: float = 0.68
+    exact_threshold: float = 0.5
+    alternative_threshold: float = 1.01
+    whole_phrase: bool = False
+    """Also read a phrase holding a list as a whole (skills its items miss)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,17 +240,95 @@ class AchievementText:
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
+def plain_text(text: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
+    """Text with HTML tags removed and entities decoded, and where each character came from.
+
+    Block tags (``<li>``, ``<p>``, ``<br>``, headings, table cells) become line breaks, so
+    list items stay apart; inline tags (``<b>``) vanish; comments vanish.
+
+    Returns:
+        The plain text and, per character, the source offsets of its start and just after
+        it (both empty when the text holds no markup: then offsets are unchanged).
+    """
+    if "<" not in text and "&" not in text:
+        return text, (), ()
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    position = 0
+    for match in _MARKUP.finditer(text):
+        chars.append(text[position : match.start()])
+        starts.extend(range(position, match.start()))
+        ends.extend(range(position + 1, match.start() + 1))
+        token = match.group(0)
+        if token.startswith("&"):
+            decoded = html.unescape(token)
+            replacement = decoded if decoded != token else token
+        elif match.group(2) and match.group(2).lower() in _BLOCK_TAGS:
+            replacement = "\n"
+        else:
+            replacement = ""
+        chars.append(replacement)
+        if replacement == token:
+            starts.extend(range(match.start(), match.end()))
+            ends.extend(range(match.start() + 1, match.end() + 1))
+        else:
+            starts.extend([match.start()] * len(replacement))
+            ends.extend([match.end()] * len(replacement))
+        position = match.end()
+    chars.append(text[position:])
+    starts.extend(range(position, len(text)))
+    ends.extend(range(position + 1, len(text) + 1))
+    return "".join(chars), tuple(starts), tuple(ends)
+
+
 def split_phrases(text: str) -> list[Phrase]:
-    """Split text into sentences and list items, keeping character offsets."""
+    """Split text into sentences and list items, keeping character offsets.
+
+    HTML tags and entities are read through (:func:`plain_text`), bullets and list numbers
+    stripped; each phrase holds its list items (:func:`split_spans`) and knows whether it
+    is a heading.
+    """
+    plain, starts, ends = plain_text(text)
+    whole = Phrase(plain, 0, len(text), starts=starts, ends=ends)
     phrases = []
-    for match in _SEGMENT.finditer(text):
+    for match in _SEGMENT.finditer(plain):
         raw = match.group(0)
-        stripped = raw.strip(" \t\r\n-*\u2013\u2014:,.")
+        stripped = raw.strip(_STRIP)
+        numbered = _NUMBERED.match(stripped)
+        if numbered:
+            stripped = stripped[numbered.end() :].strip(_STRIP)
         if len(stripped) < _MIN_PHRASE_CHARS:
             continue
         start = match.start() + raw.index(stripped)
-        phrases.append(Phrase(stripped[:_MAX_PHRASE_CHARS], start, start + len(stripped)))
+        stripped = stripped[:_MAX_PHRASE_CHARS]
+        end = start + len(stripped)
+        line_end = plain.find("\n", end)
+        heading = plain[end : line_end if line_end >= 0 else len(plain)].strip() == ":"
+        phrase = whole.part(start, end)
+        phrases.append(replace(phrase, heading=heading, spans=split_spans(phrase)))
     return phrases
+
+
+def split_spans(phrase: Phrase) -> tuple[Phrase, ...]:
+    """The list items of a phrase, with source offsets; empty when it is one item.
+
+    Items are separated by commas, semicolons, parentheses, slashes between words
+    ("Python/Java", not "CI/CD"), a colon after a title ("Backend developer: Python, SQL")
+    and the words "and", "or", "as well as", "&".
+    """
+    spans = []
+    position = 0
+    for match in [*_SPAN_SEPARATOR.finditer(phrase.text), None]:
+        stop = len(phrase.text) if match is None else match.start()
+        piece = phrase.text[position:stop]
+        stripped = piece.strip(_STRIP)
+        if len(stripped) >= _MIN_SPAN_CHARS:
+            start = position + piece.index(stripped)
+            spans.append(phrase.part(start, start + len(stripped)))
+        if match is not None:
+            position = match.end()
+    return tuple(spans) if len(spans) > 1 else ()
 
 
 def requirement_strengths(text: str, phrases: Sequence[Phrase]) -> list[Strength]:
@@ -184,6 +337,7 @@ def requirement_strengths(text: str, phrases: Sequence[Phrase]) -> list[Strength
     A heading is a phrase followed by a colon that ends its line ("Nice to have:"); it sets
     the strength of the lines below it until the next heading.
     """
+    del text  # the phrases know whether they are headings
     strengths: list[Strength] = []
     section: Strength = "must"
     for phrase in phrases:
@@ -192,21 +346,15 @@ def requirement_strengths(text: str, phrases: Sequence[Phrase]) -> list[Strength
             own = "nice"
         elif _MUST.search(phrase.text):
             own = "must"
-        if _is_heading(text, phrase):
+        if phrase.heading:
             # A heading without wording of its own ("About the role:") ends the section.
             section = own or "must"
         strengths.append(own or section)
     return strengths
 
 
-def _is_heading(text: str, phrase: Phrase) -> bool:
-    line_end = text.find("\n", phrase.end)
-    rest = text[phrase.end : line_end if line_end >= 0 else len(text)]
-    return rest.strip() == ":"
-
-
-def as_method(value: str) -> Method:
-    """A stored method name as a :data:`Method` (unknown names read as ``embedding``)."""
+def as_method(value: str) -> CredentialMethod:
+    """A stored credential evidence method (unknown names read as ``embedding``)."""
     return value if value in ("alignment", "crosswalk") else "embedding"  # type: ignore[return-value]
 
 
@@ -230,6 +378,8 @@ class SkillMapper:
         encoder: The encoder the space was built with.
         resolve_uri: Looks up the database id of a skill URI in the release.
         settings: Thresholds.
+        dictionary: The release's labels for dictionary matching of job text (none: only the
+            encoder reads it).
     """
 
     def __init__(
@@ -238,6 +388,7 @@ class SkillMapper:
         encoder: TextEncoder,
         resolve_uri: Callable[[str], int | None],
         settings: MappingSettings | None = None,
+        dictionary: LabelDictionary | None = None,
     ) -> None:
         if encoder.model_id != space.model:
             raise ValueError(
@@ -247,6 +398,7 @@ class SkillMapper:
         self.encoder = encoder
         self.resolve_uri = resolve_uri
         self.settings = settings or MappingSettings()
+        self.dictionary = dictionary
         self._remembered: OrderedDict[tuple[str, int], tuple[tuple[int, float], ...]] = (
             OrderedDict()
         )
@@ -298,52 +450,113 @@ class SkillMapper:
         distinct = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
         return self._rank([Phrase(t, -1, -1) for t in distinct[: self.settings.max_phrases]])
 
-    def extract_requirements(self, text: str) -> list[PhraseRequirement]:
-        """What a job text requires, phrase by phrase.
+    def with_settings(self, settings: MappingSettings) -> SkillMapper:
+        """This mapper with other settings, sharing the encoder, indexes and phrase cache."""
+        view = SkillMapper(self.space, self.encoder, self.resolve_uri, settings, self.dictionary)
+        view._remembered, view._remembered_lock = self._remembered, self._remembered_lock
+        return view
 
-        Each requirement phrase (headings excluded) keeps the skills whose labels match it
-        above the threshold and within ``alternatives_margin`` of its best match: they are
-        alternative readings of one requirement, and holding any of them satisfies it.
-        Phrases that match nothing are dropped.
+    def ranking(self, top_k: int, threshold: float) -> SkillMapper:
+        """This mapper with the caller's own ranking cut.
+
+        It keeps the ``top_k`` best skills of each span at ``threshold`` or more (0 keeps
+        every skill found), without the alternatives margin. The view shares the encoder,
+        the label index, the dictionary and the phrase cache.
+        """
+        return self.with_settings(
+            replace(
+                self.settings,
+                top_k=top_k,
+                span_threshold=threshold,
+                alternatives_margin=float("inf"),
+                labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
+            )
+        )
+
+    def extract_requirements(self, text: str) -> list[PhraseRequirement]:
+        """What a job text requires, span by span.
+
+        Each phrase (sentence, line or list item; headings excluded) is split into its list
+        items. Every taxonomy label occurring in it is a requirement of its own (a dictionary
+        hit, kind ``exact`` or ``alternative``); each item the dictionary leaves mostly
+        unread is embedded, and keeps the skills whose labels match it above the threshold
+        and within ``alternatives_margin`` of its best match: alternative readings of one
+        requirement, any of which satisfies it. A phrase holding several items is also read
+        whole, for skills its items miss. Requirements come in text order.
 
         Raises:
             TooManyPhrasesError: The text holds more than ``max_phrases`` distinct phrases.
         """
-        kept = self._requirement_phrases(text)
-        if not kept:
-            return []
-        per_phrase = self._phrase_matches([p for p, _ in kept], self.settings.labels_per_phrase)
-        return self._requirements(kept, per_phrase)
+        result = self.extract_requirements_many([text])[0]
+        if isinstance(result, TooManyPhrasesError):
+            raise result
+        return result
 
     def extract_requirements_many(
         self, texts: Sequence[str]
     ) -> list[list[PhraseRequirement] | TooManyPhrasesError]:
-        """:meth:`extract_requirements` of many texts, their phrases encoded together.
+        """:meth:`extract_requirements` of many texts, their spans encoded together.
 
-        Job postings are short: one encoder call over the phrases of many of them pads and
+        Job postings are short: one encoder call over the spans of many of them pads and
         dispatches far less than one call per posting. The result for each text is the
         same as :meth:`extract_requirements` gives it.
 
         Returns:
             Per text, its requirements, or the error that refused it (too many phrases).
         """
-        readings: list[list[tuple[Phrase, Strength]] | TooManyPhrasesError] = []
+        readings: list[list[_Reading] | TooManyPhrasesError] = []
         for text in texts:
             try:
-                readings.append(self._requirement_phrases(text))
+                readings.append([self._reading(p, s) for p, s in self._requirement_phrases(text)])
             except TooManyPhrasesError as error:
                 readings.append(error)
-        phrases = [p for kept in readings if isinstance(kept, list) for p, _ in kept]
-        hits = self._phrase_matches(phrases, self.settings.labels_per_phrase) if phrases else []
+        spans = [
+            span
+            for reading in readings
+            if isinstance(reading, list)
+            for line in reading
+            for span in line.semantic
+        ]
+        hits = self._phrase_matches(spans, self.settings.labels_per_phrase) if spans else []
         results: list[list[PhraseRequirement] | TooManyPhrasesError] = []
         position = 0
-        for kept in readings:
-            if isinstance(kept, TooManyPhrasesError):
-                results.append(kept)
+        for reading in readings:
+            if isinstance(reading, TooManyPhrasesError):
+                results.append(reading)
                 continue
-            results.append(self._requirements(kept, hits[position : position + len(kept)]))
-            position += len(kept)
+            requirements: list[PhraseRequirement] = []
+            for line in reading:
+                count = len(line.semantic)
+                requirements.extend(self._requirements(line, hits[position : position + count]))
+                position += count
+            results.append(requirements)
         return results
+
+    def _reading(self, phrase: Phrase, strength: Strength) -> _Reading:
+        """A phrase's dictionary hits and the spans left for the encoder.
+
+        Hits below their kind's threshold are dropped first, so the encoder reads what they
+        covered.
+        """
+        floors = {
+            "exact": self.settings.exact_threshold,
+            "alternative": self.settings.alternative_threshold,
+        }
+        found = [
+            hit
+            for hit in (self.dictionary.find(phrase.text) if self.dictionary is not None else [])
+            if 1.0 / hit.sharing >= floors[hit.kind]
+        ]
+        covered = [False] * len(phrase.text)
+        for hit in found:
+            covered[hit.start : hit.end] = [True] * (hit.end - hit.start)
+        items = phrase.spans or (phrase,)
+        semantic = [item for item in items if not _mostly_covered(phrase, item, covered)]
+        if phrase.spans and self.settings.whole_phrase and not _mostly_covered(
+            phrase, phrase, covered
+        ):
+            semantic.append(replace(phrase, heading=False, spans=()))
+        return _Reading(phrase, strength, tuple(found), tuple(semantic))
 
     def _requirement_phrases(self, text: str) -> list[tuple[Phrase, Strength]]:
         """The distinct requirement phrases of a job text (headings dropped), with strengths."""
@@ -353,7 +566,7 @@ class SkillMapper:
         seen: set[str] = set()
         for phrase, strength in zip(phrases, strengths, strict=True):
             key = phrase.text.lower()
-            if key in seen or _is_heading(text, phrase):
+            if key in seen or phrase.heading:
                 continue
             seen.add(key)
             kept.append((phrase, strength))
@@ -365,31 +578,60 @@ class SkillMapper:
         return kept
 
     def _requirements(
-        self,
-        kept: Sequence[tuple[Phrase, Strength]],
-        per_phrase: Sequence[Sequence[tuple[int, float]]],
+        self, line: _Reading, per_span: Sequence[Sequence[tuple[int, float]]]
     ) -> list[PhraseRequirement]:
-        """Requirements from the label hits of each kept phrase (phrases matching nothing go)."""
-        requirements = []
-        for (phrase, strength), hits in zip(kept, per_phrase, strict=True):
-            ranked = [hit for hit in _best_per_skill(hits) if hit[1] >= self.settings.threshold]
+        """A phrase's requirements: dictionary hits, then embedded spans, in text order.
+
+        A skill is read once per phrase: the dictionary's reading wins, then the items',
+        then the whole phrase's.
+        """
+        settings = self.settings
+        taken: set[int] = set()
+        requirements: list[PhraseRequirement] = []
+        by_place: dict[tuple[int, int], list[DictionaryHit]] = {}
+        for hit in line.found:
+            by_place.setdefault((hit.start, hit.end), []).append(hit)
+        for (start, end), hits in by_place.items():
+            span = line.phrase.part(start, end)
+            skills = [
+                SkillMatch(
+                    hit.skill_id,
+                    round(1.0 / hit.sharing, 4),
+                    hit.kind,
+                    span.text,
+                    span.start,
+                    span.end,
+                    line.strength,
+                )
+                for hit in sorted(hits, key=lambda h: (h.kind != "exact", h.skill_id))
+            ][: settings.top_k]
+            taken.update(skill.skill_id for skill in skills)
+            requirements.append(PhraseRequirement(span, line.strength, tuple(skills)))
+        for span, nearest in zip(line.semantic, per_span, strict=True):
+            ranked = [
+                hit
+                for hit in _best_per_skill(nearest)
+                if hit[1] >= settings.span_threshold and hit[0] not in taken
+            ]
             if not ranked:
                 continue
-            floor = ranked[0][1] - self.settings.alternatives_margin
+            floor = ranked[0][1] - settings.alternatives_margin
             skills = [
                 SkillMatch(
                     skill_id,
                     round(score, 4),
                     "embedding",
-                    phrase.text,
-                    phrase.start,
-                    phrase.end,
-                    strength,
+                    span.text,
+                    span.start,
+                    span.end,
+                    line.strength,
                 )
-                for skill_id, score in ranked[: self.settings.top_k]
+                for skill_id, score in ranked[: settings.top_k]
                 if score >= floor
             ]
-            requirements.append(PhraseRequirement(phrase, strength, tuple(skills)))
+            taken.update(skill.skill_id for skill in skills)
+            requirements.append(PhraseRequirement(span, line.strength, tuple(skills)))
+        requirements.sort(key=lambda r: (r.phrase.start, -r.phrase.end))
         return requirements
 
     def search_labels(self, query: str, k: int) -> list[tuple[int, float]]:
@@ -450,6 +692,25 @@ class SkillMapper:
             SkillMatch(skill_id, round(score, 4), method, phrase.text, phrase.start, phrase.end)
             for skill_id, (score, phrase) in ranked[: self.settings.top_k]
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One phrase of a job text as read: dictionary hits and the spans to embed."""
+
+    phrase: Phrase
+    strength: Strength
+    found: tuple[DictionaryHit, ...]
+    semantic: tuple[Phrase, ...]
+
+
+def _mostly_covered(phrase: Phrase, span: Phrase, covered: Sequence[bool]) -> bool:
+    """Whether dictionary hits cover at least half of a span's letters and digits."""
+    offset = span.start - phrase.start if not phrase.ends else phrase.text.find(span.text)
+    characters = [
+        covered[offset + i] for i, char in enumerate(span.text) if char.isalnum()
+    ]
+    return bool(characters) and 2 * sum(characters) >= len(characters)
 
 
 def _best_per_skill(hits: Iterable[tuple[int, float]]) -> list[tuple[int, float]]:

@@ -504,6 +504,54 @@ def _outcome_markup(outcome: str) -> str:
     return f"[{colour}]{outcome}[/{colour}]"
 
 
+def cmd_skills_extract(args: argparse.Namespace) -> int:
+    """Read each sentence (arguments, else one per line of stdin) as ``/v1/skills/extract``.
+
+    Prints a JSON array with one extraction per sentence, in the API's own form.
+    """
+    import msgspec  # noqa: PLC0415
+
+    from service.api.views import extraction_out  # noqa: PLC0415
+    from service.db.engine import unit_of_work  # noqa: PLC0415
+    from service.errors import InvalidRequestError, NotReadyError  # noqa: PLC0415
+    from service.runtime import Runtime  # noqa: PLC0415
+    from service.skills import extract_skills  # noqa: PLC0415
+
+    sentences = list(args.sentences) or [line for line in sys.stdin.read().splitlines()]
+    sentences = [sentence for sentence in sentences if sentence.strip()]
+    if not sentences:
+        console.print("[red]no sentence given[/red]: pass them as arguments or on stdin")
+        return 2
+    if args.top_k is not None and not 1 <= args.top_k <= MAX_EXTRACT_TOP_K:
+        console.print(f"[red]--top-k must be 1 to {MAX_EXTRACT_TOP_K}[/red]")
+        return 2
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        console.print("[red]--threshold must be 0 to 1[/red]")
+        return 2
+    runtime = Runtime.open(_settings(args))
+    try:
+        context, _ = runtime.require_taxonomy()
+        with unit_of_work(runtime.sessions) as session:
+            readings = [
+                extraction_out(
+                    extract_skills(
+                        session, context, sentence, top_k=args.top_k, threshold=args.threshold
+                    )
+                )
+                for sentence in sentences
+            ]
+    except (InvalidRequestError, NotReadyError) as error:
+        console.print(f"[red]{error}[/red]")
+        return 1
+    finally:
+        runtime.close()
+    print(msgspec.json.encode(readings).decode())  # noqa: T201
+    return 0
+
+
+MAX_EXTRACT_TOP_K = 100
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Taxonomy, server, signed sample credentials, a match: the whole path in one go."""
     from service.demo import run_demo  # noqa: PLC0415
@@ -622,6 +670,16 @@ def _add_taxonomy_commands(commands: argparse._SubParsersAction[argparse.Argumen
 
 
 def _add_postings_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    skills = commands.add_parser("skills", help="skills of the default taxonomy release")
+    skills_commands = skills.add_subparsers(dest="skills", required=True)
+    extract = skills_commands.add_parser(
+        "extract", help="skills named in sentences, as JSON (as POST /v1/skills/extract)"
+    )
+    extract.add_argument("sentences", nargs="*", help="sentences (default: one per stdin line)")
+    extract.add_argument("--top-k", type=int, help="skills per span, up to 100 (own ranking)")
+    extract.add_argument("--threshold", type=float, help="minimum confidence, 0 allowed")
+    extract.set_defaults(handler=cmd_skills_extract)
+
     postings = commands.add_parser("postings", help="job postings for gap reports")
     postings_commands = postings.add_subparsers(dest="postings", required=True)
     imp = postings_commands.add_parser("import", help="import a CSV, JSONL or JSON file")

@@ -60,7 +60,7 @@ from service.db.repositories import EvidenceView
 from service.errors import InvalidRequestError
 from service.filters import EvidenceFilter
 from service.settings import Settings
-from service.taxonomy_service import TaxonomyContext
+from service.taxonomy_service import TaxonomyContext, short_id
 from service.trust import issuer_weight, load_policy
 
 
@@ -99,6 +99,9 @@ class Requirement:
     start: int = -1
     end: int = -1
     confidence: float = 1.0
+    method: str = ""
+    """How a text requirement's main skill was read (``exact``, ``alternative``,
+    ``embedding``); empty for explicit skills."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,11 +200,54 @@ def resolve_requirements(
             start=p.phrase.start,
             end=p.phrase.end,
             confidence=p.skills[0].confidence,
+            method=p.skills[0].method,
         )
         for p in phrases
     )
     requirements.sort(key=lambda r: (r.strength != "must", r.source != "explicit", r.start))
     return requirements, unresolved
+
+
+SUGGESTIONS_PER_PHRASE = 3
+
+
+def suggest_skills(
+    session: Session, context: TaxonomyContext, query: JobQuery
+) -> list[dict[str, object]]:
+    """The phrases a job text was read as, each with its best skills below the threshold.
+
+    For a job where nothing cleared the threshold: an HR system can confirm one of these
+    (send it as an explicit skill) instead of rewording blindly.
+
+    Returns:
+        Per phrase: ``phrase``, ``start``, ``end`` and ``skills`` (``id``, ``uri``, ``label``,
+        ``confidence``; the best :data:`SUGGESTIONS_PER_PHRASE`, best first).
+    """
+    text = query.description if query.description.strip() else query.title
+    if not text.strip():
+        return []
+    try:
+        read = context.mapper.ranking(SUGGESTIONS_PER_PHRASE, 0.0).extract_requirements(text)
+    except TooManyPhrasesError:
+        return []
+    skills = repo.skills_by_ids(session, {m.skill_id for r in read for m in r.skills})
+    return [
+        {
+            "phrase": r.phrase.text,
+            "start": r.phrase.start,
+            "end": r.phrase.end,
+            "skills": [
+                {
+                    "id": short_id(skills[m.skill_id].uri),
+                    "uri": skills[m.skill_id].uri,
+                    "label": skills[m.skill_id].preferred_label,
+                    "confidence": m.confidence,
+                }
+                for m in r.skills
+            ],
+        }
+        for r in read
+    ]
 
 
 def _weight(strength: Strength, settings: Settings) -> float:
@@ -225,9 +271,12 @@ def match_candidates(
     requirements, unresolved = resolve_requirements(session, context, query, settings)
     if not requirements:
         raise InvalidRequestError(
-            "no skill of the taxonomy was recognised in the job; add required skills or a "
-            "more specific description",
-            extra={"unresolved": unresolved},
+            "no skill of the taxonomy was recognised in the job; confirm one of the suggested "
+            "skills, add required skills or give a more specific description",
+            extra={
+                "unresolved": unresolved,
+                "suggestions": suggest_skills(session, context, query),
+            },
         )
     after = decode_cursor(query.cursor) if query.cursor else None
     index = indexes.get(tenant_id)

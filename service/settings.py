@@ -50,7 +50,25 @@ class Settings:
     """Texts per encoder forward pass (32 pads less than larger batches: faster on CPU)."""
 
     mapping_threshold: float = 0.62
-    """Minimum cosine similarity between a phrase and a skill label to map it to the skill."""
+    """Minimum cosine similarity between a phrase and a skill label to map it to the skill
+    (achievements, explicit skills given as text, search)."""
+
+    mapping_span_threshold: float = 0.68
+    """The same for a span of job text (evidence kind ``embedding``, the semantic kind).
+    The job-text defaults here were fitted on the even-numbered sentences of Decorte
+    TECH/HOUSE validation and SkillSkape dev (``python -m benchmarks extraction``)."""
+
+    mapping_whole_phrase: bool = False
+    """Also embed a job phrase that holds a list as a whole, for skills its items miss."""
+
+    mapping_exact_threshold: float = 0.5
+    """Minimum confidence of a job text's dictionary hit on a preferred label (kind
+    ``exact``); a hit's confidence is 1 divided by the number of skills its label names."""
+
+    mapping_alternative_threshold: float = 1.01
+    """Minimum confidence of a dictionary hit on an alternative label (kind ``alternative``);
+    above 1 the kind is off (it cost precision on the validation data: the encoder still
+    finds a span that is an alternative label)."""
 
     mapping_top_k: int = 5
     """At most this many skills inferred per achievement or job sentence."""
@@ -58,7 +76,7 @@ class Settings:
     mapping_candidates_per_phrase: int = 20
     """Skill labels retrieved per phrase before aggregation."""
 
-    mapping_alternatives_margin: float = 0.08
+    mapping_alternatives_margin: float = 0.0
     """A job phrase is satisfied by any skill scoring within this margin of its best match."""
 
     mapping_max_phrases: int = 200

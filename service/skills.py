@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from ingest.mapping import Strength, TooManyPhrasesError
+from ingest.mapping import Method, Strength, TooManyPhrasesError
 from service.db import repositories as repo
 from service.db.models import Occupation, Skill, SkillGroup
 from service.errors import InvalidRequestError, NotFoundError
@@ -226,10 +226,15 @@ def occupation_page(session: Session, context: TaxonomyContext, identifier: str)
 
 @dataclass(frozen=True, slots=True)
 class ExtractedSkill:
-    """A skill read in a phrase, with its similarity to the phrase."""
+    """A skill read in a phrase: its confidence and the kind of evidence.
+
+    ``method`` is ``exact`` or ``alternative`` for a dictionary hit on a preferred or an
+    alternative label, ``embedding`` for the encoder's label similarity.
+    """
 
     skill: Skill
     confidence: float
+    method: Method = "embedding"
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,18 +258,41 @@ class Extraction:
     phrases: Sequence[ExtractedPhrase] = field(default_factory=tuple)
 
 
-def extract_skills(session: Session, context: TaxonomyContext, text: str) -> Extraction:
-    """Skills named in a text, phrase by phrase, with character offsets and strength.
+def extract_skills(
+    session: Session,
+    context: TaxonomyContext,
+    text: str,
+    *,
+    top_k: int | None = None,
+    threshold: float | None = None,
+) -> Extraction:
+    """Skills named in a text, span by span, with character offsets and strength.
 
-    The same reading as ``/v1/match`` gives a job description: sentences and list items
-    become phrases, headings such as "Nice to have:" set the strength of what follows, and
-    each phrase keeps the skills whose labels match it above the calibrated threshold.
+    The same reading as ``/v1/match`` gives a job description: sentences, list items and
+    the items of a list become spans, headings such as "Nice to have:" set the strength of
+    what follows, and each span keeps the labels the dictionary finds in it and the skills
+    whose labels match it above the calibrated threshold.
+
+    Args:
+        session: Open session.
+        context: The default release.
+        text: The text to read.
+        top_k: The caller's own cut: this many skills per span, best first, without the
+            alternatives margin (default: the product's settings).
+        threshold: Minimum semantic confidence with ``top_k`` (0 keeps everything found;
+            default: the calibrated threshold).
 
     Raises:
         InvalidRequestError: The text holds more phrases than one request may read.
     """
+    mapper = context.mapper
+    if top_k is not None or threshold is not None:
+        mapper = mapper.ranking(
+            top_k if top_k is not None else mapper.settings.top_k,
+            threshold if threshold is not None else mapper.settings.span_threshold,
+        )
     try:
-        requirements = context.mapper.extract_requirements(text)
+        requirements = mapper.extract_requirements(text)
     except TooManyPhrasesError as error:
         raise InvalidRequestError(str(error)) from None
     skills = repo.skills_by_ids(
@@ -273,14 +301,16 @@ def extract_skills(session: Session, context: TaxonomyContext, text: str) -> Ext
     return Extraction(
         taxonomy=context.key,
         model=context.mapper.model,
-        threshold=context.mapper.settings.threshold,
+        threshold=mapper.settings.span_threshold,
         phrases=[
             ExtractedPhrase(
                 text=r.phrase.text,
                 start=r.phrase.start,
                 end=r.phrase.end,
                 strength=r.strength,
-                skills=[ExtractedSkill(skills[m.skill_id], m.confidence) for m in r.skills],
+                skills=[
+                    ExtractedSkill(skills[m.skill_id], m.confidence, m.method) for m in r.skills
+                ],
             )
             for r in requirements
         ],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 import taxonomy as tx
 from embeddings import IndexFileError, TextEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
+from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import MappingSettings, SkillMapper
 from service.db import repositories as repo
 from service.db.models import Taxonomy
@@ -212,7 +213,13 @@ def load_taxonomy_context(
             alternatives_margin=settings.mapping_alternatives_margin,
             max_phrases=settings.mapping_max_phrases,
             phrase_cache=settings.mapping_phrase_cache,
+            span_threshold=settings.mapping_span_threshold,
+            whole_phrase=settings.mapping_whole_phrase,
+            exact_threshold=settings.mapping_exact_threshold,
+            alternative_threshold=settings.mapping_alternative_threshold,
         ),
+        # Built from the same rows at each start (about a second for ESCO's 96k labels).
+        dictionary=LabelDictionary(rows),
     )
     return TaxonomyContext(
         taxonomy_id=taxonomy.id,

@@ -624,10 +624,13 @@ class SkillController(Controller):
         summary="Extract taxonomy skills from text",
         opt=allow(*ANY_ROLE),
         description=(
-            "Reads a job ad, course or badge description phrase by phrase, as /v1/match "
-            "does: each phrase with its character offsets, requirement strength (must or "
-            "nice, from headings such as 'Nice to have:') and the skills whose labels match "
-            "it above the calibrated threshold; the model and taxonomy release are named."
+            "Reads a job ad, course or badge description span by span, as /v1/match does "
+            "(sentences, list items, and the items of a list or conjunction): each span with "
+            "its character offsets, requirement strength (must or nice, from headings such as "
+            "'Nice to have:') and its skills, each with its evidence kind: a preferred "
+            "(exact) or alternative label found verbatim, or the encoder's label similarity "
+            "(embedding) above the calibrated threshold. topK (up to 100) and threshold (0 "
+            "allowed) return the product's own ranking per span with scores instead."
         ),
     )
     def extract(
@@ -640,7 +643,11 @@ class SkillController(Controller):
         """Skills named in the text, with where each came from."""
         context, _ = runtime.require_taxonomy()
         del principal
-        return views.extraction_out(extract_skills(db_session, context, data.text))
+        return views.extraction_out(
+            extract_skills(
+                db_session, context, data.text, top_k=data.top_k, threshold=data.threshold
+            )
+        )
 
 
 class OccupationController(Controller):

@@ -179,6 +179,11 @@ class MatchIn(Request):
     cursor: Annotated[str, Meta(max_length=500)] | None = None
 
 
+ExtractionMethod = Literal["exact", "alternative", "embedding"]
+"""Evidence kind of a skill read in text: a preferred or alternative label found verbatim,
+or the encoder's label similarity (the semantic kind)."""
+
+
 class RequirementOut(Response):
     """A requirement: its main skill, the skills that satisfy it, and where it was found."""
 
@@ -191,6 +196,7 @@ class RequirementOut(Response):
     start: int | None = None
     end: int | None = None
     confidence: float = 1.0
+    method: ExtractionMethod | None = None
 
 
 class ProofOut(Response):
@@ -524,16 +530,23 @@ class OccupationOut(Response):
 
 
 class ExtractIn(Request):
-    """``POST /v1/skills/extract``: a text to read (job ad, course or badge description)."""
+    """``POST /v1/skills/extract``: a text to read (job ad, course or badge description).
+
+    ``topK`` and ``threshold`` ask for the product's own ranking: up to ``topK`` skills per
+    span, best first, down to ``threshold`` (0 allowed), with their scores.
+    """
 
     text: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    top_k: Annotated[int, Meta(ge=1, le=100)] | None = None
+    threshold: Annotated[float, Meta(ge=0.0, le=1.0)] | None = None
 
 
 class ExtractedSkillOut(Response):
-    """A skill read in a phrase."""
+    """A skill read in a span: ``exact``/``alternative`` label found, or ``embedding``."""
 
     skill: SkillRef
     confidence: float
+    method: ExtractionMethod
 
 
 class ExtractedPhraseOut(Response):

@@ -117,7 +117,9 @@ def extraction_out(extraction: Extraction) -> s.ExtractOut:
             current = best.get(found.skill.id)
             if current is None or found.confidence > current.confidence:
                 best[found.skill.id] = s.ExtractedSkillOut(
-                    skill=skill_ref(found.skill), confidence=found.confidence
+                    skill=skill_ref(found.skill),
+                    confidence=found.confidence,
+                    method=_extraction_method(found.method),
                 )
     return s.ExtractOut(
         taxonomy=extraction.taxonomy,
@@ -130,7 +132,11 @@ def extraction_out(extraction: Extraction) -> s.ExtractOut:
                 end=p.end,
                 strength=p.strength,
                 skills=[
-                    s.ExtractedSkillOut(skill=skill_ref(f.skill), confidence=f.confidence)
+                    s.ExtractedSkillOut(
+                        skill=skill_ref(f.skill),
+                        confidence=f.confidence,
+                        method=_extraction_method(f.method),
+                    )
                     for f in p.skills
                 ],
             )
@@ -311,7 +317,13 @@ def requirement_out(requirement: Requirement) -> s.RequirementOut:
         start=requirement.start if requirement.start >= 0 else None,
         end=requirement.end if requirement.end >= 0 else None,
         confidence=round(requirement.confidence, 4),
+        method=_extraction_method(requirement.method) if requirement.source == "text" else None,
     )
+
+
+def _extraction_method(method: str) -> s.ExtractionMethod:
+    """How a skill was read in text (``embedding`` unless a label was found verbatim)."""
+    return method if method in ("exact", "alternative") else "embedding"  # type: ignore[return-value]
 
 
 def match_out(result: MatchResult) -> s.MatchOut:

@@ -259,6 +259,26 @@ def test_bad_match_request_is_a_problem(server: httpx.Client, tenant: Tenant) ->
     assert nothing.json()["type"].endswith("/invalid-request")
 
 
+def test_a_job_nothing_clears_the_threshold_for_gets_suggestions_to_confirm(
+    server: httpx.Client, tenant: Tenant
+) -> None:
+    text = "Wanted: a wrangler of numbers who tames reptiles"
+    response = server.post(
+        "/v1/match", json={"description": text}, headers=tenant.headers("matcher")
+    )
+
+    assert response.status_code == 400
+    suggestions = response.json()["suggestions"]
+    assert suggestions  # the phrases it read, not a bare refusal
+    for reading in suggestions:
+        assert text[reading["start"] : reading["end"]] == reading["phrase"]
+        assert len(reading["skills"]) == 3
+        confidences = [skill["confidence"] for skill in reading["skills"]]
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(c < 0.62 for c in confidences)  # below the calibrated threshold
+        assert all(skill["uri"].endswith(skill["id"]) for skill in reading["skills"])
+
+
 def test_skill_search(server: httpx.Client, tenant: Tenant) -> None:
     response = server.get("/v1/skills", params={"q": "python"}, headers=tenant.headers("analyst"))
     assert response.status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -221,3 +222,33 @@ def test_quarantine_list_prints_every_rejected_document(
     assert main(["--database-url", url, "quarantine", "list", "--tenant", "cli-quarantine"]) == 0
     printed = capsys.readouterr().out
     assert printed.count("malformed-json") == 3
+
+
+def test_skills_extract_reads_sentences_from_arguments_or_stdin_and_prints_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import REPO_ROOT
+
+    (tmp_path / "models").symlink_to(REPO_ROOT / "var" / "test-models")  # reuse the ONNX export
+    bundle = REPO_ROOT / "tests" / "taxonomy" / "fixtures" / "esco_small"
+    base = ["--data-dir", str(tmp_path), "--database-url", f"sqlite:///{tmp_path / 'x.sqlite3'}"]
+    assert main([*base, "taxonomy", "import", "esco", str(bundle), "--version", "1.1.1"]) == 0
+    capsys.readouterr()
+
+    assert main([*base, "skills", "extract", "Python, JavaScript and give presentations"]) == 0
+    (reading,) = json.loads(capsys.readouterr().out)
+    methods = {s["skill"]["label"]: s["method"] for s in reading["skills"]}
+    assert methods["Python (computer programming)"] == "exact"
+    assert methods["JavaScript"] == "exact"
+    assert "give presentations" in methods
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("talk to our clients\n\nhaggle\n"))
+    assert main([*base, "skills", "extract", "--top-k", "3", "--threshold", "0"]) == 0
+    first, second = json.loads(capsys.readouterr().out)
+    assert first["threshold"] == 0
+    assert len(first["phrases"][0]["skills"]) == 3  # the own ranking: top 3 at threshold 0
+    assert second["skills"][0]["skill"]["label"] == "negotiate prices"
+    assert second["skills"][0]["method"] == "embedding"  # alternative labels: the encoder
+
+    assert main([*base, "skills", "extract", "--top-k", "101", "x y z"]) == 2
+    assert "--top-k must be 1 to 100" in capsys.readouterr().err

@@ -122,13 +122,51 @@ def test_extract_reads_phrases_with_offsets_strength_and_versions(
     assert body["model"]
     assert 0 < body["threshold"] < 1
     by_phrase = {p["text"]: p for p in body["phrases"]}
-    python = by_phrase["Python programming"]
-    assert text[python["start"] : python["end"]] == "Python programming"
+    python = by_phrase["Python"]  # the label found inside "Python programming"
+    assert text[python["start"] : python["end"]] == "Python"
     assert python["strength"] == "must"
     assert python["skills"][0]["skill"]["id"] == PYTHON_ID
+    assert python["skills"][0]["method"] == "exact"  # "Python (computer programming)"
+    assert by_phrase["SQL"]["skills"][0]["method"] == "exact"
     assert by_phrase["build dashboards"]["strength"] == "nice"
     assert {s["skill"]["id"] for s in body["skills"]} >= {PYTHON_ID, SQL_ID}
     too_long = server.post(
         "/v1/skills/extract", json={"text": "x" * 20_001}, headers=tenant.headers("analyst")
     )
     assert too_long.status_code == 400
+
+
+def test_extract_splits_lists_and_returns_the_own_ranking_on_request(
+    server: httpx.Client, tenant: Tenant
+) -> None:
+    text = "Data engineer: SQL, JavaScript and bake fresh loaves every morning"
+
+    default = server.post(
+        "/v1/skills/extract", json={"text": text}, headers=tenant.headers("analyst")
+    ).json()
+    ranking = server.post(
+        "/v1/skills/extract",
+        json={"text": "bake fresh loaves every morning", "topK": 100, "threshold": 0},
+        headers=tenant.headers("analyst"),
+    )
+    too_many = server.post(
+        "/v1/skills/extract",
+        json={"text": text, "topK": 101},
+        headers=tenant.headers("analyst"),
+    )
+
+    methods = {s["skill"]["label"]: s["method"] for s in default["skills"]}
+    assert methods["SQL"] == "exact"
+    assert methods["JavaScript"] == "exact"
+    assert methods.get("bake bread") == "embedding"
+    for phrase in default["phrases"]:
+        assert text[phrase["start"] : phrase["end"]] == phrase["text"]
+    assert ranking.status_code == 200, ranking.text
+    body = ranking.json()
+    assert body["threshold"] == 0
+    (whole,) = body["phrases"]
+    scores = [s["confidence"] for s in whole["skills"]]
+    assert len(scores) > 10  # the full ranking, not the calibrated cut
+    assert scores == sorted(scores, reverse=True)
+    assert whole["skills"][0]["skill"]["label"] == "bake bread"
+    assert too_many.status_code == 400
