@@ -21,6 +21,7 @@ from service.db.models import (
     Evidence,
     IngestJob,
     IngestJobItem,
+    PresentationChallenge,
     QuarantinedDocument,
     VerificationCheck,
     utcnow,
@@ -54,9 +55,9 @@ def delete_candidate_data(session: Session, candidate: Candidate) -> dict[str, i
 
     Removed: the tenant's ingest-job lines sent for the candidate's id or that stored one of
     their credentials or quarantine entries (lines still queued are taken off their job's
-    total, so the job still finishes), quarantine entries sent for their id, verification
-    checks, evidence, declared skills, tags, credentials with their raw documents, and the
-    candidate row. The foreign keys cascade the same way; deleting explicitly counts the
+    total, so the job still finishes), quarantine entries and wallet challenges issued for
+    their id, verification checks, evidence, declared skills, tags, credentials with their
+    raw documents, and the candidate row. The foreign keys cascade the same way; deleting explicitly counts the
     rows and does not depend on SQLite enforcing foreign keys.
     """
     tenant_id, external_id = candidate.tenant_id, candidate.external_id
@@ -65,6 +66,13 @@ def delete_candidate_data(session: Session, candidate: Candidate) -> dict[str, i
         session,
         delete(QuarantinedDocument).where(
             QuarantinedDocument.id.in_(_quarantine_ids(tenant_id, external_id))
+        ),
+    )
+    removed["presentationChallenges"] = _deleted(
+        session,
+        delete(PresentationChallenge).where(
+            PresentationChallenge.tenant_id == tenant_id,
+            PresentationChallenge.candidate_external_id == external_id,
         ),
     )
     removed["verificationChecks"] = _deleted(

@@ -25,6 +25,7 @@ from service.db.models import (
     Evidence,
     IngestJob,
     IngestJobItem,
+    PresentationChallenge,
     QuarantinedDocument,
     VerificationCheck,
 )
@@ -65,7 +66,8 @@ def _wait_for_job(server: httpx.Client, tenant: Tenant, job_id: int) -> None:
 @pytest.fixture
 def people(server: httpx.Client, tenant: Tenant) -> dict[str, dict[str, Any]]:
     """ana and ben, each with: a Python credential (sent alone), an SQL credential (sent in an
-    ingest job), tags, and a quarantined document; returns the Python documents sent."""
+    ingest job), tags, a quarantined document and a wallet challenge; returns the Python
+    documents sent."""
     sent = {}
     for who in PEOPLE:
         document = ISSUER.issue(PYTHON_BADGE, f"did:example:{who}")
@@ -98,6 +100,12 @@ def people(server: httpx.Client, tenant: Tenant) -> dict[str, dict[str, Any]]:
             headers=tenant.headers("ingest"),
         )
         assert rejected.status_code == 422, rejected.text
+        challenge = server.post(
+            "/v1/presentations/challenges",
+            params={"candidateId": who},
+            headers=tenant.headers("ingest"),
+        )
+        assert challenge.status_code == 201, challenge.text
     return sent
 
 
@@ -124,6 +132,11 @@ def _rows_held(runtime: Runtime, tenant: Tenant, who: str) -> dict[str, int]:
                 QuarantinedDocument,
                 QuarantinedDocument.tenant_id == tenant_id,
                 QuarantinedDocument.candidate_external_id == who,
+            ),
+            "challenges": count(
+                PresentationChallenge,
+                PresentationChallenge.tenant_id == tenant_id,
+                PresentationChallenge.candidate_external_id == who,
             ),
             "jobLines": count(
                 IngestJobItem,
