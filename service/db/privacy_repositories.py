@@ -57,8 +57,8 @@ def delete_candidate_data(session: Session, candidate: Candidate) -> dict[str, i
     their credentials or quarantine entries (lines still queued are taken off their job's
     total, so the job still finishes), quarantine entries and wallet challenges issued for
     their id, verification checks, evidence, declared skills, tags, credentials with their
-    raw documents, and the candidate row. The foreign keys cascade the same way; deleting explicitly counts the
-    rows and does not depend on SQLite enforcing foreign keys.
+    raw documents, and the candidate row. The foreign keys cascade the same way; deleting
+    explicitly counts the rows and does not depend on SQLite enforcing foreign keys.
     """
     tenant_id, external_id = candidate.tenant_id, candidate.external_id
     removed = {"ingestJobItems": _delete_job_items(session, candidate)}
