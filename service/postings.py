@@ -310,12 +310,6 @@ def _csv_rows(text: str) -> Iterator[RowFields]:
     if header is None:
         return
     columns = {n: _CSV_ALIASES.get(name.strip().lower()) for n, name in enumerate(header)}
-    taken: set[str] = set()
-    for position, name in sorted(columns.items()):
-        if name is not None and name in taken:  # the first column of a field counts
-            columns[position] = None
-        elif name is not None:
-            taken.add(name)
     named = set(columns.values())
     if "title" not in named and "description" not in named:
         raise InvalidRequestError(
@@ -330,7 +324,7 @@ def _csv_rows(text: str) -> Iterator[RowFields]:
         values: dict[str, str] = {}
         for position, cell in enumerate(record):
             name = columns.get(position)
-            if name is not None:
+            if name is not None and name not in values:  # the first column of a field counts
                 values[name] = cell
         yield number, values
 
