@@ -263,20 +263,17 @@ def candidates_of(
 
 def _features(
     space: Space, sentences: Sequence[str], raw: Vectors, weight: npt.NDArray[np.float32]
-) -> tuple[list[list[Candidate]], list[npt.NDArray[np.float32]]]:
+) -> tuple[list[list[Candidate]], list[npt.NDArray[np.float32]], npt.NDArray[np.float32]]:
+    """Each sentence's candidates and their features, and every skill's adapted score."""
     adapted = _adapt(raw, weight)
-    starts = space.ours.label_starts
+    adapted_scores = label_max(adapted, space.ours.label_vectors, space.ours.label_starts)
+    raw_scores = raw @ space.preferred_vectors.T
     all_candidates, all_features = [], []
-    for begin in range(0, len(sentences), _BATCH):
-        batch = slice(begin, begin + _BATCH)
-        adapted_scores = label_max(adapted[batch], space.ours.label_vectors, starts)
-        raw_scores = raw[batch] @ space.preferred_vectors.T
-        for offset, (a_row, r_row) in enumerate(zip(adapted_scores, raw_scores, strict=True)):
-            index = begin + offset
-            found = candidates_of(space, a_row, r_row, adapted[index], CANDIDATES)
-            all_candidates.append(found)
-            all_features.append(candidate_features(sentences[index], found, space.prior))
-    return all_candidates, all_features
+    for index, (a_row, r_row) in enumerate(zip(adapted_scores, raw_scores, strict=True)):
+        found = candidates_of(space, a_row, r_row, adapted[index], CANDIDATES)
+        all_candidates.append(found)
+        all_features.append(candidate_features(sentences[index], found, space.prior))
+    return all_candidates, all_features, adapted_scores
 
 
 def train_reranker(
@@ -372,7 +369,7 @@ def _cross_fitted_reranker(
             seed,
         )
         held_sentences = [train.sentences[i] for i in held]
-        found, rows = _features(space, held_sentences, train_vectors[held], half_weight)
+        found, rows, _ = _features(space, held_sentences, train_vectors[held], half_weight)
         features.extend(rows)
         labels.extend(_gold_rows(found, [train.gold[i] for i in held]))
     return train_reranker(features, labels)
@@ -447,9 +444,7 @@ def run_train_mapping(
     final: dict[str, Any] = {}
     for v, vectors in zip(validation, val_vectors, strict=True):
         began = time.perf_counter()
-        adapted = _adapt(vectors, weight)
-        adapted_scores = label_max(adapted, space.ours.label_vectors, space.ours.label_starts)
-        found, rows = _features(space, v.sentences, vectors, weight)
+        found, rows, adapted_scores = _features(space, v.sentences, vectors, weight)
         scores = _reranked_scores(space, adapted_scores, found, rows, reranker)
         elapsed = time.perf_counter() - began
         final[v.name] = {
