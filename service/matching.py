@@ -162,9 +162,7 @@ def resolve_requirements(
         weight = explicit.weight if explicit.weight is not None else _weight(strength, settings)
         skill_id = context.skill_ids.get(explicit.uri) if explicit.uri else None
         if skill_id is None and explicit.text:
-            hits = context.mapper.search_labels(explicit.text, 1)
-            if hits and hits[0][1] >= settings.mapping_threshold:
-                skill_id = hits[0][0]
+            skill_id = context.resolve_skill(explicit.text, settings.mapping_threshold).skill_id
         if skill_id is None or not context.space.has_skill(skill_id):
             unresolved.append(explicit.uri or explicit.text)
             continue

@@ -105,22 +105,6 @@ class SearchPage:
     trust: IssuerTrustPolicy = field(default_factory=IssuerTrustPolicy)
 
 
-def _resolve_id(
-    context: TaxonomyContext, settings: Settings, given: str
-) -> tuple[int | None, str, float | None]:
-    """(skill id, how it was found, score) for a requested skill."""
-    skill_id = context.find_skill(given)
-    if skill_id is not None:
-        return skill_id, "id", None
-    hits = context.labels.search(given, 1)
-    if hits:
-        return hits[0].skill_id, f"label:{hits[0].tier}", hits[0].similarity
-    semantic = context.mapper.search_labels(given, 1)
-    if semantic and semantic[0][1] >= settings.mapping_threshold:
-        return semantic[0][0], "semantic", round(semantic[0][1], 4)
-    return None, "unresolved", None
-
-
 def search_candidates(
     session: Session,
     context: TaxonomyContext,
@@ -139,11 +123,13 @@ def search_candidates(
     if len(query.skills) > MAX_SKILLS:
         raise InvalidRequestError(f"at most {MAX_SKILLS} skills per search")
     after = _decode_cursor(query.cursor) if query.cursor else None
-    found = [(q.value, *_resolve_id(context, settings, q.value)) for q in query.skills]
-    skills = repo.skills_by_ids(session, (sid for _, sid, _, _ in found if sid is not None))
+    found = [
+        (q.value, context.resolve_skill(q.value, settings.mapping_threshold)) for q in query.skills
+    ]
+    skills = repo.skills_by_ids(session, (r.skill_id for _, r in found if r.skill_id is not None))
     resolved = [
-        ResolvedSkill(given, skills[sid] if sid is not None else None, method, score)
-        for given, sid, method, score in found
+        ResolvedSkill(given, skills[r.skill_id] if r.skill_id is not None else None, r.how, r.score)
+        for given, r in found
     ]
     wanted = list(dict.fromkeys(r.skill.id for r in resolved if r.skill is not None))
     unresolved = [r.given for r in resolved if r.skill is None]

@@ -139,6 +139,39 @@ class TaxonomyContext:
         found = self.skill_ids.get(identifier)
         return found if found is not None else self.skill_segments.get(identifier)
 
+    def resolve_skill(self, given: str, min_similarity: float) -> ResolvedSkillId:
+        """The skill a caller means by an id, a URI, a label (typos allowed) or free text.
+
+        The one resolver of free-text skills for match, search and gap reports: an id or
+        URI first, then the typo-tolerant label search, then the encoder's nearest label at
+        ``min_similarity`` or more.
+        """
+        skill_id = self.find_skill(given)
+        if skill_id is not None:
+            return ResolvedSkillId(skill_id, "id", None)
+        hits = self.labels.search(given, 1)
+        if hits:
+            return ResolvedSkillId(hits[0].skill_id, f"label:{hits[0].tier}", hits[0].similarity)
+        semantic = self.mapper.search_labels(given, 1)
+        if semantic and semantic[0][1] >= min_similarity:
+            return ResolvedSkillId(semantic[0][0], "semantic", round(semantic[0][1], 4))
+        return ResolvedSkillId(None, "unresolved", None)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSkillId:
+    """How a requested skill was resolved.
+
+    Attributes:
+        skill_id: Its database id (``None``: unresolved).
+        how: ``id``, ``label:<tier>``, ``semantic`` or ``unresolved``.
+        score: The label or encoder similarity (``None`` for an id).
+    """
+
+    skill_id: int | None
+    how: str
+    score: float | None
+
 
 def skill_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:
     """Where the skill space of a release is cached."""

@@ -347,3 +347,24 @@ def test_unknown_explicit_skills_are_reported_not_fatal(
     ).json()
     assert result["unresolved"] == [ESCO + "not-a-skill", "zzqx"]
     assert [c["candidateId"] for c in result["candidates"]] == ["u"]
+
+
+def test_match_and_search_resolve_free_text_skills_alike(
+    server: httpx.Client, tenant: Tenant, issuer: SampleIssuer
+) -> None:
+    """One resolver: a misspelt label resolves in /v1/match as in the candidate search."""
+    post_credential(server, tenant, issuer.issue(SQL_BADGE, "did:example:typo"), "typo")
+    searched = server.post(
+        "/v1/candidates/search",
+        json={"skills": ["Structred query langauge"]},
+        headers=tenant.headers("recruiter"),
+    ).json()
+    (resolved,) = searched["resolved"]
+    assert resolved["skill"]["uri"] == SQL and resolved["method"].startswith("label:")
+    matched = server.post(
+        "/v1/match",
+        json={"skills": [{"text": "Structred query langauge"}]},
+        headers=tenant.headers("matcher"),
+    ).json()
+    assert matched["unresolved"] == []
+    assert [c["candidateId"] for c in matched["candidates"]] == ["typo"]
