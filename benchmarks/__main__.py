@@ -16,7 +16,11 @@ NAME:
            default settings: sentences with any skill, gold returned, recall, precision)
            on TECH, HOUSE, SkillSkape validation/dev (no database)
   train-mapping
-           train the mapping artefact (adapter + re-ranker) into ingest/mapping_model/
+           train the mapping artefact (adapter + re-ranker) into ingest/mapping_model/, then
+           fit its operating point as fit-thresholds does
+  fit-thresholds
+           fit the artefact's job-text thresholds per evidence kind on the even-numbered
+           validation sentences; write them, with odd-sentence figures, into the artefact
   ann      candidate index at --sizes: exact vs IVF build time, bytes/candidate, recall@100,
            latency per --nprobes (no database)
 """
@@ -30,7 +34,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.ann_bench import run_ann
-from benchmarks.extraction_bench import SETS, run_extraction
+from benchmarks.extraction_bench import SETS, run_extraction, run_fit_thresholds
 from benchmarks.gap_bench import run_gap
 from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
@@ -55,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
             "verify",
             "extraction",
             "train-mapping",
+            "fit-thresholds",
             "ann",
             "gap",
             "load",
@@ -129,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
         )
         json.dump({"machine": BenchEnvironment.machine(), "ann": ann}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+
+    if args.name == "fit-thresholds":
+        fitted = run_fit_thresholds(data_dir=Path(args.data_dir))
+        json.dump({"machine": BenchEnvironment.machine(), **fitted}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
 

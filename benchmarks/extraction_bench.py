@@ -44,7 +44,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -60,6 +60,13 @@ from embeddings import TextEncoder, Vectors, load_encoder, packaged_model_path
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import MappingSettings, SkillMapper
+from ingest.mapping_model import (
+    DEFAULT_ARTEFACT,
+    LearnedRanking,
+    MappingModel,
+    Thresholds,
+    write_thresholds,
+)
 from taxonomy import TaxonomyRelease, iter_skill_labels, read_esco_bundle
 
 SETS = ("tech", "house", "skillskape")
@@ -583,6 +590,7 @@ def run_extraction(
     esco_bundle: Path = DEFAULT_ESCO_BUNDLE,
     backend: str = "onnx",
     fit: bool = True,
+    learned: bool = True,
 ) -> dict[str, Any]:
     """Run the extraction benchmark; return the JSON-ready result.
 
@@ -596,6 +604,8 @@ def run_extraction(
         esco_bundle: The official ESCO CSV bundle.
         backend: How our encoder runs (``onnx``, the product's default, or ``torch``).
         fit: Also fit the per-kind thresholds on half of each set, report the other half.
+        learned: The product's extraction ranks spans with the shipped mapping artefact (as
+            the service does for ESCO); else by label cosine.
     """
     threads = max(1, os.cpu_count() or 1)
     torch.set_num_threads(threads)
@@ -615,7 +625,8 @@ def run_extraction(
         variants = evaluate_ours(sets, ours, encoder, uris, repeats)
     with console.status("extracting skills as the product does"):
         rp5 = {name: entry["rp@5"] for name, entry in variants["labels-max"].items()}
-        extraction = evaluate_extraction(sets, release, ours, encoder, rp5, fit=fit)
+        model = MappingModel.load(DEFAULT_ARTEFACT, encoder=encoder.model_id) if learned else None
+        extraction = evaluate_extraction(sets, release, ours, encoder, rp5, fit=fit, model=model)
     result: dict[str, Any] = {
         "protocol": (
             "rank all skills per sentence; sentences with >=1 resolved gold skill; "
@@ -650,20 +661,64 @@ def run_extraction(
 # The product's extraction at its operating point ---------------------------------------
 
 EXTRACTION_COLUMNS = ("returned_any_pct", "gold_returned_pct", "label_recall_pct", "precision_pct")
-_SEMANTIC_GRID = (0.60, 0.62, 0.64, 0.66, 0.68, 0.70, 0.72, 0.76)
-_ALTERNATIVE_GRID = (0.5, 1.0, 1.01)  # 1.0: unambiguous labels only; 1.01: the kind is off
-_MARGIN_GRID = (0.0, 0.03, 0.08)
+
+
+@dataclass(frozen=True)
+class ThresholdGrid:
+    """The operating points tried by :func:`fit_thresholds`."""
+
+    semantic: tuple[float, ...]
+    margin: tuple[float, ...]
+    item: tuple[float, ...] = ()
+    """Empty: the item threshold is the semantic one."""
+    exact: tuple[float, ...] = (0.5, 1.0)
+    # 1.0: unambiguous labels only; 1.01: the kind is off.
+    alternative: tuple[float, ...] = (0.5, 1.0, 1.01)
+    whole_phrase: tuple[bool, ...] = (True, False)
+
+
+COSINE_GRID = ThresholdGrid(
+    semantic=(0.60, 0.62, 0.64, 0.66, 0.68, 0.70, 0.72, 0.76), margin=(0.0, 0.03, 0.08)
+)
+"""Spans ranked by label cosine (no mapping artefact)."""
+LEARNED_GRID = ThresholdGrid(
+    semantic=(0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
+    item=(0.5, 0.6, 0.7, 0.85, 1.01),
+    margin=(0.0, 0.1, 0.25),
+    alternative=(1.0, 1.01),
+    whole_phrase=(True,),
+)
+"""Spans ranked by the mapping artefact: thresholds are re-ranker probabilities. The
+re-ranker was trained on whole sentences, so a phrase holding a list is always also read
+whole, and its items get their own (higher) bound; 1.01 turns a kind off."""
 _EXTRACT_BATCH = 64
 
 
 def product_mapper(
-    release: TaxonomyRelease, ours: OurSpace, encoder: TextEncoder, settings: MappingSettings
+    release: TaxonomyRelease,
+    ours: OurSpace,
+    encoder: TextEncoder,
+    settings: MappingSettings,
+    model: MappingModel | None = None,
 ) -> SkillMapper:
-    """The product's mapper over the bundle (skill ids are rows of ``release.skills``)."""
+    """The product's mapper over the bundle (skill ids are rows of ``release.skills``).
+
+    With ``model`` (a mapping artefact), spans are ranked by it, as the service does for an
+    ESCO release.
+    """
     row_of = {skill.uri: row for row, skill in enumerate(release.skills)}
     rows = [(row_of[uri], label, kind) for uri, label, kind in iter_skill_labels(release)]
+    learned = None
+    if model is not None:
+        uri_of = {row: uri for uri, row in row_of.items()}
+        learned = LearnedRanking(model, ours.space, rows, uri_of)
     return SkillMapper(
-        ours.space, encoder, row_of.get, settings, dictionary=LabelDictionary(rows)
+        ours.space,
+        encoder,
+        row_of.get,
+        settings,
+        dictionary=LabelDictionary(rows),
+        learned=learned,
     )
 
 
@@ -709,44 +764,48 @@ def _fit_score(per_set: Sequence[dict[str, float]]) -> float:
     A sentence-level recall goal and a precision goal pull apart; the worst-reached goal
     keeps one from being bought with the other.
     """
-    return float(
-        np.mean([min(m[name] / goal for name, goal in GOALS.items()) for m in per_set])
-    )
+    return float(np.mean([min(m[name] / goal for name, goal in GOALS.items()) for m in per_set]))
 
 
 def fit_thresholds(
     base: SkillMapper, halves: Sequence[tuple[list[str], list[frozenset[int]]]]
-) -> dict[str, Any]:
+) -> tuple[Thresholds, dict[str, Any]]:
     """Per-kind thresholds and whole-phrase reading fitted on the fitting halves.
 
-    Every configuration reads the same spans, so the encoder and label search run once (the
-    phrase cache answers the rest).
+    The grid is :data:`LEARNED_GRID` when the mapper ranks spans with the mapping artefact,
+    else :data:`COSINE_GRID`. Every configuration reads the same spans, so the encoder and
+    label search run once (the phrase cache answers the rest; ``base`` must have one).
+
+    Returns:
+        The best operating point and how it was found.
     """
-    best: tuple[float, MappingSettings] | None = None
+    grid = COSINE_GRID if base.learned is None else LEARNED_GRID
+    best: tuple[float, Thresholds] | None = None
     tried = 0
-    for semantic, alternative, margin, whole in itertools.product(
-        _SEMANTIC_GRID, _ALTERNATIVE_GRID, _MARGIN_GRID, (True, False)
+    for semantic, item, exact, alternative, margin, whole in itertools.product(
+        grid.semantic,
+        grid.item or (None,),
+        grid.exact,
+        grid.alternative,
+        grid.margin,
+        grid.whole_phrase,
     ):
-        settings = replace(
-            base.settings,
-            span_threshold=semantic,
-            alternative_threshold=alternative,
-            alternatives_margin=margin,
+        point = Thresholds(
+            semantic=semantic,
+            item=semantic if item is None else item,
+            exact=exact,
+            alternative=alternative,
             whole_phrase=whole,
+            alternatives_margin=margin,
         )
-        mapper = base.with_settings(settings)
+        mapper = base.with_settings(base.settings.at(point))
         score = _fit_score([extraction_metrics(extract_sets(mapper, s), g) for s, g in halves])
         tried += 1
         if best is None or score > best[0]:
-            best = (score, settings)
+            best = (score, point)
     assert best is not None
-    chosen = best[1]
-    return {
-        "span_threshold": chosen.span_threshold,
-        "exact_threshold": chosen.exact_threshold,
-        "alternative_threshold": chosen.alternative_threshold,
-        "whole_phrase": chosen.whole_phrase,
-        "alternatives_margin": chosen.alternatives_margin,
+    return best[1], {
+        **best[1].as_json(),
         "configurations_tried": tried,
         "criterion": "highest mean over sets of the worst share of a goal reached (GOALS)",
         "score": round(best[0], 3),
@@ -761,21 +820,27 @@ def evaluate_extraction(
     rp5: dict[str, float],
     *,
     fit: bool,
+    model: MappingModel | None = None,
 ) -> dict[str, Any]:
     """The product's extraction (``/v1/skills/extract`` at default settings) on each set.
 
-    Reports the four columns at the product's defaults on each whole set, beside the
-    ranking's RP@5. With ``fit``, thresholds are also fitted on the even-numbered sentences
-    of every set and the four columns reported on the odd-numbered ones (held out from that
-    fit) for the fitted and the default settings.
+    The defaults are the operating point of ``model`` (the mapping artefact, which then
+    ranks the spans), else the label-cosine defaults of :class:`MappingSettings`. Reports
+    the four columns at the defaults on each whole set, beside the ranking's RP@5. With
+    ``fit``, thresholds are also fitted on the even-numbered sentences of every set and the
+    four columns reported on the odd-numbered ones (held out from that fit) for the fitted
+    and the default settings.
     """
     row_of = {skill.uri: row for row, skill in enumerate(release.skills)}
     gold = {s.name: [frozenset(row_of[u] for u in g) for g in s.gold] for s in sets}
-    defaults = MappingSettings(phrase_cache=1_000_000)
-    mapper = product_mapper(release, ours, encoder, defaults)
+    cached = MappingSettings(phrase_cache=1_000_000)
+    defaults = cached if model is None else cached.at(model.thresholds)
+    mapper = product_mapper(release, ours, encoder, defaults, model)
     result: dict[str, Any] = {
+        "ranking": "label cosine" if model is None else f"mapping artefact {model.version}",
         "settings": {
             "span_threshold": defaults.span_threshold,
+            "item_threshold": defaults.item_threshold,
             "exact_threshold": defaults.exact_threshold,
             "alternative_threshold": defaults.alternative_threshold,
             "whole_phrase": defaults.whole_phrase,
@@ -795,27 +860,95 @@ def evaluate_extraction(
             "sentences_per_s": round(len(found) / max(watch.seconds, 1e-9), 1),
         }
     if fit:
-        fitting = [(s.sentences[0::2], gold[s.name][0::2]) for s in sets]
-        fitted = fit_thresholds(mapper, fitting)
-        result["fitted_on_even_sentences"] = fitted
-        tuned = replace(
-            defaults,
-            span_threshold=fitted["span_threshold"],
-            exact_threshold=fitted["exact_threshold"],
-            alternative_threshold=fitted["alternative_threshold"],
-            whole_phrase=fitted["whole_phrase"],
-            alternatives_margin=fitted["alternatives_margin"],
+        fitted, how = fit_operating_point(mapper, sets, gold)
+        result["fitted_on_even_sentences"] = how
+        result["odd_sentences_held_out"] = held_out_figures(
+            mapper, sets, gold, {"fitted": fitted, "defaults": None}
         )
-        result["odd_sentences_held_out"] = {
-            s.name: {
-                "fitted": extraction_metrics(
-                    extract_sets(mapper.with_settings(tuned), s.sentences[1::2]),
-                    gold[s.name][1::2],
-                ),
-                "defaults": extraction_metrics(
-                    extract_sets(mapper, s.sentences[1::2]), gold[s.name][1::2]
-                ),
-            }
-            for s in sets
-        }
     return result
+
+
+def fit_operating_point(
+    mapper: SkillMapper, sets: Sequence[EvalSet], gold: Mapping[str, Sequence[frozenset[int]]]
+) -> tuple[Thresholds, dict[str, Any]]:
+    """:func:`fit_thresholds` on the even-numbered sentences of every set."""
+    fitting = [(s.sentences[0::2], list(gold[s.name][0::2])) for s in sets]
+    fitted, how = fit_thresholds(mapper, fitting)
+    return replace(fitted, fitted_on=FITTED_ON), {**how, "fitted_on": FITTED_ON}
+
+
+FITTED_ON = (
+    "even-numbered sentences of Decorte TECH/HOUSE validation and SkillSkape dev "
+    "(python -m benchmarks fit-thresholds)"
+)
+
+
+def held_out_figures(
+    mapper: SkillMapper,
+    sets: Sequence[EvalSet],
+    gold: Mapping[str, Sequence[frozenset[int]]],
+    points: Mapping[str, Thresholds | None],
+) -> dict[str, dict[str, dict[str, float]]]:
+    """The four columns on the odd-numbered sentences of every set, per operating point
+    (``None``: the mapper's own settings)."""
+    return {
+        s.name: {
+            name: extraction_metrics(
+                extract_sets(
+                    mapper if point is None else mapper.with_settings(mapper.settings.at(point)),
+                    s.sentences[1::2],
+                ),
+                list(gold[s.name][1::2]),
+            )
+            for name, point in points.items()
+        }
+        for s in sets
+    }
+
+
+def run_fit_thresholds(
+    *,
+    data_dir: Path,
+    artefact: Path = DEFAULT_ARTEFACT,
+    skill_data: Path = DEFAULT_SKILL_DATA,
+    esco_bundle: Path = DEFAULT_ESCO_BUNDLE,
+) -> dict[str, Any]:
+    """Fit the artefact's job-text operating point and write it into the artefact.
+
+    The thresholds are fitted (:func:`fit_thresholds`, :data:`LEARNED_GRID`) on the
+    even-numbered sentences of every validation set with the artefact ranking the spans;
+    the odd-numbered sentences are then read at the fitted point and, for comparison, by
+    label cosine at its defaults. Both figures go into the manifest.
+    """
+    started = time.perf_counter()
+    release = read_esco_bundle(esco_bundle)
+    resolver = LabelResolver(release)
+    sets = [load_set(name, skill_data, resolver, None) for name in SETS]
+    encoder = load_encoder(
+        MODEL_DISTRIBUTION, backend="onnx", batch_size=32, cache_dir=data_dir / "models"
+    )
+    ours = build_our_space(
+        release, encoder, data_dir / "extraction" / f"{encoder.model_id}-esco-{release.version}"
+    )
+    model = MappingModel.load(artefact, encoder=encoder.model_id)
+    row_of = {skill.uri: row for row, skill in enumerate(release.skills)}
+    gold = {s.name: [frozenset(row_of[u] for u in g) for g in s.gold] for s in sets}
+    cached = MappingSettings(phrase_cache=1_000_000)
+    mapper = product_mapper(release, ours, encoder, cached, model)
+    with console.status("fitting the operating point"):
+        fitted, how = fit_operating_point(mapper, sets, gold)
+        held_out = held_out_figures(mapper, sets, gold, {"artefact_fitted": fitted})
+        cosine = product_mapper(release, ours, encoder, cached)
+        for name, figures in held_out_figures(
+            cosine, sets, gold, {"label_cosine_defaults": None}
+        ).items():
+            held_out[name].update(figures)
+    operating_point = {
+        "fitted_on_even_sentences": how,
+        "odd_sentences_held_out": held_out,
+        "artefact_before": model.version,
+        "fit_seconds": round(time.perf_counter() - started, 1),
+    }
+    write_thresholds(artefact, fitted, operating_point)
+    written = MappingModel.load(artefact, encoder=encoder.model_id)  # what was written loads
+    return {"artefact": written.version, **operating_point}

@@ -48,6 +48,7 @@ from benchmarks.extraction_bench import (
     build_our_space,
     load_set,
     ranking_metrics,
+    run_fit_thresholds,
 )
 from benchmarks.harness import console
 from embeddings import TextEncoder, Vectors, load_encoder
@@ -55,8 +56,8 @@ from ingest.mapping_model import (
     DEFAULT_ARTEFACT,
     FEATURES,
     Candidate,
-    MappingModel,
     Reranker,
+    Thresholds,
     candidate_features,
     file_sha256,
     write_artefact,
@@ -158,8 +159,9 @@ def _training_set(root: Path, resolver: LabelResolver, columns: dict[str, int]) 
         if found:
             sentences.append(sentence)
             gold.append(found)
-    return EvalSet(name="skillskape-train", source="skillskape/train.csv", sentences=sentences,
-                   gold=gold)
+    return EvalSet(
+        name="skillskape-train", source="skillskape/train.csv", sentences=sentences, gold=gold
+    )
 
 
 def label_max(
@@ -361,9 +363,7 @@ def _cross_fitted_reranker(
             gold=[train.gold[i] for i in fit],
         )
         half_weight = train_adapter(
-            _pairs(
-                train_vectors[fit], subset, columns, alt, alt_pairs=config.alt_pairs, seed=seed
-            ),
+            _pairs(train_vectors[fit], subset, columns, alt, alt_pairs=config.alt_pairs, seed=seed),
             space.preferred_vectors,
             config,
             seed,
@@ -416,14 +416,13 @@ def run_train_mapping(
     tried: list[dict[str, Any]] = []
     best: tuple[float, AdapterConfig, npt.NDArray[np.float32]] | None = None
     for config in grid:
-        pairs = _pairs(
-            train_vectors, train, columns, alt, alt_pairs=config.alt_pairs, seed=seed
-        )
+        pairs = _pairs(train_vectors, train, columns, alt, alt_pairs=config.alt_pairs, seed=seed)
         weight = train_adapter(pairs, space.preferred_vectors, config, seed)
         metrics = {
             v.name: ranking_metrics(
-                label_max(_adapt(vectors, weight), space.ours.label_vectors,
-                          space.ours.label_starts),
+                label_max(
+                    _adapt(vectors, weight), space.ours.label_vectors, space.ours.label_starts
+                ),
                 v.gold,
                 columns,
             )
@@ -437,9 +436,7 @@ def run_train_mapping(
     assert best is not None
     _, config, weight = best
 
-    reranker = _cross_fitted_reranker(
-        space, train, train_vectors, alt, config=config, seed=seed
-    )
+    reranker = _cross_fitted_reranker(space, train, train_vectors, alt, config=config, seed=seed)
 
     final: dict[str, Any] = {}
     for v, vectors in zip(validation, val_vectors, strict=True):
@@ -460,8 +457,9 @@ def run_train_mapping(
         "selected_adapter": config.name,
         "grid": tried,
         "validation": final,
-        "reranker_weights": dict(zip(FEATURES, (round(float(w), 4) for w in reranker.weights),
-                                     strict=True)),
+        "reranker_weights": dict(
+            zip(FEATURES, (round(float(w), 4) for w in reranker.weights), strict=True)
+        ),
         "train_sentences": len(train.sentences),
         "train_seconds": round(time.perf_counter() - started, 1),
     }
@@ -470,6 +468,16 @@ def run_train_mapping(
         adapter=weight,
         reranker=reranker,
         prior=space.prior,
+        # Replaced below by the operating point fitted with this adapter and re-ranker.
+        thresholds=Thresholds(
+            semantic=0.5,
+            item=0.5,
+            exact=0.5,
+            alternative=1.01,
+            whole_phrase=False,
+            alternatives_margin=0.0,
+            fitted_on="not fitted yet",
+        ),
         encoder=encoder.model_id,
         version=ARTEFACT_VERSION,
         metadata={
@@ -486,5 +494,5 @@ def run_train_mapping(
             "validation": final,
         },
     )
-    MappingModel.load(output, encoder=encoder.model_id)  # what was written loads
+    summary["operating_point"] = run_fit_thresholds(data_dir=data_dir, artefact=output)
     return summary

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,20 @@ class VectorIndex:
         """Clusters scanned per query (IVF only; ignored by an exact index)."""
         if isinstance(self._index, faiss.IndexIVF):
             self._index.nprobe = nprobe
+
+    def reconstruct(self, ids: Sequence[int] | Ids) -> npt.NDArray[np.float32]:
+        """The stored vectors of ``ids`` (each must be in the index), in that order.
+
+        Raises:
+            IndexFileError: An id is not in the index.
+        """
+        out = np.zeros((len(ids), self.dimension), dtype=np.float32)
+        for position, item in enumerate(ids):
+            try:
+                out[position] = self._index.reconstruct(int(item))
+            except RuntimeError as exc:
+                raise IndexFileError(f"vector {int(item)} is not in the index") from exc
+        return out
 
     def vectors(self) -> tuple[Ids, npt.NDArray[np.float32]]:
         """Every id and its (reconstructed) vector, e.g. to rebuild as another kind."""

@@ -211,6 +211,10 @@ class SkillSpace:
             for score_row, id_row in zip(scores, rows, strict=True)
         ]
 
+    def label_vectors(self, label_rows: Sequence[int]) -> Vectors:
+        """The stored vectors of the given label rows, in that order."""
+        return self.label_index.reconstruct(label_rows)
+
     def has_skill(self, skill_id: int) -> bool:
         """Whether the skill belongs to this space."""
         return skill_id in self._row_of_skill

@@ -28,7 +28,9 @@ from typing import Literal
 
 from embeddings import TextEncoder
 from embeddings.skill_space import SkillSpace
+from ingest.boilerplate import boilerplate_reason
 from ingest.label_dictionary import DictionaryHit, LabelDictionary
+from ingest.mapping_model import CANDIDATES, LearnedRanking, Thresholds
 
 Strength = Literal["must", "nice"]
 Method = Literal["alignment", "crosswalk", "exact", "alternative", "embedding"]
@@ -164,6 +166,34 @@ class PhraseRequirement:
 
 
 @dataclass(frozen=True, slots=True)
+class IgnoredPhrase:
+    """A phrase of a job text that states no requirement, and why it was not read.
+
+    Attributes:
+        phrase: The phrase, with offsets.
+        reason: A kind of :data:`ingest.boilerplate.BOILERPLATE_KINDS` (``heading`` for a
+            section heading).
+    """
+
+    phrase: Phrase
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobReading:
+    """What a job text was read as: its requirements and the text left unread.
+
+    Attributes:
+        requirements: The requirements, in text order.
+        ignored: Headings and boilerplate (equal-opportunity, benefits, pay, ...), in text
+            order.
+    """
+
+    requirements: list[PhraseRequirement]
+    ignored: list[IgnoredPhrase]
+
+
+@dataclass(frozen=True, slots=True)
 class MappingSettings:
     """Thresholds of the mapper (taken from :class:`service.settings.Settings`).
 
@@ -184,10 +214,29 @@ class MappingSettings:
     # Job-text defaults fitted by `python -m benchmarks extraction` on the even-numbered
     # sentences of Decorte TECH/HOUSE validation and SkillSkape dev (see benchmarks/RESULTS.md).
     span_threshold: float = 0.68
+    item_threshold: float = 0.68
+    """The semantic kind's bound for a list item of a phrase that holds several (an item
+    is short and reads less surely than a whole phrase: the artefact's is higher)."""
     exact_threshold: float = 0.5
     alternative_threshold: float = 1.01
     whole_phrase: bool = False
     """Also read a phrase holding a list as a whole (skills its items miss)."""
+    drop_boilerplate: bool = True
+    """Leave job-ad boilerplate unread (:func:`ingest.boilerplate.boilerplate_reason`): the
+    phrases that offer, announce or describe the employer, and the lines under a heading
+    of such a section ("Benefits:", "About us:")."""
+
+    def at(self, point: Thresholds) -> MappingSettings:
+        """These settings at another job-text operating point (e.g. an artefact's)."""
+        return replace(
+            self,
+            span_threshold=point.semantic,
+            item_threshold=point.item,
+            exact_threshold=point.exact,
+            alternative_threshold=point.alternative,
+            whole_phrase=point.whole_phrase,
+            alternatives_margin=point.alternatives_margin,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +429,9 @@ class SkillMapper:
         settings: Thresholds.
         dictionary: The release's labels for dictionary matching of job text (none: only the
             encoder reads it).
+        learned: The mapping artefact over this space (:class:`LearnedRanking`): job-text
+            spans are then ranked by its adapted search and re-ranker, and their confidence
+            is the re-ranker's probability; none: by label cosine.
     """
 
     def __init__(
@@ -389,6 +441,8 @@ class SkillMapper:
         resolve_uri: Callable[[str], int | None],
         settings: MappingSettings | None = None,
         dictionary: LabelDictionary | None = None,
+        *,
+        learned: LearnedRanking | None = None,
     ) -> None:
         if encoder.model_id != space.model:
             raise ValueError(
@@ -399,6 +453,7 @@ class SkillMapper:
         self.resolve_uri = resolve_uri
         self.settings = settings or MappingSettings()
         self.dictionary = dictionary
+        self.learned = learned
         self._remembered: OrderedDict[tuple[str, int], tuple[tuple[int, float], ...]] = (
             OrderedDict()
         )
@@ -409,7 +464,17 @@ class SkillMapper:
 
     @property
     def model(self) -> str:
-        """Model id recorded with embedding matches."""
+        """Model id recorded with job-text matches.
+
+        The encoder's, plus the mapping artefact's version when the artefact ranks spans.
+        """
+        if self.learned is None:
+            return self.space.model
+        return f"{self.space.model}+{self.learned.version}"
+
+    @property
+    def achievement_model(self) -> str:
+        """Model id recorded with achievement matches (label cosine: the encoder alone)."""
         return self.space.model
 
     @property
@@ -452,7 +517,14 @@ class SkillMapper:
 
     def with_settings(self, settings: MappingSettings) -> SkillMapper:
         """This mapper with other settings, sharing the encoder, indexes and phrase cache."""
-        view = SkillMapper(self.space, self.encoder, self.resolve_uri, settings, self.dictionary)
+        view = SkillMapper(
+            self.space,
+            self.encoder,
+            self.resolve_uri,
+            settings,
+            self.dictionary,
+            learned=self.learned,
+        )
         view._remembered, view._remembered_lock = self._remembered, self._remembered_lock
         return view
 
@@ -468,26 +540,38 @@ class SkillMapper:
                 self.settings,
                 top_k=top_k,
                 span_threshold=threshold,
+                item_threshold=threshold,
                 alternatives_margin=float("inf"),
                 labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
             )
         )
 
     def extract_requirements(self, text: str) -> list[PhraseRequirement]:
-        """What a job text requires, span by span.
-
-        Each phrase (sentence, line or list item; headings excluded) is split into its list
-        items. Every taxonomy label occurring in it is a requirement of its own (a dictionary
-        hit, kind ``exact`` or ``alternative``); each item the dictionary leaves mostly
-        unread is embedded, and keeps the skills whose labels match it above the threshold
-        and within ``alternatives_margin`` of its best match: alternative readings of one
-        requirement, any of which satisfies it. A phrase holding several items is also read
-        whole, for skills its items miss. Requirements come in text order.
+        """What a job text requires, span by span (:meth:`read_job`'s requirements).
 
         Raises:
             TooManyPhrasesError: The text holds more than ``max_phrases`` distinct phrases.
         """
-        result = self.extract_requirements_many([text])[0]
+        return self.read_job(text).requirements
+
+    def read_job(self, text: str) -> JobReading:
+        """What a job text requires, span by span, and what it says that was left unread.
+
+        Headings and boilerplate (:attr:`MappingSettings.drop_boilerplate`) are set aside
+        with their reason. Each remaining phrase (sentence, line or list item) is split
+        into its list items. Every taxonomy label occurring in it is a requirement of its
+        own (a dictionary hit, kind ``exact`` or ``alternative``); each item the dictionary
+        leaves mostly unread is embedded, and keeps the skills that match it above the
+        threshold (the mapping artefact's probability, or label cosine without it) and
+        within ``alternatives_margin`` of its best match: alternative readings of one
+        requirement, any of which satisfies it. With ``whole_phrase``, a phrase holding
+        several items is also read whole, for skills its items miss. Requirements come in
+        text order.
+
+        Raises:
+            TooManyPhrasesError: The text holds more than ``max_phrases`` distinct phrases.
+        """
+        result = self.read_jobs([text])[0]
         if isinstance(result, TooManyPhrasesError):
             raise result
         return result
@@ -495,41 +579,50 @@ class SkillMapper:
     def extract_requirements_many(
         self, texts: Sequence[str]
     ) -> list[list[PhraseRequirement] | TooManyPhrasesError]:
-        """:meth:`extract_requirements` of many texts, their spans encoded together.
+        """:meth:`extract_requirements` of many texts (see :meth:`read_jobs`)."""
+        return [
+            result if isinstance(result, TooManyPhrasesError) else result.requirements
+            for result in self.read_jobs(texts)
+        ]
+
+    def read_jobs(self, texts: Sequence[str]) -> list[JobReading | TooManyPhrasesError]:
+        """:meth:`read_job` of many texts, their spans encoded together.
 
         Job postings are short: one encoder call over the spans of many of them pads and
         dispatches far less than one call per posting. The result for each text is the
-        same as :meth:`extract_requirements` gives it.
+        same as :meth:`read_job` gives it.
 
         Returns:
-            Per text, its requirements, or the error that refused it (too many phrases).
+            Per text, its reading, or the error that refused it (too many phrases).
         """
-        readings: list[list[_Reading] | TooManyPhrasesError] = []
+        readings: list[tuple[list[_Reading], list[IgnoredPhrase]] | TooManyPhrasesError] = []
         for text in texts:
             try:
-                readings.append([self._reading(p, s) for p, s in self._requirement_phrases(text)])
+                kept, ignored = self._requirement_phrases(text)
             except TooManyPhrasesError as error:
                 readings.append(error)
+                continue
+            readings.append(([self._reading(p, s) for p, s in kept], ignored))
         spans = [
             span
             for reading in readings
-            if isinstance(reading, list)
-            for line in reading
+            if not isinstance(reading, TooManyPhrasesError)
+            for line in reading[0]
             for span in line.semantic
         ]
-        hits = self._phrase_matches(spans, self.settings.labels_per_phrase) if spans else []
-        results: list[list[PhraseRequirement] | TooManyPhrasesError] = []
+        hits = self._span_matches(spans) if spans else []
+        results: list[JobReading | TooManyPhrasesError] = []
         position = 0
         for reading in readings:
             if isinstance(reading, TooManyPhrasesError):
                 results.append(reading)
                 continue
             requirements: list[PhraseRequirement] = []
-            for line in reading:
+            for line in reading[0]:
                 count = len(line.semantic)
                 requirements.extend(self._requirements(line, hits[position : position + count]))
                 position += count
-            results.append(requirements)
+            results.append(JobReading(requirements, reading[1]))
         return results
 
     def _reading(self, phrase: Phrase, strength: Strength) -> _Reading:
@@ -550,23 +643,42 @@ class SkillMapper:
         covered = [False] * len(phrase.text)
         for hit in found:
             covered[hit.start : hit.end] = [True] * (hit.end - hit.start)
-        items = phrase.spans or (phrase,)
-        semantic = [item for item in items if not _mostly_covered(phrase, item, covered)]
-        if phrase.spans and self.settings.whole_phrase and not _mostly_covered(
-            phrase, phrase, covered
-        ):
-            semantic.append(replace(phrase, heading=False, spans=()))
-        return _Reading(phrase, strength, tuple(found), tuple(semantic))
+        if not phrase.spans:
+            whole = () if _mostly_covered(phrase, phrase, covered) else (phrase,)
+            return _Reading(phrase, strength, tuple(found), whole, items=0)
+        items = [item for item in phrase.spans if not _mostly_covered(phrase, item, covered)]
+        if self.settings.whole_phrase and not _mostly_covered(phrase, phrase, covered):
+            items.append(replace(phrase, heading=False, spans=()))
+            return _Reading(phrase, strength, tuple(found), tuple(items), items=len(items) - 1)
+        return _Reading(phrase, strength, tuple(found), tuple(items), items=len(items))
 
-    def _requirement_phrases(self, text: str) -> list[tuple[Phrase, Strength]]:
-        """The distinct requirement phrases of a job text (headings dropped), with strengths."""
+    def _requirement_phrases(
+        self, text: str
+    ) -> tuple[list[tuple[Phrase, Strength]], list[IgnoredPhrase]]:
+        """A job text's distinct requirement phrases with strengths, and what was set aside.
+
+        Headings and boilerplate are set aside with their reasons (boilerplate kept apart
+        by ``drop_boilerplate``), so they never reach the dictionary or the encoder.
+        """
         phrases = split_phrases(text)
         strengths = requirement_strengths(text, phrases)
         kept: list[tuple[Phrase, Strength]] = []
+        ignored: list[IgnoredPhrase] = []
         seen: set[str] = set()
+        section: str | None = None  # the boilerplate kind of the section's heading
+        drop = self.settings.drop_boilerplate
         for phrase, strength in zip(phrases, strengths, strict=True):
+            if phrase.heading:
+                kind = boilerplate_reason(phrase.text) if drop else None
+                section = kind if kind != "heading" else None
+                ignored.append(IgnoredPhrase(phrase, "heading"))
+                continue
+            reason = (boilerplate_reason(phrase.text) or section) if drop else None
+            if reason is not None:
+                ignored.append(IgnoredPhrase(phrase, reason))
+                continue
             key = phrase.text.lower()
-            if key in seen or phrase.heading:
+            if key in seen:
                 continue
             seen.add(key)
             kept.append((phrase, strength))
@@ -575,7 +687,7 @@ class SkillMapper:
                 f"the text holds {len(kept)} distinct requirement phrases; at most "
                 f"{self.settings.max_phrases} are read per text"
             )
-        return kept
+        return kept, ignored
 
     def _requirements(
         self, line: _Reading, per_span: Sequence[Sequence[tuple[int, float]]]
@@ -607,11 +719,10 @@ class SkillMapper:
             ][: settings.top_k]
             taken.update(skill.skill_id for skill in skills)
             requirements.append(PhraseRequirement(span, line.strength, tuple(skills)))
-        for span, nearest in zip(line.semantic, per_span, strict=True):
+        for position, (span, nearest) in enumerate(zip(line.semantic, per_span, strict=True)):
+            least = settings.item_threshold if position < line.items else settings.span_threshold
             ranked = [
-                hit
-                for hit in _best_per_skill(nearest)
-                if hit[1] >= settings.span_threshold and hit[0] not in taken
+                hit for hit in _best_per_skill(nearest) if hit[1] >= least and hit[0] not in taken
             ]
             if not ranked:
                 continue
@@ -634,6 +745,23 @@ class SkillMapper:
         requirements.sort(key=lambda r: (r.phrase.start, -r.phrase.end))
         return requirements
 
+    def _span_matches(self, spans: Sequence[Phrase]) -> list[list[tuple[int, float]]]:
+        """The candidate skills of each job-text span, best first: (skill id, confidence).
+
+        With the mapping artefact, its re-ranker's probabilities over the adapted search's
+        candidates (at least ``top_k`` of them); else the nearest labels' cosines.
+        """
+        if self.learned is None:
+            return self._phrase_matches(spans, self.settings.labels_per_phrase)
+        learned = self.learned
+        count = max(CANDIDATES, self.settings.top_k)
+
+        def rank(texts: list[str]) -> list[list[tuple[int, float]]]:
+            return learned.rank(texts, self.encoder.encode(texts), count)
+
+        # Negative keys keep learned rankings apart from label searches in the cache.
+        return self._remember([s.text for s in spans], -count, rank)
+
     def search_labels(self, query: str, k: int) -> list[tuple[int, float]]:
         """Skills whose labels are closest to a free-text query, best first, one per skill."""
         matches = self._phrase_matches([Phrase(query, -1, -1)], k * 3)
@@ -643,32 +771,44 @@ class SkillMapper:
         return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
 
     def _phrase_matches(self, phrases: Sequence[Phrase], k: int) -> list[list[tuple[int, float]]]:
-        """The ``k`` nearest labels of each phrase: (skill id, score), best first.
+        """The ``k`` nearest labels of each phrase: (skill id, score), best first."""
 
-        Phrases in the cache (``settings.phrase_cache`` entries) skip the encoder and the
-        label search; the rest are encoded together and remembered.
+        def search(texts: list[str]) -> list[list[tuple[int, float]]]:
+            found = self.space.search_labels(self.encoder.encode(texts), k)
+            return [[(hit.skill_id, hit.score) for hit in hits] for hits in found]
+
+        return self._remember([p.text for p in phrases], k, search)
+
+    def _remember(
+        self,
+        texts: Sequence[str],
+        key: int,
+        compute: Callable[[list[str]], list[list[tuple[int, float]]]],
+    ) -> list[list[tuple[int, float]]]:
+        """``compute`` of each text, through the phrase cache.
+
+        Texts in the cache (``settings.phrase_cache`` entries, keyed by text and ``key``)
+        skip the encoder and the search; the rest are computed together and remembered.
         """
-        texts = [p.text for p in phrases]
         size = self.settings.phrase_cache
         found: dict[str, tuple[tuple[int, float], ...]] = {}
         if size > 0:
             with self._remembered_lock:
                 for text in texts:
-                    remembered = self._remembered.get((text, k))
+                    remembered = self._remembered.get((text, key))
                     if remembered is not None:
-                        self._remembered.move_to_end((text, k))
+                        self._remembered.move_to_end((text, key))
                         found[text] = remembered
         missing = [text for text in dict.fromkeys(texts) if text not in found]
         if missing:
-            vectors = self.encoder.encode(missing)
-            for text, hits in zip(missing, self.space.search_labels(vectors, k), strict=True):
-                found[text] = tuple((hit.skill_id, hit.score) for hit in hits)
+            for text, hits in zip(missing, compute(missing), strict=True):
+                found[text] = tuple(hits)
         if size > 0:
             with self._remembered_lock:
                 self.phrase_cache_hits += len(texts) - len(missing)
                 self.phrase_cache_misses += len(missing)
                 for text in missing:
-                    self._remembered[(text, k)] = found[text]
+                    self._remembered[(text, key)] = found[text]
                 while len(self._remembered) > size:
                     self._remembered.popitem(last=False)
         return [list(found[text]) for text in texts]
@@ -696,20 +836,23 @@ class SkillMapper:
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    """One phrase of a job text as read: dictionary hits and the spans to embed."""
+    """One phrase of a job text as read: dictionary hits and the spans to embed.
+
+    The first ``items`` spans of ``semantic`` are list items of the phrase (bound by the
+    item threshold); the rest is the phrase read whole (bound by the span threshold).
+    """
 
     phrase: Phrase
     strength: Strength
     found: tuple[DictionaryHit, ...]
     semantic: tuple[Phrase, ...]
+    items: int
 
 
 def _mostly_covered(phrase: Phrase, span: Phrase, covered: Sequence[bool]) -> bool:
     """Whether dictionary hits cover at least half of a span's letters and digits."""
     offset = span.start - phrase.start if not phrase.ends else phrase.text.find(span.text)
-    characters = [
-        covered[offset + i] for i, char in enumerate(span.text) if char.isalnum()
-    ]
+    characters = [covered[offset + i] for i, char in enumerate(span.text) if char.isalnum()]
     return bool(characters) and 2 * sum(characters) >= len(characters)
 
 

@@ -29,6 +29,7 @@ Exceptions::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -42,8 +43,9 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings import Vectors
+from embeddings.skill_space import LabelHit, SkillSpace
 
-ARTEFACT_FORMAT: Final = 1
+ARTEFACT_FORMAT: Final = 2
 FEATURES: Final = (
     "adapted_cosine",
     "raw_preferred_cosine",
@@ -60,7 +62,7 @@ FEATURES: Final = (
 DEFAULT_ARTEFACT: Final = Path(__file__).resolve().parent / "mapping_model"
 """The artefact shipped with the package."""
 
-_FILES: Final = ("adapter.npy", "reranker.json", "prior.json")
+_FILES: Final = ("adapter.npy", "reranker.json", "prior.json", "thresholds.json")
 _WORD = re.compile(r"[a-z0-9+#]+")
 _MAX_LABEL_WORDS = 8.0
 
@@ -94,9 +96,15 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
+@functools.lru_cache(maxsize=262_144)
+def label_words(label: str) -> tuple[str, ...]:
+    """:func:`words` of a taxonomy label, remembered (labels recur in every phrase)."""
+    return tuple(words(label))
+
+
 def contains_label(text_words: Sequence[str], label: str) -> bool:
     """Whether ``label``'s words occur in ``text_words`` consecutively (word boundaries)."""
-    needle = words(label)
+    needle = list(label_words(label))
     if not needle or len(needle) > len(text_words):
         return False
     width = len(needle)
@@ -123,8 +131,8 @@ def candidate_features(
     vocabulary = set(text_words)
     best = candidates[0].adapted_cosine
     for rank, candidate in enumerate(candidates):
-        label_words = words(candidate.best_label)
-        overlap = len(vocabulary.intersection(label_words)) / max(len(label_words), 1)
+        best_words = label_words(candidate.best_label)
+        overlap = len(vocabulary.intersection(best_words)) / max(len(best_words), 1)
         preferred, *alternatives = candidate.labels or (candidate.best_label,)
         rows[rank] = (
             candidate.adapted_cosine,
@@ -134,7 +142,7 @@ def candidate_features(
             float(contains_label(text_words, preferred)),
             float(any(contains_label(text_words, label) for label in alternatives)),
             overlap,
-            min(len(label_words), _MAX_LABEL_WORDS) / _MAX_LABEL_WORDS,
+            min(len(best_words), _MAX_LABEL_WORDS) / _MAX_LABEL_WORDS,
             prior.get(candidate.skill_uri, 0.0),
         )
     return rows
@@ -166,6 +174,45 @@ class Reranker:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The operating point of job-text extraction, fitted per evidence kind.
+
+    Attributes:
+        semantic: Least re-ranker probability of the skill of a phrase read whole (kind
+            ``embedding``).
+        item: The same for a list item of a phrase that holds several.
+        exact: Least confidence of a dictionary hit on a preferred label (1 / the number of
+            skills the matched text names).
+        alternative: Least confidence of a dictionary hit on an alternative label (above
+            1: the kind is off).
+        whole_phrase: Also read a phrase holding a list as a whole.
+        alternatives_margin: Alternative skills of one span kept within this margin of its
+            best probability.
+        fitted_on: What they were fitted on (free text, for the manifest and RESULTS.md).
+    """
+
+    semantic: float
+    item: float
+    exact: float
+    alternative: float
+    whole_phrase: bool
+    alternatives_margin: float
+    fitted_on: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form stored in ``thresholds.json``."""
+        return {
+            "semantic": self.semantic,
+            "item": self.item,
+            "exact": self.exact,
+            "alternative": self.alternative,
+            "whole_phrase": self.whole_phrase,
+            "alternatives_margin": self.alternatives_margin,
+            "fitted_on": self.fitted_on,
+        }
+
+
 class MappingModel:
     """A loaded, checked mapping artefact.
 
@@ -173,6 +220,7 @@ class MappingModel:
         adapter: The ``d x d`` query map.
         reranker: The candidate re-ranker.
         prior: Skill URI -> occupation prior.
+        thresholds: The fitted operating point.
         manifest: The artefact's manifest.
     """
 
@@ -182,18 +230,21 @@ class MappingModel:
         adapter: npt.NDArray[np.float32],
         reranker: Reranker,
         prior: Mapping[str, float],
+        thresholds: Thresholds,
         manifest: Mapping[str, Any],
     ) -> None:
         self._adapter = np.ascontiguousarray(adapter.T, dtype=np.float32)
         self.reranker = reranker
         self.prior = dict(prior)
+        self.thresholds = thresholds
         self.manifest = dict(manifest)
 
     @property
     def version(self) -> str:
-        """Artefact version plus the first 12 hex digits of its adapter's hash."""
-        digest = str(self.manifest["files"]["adapter.npy"])[:12]
-        return f"{self.manifest['version']}+{digest}"
+        """Artefact version plus 12 hex digits of a digest over every file's hash."""
+        files = self.manifest["files"]
+        digest = hashlib.sha256("".join(str(files[n]) for n in _FILES).encode()).hexdigest()
+        return f"{self.manifest['version']}+{digest[:12]}"
 
     @property
     def encoder(self) -> str:
@@ -257,7 +308,14 @@ class MappingModel:
         prior = _read_json(folder / "prior.json")
         if not all(isinstance(v, int | float) and 0 <= v <= 1 for v in prior.values()):
             raise MappingModelError(f"{folder / 'prior.json'}: priors must be numbers in [0, 1]")
-        return cls(adapter=adapter, reranker=reranker, prior=prior, manifest=manifest)
+        thresholds = _thresholds(_read_json(folder / "thresholds.json"), folder)
+        return cls(
+            adapter=adapter,
+            reranker=reranker,
+            prior=prior,
+            thresholds=thresholds,
+            manifest=manifest,
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -302,12 +360,28 @@ def _reranker(document: Mapping[str, Any], folder: Path) -> Reranker:
     return Reranker(mean=arrays[0], scale=arrays[1], weights=arrays[2], bias=bias)
 
 
+def _thresholds(document: Mapping[str, Any], folder: Path) -> Thresholds:
+    where = folder / "thresholds.json"
+    try:
+        values = {
+            key: float(document[key])
+            for key in ("semantic", "item", "exact", "alternative", "alternatives_margin")
+        }
+        whole = document["whole_phrase"]
+    except (KeyError, TypeError, ValueError) as error:
+        raise MappingModelError(f"{where}: {error}") from error
+    if not isinstance(whole, bool) or not all(math.isfinite(v) and v >= 0 for v in values.values()):
+        raise MappingModelError(f"{where}: thresholds must be finite and >= 0, whole_phrase a bool")
+    return Thresholds(whole_phrase=whole, fitted_on=str(document.get("fitted_on", "")), **values)
+
+
 def write_artefact(
     folder: Path,
     *,
     adapter: npt.NDArray[np.float32],
     reranker: Reranker,
     prior: dict[str, float],
+    thresholds: Thresholds,
     encoder: str,
     version: str,
     metadata: Mapping[str, Any],
@@ -319,6 +393,7 @@ def write_artefact(
         adapter: The ``d x d`` query map.
         reranker: The re-ranker.
         prior: Skill URI -> occupation prior in [0, 1].
+        thresholds: The operating point of job-text extraction.
         encoder: Model id of the encoder the artefact was trained on.
         version: The artefact's version name.
         metadata: Hyper-parameters, data hashes and metrics for the manifest.
@@ -327,6 +402,7 @@ def write_artefact(
     np.save(folder / "adapter.npy", np.ascontiguousarray(adapter, dtype=np.float32))
     (folder / "reranker.json").write_text(json.dumps(reranker.as_json(), indent=1) + "\n")
     (folder / "prior.json").write_text(json.dumps(dict(sorted(prior.items()))) + "\n")
+    (folder / "thresholds.json").write_text(json.dumps(thresholds.as_json(), indent=1) + "\n")
     files = {name: file_sha256(folder / name) for name in _FILES}
     manifest = {
         "format": ARTEFACT_FORMAT,
@@ -338,3 +414,136 @@ def write_artefact(
         **metadata,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+def write_thresholds(
+    folder: Path, thresholds: Thresholds, operating_point: Mapping[str, Any]
+) -> None:
+    """Replace an artefact's operating point, and its hash and figures in the manifest.
+
+    Args:
+        folder: A written artefact.
+        thresholds: The newly fitted operating point.
+        operating_point: How it was fitted and what it measured, for the manifest.
+
+    Raises:
+        MappingModelError: The folder holds no readable manifest.
+    """
+    manifest = _read_json(folder / "manifest.json")
+    (folder / "thresholds.json").write_text(json.dumps(thresholds.as_json(), indent=1) + "\n")
+    files = dict(manifest.get("files") or {})
+    files["thresholds.json"] = file_sha256(folder / "thresholds.json")
+    manifest.update(format=ARTEFACT_FORMAT, files=files, operating_point=dict(operating_point))
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+CANDIDATES: Final = 30
+"""Skills of the adapted label search the re-ranker scores per phrase (as in training)."""
+LABELS_PER_CANDIDATE: Final = 5
+"""Labels the adapted search reads per wanted skill (skills have several labels each)."""
+
+
+class LearnedRanking:
+    """The artefact applied to one skill space: adapted label search, then re-ranking.
+
+    Args:
+        model: The loaded artefact.
+        space: The skill space of the release (its label rows are ``labels``' rows).
+        labels: ``(skill id, label, kind)`` of every label, in the space's label-row order.
+        uri_of: Skill id -> skill URI (looks up the prior).
+
+    Raises:
+        MappingModelError: The space was built with another encoder than the artefact's.
+    """
+
+    def __init__(
+        self,
+        model: MappingModel,
+        space: SkillSpace,
+        labels: Sequence[tuple[int, str, str]],
+        uri_of: Mapping[int, str],
+    ) -> None:
+        if space.model != model.encoder:
+            raise MappingModelError(
+                f"the mapping artefact was trained on {model.encoder!r}, the skill space was "
+                f"built with {space.model!r}"
+            )
+        self.model = model
+        self.space = space
+        self._label_text = [label for _, label, _ in labels]
+        names: dict[int, list[str]] = {}
+        preferred_row: dict[int, int] = {}
+        first_row: dict[int, int] = {}
+        for row, (skill_id, label, kind) in enumerate(labels):
+            first_row.setdefault(skill_id, row)
+            if kind == "preferred":
+                names.setdefault(skill_id, []).insert(0, label)
+                preferred_row.setdefault(skill_id, row)
+            else:
+                names.setdefault(skill_id, []).append(label)
+        ordered = sorted(first_row)
+        self._labels = {skill_id: tuple(names[skill_id]) for skill_id in ordered}
+        self._position = {skill_id: at for at, skill_id in enumerate(ordered)}
+        # A skill without a preferred label is represented by its first label.
+        self._preferred = space.label_vectors([preferred_row.get(s, first_row[s]) for s in ordered])
+        self._uri = {skill_id: uri_of.get(skill_id, "") for skill_id in ordered}
+
+    @property
+    def version(self) -> str:
+        """The artefact's version."""
+        return self.model.version
+
+    def rank(
+        self, texts: Sequence[str], vectors: Vectors, count: int = CANDIDATES
+    ) -> list[list[tuple[int, float]]]:
+        """Each phrase's candidate skills with their probability of being named, best first.
+
+        Args:
+            texts: The phrases.
+            vectors: Their (unadapted) encoder vectors, one row per phrase.
+            count: Skills of the adapted search re-ranked per phrase (at most).
+
+        Returns:
+            Per phrase, ``(skill id, probability)`` of up to ``count`` skills, ties broken
+            by skill id.
+        """
+        if not texts:
+            return []
+        adapted = self.model.adapt(vectors)
+        hits = self.space.search_labels(adapted, count * LABELS_PER_CANDIDATE)
+        return [
+            self._rerank(text, raw, found, count)
+            for text, raw, found in zip(texts, vectors, hits, strict=True)
+        ]
+
+    def _rerank(
+        self, text: str, raw: Vectors, found: Sequence[LabelHit], count: int
+    ) -> list[tuple[int, float]]:
+        best: dict[int, tuple[float, int]] = {}  # skill -> (best adapted cosine, label row)
+        for hit in found:
+            if hit.skill_id not in best and hit.skill_id in self._position:
+                best[hit.skill_id] = (hit.score, hit.label_row)
+                if len(best) == count:
+                    break
+        order = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+        if not order:
+            return []
+        rows = np.fromiter((self._position[s] for s, _ in order), np.int64, len(order))
+        raw_cosines = self._preferred[rows] @ raw
+        candidates = [
+            Candidate(
+                skill_uri=self._uri[skill_id],
+                adapted_cosine=score,
+                raw_cosine=float(raw_cosine),
+                best_label=self._label_text[label_row],
+                labels=self._labels[skill_id],
+            )
+            for (skill_id, (score, label_row)), raw_cosine in zip(order, raw_cosines, strict=True)
+        ]
+        probabilities = self.model.score(text, candidates)
+        scored = [
+            (skill_id, round(float(p), 4))
+            for (skill_id, _), p in zip(order, probabilities, strict=True)
+        ]
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored

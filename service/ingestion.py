@@ -581,7 +581,7 @@ def _evidence_for(
                 method=match.method,
                 confidence=match.confidence,
                 phrase=match.phrase,
-                model="" if match.method == "alignment" else context.mapper.model,
+                model="" if match.method == "alignment" else context.mapper.achievement_model,
             )
     repo.add_declared_skills(
         session, _declared(session, context, credential, candidate, achievements)

@@ -53,22 +53,36 @@ class Settings:
     """Minimum cosine similarity between a phrase and a skill label to map it to the skill
     (achievements, explicit skills given as text, search)."""
 
-    mapping_span_threshold: float = 0.68
-    """The same for a span of job text (evidence kind ``embedding``, the semantic kind).
-    The job-text defaults here were fitted on the even-numbered sentences of Decorte
-    TECH/HOUSE validation and SkillSkape dev (``python -m benchmarks extraction``)."""
+    mapping_learned: bool = True
+    """Rank job-text spans with the mapping artefact (an adapter on the encoder and a
+    re-ranker, trained by ``python -m benchmarks train-mapping``) when it fits the release:
+    an ESCO release embedded with the encoder the artefact was trained on. Off, or when it
+    does not fit: by label cosine."""
 
-    mapping_whole_phrase: bool = False
-    """Also embed a job phrase that holds a list as a whole, for skills its items miss."""
+    mapping_artefact_dir: Path | None = None
+    """The mapping artefact's folder (default: the one shipped in ``ingest/mapping_model``)."""
 
-    mapping_exact_threshold: float = 0.5
+    # The job-text operating point. Unset, each comes from the mapping artefact, which
+    # fitted it on the even-numbered sentences of Decorte TECH/HOUSE validation and
+    # SkillSkape dev; without the artefact, from the cosine defaults of MappingSettings.
+    mapping_span_threshold: float | None = None
+    """Minimum confidence of a span of job text's skill (evidence kind ``embedding``, the
+    semantic kind): the re-ranker's probability with the artefact, else label cosine."""
+
+    mapping_item_threshold: float | None = None
+    """The same for a list item of a job phrase that holds several ("Python, SQL and
+    Docker": three items)."""
+
+    mapping_whole_phrase: bool | None = None
+    """Also read a job phrase that holds a list as a whole, for skills its items miss."""
+
+    mapping_exact_threshold: float | None = None
     """Minimum confidence of a job text's dictionary hit on a preferred label (kind
     ``exact``); a hit's confidence is 1 divided by the number of skills its label names."""
 
-    mapping_alternative_threshold: float = 1.01
+    mapping_alternative_threshold: float | None = None
     """Minimum confidence of a dictionary hit on an alternative label (kind ``alternative``);
-    above 1 the kind is off (it cost precision on the validation data: the encoder still
-    finds a span that is an alternative label)."""
+    above 1 the kind is off."""
 
     mapping_top_k: int = 5
     """At most this many skills inferred per achievement or job sentence."""
@@ -76,8 +90,9 @@ class Settings:
     mapping_candidates_per_phrase: int = 20
     """Skill labels retrieved per phrase before aggregation."""
 
-    mapping_alternatives_margin: float = 0.0
-    """A job phrase is satisfied by any skill scoring within this margin of its best match."""
+    mapping_alternatives_margin: float | None = None
+    """A job phrase is satisfied by any skill scoring within this margin of its best match
+    (unset: as fitted, like the thresholds above)."""
 
     mapping_max_phrases: int = 200
     """Most distinct phrases read from one text (a job above it is refused; an achievement

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -14,11 +16,14 @@ from embeddings import IndexFileError, TextEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import MappingSettings, SkillMapper
+from ingest.mapping_model import DEFAULT_ARTEFACT, LearnedRanking, MappingModel, Thresholds
 from service.db import repositories as repo
 from service.db.models import Taxonomy
 from service.errors import InvalidRequestError
 from service.label_search import LabelSearch
 from service.settings import Settings
+
+_log = logging.getLogger(__name__)
 
 
 def import_release(
@@ -235,24 +240,15 @@ def load_taxonomy_context(
         )
         space.save(directory)
     skill_ids = repo.skill_ids_by_uri(session, taxonomy.id)
+    learned = learned_ranking(settings, taxonomy, space, rows, skill_ids)
     mapper = SkillMapper(
         space,
         encoder,
         skill_ids.get,
-        MappingSettings(
-            threshold=settings.mapping_threshold,
-            top_k=settings.mapping_top_k,
-            labels_per_phrase=settings.mapping_candidates_per_phrase,
-            alternatives_margin=settings.mapping_alternatives_margin,
-            max_phrases=settings.mapping_max_phrases,
-            phrase_cache=settings.mapping_phrase_cache,
-            span_threshold=settings.mapping_span_threshold,
-            whole_phrase=settings.mapping_whole_phrase,
-            exact_threshold=settings.mapping_exact_threshold,
-            alternative_threshold=settings.mapping_alternative_threshold,
-        ),
+        mapping_settings(settings, learned.model.thresholds if learned else None),
         # Built from the same rows at each start (about a second for ESCO's 96k labels).
         dictionary=LabelDictionary(rows),
+        learned=learned,
     )
     return TaxonomyContext(
         taxonomy_id=taxonomy.id,
@@ -263,6 +259,66 @@ def load_taxonomy_context(
         labels=LabelSearch(rows),
         skill_segments=_segments(skill_ids),
     )
+
+
+def learned_ranking(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    space: SkillSpace,
+    rows: Sequence[tuple[int, str, str]],
+    skill_ids: Mapping[str, int],
+) -> LearnedRanking | None:
+    """The mapping artefact over the release's skill space, where it applies.
+
+    It applies to ESCO releases embedded with the encoder it was trained on (its prior and
+    training data are ESCO's); elsewhere, or with ``mapping_learned`` off, spans are ranked
+    by label cosine.
+
+    Raises:
+        MappingModelError: The artefact is missing, corrupted or of another format.
+    """
+    if not settings.mapping_learned or taxonomy.framework != "esco":
+        return None
+    model = MappingModel.load(settings.mapping_artefact_dir or DEFAULT_ARTEFACT)
+    if model.encoder != space.model:
+        _log.warning(
+            "mapping artefact %s was trained on %s, the skill space uses %s: "
+            "ranking job text by label cosine",
+            model.version,
+            model.encoder,
+            space.model,
+        )
+        return None
+    uri_of = {skill_id: uri for uri, skill_id in skill_ids.items()}
+    return LearnedRanking(model, space, rows, uri_of)
+
+
+def mapping_settings(settings: Settings, fitted: Thresholds | None) -> MappingSettings:
+    """The mapper's settings: each job-text value as set, else as fitted, else the default.
+
+    Args:
+        settings: The process settings.
+        fitted: The mapping artefact's operating point (``None`` without the artefact: the
+            label-cosine defaults of :class:`MappingSettings`).
+    """
+    base = MappingSettings(
+        threshold=settings.mapping_threshold,
+        top_k=settings.mapping_top_k,
+        labels_per_phrase=settings.mapping_candidates_per_phrase,
+        max_phrases=settings.mapping_max_phrases,
+        phrase_cache=settings.mapping_phrase_cache,
+    )
+    if fitted is not None:
+        base = base.at(fitted)
+    chosen: dict[str, Any] = {
+        "span_threshold": settings.mapping_span_threshold,
+        "item_threshold": settings.mapping_item_threshold,
+        "exact_threshold": settings.mapping_exact_threshold,
+        "alternative_threshold": settings.mapping_alternative_threshold,
+        "alternatives_margin": settings.mapping_alternatives_margin,
+        "whole_phrase": settings.mapping_whole_phrase,
+    }
+    return replace(base, **{name: value for name, value in chosen.items() if value is not None})
 
 
 def short_id(uri: str) -> str:

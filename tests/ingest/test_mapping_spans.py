@@ -212,7 +212,9 @@ def test_per_kind_thresholds_bound_dictionary_hits(encoder: TextEncoder) -> None
         space,
         encoder,
         lambda _: None,
-        MappingSettings(exact_threshold=0.6, alternative_threshold=0.6, span_threshold=0.99),
+        MappingSettings(
+            exact_threshold=0.6, alternative_threshold=0.6, span_threshold=0.99, item_threshold=0.99
+        ),
         dictionary,
     )
     lenient = SkillMapper(
@@ -250,3 +252,15 @@ def test_a_kind_turned_off_leaves_its_spans_to_the_encoder(mapper: SkillMapper) 
         POSTGRES: "embedding",  # its own label, read by the encoder instead
         JAVA: "exact",
     }
+
+
+def test_list_items_have_their_own_threshold(mapper: SkillMapper) -> None:
+    text = "knead dough for loaves, greet shoppers warmly"
+    items_off = replace(mapper.settings, item_threshold=1.01, whole_phrase=False)
+    assert mapper.with_settings(items_off).extract_requirements(text) == []
+    items_on = replace(mapper.settings, item_threshold=0.0, whole_phrase=False)
+    read = mapper.with_settings(items_on).extract_requirements(text)
+    assert [r.phrase.text for r in read] == ["knead dough for loaves", "greet shoppers warmly"]
+    whole_only = replace(mapper.settings, item_threshold=1.01, span_threshold=0.0)
+    (whole,) = mapper.with_settings(whole_only).extract_requirements(text)
+    assert whole.phrase.text == text

@@ -1,0 +1,51 @@
+"""Where the mapper's job-text operating point comes from: the artefact, the environment."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ingest.mapping import MappingSettings
+from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
+from service.runtime import Runtime
+from service.settings import Settings
+from service.taxonomy_service import learned_ranking, mapping_settings
+
+
+def test_an_esco_release_is_read_at_the_artefacts_operating_point(runtime: Runtime) -> None:
+    context, _ = runtime.require_taxonomy()
+    artefact = MappingModel.load(DEFAULT_ARTEFACT)
+    assert context.mapper.learned is not None
+    assert context.mapper.model == f"{context.space.model}+{artefact.version}"
+    assert context.mapper.settings == MappingSettings(
+        phrase_cache=runtime.settings.mapping_phrase_cache
+    ).at(artefact.thresholds)
+
+
+def test_a_variable_overrides_one_fitted_value_and_only_that_one() -> None:
+    fitted = MappingModel.load(DEFAULT_ARTEFACT).thresholds
+    settings = Settings.from_env(
+        {"CREDMATCH_MAPPING_ITEM_THRESHOLD": "0.93", "CREDMATCH_MAPPING_WHOLE_PHRASE": "false"}
+    )
+    chosen = mapping_settings(settings, fitted)
+    assert chosen.item_threshold == 0.93 and chosen.whole_phrase is False
+    assert chosen.span_threshold == fitted.semantic
+    assert chosen.exact_threshold == fitted.exact
+
+
+def test_without_the_artefact_the_cosine_defaults_apply() -> None:
+    chosen = mapping_settings(Settings(), None)
+    cosine = MappingSettings()
+    assert (chosen.span_threshold, chosen.item_threshold) == (
+        cosine.span_threshold,
+        cosine.item_threshold,
+    )
+
+
+def test_the_artefact_applies_to_esco_only_and_can_be_turned_off(runtime: Runtime) -> None:
+    context, _ = runtime.require_taxonomy()
+    rows = [(1, "x", "preferred")]
+    onet = SimpleNamespace(framework="onet")
+    esco = SimpleNamespace(framework="esco")
+    assert learned_ranking(Settings(), onet, context.space, rows, {}) is None  # type: ignore[arg-type]
+    off = Settings(mapping_learned=False)
+    assert learned_ranking(off, esco, context.space, rows, {}) is None  # type: ignore[arg-type]
