@@ -155,6 +155,27 @@ _COMPILED: Final = {
     for kind, patterns in _PATTERNS.items()
 }
 
+# A phrase that opens with a duty ("administer health insurance plans", "you will determine
+# salaries") states what the job does, whatever its vocabulary.
+_DUTY = re.compile(
+    r"^\W*((you will|you'll|you|to|responsible for|ability to|able to)\s+)?(administer|"
+    r"manage|process|coordinate|prepare|handle|explain|advise|maintain|oversee|calculate|"
+    r"enrol|enroll|review|audit|support|determine|negotiate|design|implement|track|report "
+    r"on|organi[sz]e|plan|evaluate|assess|analy[sz]e|drive|lead|conduct|develop)"
+    r"(s|es|ing|ed)?\b",
+    _FLAGS,
+)
+
+# Company and pay wording wrapped around a requirement ("Join our team and utilize your
+# expertise in Python", "salary benchmarking experience") leaves the phrase a requirement.
+_REQUIREMENT_CUE = re.compile(
+    r"\b(experience (in|with|of)|expertise (in|with)|skill(s|ed)? (in|with|at)|ability to|"
+    r"proficien\w*|knowledge of|familiar\w* with|understanding of|you will|you'll|"
+    r"utili[sz]e|responsible for|such as|who (can|will|has|is able))\b",
+    _FLAGS,
+)
+_CUED_KINDS: Final = frozenset({"company", "pay"})
+
 BOILERPLATE_KINDS: Final = (*_PATTERNS, "heading")
 """Every reason `boilerplate_reason` may give, in the order they are tried."""
 
@@ -173,7 +194,12 @@ def boilerplate_reason(phrase: str) -> str | None:
         return None
     if _is_heading(text):
         return "heading"
+    if _DUTY.search(text):
+        return None
+    cued = _REQUIREMENT_CUE.search(text) is not None
     for kind, patterns in _COMPILED.items():
+        if cued and kind in _CUED_KINDS:
+            continue
         if any(pattern.search(text) for pattern in patterns):
             return kind
     return None

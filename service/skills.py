@@ -249,6 +249,16 @@ class ExtractedPhrase:
 
 
 @dataclass(frozen=True, slots=True)
+class IgnoredText:
+    """A phrase of the text left unread: a heading or boilerplate, and which kind."""
+
+    text: str
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Extraction:
     """What a text was read to contain, with the model and release that read it."""
 
@@ -256,6 +266,7 @@ class Extraction:
     model: str
     threshold: float
     phrases: Sequence[ExtractedPhrase] = field(default_factory=tuple)
+    ignored: Sequence[IgnoredText] = field(default_factory=tuple)
 
 
 def extract_skills(
@@ -292,9 +303,10 @@ def extract_skills(
             threshold if threshold is not None else mapper.settings.span_threshold,
         )
     try:
-        requirements = mapper.extract_requirements(text)
+        reading = mapper.read_job(text)
     except TooManyPhrasesError as error:
         raise InvalidRequestError(str(error)) from None
+    requirements = reading.requirements
     skills = repo.skills_by_ids(
         session, (match.skill_id for r in requirements for match in r.skills)
     )
@@ -313,5 +325,9 @@ def extract_skills(
                 ],
             )
             for r in requirements
+        ],
+        ignored=[
+            IgnoredText(i.phrase.text, i.phrase.start, i.phrase.end, i.reason)
+            for i in reading.ignored
         ],
     )

@@ -629,8 +629,12 @@ class SkillController(Controller):
             "its character offsets, requirement strength (must or nice, from headings such as "
             "'Nice to have:') and its skills, each with its evidence kind: a preferred "
             "(exact) or alternative label found verbatim, or the encoder's label similarity "
-            "(embedding) above the calibrated threshold. topK (up to 100) and threshold (0 "
-            "allowed) return the product's own ranking per span with scores instead."
+            "(embedding) above the calibrated threshold: the mapping artefact's re-ranker "
+            "probability for an ESCO release, else label cosine. Headings and job-ad "
+            "boilerplate (equal-opportunity, benefits, pay, application, screening, company, "
+            "contact) are not read: `ignored` lists them with the reason. topK (up to 100) "
+            "and threshold (0 allowed) return the product's own ranking per span with scores "
+            "instead."
         ),
     )
     def extract(

@@ -559,14 +559,36 @@ class ExtractedPhraseOut(Response):
     skills: list[ExtractedSkillOut]
 
 
+IgnoredReason = Literal[
+    "heading",
+    "equal-opportunity",
+    "benefits",
+    "pay",
+    "application",
+    "screening",
+    "company",
+    "contact",
+]
+
+
+class IgnoredTextOut(Response):
+    """A phrase left unread: a section heading, or job-ad boilerplate of the kind named."""
+
+    text: str
+    start: int
+    end: int
+    reason: IgnoredReason
+
+
 class ExtractOut(Response):
-    """What the text names, and the model, release and threshold that read it."""
+    """What the text names and what was left unread, with the model, release and threshold."""
 
     taxonomy: str
     model: str
     threshold: float
     phrases: list[ExtractedPhraseOut]
     skills: list[ExtractedSkillOut]
+    ignored: list[IgnoredTextOut]
 
 
 SearchSort = Literal["score", "skills", "recent"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 from ingest import Check, IssuerTrustPolicy, TrustAssessment
 from ingest.mapping import as_method
@@ -143,6 +143,12 @@ def extraction_out(extraction: Extraction) -> s.ExtractOut:
             for p in extraction.phrases
         ],
         skills=sorted(best.values(), key=lambda x: (-x.confidence, x.skill.uri)),
+        ignored=[
+            s.IgnoredTextOut(
+                text=i.text, start=i.start, end=i.end, reason=_ignored_reason(i.reason)
+            )
+            for i in extraction.ignored
+        ],
     )
 
 
@@ -319,6 +325,13 @@ def requirement_out(requirement: Requirement) -> s.RequirementOut:
         confidence=round(requirement.confidence, 4),
         method=_extraction_method(requirement.method) if requirement.source == "text" else None,
     )
+
+
+def _ignored_reason(reason: str) -> s.IgnoredReason:
+    """Why a phrase was left unread (a kind of ``ingest.boilerplate.BOILERPLATE_KINDS``)."""
+    if reason not in get_args(s.IgnoredReason):
+        raise ValueError(f"unknown reason {reason!r} for text left unread")
+    return reason  # type: ignore[return-value]
 
 
 def _extraction_method(method: str) -> s.ExtractionMethod:

@@ -54,6 +54,12 @@ REQUIREMENTS = [
     "Experience with Python, SQL and Tableau.",
     "Requirements: 3+ years of Java and Spring Boot",
     "Manage a team of software developers and report to the CTO.",
+    "You will determine salaries and administer health insurance.",
+    "Administer health insurance plans and the 401(k) scheme for employees.",
+    "Responsible for processing background checks of new hires.",
+    "Join our team and utilize your expertise in Python and SQL.",
+    "We are looking for a wordsmith who can craft compelling narratives.",
+    "Drive the annual salary review, including salary range benchmarking.",
 ]
 
 

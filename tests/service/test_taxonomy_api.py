@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from service.app import create_app
 from service.runtime import Runtime
 from service.serving import BackgroundServer
@@ -170,3 +171,31 @@ def test_extract_splits_lists_and_returns_the_own_ranking_on_request(
     assert scores == sorted(scores, reverse=True)
     assert whole["skills"][0]["skill"]["label"] == "bake bread"
     assert too_many.status_code == 400
+
+
+def test_extract_lists_the_boilerplate_it_left_unread_and_names_the_artefact(
+    server: httpx.Client, tenant: Tenant
+) -> None:
+    text = (
+        "Requirements:\n- SQL and Python\nBenefits:\n- Free parking\n"
+        "We are an equal opportunity employer.\nSalary: $50,000 per year"
+    )
+
+    body = server.post(
+        "/v1/skills/extract", json={"text": text}, headers=tenant.headers("analyst")
+    ).json()
+
+    assert {s["skill"]["id"] for s in body["skills"]} == {SQL_ID, PYTHON_ID}
+    ignored = [(i["text"], i["reason"]) for i in body["ignored"]]
+    assert ignored == [
+        ("Requirements", "heading"),
+        ("Benefits", "heading"),
+        ("Free parking", "benefits"),
+        ("We are an equal opportunity employer", "equal-opportunity"),
+        ("Salary: $50,000 per year", "pay"),
+    ]
+    for item in body["ignored"]:
+        assert text[item["start"] : item["end"]] == item["text"]
+    artefact = MappingModel.load(DEFAULT_ARTEFACT)
+    assert body["model"].endswith("+" + artefact.version)  # the ESCO release is read with it
+    assert body["threshold"] == artefact.thresholds.semantic
