@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from embeddings import Vectors
-from embeddings.skill_space import LabelHit, SkillSpace
+from embeddings.skill_space import SkillSpace
 
 ARTEFACT_FORMAT: Final = 2
 FEATURES: Final = (
@@ -102,14 +102,25 @@ def label_words(label: str) -> tuple[str, ...]:
     return tuple(words(label))
 
 
-def contains_label(text_words: Sequence[str], label: str) -> bool:
-    """Whether ``label``'s words occur in ``text_words`` consecutively (word boundaries)."""
-    needle = list(label_words(label))
+def contains_label(
+    text_words: Sequence[str], label: str, vocabulary: frozenset[str] | None = None
+) -> bool:
+    """Whether ``label``'s words occur in ``text_words`` consecutively (word boundaries).
+
+    Args:
+        text_words: The text's :func:`words`.
+        label: The label.
+        vocabulary: ``set(text_words)`` when the caller has it: a label with a word the
+            text lacks is rejected without a scan.
+    """
+    needle = label_words(label)
     if not needle or len(needle) > len(text_words):
+        return False
+    if vocabulary is not None and not vocabulary.issuperset(needle):
         return False
     width = len(needle)
     return any(
-        list(text_words[start : start + width]) == needle
+        tuple(text_words[start : start + width]) == needle
         for start in range(len(text_words) - width + 1)
     )
 
@@ -128,7 +139,7 @@ def candidate_features(
     if not candidates:
         return rows
     text_words = words(text)
-    vocabulary = set(text_words)
+    vocabulary = frozenset(text_words)
     best = candidates[0].adapted_cosine
     for rank, candidate in enumerate(candidates):
         best_words = label_words(candidate.best_label)
@@ -139,8 +150,8 @@ def candidate_features(
             candidate.raw_cosine,
             best - candidate.adapted_cosine,
             1.0 / (1 + rank),
-            float(contains_label(text_words, preferred)),
-            float(any(contains_label(text_words, label) for label in alternatives)),
+            float(contains_label(text_words, preferred, vocabulary)),
+            float(any(contains_label(text_words, label, vocabulary) for label in alternatives)),
             overlap,
             min(len(best_words), _MAX_LABEL_WORDS) / _MAX_LABEL_WORDS,
             prior.get(candidate.skill_uri, 0.0),
@@ -487,6 +498,7 @@ class LearnedRanking:
         # A skill without a preferred label is represented by its first label.
         self._preferred = space.label_vectors([preferred_row.get(s, first_row[s]) for s in ordered])
         self._uri = {skill_id: uri_of.get(skill_id, "") for skill_id in ordered}
+        self._skill_of_row: list[int] = space.label_skills.tolist()
 
     @property
     def version(self) -> str:
@@ -510,19 +522,23 @@ class LearnedRanking:
         if not texts:
             return []
         adapted = self.model.adapt(vectors)
-        hits = self.space.search_labels(adapted, count * LABELS_PER_CANDIDATE)
+        scores, rows = self.space.label_index.search(adapted, count * LABELS_PER_CANDIDATE)
         return [
-            self._rerank(text, raw, found, count)
-            for text, raw, found in zip(texts, vectors, hits, strict=True)
+            self._rerank(text, raw, score_row.tolist(), label_rows.tolist(), count)
+            for text, raw, score_row, label_rows in zip(texts, vectors, scores, rows, strict=True)
         ]
 
     def _rerank(
-        self, text: str, raw: Vectors, found: Sequence[LabelHit], count: int
+        self, text: str, raw: Vectors, scores: list[float], label_rows: list[int], count: int
     ) -> list[tuple[int, float]]:
         best: dict[int, tuple[float, int]] = {}  # skill -> (best adapted cosine, label row)
-        for hit in found:
-            if hit.skill_id not in best and hit.skill_id in self._position:
-                best[hit.skill_id] = (hit.score, hit.label_row)
+        skill_of = self._skill_of_row
+        for score, label_row in zip(scores, label_rows, strict=True):
+            if label_row < 0:
+                break  # FAISS pads a short result with -1
+            skill_id = skill_of[label_row]
+            if skill_id not in best and skill_id in self._position:
+                best[skill_id] = (score, label_row)
                 if len(best) == count:
                     break
         order = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
