@@ -646,7 +646,11 @@ class SkillMapper:
         if not phrase.spans:
             whole = () if _mostly_covered(phrase, phrase, covered) else (phrase,)
             return _Reading(phrase, strength, tuple(found), whole, items=0)
-        items = [item for item in phrase.spans if not _mostly_covered(phrase, item, covered)]
+        items = (
+            [item for item in phrase.spans if not _mostly_covered(phrase, item, covered)]
+            if self.settings.item_threshold <= 1.0
+            else []  # the kind is off: no item is encoded
+        )
         if self.settings.whole_phrase and not _mostly_covered(phrase, phrase, covered):
             items.append(replace(phrase, heading=False, spans=()))
             return _Reading(phrase, strength, tuple(found), tuple(items), items=len(items) - 1)

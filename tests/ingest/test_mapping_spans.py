@@ -264,3 +264,16 @@ def test_list_items_have_their_own_threshold(mapper: SkillMapper) -> None:
     whole_only = replace(mapper.settings, item_threshold=1.01, span_threshold=0.0)
     (whole,) = mapper.with_settings(whole_only).extract_requirements(text)
     assert whole.phrase.text == text
+
+
+def test_an_item_threshold_above_one_encodes_no_item(mapper: SkillMapper) -> None:
+    text = "knead dough for loaves, greet shoppers warmly"
+    for item_threshold, encoded in ((1.01, 1), (0.9, 3)):  # the phrase; the phrase and 2 items
+        counting = mapper.with_settings(
+            replace(
+                mapper.settings, item_threshold=item_threshold, whole_phrase=True, phrase_cache=64
+            )
+        )
+        counting.extract_requirements(text)
+        assert counting.phrase_cache_misses == encoded
+        counting._remembered.clear()
