@@ -202,8 +202,57 @@ def resolve_requirements(
         )
         for p in phrases
     )
+    requirements.extend(
+        title_requirements(
+            session,
+            context,
+            query.title,
+            settings,
+            required={r.skill.id for r in requirements},
+        )
+    )
     requirements.sort(key=lambda r: (r.strength != "must", r.source != "explicit", r.start))
     return requirements, unresolved
+
+
+def title_requirements(
+    session: Session,
+    context: TaxonomyContext,
+    title: str,
+    settings: Settings,
+    *,
+    required: set[int],
+) -> list[Requirement]:
+    """The essential skills of the occupation a job title names, as nice-to-haves.
+
+    A title is the strongest signal an ad has ("Forklift operator", "Data engineer"), and
+    ads leave much of what the occupation needs unsaid. The title is matched against every
+    occupation title of the release (preferred and alternative labels); at
+    ``title_min_similarity`` or more, each essential skill of that occupation not already
+    required becomes a requirement of source ``title`` with weight ``title_skill_weight``.
+    """
+    if settings.title_skill_weight <= 0:
+        return []
+    found = context.occupation_of_title(title, settings.title_min_similarity)
+    if found is None:
+        return []
+    occupation_id, similarity = found
+    wanted = [s for s in repo.essential_skill_ids(session, occupation_id) if s not in required]
+    skills = repo.skills_by_ids(session, wanted)
+    return [
+        Requirement(
+            skill=skills[skill_id],
+            alternatives=(skills[skill_id],),
+            weight=settings.title_skill_weight,
+            strength="nice",
+            source="title",
+            phrase=title,
+            confidence=similarity,
+            method="embedding",
+        )
+        for skill_id in dict.fromkeys(wanted)
+        if skill_id in skills and context.space.has_skill(skill_id)
+    ]
 
 
 SUGGESTIONS_PER_PHRASE = 3

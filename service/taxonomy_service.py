@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -129,6 +130,10 @@ class TaxonomyContext:
         mapper: Text and achievement to skill mapper.
         skill_ids: Skill URI -> database id.
         labels: Typo-tolerant search over every label.
+        skill_segments: Short id (last URI segment) -> database id.
+        occupations: The titles (preferred and alternative labels) of the release's
+            occupations that list essential skills, embedded; ``None`` when it has none
+            (the packaged ESCO release ships skills only).
     """
 
     taxonomy_id: int
@@ -138,6 +143,20 @@ class TaxonomyContext:
     skill_ids: dict[str, int]
     labels: LabelSearch
     skill_segments: dict[str, int]
+    occupations: SkillSpace | None = None
+
+    def occupation_of_title(self, title: str, min_similarity: float) -> tuple[int, float] | None:
+        """The occupation a job title names: (database id, cosine of its closest title).
+
+        ``None`` when the release has no occupations or no title is that close.
+        """
+        core = title_core(title)
+        if self.occupations is None or not core:
+            return None
+        (hits,) = self.occupations.search_labels(self.mapper.encoder.encode([core]), 1)
+        if not hits or hits[0].score < min_similarity:
+            return None
+        return hits[0].skill_id, round(hits[0].score, 4)
 
     def find_skill(self, identifier: str) -> int | None:
         """A skill's database id by URI or by the last segment of its URI (its short id)."""
@@ -178,9 +197,72 @@ class ResolvedSkillId:
     score: float | None
 
 
+_TITLE_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b[mwfhd]\s*/\s*[mwfhd](\s*/\s*[mwfhdx])?\b", re.I)
+_TITLE_QUALIFIER = re.compile(r"\s+[-\u2013\u2014|]\s+|,")
+_TITLE_LABEL = re.compile(r"^\W*(job title|position|role|vacancy)\s*:\s*", re.I)
+
+
+def title_core(title: str) -> str:
+    """What a job title names, without its trimmings.
+
+    Parenthesised or bracketed notes and gender markers ("(m/f/d)", "m/w/d") go, and so does
+    what follows a dash, bar or comma ("Forklift Driver - Night Shift"), and a leading "Job
+    title:".
+    """
+    plain = _TITLE_NOISE.sub(" ", _TITLE_LABEL.sub("", title))
+    head = _TITLE_QUALIFIER.split(plain, maxsplit=1)[0]
+    return " ".join(head.split())
+
+
 def skill_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:
     """Where the skill space of a release is cached."""
     return settings.index_dir / "skill-labels" / f"{taxonomy.framework}-{taxonomy.version}"
+
+
+def occupation_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:
+    """Where the occupation titles of a release are cached (embedded like skill labels)."""
+    return settings.index_dir / "occupation-titles" / f"{taxonomy.framework}-{taxonomy.version}"
+
+
+def _cached_space(
+    directory: Path,
+    rows: list[tuple[int, str, str]],
+    encoder: TextEncoder,
+    taxonomy_key: str,
+    *,
+    show_progress: bool,
+    on_build: Callable[[int], None] | None,
+) -> SkillSpace:
+    """The label space of ``rows`` (id, label, kind), loaded from ``directory`` or built."""
+    # The vectors are valid exactly when the (id, label) rows they were built from are
+    # unchanged: a re-import that gives skills new ids must rebuild them.
+    release = _label_fingerprint(rows)
+    space: SkillSpace | None = None
+    if SkillSpace.is_current(
+        directory,
+        model=encoder.model_id,
+        taxonomy=taxonomy_key,
+        label_count=len(rows),
+        release=release,
+    ):
+        try:
+            space = SkillSpace.load(directory)
+        except IndexFileError:
+            space = None
+        if space is not None and space.ensure_fast_label_index():
+            space.save(directory)  # once: later starts load the IVF index as it is
+    if space is None:
+        if on_build is not None:
+            on_build(len(rows))
+        labels = [
+            SkillLabelEntry(skill_id=row_id, label=label, preferred=kind == "preferred")
+            for row_id, label, kind in rows
+        ]
+        space = SkillSpace.build(
+            labels, encoder, taxonomy=taxonomy_key, release=release, show_progress=show_progress
+        )
+        space.save(directory)
+    return space
 
 
 def load_taxonomy_context(
@@ -209,36 +291,28 @@ def load_taxonomy_context(
     taxonomy = repo.default_taxonomy(session)
     if taxonomy is None:
         return None
-    directory = skill_space_dir(settings, taxonomy)
     rows = repo.skill_labels(session, taxonomy.id)
-    # The vectors are valid exactly when the (skill id, label) rows they were built from are
-    # unchanged: a re-import that gives skills new ids must rebuild them.
-    release = _label_fingerprint(rows)
-    space: SkillSpace | None = None
-    if SkillSpace.is_current(
-        directory,
-        model=encoder.model_id,
-        taxonomy=taxonomy.key,
-        label_count=len(rows),
-        release=release,
-    ):
-        try:
-            space = SkillSpace.load(directory)
-        except IndexFileError:
-            space = None
-        if space is not None and space.ensure_fast_label_index():
-            space.save(directory)  # once: later starts load the IVF index as it is
-    if space is None:
-        if on_build is not None:
-            on_build(len(rows))
-        labels = [
-            SkillLabelEntry(skill_id=skill_id, label=label, preferred=kind == "preferred")
-            for skill_id, label, kind in rows
-        ]
-        space = SkillSpace.build(
-            labels, encoder, taxonomy=taxonomy.key, release=release, show_progress=show_progress
+    space = _cached_space(
+        skill_space_dir(settings, taxonomy),
+        rows,
+        encoder,
+        taxonomy.key,
+        show_progress=show_progress,
+        on_build=on_build,
+    )
+    titles = repo.occupation_titles(session, taxonomy.id)
+    occupations = (
+        _cached_space(
+            occupation_space_dir(settings, taxonomy),
+            titles,
+            encoder,
+            taxonomy.key,
+            show_progress=show_progress,
+            on_build=on_build,
         )
-        space.save(directory)
+        if titles
+        else None
+    )
     skill_ids = repo.skill_ids_by_uri(session, taxonomy.id)
     learned = learned_ranking(settings, taxonomy, space, rows, skill_ids)
     mapper = SkillMapper(
@@ -254,6 +328,7 @@ def load_taxonomy_context(
         taxonomy_id=taxonomy.id,
         key=taxonomy.key,
         space=space,
+        occupations=occupations,
         mapper=mapper,
         skill_ids=skill_ids,
         labels=LabelSearch(rows),

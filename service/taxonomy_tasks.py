@@ -65,7 +65,7 @@ def build_label_index(
             model,
             show_progress=console.is_terminal,
             on_build=lambda n: console.print(
-                f"embedding {n} skill labels with {model.model_id} (once; cached afterwards)"
+                f"embedding {n} taxonomy labels with {model.model_id} (once; cached afterwards)"
             ),
         )
     console.print(f"label index ready in {time.perf_counter() - started:.1f}s")

@@ -184,14 +184,22 @@ ExtractionMethod = Literal["exact", "alternative", "embedding"]
 or the encoder's label similarity (the semantic kind)."""
 
 
+RequirementSource = Literal["explicit", "text", "title"]
+
+
 class RequirementOut(Response):
-    """A requirement: its main skill, the skills that satisfy it, and where it was found."""
+    """A requirement: its main skill, the skills that satisfy it, and where it was found.
+
+    ``source``: an explicit skill, a phrase of the description (``text``), or an essential
+    skill of the occupation the job title names (``title``; ``phrase`` is the title and
+    ``confidence`` the title similarity).
+    """
 
     skill: SkillRef
     alternatives: list[SkillRef]
     strength: Literal["must", "nice"]
     weight: float
-    source: Literal["explicit", "text"]
+    source: RequirementSource
     phrase: str = ""
     start: int | None = None
     end: int | None = None

@@ -318,13 +318,20 @@ def requirement_out(requirement: Requirement) -> s.RequirementOut:
         alternatives=[skill_ref(a) for a in requirement.alternatives],
         strength=requirement.strength,
         weight=requirement.weight,
-        source="explicit" if requirement.source == "explicit" else "text",
+        source=_requirement_source(requirement.source),
         phrase=requirement.phrase,
         start=requirement.start if requirement.start >= 0 else None,
         end=requirement.end if requirement.end >= 0 else None,
         confidence=round(requirement.confidence, 4),
-        method=_extraction_method(requirement.method) if requirement.source == "text" else None,
+        method=_extraction_method(requirement.method) if requirement.source != "explicit" else None,
     )
+
+
+def _requirement_source(source: str) -> s.RequirementSource:
+    """Where a requirement came from: an explicit skill, the job text or its title."""
+    if source not in get_args(s.RequirementSource):
+        raise ValueError(f"unknown requirement source {source!r}")
+    return source  # type: ignore[return-value]
 
 
 def _ignored_reason(reason: str) -> s.IgnoredReason:

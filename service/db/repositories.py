@@ -405,6 +405,41 @@ def find_occupation(session: Session, taxonomy_id: int, identifier: str) -> Occu
     )
 
 
+def occupation_titles(session: Session, taxonomy_id: int) -> list[tuple[int, str, str]]:
+    """(occupation id, title, kind) of every occupation of a release with an essential skill.
+
+    Kind is ``preferred`` or ``alt``; rows come grouped by occupation, preferred first.
+    """
+    having = select(OccupationSkill.occupation_id).where(OccupationSkill.relation == "essential")
+    rows: list[tuple[int, str, str]] = []
+    for occupation_id, preferred, alternatives in session.execute(
+        select(Occupation.id, Occupation.preferred_label, Occupation.alt_labels)
+        .where(Occupation.taxonomy_id == taxonomy_id, Occupation.id.in_(having))
+        .order_by(Occupation.id)
+    ):
+        rows.append((occupation_id, preferred, "preferred"))
+        seen = {preferred}
+        for label in alternatives.split("\n"):
+            if label.strip() and label not in seen:
+                seen.add(label)
+                rows.append((occupation_id, label, "alt"))
+    return rows
+
+
+def essential_skill_ids(session: Session, occupation_id: int) -> list[int]:
+    """An occupation's essential skills, in the order the release lists them."""
+    return list(
+        session.scalars(
+            select(OccupationSkill.skill_id)
+            .where(
+                OccupationSkill.occupation_id == occupation_id,
+                OccupationSkill.relation == "essential",
+            )
+            .order_by(OccupationSkill.id)
+        )
+    )
+
+
 def skills_of_occupation(session: Session, occupation_id: int) -> list[tuple[Skill, str]]:
     """An occupation's skills with their relation, essential first, then by label."""
     return [

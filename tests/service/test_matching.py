@@ -19,7 +19,7 @@ from service.matching import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.settings import Settings
-from service.taxonomy_service import import_release
+from service.taxonomy_service import import_release, title_core
 from tests.service.conftest import ESCO, mini_release
 
 PYTHON = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
@@ -241,3 +241,61 @@ def test_index_switches_to_ivf_past_the_threshold_and_ranks_the_same(runtime: Ru
     ranked = [(r.candidate.external_id, r.score) for r in exact.candidates]
     assert [(r.candidate.external_id, r.score) for r in ivf.candidates] == ranked
     assert [(r.candidate.external_id, r.score) for r in after.candidates][:16] == ranked[:16]
+
+
+def test_the_title_adds_the_essential_skills_of_the_occupation_it_names(
+    runtime: Runtime,
+) -> None:
+    """The mini release's "data analyst" needs Python and SQL (essential)."""
+    tenant_id = new_tenant(runtime)
+    for candidate, uri in {"pythonista": PYTHON, "learner": ML}.items():
+        ingest(
+            runtime, tenant_id, ISSUER.issue(badge(uri, uri[-6:]), f"did:{candidate}"), candidate
+        )
+    query = JobQuery(
+        title="Data Analyst (m/f/d)",
+        description="We offer a competitive salary.",  # boilerplate: nothing to read
+        skills=[ExplicitSkill(uri=ML)],
+    )
+    result = match(runtime, tenant_id, query)
+    by_source = {(r.skill.uri, r.source) for r in result.requirements}
+    assert by_source == {(ML, "explicit"), (PYTHON, "title"), (SQL, "title")}
+    title = next(r for r in result.requirements if r.source == "title")
+    assert (title.strength, title.phrase, title.weight) == (
+        "nice",
+        "Data Analyst (m/f/d)",
+        runtime.settings.title_skill_weight,
+    )
+    assert 0.8 <= title.confidence <= 1.0
+    scores = {r.candidate.external_id: r.score for r in result.candidates}
+    weights = 1.0 + 2 * runtime.settings.title_skill_weight
+    assert scores["learner"] == pytest.approx(1.0 / weights, abs=1e-4)
+    assert scores["pythonista"] == pytest.approx(
+        runtime.settings.title_skill_weight / weights, abs=1e-4
+    )
+
+    # A title naming no occupation of the release, or a weight of 0, adds nothing.
+    for other, settings in (
+        ("Pastry chef", runtime.settings),
+        ("Data analyst", dataclasses.replace(runtime.settings, title_skill_weight=0.0)),
+    ):
+        plain = match(runtime, tenant_id, dataclasses.replace(query, title=other), settings)
+        assert {r.source for r in plain.requirements} == {"explicit"}
+
+
+@pytest.mark.parametrize(
+    ("title", "core"),
+    [
+        ("Data Analyst (m/f/d)", "Data Analyst"),
+        ("Koch m/w/d", "Koch"),
+        ("Forklift Driver - Night Shift", "Forklift Driver"),
+        ("Senior Nurse, ICU", "Senior Nurse"),
+        ("Job Title: Baker", "Baker"),
+        ("Web Developer | Remote", "Web Developer"),
+        ("CNC Machinist [Contract]", "CNC Machinist"),
+        ("Back-End / Front-End Engineer", "Back-End / Front-End Engineer"),
+        ("  ", ""),
+    ],
+)
+def test_a_title_is_matched_without_its_trimmings(title: str, core: str) -> None:
+    assert title_core(title) == core
