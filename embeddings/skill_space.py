@@ -265,9 +265,10 @@ def label_index_for(vectors: Vectors, rows: npt.NDArray[np.int64] | None = None)
     if len(vectors) < LABEL_IVF_MIN:
         index = VectorIndex(int(vectors.shape[1]))
     else:
-        index = VectorIndex.ivf(
-            vectors, nlist=LABEL_IVF_LISTS, nprobe=LABEL_IVF_PROBES, quantised=False
-        )
+        # FAISS wants about 39 training vectors per list: fewer lists for a smaller set
+        # (an ESCO release's 33k occupation titles), as many as LABEL_IVF_LISTS above 40k.
+        lists = min(LABEL_IVF_LISTS, len(vectors) // 39)
+        index = VectorIndex.ivf(vectors, nlist=lists, nprobe=LABEL_IVF_PROBES, quantised=False)
     index.add(ids, vectors)
     return index
 
