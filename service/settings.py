@@ -115,14 +115,16 @@ class Settings:
     nice_to_have_weight: float = 0.5
     """Weight of a nice-to-have requirement in the match score."""
 
-    title_skill_weight: float = 0.3
+    title_skill_weight: float = 0.6
     """Weight of each essential skill of the occupation a job's title names (a nice-to-have
     requirement of source ``title``); 0: the title adds no requirement. Needs a release
     with occupations (the official ESCO bundle; the packaged release has none)."""
 
-    title_min_similarity: float = 0.8
+    title_min_similarity: float = 0.7
     """Least cosine between a job title and an occupation's title (preferred or alternative
-    label) for the title to name that occupation."""
+    label) for the title to name that occupation. This and ``title_skill_weight`` were
+    chosen among (0.3, 0.6) x (0.7, 0.8) on the 1,000 synthetic postings of
+    ``python -m benchmarks postings-match`` (see benchmarks/RESULTS.md)."""
 
     unknown_status_factor: float = 0.8
     """Evidence strength of a verified credential whose revocation status could not be checked."""

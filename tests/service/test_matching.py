@@ -266,7 +266,7 @@ def test_the_title_adds_the_essential_skills_of_the_occupation_it_names(
         "Data Analyst (m/f/d)",
         runtime.settings.title_skill_weight,
     )
-    assert 0.8 <= title.confidence <= 1.0
+    assert runtime.settings.title_min_similarity <= title.confidence <= 1.0
     scores = {r.candidate.external_id: r.score for r in result.candidates}
     weights = 1.0 + 2 * runtime.settings.title_skill_weight
     assert scores["learner"] == pytest.approx(1.0 / weights, abs=1e-4)
