@@ -29,7 +29,7 @@ from service.runtime import Runtime
 from service.serving import BackgroundServer, free_port
 from service.settings import Settings
 from service.taxonomy_service import import_release
-from taxonomy import load_packaged_esco
+from taxonomy import TaxonomyRelease, load_packaged_esco
 
 console = Console(stderr=True)
 
@@ -44,7 +44,12 @@ class BenchEnvironment:
 
     @classmethod
     def prepare(
-        cls, data_dir: Path, *, server_process: bool = False, database_url: str | None = None
+        cls,
+        data_dir: Path,
+        *,
+        server_process: bool = False,
+        database_url: str | None = None,
+        release: TaxonomyRelease | None = None,
     ) -> BenchEnvironment:
         """Fresh database, packaged ESCO imported, server started on loopback.
 
@@ -58,6 +63,8 @@ class BenchEnvironment:
                 either way; the server sees it through the database.
             database_url: A PostgreSQL URL whose database is dropped and created afresh;
                 by default a fresh SQLite file in ``data_dir``.
+            release: The default release to import instead of the packaged ESCO one (e.g.
+                the official ESCO bundle, which has occupations).
         """
         torch.set_num_threads(max(1, os.cpu_count() or 1))
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -73,8 +80,9 @@ class BenchEnvironment:
         settings = Settings(data_dir=data_dir, database_url=database_url, rate_limit_per_minute=0)
         engine = build_engine(settings.resolved_database_url)
         upgrade_database(engine)
-        with console.status("loading the packaged ESCO release"):
-            release = load_packaged_esco(settings.package_cache_dir)
+        if release is None:
+            with console.status("loading the packaged ESCO release"):
+                release = load_packaged_esco(settings.package_cache_dir)
         with unit_of_work(session_factory(engine)) as session:
             import_release(session, release, make_default=True, replace=True)
         engine.dispose()

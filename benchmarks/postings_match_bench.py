@@ -1,0 +1,194 @@
+"""Real-shaped job ads through /v1/match: is the ad's own occupation's candidate ranked high?
+
+Method (``python -m benchmarks postings-match``):
+
+- **Ads.** The 1,000 labelled synthetic postings of the occupation-coding data sets
+  (``../shared/data/jobs/occupation-coding/GenEasy_df.converted.csv`` and
+  ``GenHard_df.converted.csv``: GPT-4 job listings with a title and a full description, each
+  labelled with an ESCO occupation code; in GenHard the title diverges from the occupation's
+  name). Boilerplate, headings and company blurbs are left in, as ads have them.
+- **Occupations** come from the official ESCO v1.1.1 bundle (``--esco-dir``), their skills
+  mapped by URI onto the benchmark's default release (the packaged ESCO v1.1.1 skills).
+- **Pool.** One candidate per distinct occupation of the ads (an occupation with no
+  essential skill in the release is left out, with its ads). Each holds a seeded 60 % of the
+  occupation's essential skills (at least one), each aligned (confidence 1) or inferred
+  (confidence 0.65-0.95) with equal odds, written straight into the database as the
+  ``ranking`` benchmark does, in shuffled order.
+- **Product.** Each ad is sent as ``POST /v1/match`` over loopback HTTP with its
+  ``title`` and ``description`` and ``topK`` 10. An ad the API refuses (nothing recognised)
+  counts as a miss and is counted under ``rejected``.
+- **Baseline.** TF-IDF (scikit-learn, English stop words, sublinear tf) over each candidate's
+  text (the preferred labels of the skills it holds), queried with title + description,
+  ranked by cosine.
+- **Metrics**, per data set and overall: Hit@1 and Hit@10 (the ad's occupation's candidate
+  in the top 1 / 10) and MRR@10, in percent; plus the requirements the product read per ad
+  and the share of ads with any requirement.
+
+Every draw comes from one ``random.Random(seed)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from benchmarks.extraction_bench import SHARED_DATA
+from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
+from benchmarks.match_bench import SyntheticEvidence, http_client, tenant_id_of, write_candidates
+from benchmarks.ranking_bench import REJECTED, _skill_rows
+from taxonomy import read_esco_bundle
+
+POSTINGS_DIR = SHARED_DATA / "jobs" / "occupation-coding"
+FILES = {"gen_easy": "GenEasy_df.converted.csv", "gen_hard": "GenHard_df.converted.csv"}
+TENANT = "bench-postings-match"
+TOP_K = 10
+HELD_SHARE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Ad:
+    """One labelled posting."""
+
+    source: str
+    title: str
+    description: str
+    occupation_uri: str
+
+
+@dataclass
+class _Scores:
+    ranks: list[int | None] = field(default_factory=list)  # 1-based rank of the target, or None
+
+    def add(self, ranked: Sequence[str], target: str) -> None:
+        self.ranks.append(ranked.index(target) + 1 if target in ranked[:TOP_K] else None)
+
+    def summary(self) -> dict[str, float]:
+        n = max(len(self.ranks), 1)
+        return {
+            "ads": len(self.ranks),
+            "hit@1_pct": round(100 * sum(r == 1 for r in self.ranks) / n, 1),
+            "hit@10_pct": round(100 * sum(r is not None for r in self.ranks) / n, 1),
+            "mrr@10_pct": round(100 * sum(1 / r for r in self.ranks if r is not None) / n, 1),
+        }
+
+
+def read_ads(folder: Path, occupation_of_code: dict[str, str]) -> tuple[list[Ad], int]:
+    """The labelled postings whose code names an ESCO occupation; and how many did not."""
+    ads: list[Ad] = []
+    unknown = 0
+    for source, name in FILES.items():
+        with (folder / name).open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                uri = occupation_of_code.get(row["label"].strip())
+                if uri is None:
+                    unknown += 1
+                    continue
+                ads.append(Ad(source, row["job_title"], row["description"], uri))
+    return ads, unknown
+
+
+def tfidf_rankings(candidate_texts: Sequence[str], queries: Sequence[str]) -> list[list[int]]:
+    """Top ``TOP_K`` candidate rows per query by TF-IDF cosine (ties: lower row first)."""
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    documents = vectorizer.fit_transform(candidate_texts)
+    asked = vectorizer.transform(queries)
+    scores = (asked @ documents.T).toarray()
+    return [list(np.argsort(-row, kind="stable")[:TOP_K]) for row in scores]
+
+
+def run_postings_match(
+    env: BenchEnvironment,
+    *,
+    esco_dir: Path,
+    seed: int,
+    postings_dir: Path = POSTINGS_DIR,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Build the pool, send every ad to /v1/match, score it beside TF-IDF."""
+    rng = random.Random(seed)
+    skill_ids, labels = _skill_rows(env)
+    with console.status("reading ESCO occupations"):
+        release = read_esco_bundle(esco_dir)
+    occupation_of_code = {o.code: o.uri for o in release.occupations if o.code}
+    essential: dict[str, list[int]] = {}
+    for relation in release.occupation_skills:
+        skill_id = skill_ids.get(relation.skill_uri)
+        if relation.relation == "essential" and skill_id is not None:
+            essential.setdefault(relation.occupation_uri, []).append(skill_id)
+    ads, unknown_codes = read_ads(postings_dir, occupation_of_code)
+    without_skills = sum(ad.occupation_uri not in essential for ad in ads)
+    ads = [ad for ad in ads if ad.occupation_uri in essential][:limit]
+    occupations = sorted({ad.occupation_uri for ad in ads})
+    rng.shuffle(occupations)
+    holdings = []
+    for uri in occupations:
+        skills = essential[uri]
+        held = rng.sample(skills, max(1, round(HELD_SHARE * len(skills))))
+        holdings.append(
+            [
+                SyntheticEvidence(
+                    s, labels[s], 1.0 if rng.random() < 0.5 else round(rng.uniform(0.65, 0.95), 3)
+                )
+                for s in held
+            ]
+        )
+    candidate_of = {uri: f"c{n}" for n, uri in enumerate(occupations)}
+    tenant_id = tenant_id_of(env, TENANT)
+    with console.status(f"writing {len(occupations)} candidates"):
+        write_candidates(env, tenant_id, holdings)
+
+    product = {source: _Scores() for source in (*FILES, "all")}
+    baseline = {source: _Scores() for source in (*FILES, "all")}
+    requirements: list[int] = []
+    rejected = 0
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {env.api_key(TENANT, 'matcher')}"}
+    with http_client(env, 1) as client, console.status(f"matching {len(ads)} ads"):
+        for ad in ads:
+            body = {"title": ad.title, "description": ad.description, "topK": TOP_K}
+            with Stopwatch() as one:
+                response = client.post("/v1/match", json=body, headers=headers)
+            if response.status_code in REJECTED:
+                ranked: list[str] = []
+                rejected += 1
+                requirements.append(0)
+            else:
+                response.raise_for_status()
+                result = response.json()
+                ranked = [c["candidateId"] for c in result["candidates"]]
+                requirements.append(len(result["requirements"]))
+                latencies.append(one.seconds)
+            for source in (ad.source, "all"):
+                product[source].add(ranked, candidate_of[ad.occupation_uri])
+    texts = [" . ".join(e.label for e in held) for held in holdings]
+    with console.status("TF-IDF baseline"):
+        rankings = tfidf_rankings(texts, [f"{ad.title}\n{ad.description}" for ad in ads])
+    for ad, rows in zip(ads, rankings, strict=True):
+        for source in (ad.source, "all"):
+            baseline[source].add([f"c{row}" for row in rows], candidate_of[ad.occupation_uri])
+    return {
+        "ads": len(ads),
+        "ads_without_a_known_occupation_code": unknown_codes,
+        "ads_whose_occupation_has_no_essential_skill": without_skills,
+        "candidates": len(occupations),
+        "evidence_rows": sum(len(h) for h in holdings),
+        "top_k": TOP_K,
+        "product": {source: scores.summary() for source, scores in product.items()},
+        "tfidf": {source: scores.summary() for source, scores in baseline.items()},
+        "rejected": rejected,
+        "requirements_per_ad": {
+            "mean": round(statistics.fmean(requirements), 1) if requirements else 0,
+            "ads_with_any_pct": round(
+                100 * sum(r > 0 for r in requirements) / max(len(requirements), 1), 1
+            ),
+        },
+        "latency": percentiles(latencies) if len(latencies) >= 2 else {},
+    }
