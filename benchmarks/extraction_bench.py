@@ -859,6 +859,9 @@ def evaluate_extraction(
             found = extract_sets(uncached, eval_set.sentences)
         result["sets"][eval_set.name] = {
             **extraction_metrics(found, gold[eval_set.name]),
+            "product_ranking": own_ranking_metrics(
+                mapper, eval_set.sentences, gold[eval_set.name]
+            ),
             "rp@5": rp5.get(eval_set.name),
             "n_sentences": len(found),
             "sentences_per_s": round(len(found) / max(watch.seconds, 1e-9), 1),
@@ -870,6 +873,33 @@ def evaluate_extraction(
             mapper, sets, gold, {"fitted": fitted, "defaults": None}
         )
     return result
+
+
+def own_ranking_metrics(
+    mapper: SkillMapper, sentences: Sequence[str], gold: Sequence[frozenset[int]]
+) -> dict[str, float]:
+    """RP@5, RP@10 and MRR of the ranking ``/v1/skills/extract`` returns with ``topK`` 100 and
+    ``threshold`` 0: every skill of every phrase at its best confidence (percent)."""
+    own = mapper.ranking(100, 0.0)
+    hits = {k: 0.0 for k in _KS}
+    reciprocal = 0.0
+    for at in range(0, len(sentences), _EXTRACT_BATCH):
+        readings = own.extract_requirements_many(sentences[at : at + _EXTRACT_BATCH])
+        for result, wanted in zip(readings, gold[at : at + _EXTRACT_BATCH], strict=True):
+            best: dict[int, float] = {}
+            for requirement in [] if isinstance(result, Exception) else result:
+                for match in requirement.skills:
+                    best[match.skill_id] = max(best.get(match.skill_id, -1.0), match.confidence)
+            ranked = [s for s, _ in sorted(best.items(), key=lambda item: (-item[1], item[0]))]
+            for k in _KS:
+                hits[k] += len(set(ranked[:k]) & wanted) / min(k, len(wanted))
+            rank = next((n for n, s in enumerate(ranked, 1) if s in wanted), None)
+            reciprocal += 1 / rank if rank else 0.0
+    n = max(len(sentences), 1)
+    return {
+        **{f"rp@{k}": round(100 * hits[k] / n, 2) for k in _KS},
+        "mrr": round(100 * reciprocal / n, 2),
+    }
 
 
 def fit_operating_point(

@@ -532,15 +532,17 @@ class SkillMapper:
         """This mapper with the caller's own ranking cut.
 
         It keeps the ``top_k`` best skills of each span at ``threshold`` or more (0 keeps
-        every skill found), without the alternatives margin. The view shares the encoder,
-        the label index, the dictionary and the phrase cache.
+        every skill found), without the alternatives margin; the spans read are the same
+        (list items only when their kind is on). The view shares the encoder, the label
+        index, the dictionary and the phrase cache.
         """
+        items_on = self.settings.item_threshold <= 1.0
         return self.with_settings(
             replace(
                 self.settings,
                 top_k=top_k,
                 span_threshold=threshold,
-                item_threshold=threshold,
+                item_threshold=threshold if items_on else self.settings.item_threshold,
                 alternatives_margin=float("inf"),
                 labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
             )

@@ -277,3 +277,12 @@ def test_an_item_threshold_above_one_encodes_no_item(mapper: SkillMapper) -> Non
         counting.extract_requirements(text)
         assert counting.phrase_cache_misses == encoded
         counting._remembered.clear()
+
+
+def test_the_callers_cut_reads_the_same_spans(mapper: SkillMapper) -> None:
+    text = "knead dough for loaves, greet shoppers warmly"
+    off = mapper.with_settings(replace(mapper.settings, item_threshold=1.01, whole_phrase=True))
+    assert [r.phrase.text for r in off.ranking(5, 0.0).extract_requirements(text)] == [text]
+    on = mapper.with_settings(replace(mapper.settings, item_threshold=0.9, whole_phrase=True))
+    read = {r.phrase.text for r in on.ranking(5, 0.0).extract_requirements(text)}
+    assert read == {text, "knead dough for loaves", "greet shoppers warmly"}
