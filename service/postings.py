@@ -43,6 +43,7 @@ from service.db import gap_repositories as gap_repo
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.gap_repositories import PostingValues
+from service.db.models import JobPosting, Skill
 from service.errors import CredmatchError, InvalidRequestError, NotFoundError
 from service.posting_dates import DateReader
 from service.runtime import Runtime
@@ -478,7 +479,7 @@ def _import_batch(
             summary.reject(row)
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
     fresh, twins = _triage(postings, stored, seen, summary)
-    readings = context.mapper.extract_requirements_many([p.mapped_text for p in fresh.values()])
+    readings = context.mapper.read_jobs([p.mapped_text for p in fresh.values()])
     values: list[PostingValues] = []
     for posting, reading in zip(fresh.values(), readings, strict=True):
         same = twins.pop(posting.key, [])
@@ -499,7 +500,7 @@ def _import_batch(
                     f"{posting.occupation[:60]!r} is no occupation of {context.key}; kept as given",
                 )
             )
-        skills = demanded_skills(reading)
+        skills = demanded_skills(reading.requirements)
         if not skills:
             summary.without_skills += 1
         if posting.key in stored:
@@ -517,6 +518,15 @@ def _import_batch(
                 occupation_code=posting.occupation,
                 occupation_id=occupation_id,
                 skills=skills,
+                ignored=[
+                    {
+                        "text": i.phrase.text,
+                        "start": i.phrase.start,
+                        "end": i.phrase.end,
+                        "reason": i.reason,
+                    }
+                    for i in reading.ignored
+                ],
             )
         )
     gap_repo.save_postings(
@@ -686,6 +696,35 @@ def summary_to_json(summary: ImportSummary) -> dict[str, Any]:
 def summary_from_json(data: dict[str, Any]) -> ImportSummary:
     """A stored summary (an empty one when nothing was stored yet)."""
     return msgspec.convert(data, ImportSummary) if data else ImportSummary()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPosting:
+    """A stored posting with the skills it demands and the text left unread.
+
+    Attributes:
+        posting: The posting row (its ``ignored`` holds the unread text and reasons).
+        skills: (skill, strength, confidence, phrase) of each demanded skill.
+    """
+
+    posting: JobPosting
+    skills: list[tuple[Skill, str, float, str]]
+
+
+def stored_posting(session: Session, tenant_id: int, external_id: str) -> StoredPosting:
+    """A tenant's posting by its external id (given, or ``sha256:<content hash>``).
+
+    Raises:
+        NotFoundError: The tenant has no such posting.
+    """
+    posting = gap_repo.posting_by_external_id(session, tenant_id, external_id)
+    if posting is None:
+        raise NotFoundError(f"no posting {external_id!r}")
+    rows = gap_repo.posting_skills_of(session, tenant_id, external_id)
+    skills = repo.skills_by_ids(session, {row.skill_id for row in rows})
+    return StoredPosting(
+        posting, [(skills[r.skill_id], r.strength, r.confidence, r.phrase) for r in rows]
+    )
 
 
 def upload_status(session: Session, tenant_id: int, upload_id: int) -> QueuedUpload:

@@ -21,7 +21,7 @@ from service.api.roles import allow
 from service.auth import Role
 from service.errors import CredmatchError
 from service.gap_report import GapQuery
-from service.postings import ImportSummary, submit_postings, upload_status
+from service.postings import ImportSummary, stored_posting, submit_postings, upload_status
 from service.report_jobs import StoredReport, stored_report, submit_report
 from service.report_render import (
     HTML_CONTENT_SECURITY_POLICY,
@@ -118,6 +118,29 @@ class PostingController(Controller):
             status_code=HTTP_202_ACCEPTED,
             headers={"Location": f"/v1/postings/uploads/{outcome.id}"},
         )
+
+    @get(
+        "/{external_id:str}",
+        sync_to_thread=True,
+        summary="A stored posting: its skills and the text left unread",
+        opt=allow(Role.ANALYST, Role.INGEST),
+        responses=problem_responses(404),
+        description=(
+            "By its externalId (as uploaded, or sha256:<content hash> when none was given): "
+            "the skills read from it (strength, confidence, phrase) and `ignored`, each "
+            "heading and boilerplate phrase (equal-opportunity, benefits, pay, application, "
+            "screening, company, contact) left unread, with offsets in the description read "
+            "and the reason."
+        ),
+    )
+    def show(
+        self,
+        external_id: Annotated[str, Parameter(min_length=1, max_length=200)],
+        principal: PrincipalDep,
+        db_session: SessionDep,
+    ) -> s.PostingOut:
+        """The posting, its demanded skills and what was not read."""
+        return gap_views.posting_out(stored_posting(db_session, principal.tenant_id, external_id))
 
     @get(
         "/uploads/{upload_id:int}",

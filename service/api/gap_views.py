@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Literal, cast
 
 from service.api import schemas as s
-from service.postings import ImportSummary, QueuedUpload, RowProblem
+from service.api.views import ignored_text_out as ignored_out
+from service.api.views import skill_ref
+from service.postings import ImportSummary, QueuedUpload, RowProblem, StoredPosting
 from service.report_jobs import StoredReport
 from service.report_render import available_charts
 
@@ -14,6 +16,29 @@ Status = Literal["queued", "running", "done", "failed"]
 
 def _problems(problems: list[RowProblem]) -> list[s.RowProblemOut]:
     return [s.RowProblemOut(row=p.row, field=p.field, reason=p.reason) for p in problems]
+
+
+def posting_out(stored: StoredPosting) -> s.PostingOut:
+    """A stored posting on the wire."""
+    posting = stored.posting
+    return s.PostingOut(
+        external_id=posting.external_id,
+        title=posting.title,
+        posted_at=posting.posted_at,
+        location=posting.location,
+        occupation=posting.occupation_code,
+        model=posting.model,
+        skills=[
+            s.PostingSkillOut(
+                skill=skill_ref(skill),
+                strength=cast("Literal['must', 'nice']", strength),
+                confidence=round(confidence, 4),
+                phrase=phrase,
+            )
+            for skill, strength, confidence, phrase in stored.skills
+        ],
+        ignored=[ignored_out(item) for item in posting.ignored],
+    )
 
 
 def upload_out(outcome: ImportSummary | QueuedUpload) -> s.PostingUploadOut:

@@ -687,6 +687,28 @@ class PostingUploadOut(Response):
     error: str = ""
 
 
+class PostingSkillOut(Response):
+    """A skill a posting demands: its strength, the confidence and the phrase it came from."""
+
+    skill: SkillRef
+    strength: Literal["must", "nice"]
+    confidence: float
+    phrase: str
+
+
+class PostingOut(Response):
+    """A stored posting: what its skills were read from, the skills, and the text left unread."""
+
+    external_id: str
+    title: str
+    posted_at: datetime | None
+    location: str
+    occupation: str
+    model: str
+    skills: list[PostingSkillOut]
+    ignored: list[IgnoredTextOut]
+
+
 class GapReportIn(GapQuery, kw_only=True, forbid_unknown_fields=True, rename="camel"):
     """A gap report request; ``async`` forces (true) or refuses (false) the background."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from ingest import Check, IssuerTrustPolicy, TrustAssessment
 from ingest.mapping import as_method
@@ -332,6 +332,16 @@ def _requirement_source(source: str) -> s.RequirementSource:
     if source not in get_args(s.RequirementSource):
         raise ValueError(f"unknown requirement source {source!r}")
     return source  # type: ignore[return-value]
+
+
+def ignored_text_out(item: Mapping[str, Any]) -> s.IgnoredTextOut:
+    """Text left unread, as stored with a posting (``text``, ``start``, ``end``, ``reason``)."""
+    return s.IgnoredTextOut(
+        text=str(item["text"]),
+        start=int(item["start"]),
+        end=int(item["end"]),
+        reason=_ignored_reason(str(item["reason"])),
+    )
 
 
 def _ignored_reason(reason: str) -> s.IgnoredReason:

@@ -44,7 +44,8 @@ _Columns = TypeVarTuple("_Columns")
 class PostingValues:
     """A posting ready to store, with the skills read from it.
 
-    ``skills`` rows are (skill id, strength, confidence, phrase).
+    ``skills`` rows are (skill id, strength, confidence, phrase); ``ignored`` holds the text
+    left unread (``text``, ``start``, ``end``, ``reason``).
     """
 
     external_id: str
@@ -56,6 +57,7 @@ class PostingValues:
     occupation_code: str
     occupation_id: int | None
     skills: Sequence[tuple[int, str, float, str]]
+    ignored: Sequence[dict[str, Any]] = ()
 
 
 def stored_postings(
@@ -104,6 +106,7 @@ def save_postings(
             "location": values.location,
             "occupation_code": values.occupation_code,
             "occupation_id": values.occupation_id,
+            "ignored": list(values.ignored),
             "taxonomy_id": taxonomy_id,
             "model": model,
             "updated_at": now,

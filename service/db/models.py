@@ -491,6 +491,9 @@ class JobPosting(Base):
     )
     taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
     model: Mapped[str] = mapped_column(String(100), default="")
+    ignored: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    """The text its skills were not read from: ``text``, ``start``, ``end``, ``reason``
+    (a heading, or the kind of boilerplate)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

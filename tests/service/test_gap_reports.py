@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from service.app import create_app
 from service.db import gap_repositories as gap_repo
 from service.db import repositories as repo
@@ -680,3 +681,38 @@ def test_an_export_with_post_date_and_a_long_ad_is_dated_and_kept(
     trend = _report(server, tenant)["report"]["trend"]
     assert trend["months"] == ["2025-01", "2025-02", "2025-03"]
     assert trend["postings"] == [1, 0, 1]
+
+
+def test_a_stored_posting_shows_its_skills_and_the_boilerplate_left_unread(
+    server: httpx.Client, tenant: Tenant, runtime: Runtime
+) -> None:
+    description = (
+        "Requirements:\n- SQL and Python\nBenefits:\n- Health insurance\n"
+        "We are an equal opportunity employer and value diversity."
+    )
+    body = json.dumps({"externalId": "ad-7", "title": "Data analyst", "description": description})
+    assert _upload(server, tenant, body).json()["created"] == 1
+
+    shown = server.get("/v1/postings/ad-7", headers=tenant.headers("analyst"))
+
+    assert shown.status_code == 200, shown.text
+    posting = shown.json()
+    assert posting["externalId"] == "ad-7" and posting["title"] == "Data analyst"
+    assert {s["skill"]["label"] for s in posting["skills"]} == {
+        "SQL",
+        "Python (computer programming)",
+    }
+    assert [(i["text"], i["reason"]) for i in posting["ignored"]] == [
+        ("Requirements", "heading"),
+        ("Benefits", "heading"),
+        ("Health insurance", "benefits"),
+        ("We are an equal opportunity employer and value diversity", "equal-opportunity"),
+    ]
+    for item in posting["ignored"]:
+        assert description[item["start"] : item["end"]] == item["text"]
+    assert posting["model"].endswith(MappingModel.load(DEFAULT_ARTEFACT).version)
+    missing = server.get("/v1/postings/nope", headers=tenant.headers("analyst"))
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    other = Tenant(runtime)
+    assert server.get("/v1/postings/ad-7", headers=other.headers("analyst")).status_code == 404
