@@ -7,12 +7,12 @@ from dataclasses import replace
 import pytest
 
 from embeddings import TextEncoder
-from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import JobReading, MappingSettings, SkillMapper
+from tests.ingest.mapping_testkit import Skills, label_rows, small_space
 
 PYTHON, SQL, INSURANCE, DIVERSITY, SALARIES, FORKLIFT = range(1, 7)
-SKILLS: dict[int, tuple[str, list[str]]] = {
+SKILLS: Skills = {
     PYTHON: ("Python (computer programming)", ["Python"]),
     SQL: ("SQL", ["structured query language"]),
     INSURANCE: ("health insurance", ["medical insurance"]),
@@ -37,17 +37,12 @@ Apply now at jobs@example.com."""
 
 
 def _rows() -> list[tuple[int, str, str]]:
-    return [
-        (skill_id, label, "preferred" if n == 0 else "alt")
-        for skill_id, (preferred, alternatives) in SKILLS.items()
-        for n, label in enumerate([preferred, *alternatives])
-    ]
+    return label_rows(SKILLS)
 
 
 @pytest.fixture(scope="module")
 def mapper(encoder: TextEncoder) -> SkillMapper:
-    labels = [SkillLabelEntry(s, label, kind == "preferred") for s, label, kind in _rows()]
-    space = SkillSpace.build(labels, encoder, taxonomy="esco@t")
+    space = small_space(_rows(), encoder)
     settings = MappingSettings(alternative_threshold=0.5, span_threshold=0.62)
     return SkillMapper(space, encoder, lambda _: None, settings, LabelDictionary(_rows()))
 

@@ -27,9 +27,10 @@ from ingest.mapping_model import (
     file_sha256,
     write_thresholds,
 )
+from tests.ingest.mapping_testkit import Skills, label_rows, small_space
 
 BREAD, FORKLIFT, SQL, CUSTOMERS, PYTHON, TEAM = range(1, 7)
-SKILLS: dict[int, tuple[str, list[str]]] = {
+SKILLS: Skills = {
     BREAD: ("bake bread", ["make bread"]),
     FORKLIFT: ("operate forklift", ["drive forklift"]),
     SQL: ("SQL", ["structured query language"]),
@@ -42,17 +43,12 @@ URIS = {skill_id: f"http://example.org/skill/{skill_id}" for skill_id in SKILLS}
 
 
 def _rows() -> list[tuple[int, str, str]]:
-    return [
-        (skill_id, label, "preferred" if n == 0 else "alt")
-        for skill_id, (preferred, alternatives) in SKILLS.items()
-        for n, label in enumerate([preferred, *alternatives])
-    ]
+    return label_rows(SKILLS)
 
 
 @pytest.fixture(scope="module")
 def space(encoder: TextEncoder) -> SkillSpace:
-    labels = [SkillLabelEntry(s, label, kind == "preferred") for s, label, kind in _rows()]
-    return SkillSpace.build(labels, encoder, taxonomy="esco@t")
+    return small_space(_rows(), encoder)
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,10 @@ from ingest.mapping import (
     SkillMapper,
     split_phrases,
 )
+from tests.ingest.mapping_testkit import Skills, label_rows, small_space
 
 JAVA, POSTGRES, SQL, REST, BREAD, CUSTOMERS, ML, R_LANG, CPP, SAFETY, DATA, TEAM = range(1, 13)
-SKILLS: dict[int, tuple[str, list[str]]] = {
+SKILLS: Skills = {
     JAVA: ("Java (computer programming)", ["Java SE"]),
     POSTGRES: ("PostgreSQL", ["Postgres"]),
     SQL: ("SQL", ["structured query language"]),
@@ -38,17 +39,12 @@ SKILLS: dict[int, tuple[str, list[str]]] = {
 
 
 def _rows() -> list[tuple[int, str, str]]:
-    return [
-        (skill_id, label, "preferred" if n == 0 else "alt")
-        for skill_id, (preferred, alternatives) in SKILLS.items()
-        for n, label in enumerate([preferred, *alternatives])
-    ]
+    return label_rows(SKILLS)
 
 
 @pytest.fixture(scope="module")
 def mapper(encoder: TextEncoder) -> SkillMapper:
-    labels = [SkillLabelEntry(s, label, kind == "preferred") for s, label, kind in _rows()]
-    space = SkillSpace.build(labels, encoder, taxonomy="esco@t")
+    space = small_space(_rows(), encoder)
     # Every kind on (the product's defaults turn alternative labels off), whole phrases read.
     settings = MappingSettings(alternative_threshold=0.5, whole_phrase=True, span_threshold=0.62)
     return SkillMapper(space, encoder, lambda _: None, settings, LabelDictionary(_rows()))
