@@ -379,6 +379,14 @@ def upload_postings(w: World) -> None:
     _not_found(w.client.get(f"/v1/postings/uploads/{b_upload}", headers=w.a.headers("analyst")))
 
 
+def show_posting(w: World) -> None:
+    """Each tenant reads its own posting by external id; the other's is not found."""
+    own = _ok(w.client.get("/v1/postings/b1", headers=w.b.headers("analyst")))
+    assert own["externalId"] == "b1" and own["title"] == "Developer"
+    _not_found(w.client.get("/v1/postings/b1", headers=w.a.headers("analyst")))
+    _not_found(w.client.get("/v1/postings/a0", headers=w.b.headers("analyst")))
+
+
 def upload_progress(w: World) -> None:
     path = f"/v1/postings/uploads/{w.a_upload}"
     _not_found(w.client.get(path, headers=w.b.headers("analyst")))
@@ -451,6 +459,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/trust-policy/assess"): assess_issuer,
     ("POST", "/v1/postings"): upload_postings,
     ("GET", "/v1/postings/uploads/{upload_id:int}"): upload_progress,
+    ("GET", "/v1/postings/{external_id:str}"): show_posting,
     ("POST", "/v1/reports/gap"): gap_report,
     ("GET", "/v1/reports/{report_id:int}"): show_report,
     ("GET", "/v1/reports/{report_id:int}/charts/{chart:str}"): report_chart,
