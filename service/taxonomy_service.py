@@ -166,9 +166,9 @@ class TaxonomyContext:
     def resolve_skill(self, given: str, min_similarity: float) -> ResolvedSkillId:
         """The skill a caller means by an id, a URI, a label (typos allowed) or free text.
 
-        The one resolver of free-text skills for match, search and gap reports: an id or
-        URI first, then the typo-tolerant label search, then the encoder's nearest label at
-        ``min_similarity`` or more.
+        The one resolver of free-text skills for /v1/match and the candidate search: an id
+        or URI first, then the typo-tolerant label search, then the encoder's nearest label
+        at ``min_similarity`` or more.
         """
         skill_id = self.find_skill(given)
         if skill_id is not None:
