@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from benchmarks.harness import console
 from embeddings import SentenceTransformerEncoder, VectorIndex
-from service.candidate_index import ivf_lists
+from service.matching.index import ivf_lists
 from taxonomy import load_packaged_esco
 
 Vectors = npt.NDArray[np.float32]

@@ -859,9 +859,7 @@ def evaluate_extraction(
             found = extract_sets(uncached, eval_set.sentences)
         result["sets"][eval_set.name] = {
             **extraction_metrics(found, gold[eval_set.name]),
-            "product_ranking": own_ranking_metrics(
-                mapper, eval_set.sentences, gold[eval_set.name]
-            ),
+            "product_ranking": own_ranking_metrics(mapper, eval_set.sentences, gold[eval_set.name]),
             "rp@5": rp5.get(eval_set.name),
             "n_sentences": len(found),
             "sentences_per_s": round(len(found) / max(watch.seconds, 1e-9), 1),

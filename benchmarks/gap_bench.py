@@ -8,7 +8,7 @@ a third of them nice-to-have, a date over 24 months and one of 200 occupation co
 candidate holds one or two of 500 synthetic achievements (3 to 6 skills of the same pool
 each, verified, from one of 50 issuers; a fifth of them with unknown revocation status), and
 10% of candidates are tagged ``cohort-a``. The report (all postings, the whole cohort) is
-computed in-process with :func:`service.gap_report.build_report`: the fastest of
+computed in-process with :func:`service.gap.service.build_report`: the fastest of
 ``--repeats`` runs counts; peak RSS is read from ``getrusage`` around the runs and the peak of
 Python allocations during one more run under ``tracemalloc``. Rendering (JSON, CSV, HTML with
 its SVG charts, one PNG) is timed on the result, and one background report is run end to end
@@ -40,8 +40,8 @@ from service.db.models import (
     PostingSkill,
     Skill,
 )
-from service.gap_report import CohortFilter, GapQuery, build_report, report_to_json
-from service.report_render import chart_png, report_csv, report_html
+from service.gap.render import chart_png, report_csv, report_html
+from service.gap.service import CohortFilter, GapQuery, build_report, report_to_json
 
 TENANT = "bench-gap"
 SKILL_POOL = 2_000

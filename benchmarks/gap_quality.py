@@ -5,8 +5,8 @@ Method:
 - **Postings**: the 1,000 labelled synthetic ads of ``../shared/data/jobs/occupation-coding``
   (GenEasy and GenHard CSVs as they are: ``job_title``, ``description`` and ``label``, an
   ESCO occupation code), imported by the product's posting importer
-  (:func:`service.postings.import_postings`) into a release made from the official ESCO
-  v1.1.1 bundle, then :func:`service.gap_report.build_report` over every posting with an
+  (:func:`service.gap.postings.import_postings`) into a release made from the official ESCO
+  v1.1.1 bundle, then :func:`service.gap.service.build_report` over every posting with an
   empty cohort (so gap = demand).
 - **Reference**: the skills the ads' labelled occupations list (essential + optional),
   counted per posting: a skill listed by the occupations of 120 ads counts 120.
@@ -32,8 +32,8 @@ from benchmarks.match_bench import tenant_id_of
 from benchmarks.postings_match_bench import FILES, POSTINGS_DIR
 from service.db.engine import unit_of_work
 from service.db.models import JobPosting, PostingSkill, Skill
-from service.gap_report import GapQuery, build_report
-from service.postings import import_postings, parse_postings
+from service.gap.postings import import_postings, parse_postings
+from service.gap.service import GapQuery, build_report
 from taxonomy import read_esco_bundle
 
 TOP = 50

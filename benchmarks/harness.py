@@ -22,13 +22,13 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from service.app import create_app
-from service.auth import create_api_key
 from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
 from service.db.models import Skill, SkillLabel
+from service.keys.auth import create_api_key
 from service.runtime import Runtime
 from service.serving import BackgroundServer, free_port
 from service.settings import Settings
-from service.taxonomy_service import import_release
+from service.taxonomy.service import import_release
 from taxonomy import TaxonomyRelease, load_packaged_esco
 
 console = Console(stderr=True)

@@ -31,23 +31,23 @@ from service.api.dependencies import (
     provide_session,
     require_api_key,
 )
-from service.api.gap_controllers import GapReportController, PostingController
-from service.api.key_controllers import ApiKeyController
 from service.api.openapi import declare_problem_responses
-from service.api.presentation_controllers import PresentationController
 from service.api.problems import problem_details_plugin, unexpected_error
 from service.api.request import CredmatchRequest
-from service.api.roles import RolesInOpenAPI
-from service.api.verification_controllers import VerificationController
-from service.jobs import JobRunner
+from service.credentials.jobs import JobRunner
+from service.credentials.presentation_controllers import PresentationController
+from service.credentials.verification_controllers import VerificationController
+from service.gap.controllers import GapReportController, PostingController
+from service.gap.jobs import ReportRunner
+from service.keys.controllers import ApiKeyController
+from service.keys.ratelimit import TokenBucketLimiter, anonymous_rate_limit_guard
+from service.keys.roles import RolesInOpenAPI
 from service.observability import (
     Metrics,
     MetricsController,
     ObservabilityMiddleware,
     provide_metrics,
 )
-from service.ratelimit import TokenBucketLimiter, anonymous_rate_limit_guard
-from service.report_jobs import ReportRunner
 from service.runtime import Runtime
 from service.settings import Settings
 from service.web import web_router

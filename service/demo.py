@@ -17,13 +17,13 @@ from rich.table import Table
 from rich.tree import Tree
 
 from service.app import create_app
-from service.auth import create_api_key
 from service.db.engine import unit_of_work
+from service.keys.auth import create_api_key
 from service.runtime import Runtime
 from service.samples import DEMO_ACHIEVEMENTS, SampleIssuer
 from service.serving import BackgroundServer
 from service.settings import Settings
-from service.taxonomy_tasks import ensure_default_taxonomy
+from service.taxonomy.tasks import ensure_default_taxonomy
 
 DEMO_JOB_TITLE = "Junior Data Analyst"
 DEMO_JOB = """We are hiring a junior data analyst for our analytics team.

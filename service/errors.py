@@ -140,6 +140,8 @@ class HolderMismatchError(PresentationRejectedError):
 
     problem = "holder-mismatch"
     title = "Holder mismatch"
+
+
 class CredentialUnreadableError(CredentialRejectedError):
     """A document sent only to be verified cannot be parsed; nothing was stored.
 

@@ -52,9 +52,9 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.credentials.service import Accepted, Rejected
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.ingestion import Accepted, Rejected
 from service.settings import SettingsError
 
 if TYPE_CHECKING:

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embeddings import TextEncoder
 from ingest import ChainedDocuments, HttpFetcher, PinnedDocuments, Verifier
-from service.candidate_index import CandidateIndexes
 from service.db.engine import build_engine, session_factory, unit_of_work, upgrade_database
 from service.errors import InvalidRequestError, NotReadyError
+from service.matching.index import CandidateIndexes
 from service.settings import Settings
-from service.taxonomy_service import TaxonomyContext, load_taxonomy_context
+from service.taxonomy.service import TaxonomyContext, load_taxonomy_context
 
 
 def build_verifier(settings: Settings, http_client: httpx.Client | None = None) -> Verifier:

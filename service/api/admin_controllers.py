@@ -9,13 +9,13 @@ from typing import Annotated, Any, Literal
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter, QueryParameter
 
-from service.api import privacy_schemas as ps
-from service.api import privacy_views
 from service.api.controllers import CandidateIdParam, PrincipalDep, SessionDep
 from service.api.dependencies import require_api_key
-from service.api.roles import allow
-from service.audit import AuditFilter, actor_of, audit_page
-from service.privacy import export_candidate
+from service.audit.service import AuditFilter, actor_of, audit_page
+from service.candidates import schemas as ps
+from service.candidates import views as privacy_views
+from service.candidates.privacy import export_candidate
+from service.keys.roles import allow
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 

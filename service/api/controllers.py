@@ -23,22 +23,22 @@ from service.api import schemas as s
 from service.api import views
 from service.api.dependencies import require_api_key
 from service.api.openapi import problem_responses
-from service.api.roles import ANY_ROLE, allow
-from service.audit import actor_of, record_event
-from service.auth import Principal, Role
-from service.candidates import candidate_profile, set_candidate_tags
+from service.audit.service import actor_of, record_event
+from service.candidates.privacy import erase_candidate
+from service.candidates.service import candidate_profile, set_candidate_tags
+from service.credentials.jobs import job_status, submit_job
+from service.credentials.service import Accepted, Rejected, ingest_credential, retry_quarantined
 from service.db import repositories as repo
 from service.errors import CredentialRejectedError, NotFoundError
-from service.filters import EvidenceFilter
-from service.ingestion import Accepted, Rejected, ingest_credential, retry_quarantined
-from service.jobs import job_status, submit_job
-from service.matching import ExplicitSkill, JobQuery, match_candidates
+from service.keys.auth import Principal, Role
+from service.keys.roles import ANY_ROLE, allow
+from service.matching.filters import EvidenceFilter
+from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.observability import Metrics
-from service.privacy import erase_candidate
 from service.runtime import Runtime
-from service.search import SearchQuery, SkillQuery, search_candidates
-from service.skills import extract_skills, occupation_page, search_skills, skill_page
-from service.trust import load_policy, save_policy
+from service.search.service import SearchQuery, SkillQuery, search_candidates
+from service.taxonomy.skills import extract_skills, occupation_page, search_skills, skill_page
+from service.trust.service import load_policy, save_policy
 
 CandidateIdParam = Annotated[str, Parameter(min_length=1, max_length=200)]
 RECIPIENT_EMAIL_HEADER = "Credmatch-Recipient-Email"

@@ -13,10 +13,10 @@ from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
 from sqlalchemy.orm import Session
 
-from service.api.roles import check_role
-from service.auth import Principal, authenticate
 from service.errors import AuthenticationError, CredmatchError
-from service.ratelimit import limit_request
+from service.keys.auth import Principal, authenticate
+from service.keys.ratelimit import limit_request
+from service.keys.roles import check_role
 from service.runtime import Runtime
 
 
@@ -54,11 +54,11 @@ async def require_api_key(
 ) -> None:
     """Guard: authenticate the Bearer key and check its role before anything else runs.
 
-    The role must be one the route declares (see :mod:`service.api.roles`); a route that
+    The role must be one the route declares (see :mod:`service.keys.roles`); a route that
     declares none is admin-only. The principal is kept on the connection state for
     :func:`provide_principal`.
 
-    The request is charged to the key's rate-limit bucket (see :mod:`service.ratelimit`);
+    The request is charged to the key's rate-limit bucket (see :mod:`service.keys.ratelimit`);
     a failed authentication is charged to the client address.
 
     Raises:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from service.gap_report import GapQuery, GapReport
+from service.gap.service import GapQuery, GapReport
 
 Text = Annotated[str, Meta(max_length=20_000)]
 ShortText = Annotated[str, Meta(max_length=500)]

@@ -8,7 +8,9 @@ from typing import Any, Literal, get_args
 from ingest import Check, IssuerTrustPolicy, TrustAssessment
 from ingest.mapping import as_method
 from service.api import schemas as s
-from service.candidates import CandidateProfile
+from service.candidates.service import CandidateProfile
+from service.credentials.service import Accepted, Rejected
+from service.credentials.verification import VerificationResult
 from service.db.models import (
     Credential,
     Evidence,
@@ -20,13 +22,11 @@ from service.db.models import (
     VerificationCheck,
 )
 from service.db.repositories import EvidenceView
-from service.filters import credential_tags
-from service.ingestion import Accepted, Rejected
-from service.matching import MatchResult, Requirement
-from service.search import SearchPage
-from service.skills import Extraction, OccupationPage, SkillHit, SkillPage
-from service.taxonomy_service import short_id
-from service.verification import VerificationResult
+from service.matching.filters import credential_tags
+from service.matching.service import MatchResult, Requirement
+from service.search.service import SearchPage
+from service.taxonomy.service import short_id
+from service.taxonomy.skills import Extraction, OccupationPage, SkillHit, SkillPage
 
 
 def skill_ref(skill: Skill) -> s.SkillRef:

@@ -11,11 +11,11 @@ import pytest
 
 import taxonomy as tx
 from embeddings import TextEncoder
-from service.auth import create_api_key
 from service.db.engine import unit_of_work
+from service.keys.auth import create_api_key
 from service.runtime import Runtime
 from service.settings import Settings
-from service.taxonomy_service import import_release
+from service.taxonomy.service import import_release
 
 ESCO = "http://data.europa.eu/esco/skill/"
 

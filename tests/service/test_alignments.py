@@ -13,7 +13,7 @@ from service.db.engine import unit_of_work
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
-from service.taxonomy_service import import_release
+from service.taxonomy.service import import_release
 from tests.service.conftest import ESCO, Tenant
 
 SQL = ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742"

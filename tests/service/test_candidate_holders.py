@@ -9,7 +9,7 @@ import pytest
 
 from embeddings import TextEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
-from service.candidate_index import CandidateIndex, EvidenceRow
+from service.matching.index import CandidateIndex, EvidenceRow
 
 LABELS = {1: "Python", 2: "SQL", 3: "bake bread", 4: "welding", 5: "nursing care", 6: "French"}
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.auth import authenticate
 from service.cli import main
 from service.db import repositories as repo
 from service.db.engine import build_engine, session_factory, unit_of_work
@@ -23,6 +22,7 @@ from service.db.models import (
     SkillRelation,
     Taxonomy,
 )
+from service.keys.auth import authenticate
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from tests.conftest import shared_data
@@ -75,7 +75,7 @@ def test_ingest_command_accepts_folders_and_quarantines_bad_files(
     (folder / "batch.ndjson").write_text("\n".join(json.dumps(d) for d in batch) + "\n\n")
     (folder / "notes.txt").write_text("ignored: not a credential file")
     (folder / "unbaked.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)  # no badge inside
-    monkeypatch.setattr("service.bulk.Runtime.open", lambda *a, **k: runtime)
+    monkeypatch.setattr("service.credentials.bulk.Runtime.open", lambda *a, **k: runtime)
     monkeypatch.setattr(Runtime, "close", lambda self: None)
     args = ["--data-dir", str(runtime.settings.data_dir), "--database-url"]
     args += [runtime.settings.resolved_database_url, "ingest", "--tenant", "cli-ingest"]
@@ -209,7 +209,7 @@ def test_unknown_setting_is_reported(
 def test_quarantine_list_prints_every_rejected_document(
     runtime: Runtime, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from service.ingestion import ingest_credential
+    from service.credentials.service import ingest_credential
 
     context, _ = runtime.require_taxonomy()
     with unit_of_work(runtime.sessions) as session:

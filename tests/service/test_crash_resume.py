@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service import candidate_index
-from service.candidate_index import CandidateIndex
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import Candidate, Credential, Evidence
+from service.matching import index as candidate_index
+from service.matching.index import CandidateIndex
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from tests.service.conftest import ESCO

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from service.candidate_index import _HELD, _EvidenceColumns, sorted_union
+from service.matching.index import _HELD, _EvidenceColumns, sorted_union
 
 
 def _held(*skills: int) -> npt.NDArray[np.void]:

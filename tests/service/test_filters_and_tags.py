@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from service.app import create_app
-from service.filters import EvidenceFilter, normalize_tags
+from service.matching.filters import EvidenceFilter, normalize_tags
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer

@@ -15,11 +15,11 @@ import pytest
 
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from service.app import create_app
-from service.db import gap_repositories as gap_repo
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import utcnow
-from service.postings import import_in_chunks, import_postings, parse_postings, stored_before
+from service.gap import repository as gap_repo
+from service.gap.postings import import_in_chunks, import_postings, parse_postings, stored_before
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
@@ -437,7 +437,7 @@ def test_a_queued_report_asked_as_csv_or_html_answers_its_status_and_is_kept(
 def test_a_large_tenant_report_is_queued_whatever_the_format_and_never_forced_inline(
     server: httpx.Client, market: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("service.gap_report.BACKGROUND_ABOVE", 3)  # 4 learners: large
+    monkeypatch.setattr("service.gap.service.BACKGROUND_ABOVE", 3)  # 4 learners: large
     headers = {**market.headers("analyst"), "Accept": "text/html"}
 
     queued = server.post("/v1/reports/gap", json={}, headers=headers)

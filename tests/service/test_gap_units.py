@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from service.errors import InvalidRequestError
-from service.gap_report import (
+from service.gap.postings import PostingIn, RowProblem, parse_postings, posting_format
+from service.gap.render import report_csv
+from service.gap.service import (
     GapQuery,
     GapReport,
     OccupationDemand,
@@ -21,8 +23,6 @@ from service.gap_report import (
     _pillar,
     _rollup_group,
 )
-from service.postings import PostingIn, RowProblem, parse_postings, posting_format
-from service.report_render import report_csv
 
 GROUPS = {
     "urn:S": ("S", "skills"),

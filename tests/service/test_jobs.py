@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import update
 
 from service.app import create_app
+from service.credentials.jobs import JobRunner, submit_job
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import IngestJobItem
-from service.jobs import JobRunner, submit_job
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer

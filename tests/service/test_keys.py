@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from service.app import create_app
-from service.auth import authenticate, digest
 from service.cli import main
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import ApiKey, utcnow
 from service.errors import AuthenticationError
+from service.keys.auth import authenticate, digest
 from service.runtime import Runtime
 from service.serving import BackgroundServer
 from tests.service.conftest import Tenant

@@ -8,7 +8,7 @@ from ingest.mapping import MappingSettings
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from service.runtime import Runtime
 from service.settings import Settings
-from service.taxonomy_service import learned_ranking, mapping_settings
+from service.taxonomy.service import learned_ranking, mapping_settings
 
 
 def test_an_esco_release_is_read_at_the_artefacts_operating_point(runtime: Runtime) -> None:

@@ -11,15 +11,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ingest import parse_credential
+from service.credentials.service import Accepted, Rejected, achievement_text, ingest_credential
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.errors import InvalidRequestError
-from service.ingestion import Accepted, Rejected, achievement_text, ingest_credential
-from service.matching import ExplicitSkill, JobQuery, match_candidates
+from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.settings import Settings
-from service.taxonomy_service import import_release, title_core
+from service.taxonomy.service import import_release, title_core
 from tests.service.conftest import ESCO, mini_release
 
 PYTHON = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"

@@ -20,9 +20,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.app import create_app
 from service.cli import main
+from service.credentials.jobs import submit_job
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.jobs import submit_job
 from service.observability import (
     JsonFormatter,
     Metrics,

@@ -19,16 +19,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.errors import InvalidRequestError
-from service.filters import MAX_TAG_LENGTH, normalize_tags
-from service.matching import decode_cursor, encode_cursor
-from service.postings import (
+from service.gap.postings import (
     PostingIn,
     RowProblem,
     UnsupportedPostingFormatError,
     parse_postings,
     posting_format,
 )
-from service.search import _decode_cursor, _encode_cursor
+from service.matching.filters import MAX_TAG_LENGTH, normalize_tags
+from service.matching.service import decode_cursor, encode_cursor
+from service.search.service import _decode_cursor, _encode_cursor
 
 BIGINT_MAX = 2**63 - 1
 

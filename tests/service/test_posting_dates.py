@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from service.posting_dates import DateReader
-from service.postings import PostingIn, RowProblem, parse_postings
+from service.gap.dates import DateReader
+from service.gap.postings import PostingIn, RowProblem, parse_postings
 
 
 @pytest.mark.parametrize(

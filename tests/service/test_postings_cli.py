@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from service.cli import main
-from service.db import gap_repositories as gap_repo
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
+from service.gap import repository as gap_repo
 from service.runtime import Runtime
 from tests.conftest import shared_data
 
@@ -24,7 +24,7 @@ def _cli(runtime: Runtime, *args: str) -> int:
 @pytest.fixture
 def reuse_runtime(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     """The command uses the session's runtime (the model is loaded once per test session)."""
-    monkeypatch.setattr("service.postings.Runtime.open", lambda *a, **k: runtime)
+    monkeypatch.setattr("service.gap.postings.Runtime.open", lambda *a, **k: runtime)
     monkeypatch.setattr(Runtime, "close", lambda self: None)
     return runtime
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from service.app import create_app
-from service.auth import authenticate
+from service.credentials.presentations import issue_challenge
 from service.db.engine import unit_of_work
-from service.presentations import issue_challenge
+from service.keys.auth import authenticate
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.app import create_app
-from service.audit import Actor
+from service.audit.service import Actor
+from service.candidates.privacy import erase_candidate
 from service.cli import main
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
@@ -29,8 +30,7 @@ from service.db.models import (
     QuarantinedDocument,
     VerificationCheck,
 )
-from service.matching import ExplicitSkill, JobQuery, match_candidates
-from service.privacy import erase_candidate
+from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
@@ -276,7 +276,7 @@ def test_export_holds_everything_about_the_candidate(
 
 
 def test_export_keeps_binary_documents_in_base64() -> None:
-    from service.api.privacy_views import document_out
+    from service.candidates.views import document_out
 
     png = b"\x89PNG\r\n\x1a\n\x00\xff"
     assert document_out(png).encoding == "base64"

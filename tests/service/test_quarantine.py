@@ -16,7 +16,7 @@ from rich.progress import Progress
 
 from ingest import did_key_from_public_key, sign_eddsa_rdfc_2022
 from service.app import create_app
-from service.bulk import retry_quarantine
+from service.credentials.bulk import retry_quarantine
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer

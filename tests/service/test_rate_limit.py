@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from service.app import create_app
+from service.keys.ratelimit import TokenBucketLimiter
 from service.observability import build_log_handler
-from service.ratelimit import TokenBucketLimiter
 from service.runtime import Runtime
 from service.serving import BackgroundServer
 from tests.service.conftest import Tenant

@@ -8,11 +8,11 @@ from typing import Any
 import msgspec
 import pytest
 
-from service.db import gap_repositories as gap_repo
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.gap_report import GapQuery
-from service.report_jobs import MAX_ATTEMPTS, ReportRunner
+from service.gap import repository as gap_repo
+from service.gap.jobs import MAX_ATTEMPTS, ReportRunner
+from service.gap.service import GapQuery
 from service.runtime import Runtime
 from tests.service.conftest import Tenant
 
@@ -48,7 +48,7 @@ def test_a_report_that_raises_unexpectedly_is_failed_not_retried(
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr("service.report_jobs.build_report", broken)
+    monkeypatch.setattr("service.gap.jobs.build_report", broken)
 
     assert ReportRunner(runtime).run_report() is True
 

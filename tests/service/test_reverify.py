@@ -8,11 +8,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from service.bulk import reverify_tenant
+from service.credentials.bulk import reverify_tenant
+from service.credentials.service import Accepted, ingest_credential
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.ingestion import Accepted, ingest_credential
-from service.matching import ExplicitSkill, JobQuery, match_candidates
+from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from tests.service.conftest import ESCO, Tenant
 from tests.service.test_quarantine import https_key_credential, pin_key, quiet_progress

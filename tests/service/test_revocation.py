@@ -13,10 +13,10 @@ import pytest
 
 from ingest import encode_status_list
 from ingest._status import MIN_STATUS_LIST_ENTRIES
-from service.bulk import reverify_tenant
+from service.credentials.bulk import reverify_tenant
+from service.credentials.service import Accepted, ingest_credential
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.ingestion import Accepted, ingest_credential
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from tests.service.conftest import ESCO, Tenant

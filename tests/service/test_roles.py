@@ -12,9 +12,9 @@ from litestar.testing import TestClient
 
 from service.api.dependencies import require_api_key
 from service.api.problems import problem_details_plugin
-from service.api.roles import ROLES_OPT, allow, declared_roles
 from service.app import create_app
-from service.auth import Role
+from service.keys.auth import Role
+from service.keys.roles import ROLES_OPT, allow, declared_roles
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.service.conftest import Tenant
@@ -46,7 +46,7 @@ def test_every_v1_route_declares_its_roles(app: Litestar) -> None:
     ]
     assert undeclared == [], (
         "declare who may call these routes, e.g. opt=allow(Role.MATCHER) "
-        f"(service.api.roles): {undeclared}"
+        f"(service.keys.roles): {undeclared}"
     )
 
 

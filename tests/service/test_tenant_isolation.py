@@ -26,9 +26,9 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
-from service.api.roles import declared_roles
 from service.app import create_app
-from service.auth import Role
+from service.keys.auth import Role
+from service.keys.roles import declared_roles
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer

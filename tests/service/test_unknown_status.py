@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from ingest import IssuerTrustPolicy, PinnedDocuments, Verifier, encode_status_list
-from service.bulk import reverify_tenant
 from service.cli import main
+from service.credentials.bulk import reverify_tenant
+from service.credentials.service import STATUS_UNKNOWN, Accepted, Rejected, ingest_credential
 from service.db import repositories as repo
 from service.db.engine import unit_of_work
-from service.ingestion import STATUS_UNKNOWN, Accepted, Rejected, ingest_credential
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
-from service.trust import load_policy, save_policy
+from service.trust.service import load_policy, save_policy
 from tests.service.conftest import ESCO, Tenant
 from tests.service.test_quarantine import quiet_progress
 from tests.service.test_reverify import ranked

@@ -1,0 +1,1 @@
+"""Audit: one feature of the service."""

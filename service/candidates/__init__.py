@@ -1,0 +1,1 @@
+"""Candidates: one feature of the service."""

@@ -1,0 +1,72 @@
+"""Candidate profiles: verified skills with the credentials behind each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from service.db import repositories as repo
+from service.db.models import Candidate, Credential, DeclaredSkill, Skill, VerificationCheck
+from service.db.repositories import EvidenceView
+from service.errors import NotFoundError
+from service.matching.filters import normalize_tags
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateProfile:
+    """Everything shown about a candidate."""
+
+    candidate: Candidate
+    credentials: list[Credential]
+    checks: dict[int, list[VerificationCheck]]
+    evidence: list[EvidenceView]
+    skills: dict[int, Skill]
+    declared: list[DeclaredSkill]
+    tags: list[str]
+
+
+def candidate_profile(session: Session, tenant_id: int, external_id: str) -> CandidateProfile:
+    """A tenant's candidate with their credentials and evidence.
+
+    Raises:
+        NotFoundError: The tenant has no such candidate.
+    """
+    candidate = repo.get_candidate(session, tenant_id, external_id)
+    if candidate is None:
+        raise NotFoundError(f"no candidate {external_id!r}")
+    evidence = repo.evidence_of_candidates(session, tenant_id, [candidate.id])[candidate.id]
+    credentials = repo.credentials_of_candidate(session, tenant_id, candidate.id)
+    declared = repo.declared_skills_of_candidate(session, tenant_id, candidate.id)
+    skill_ids = {v.evidence.skill_id for v in evidence}
+    skill_ids.update(d.skill_id for d in declared if d.skill_id is not None)
+    return CandidateProfile(
+        candidate=candidate,
+        credentials=credentials,
+        checks=repo.checks_of(session, (c.id for c in credentials)),
+        evidence=evidence,
+        skills=repo.skills_by_ids(session, skill_ids),
+        declared=declared,
+        tags=repo.tags_of_candidates(session, tenant_id, [candidate.id]).get(candidate.id, []),
+    )
+
+
+def set_candidate_tags(
+    session: Session, tenant_id: int, external_id: str, tags: Sequence[str]
+) -> list[str]:
+    """Replace the tags the tenant gave a candidate; returns them as stored.
+
+    Tags are trimmed and lower-cased; duplicates and blanks are dropped. A candidate is known
+    from their first credential, so tagging an unknown id is an error, not a new candidate.
+
+    Raises:
+        NotFoundError: The tenant has no such candidate.
+        InvalidRequestError: A tag is too long or spans lines.
+    """
+    candidate = repo.get_candidate(session, tenant_id, external_id)
+    if candidate is None:
+        raise NotFoundError(f"no candidate {external_id!r}")
+    cleaned = list(normalize_tags(tags))
+    repo.replace_candidate_tags(session, candidate, cleaned)
+    return sorted(cleaned)

@@ -1,0 +1,1 @@
+"""Credentials: one feature of the service."""

@@ -1,0 +1,1 @@
+"""Gap: one feature of the service."""

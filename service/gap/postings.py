@@ -1,0 +1,806 @@
+"""Job postings for gap reports: upload (JSONL, CSV or a JSON array), skill extraction, storage.
+
+Each posting has a title and a description (at least one of them non-blank), and optionally
+a date (in any form `service.gap.dates` reads; one it cannot read leaves the posting
+undated, with a warning), a location, an occupation (an ESCO URI, the URI's last segment or
+the occupation code) and an ``externalId``. Its skills are read with the same mapper as
+``/v1/match`` (:meth:`ingest.mapping.SkillMapper.extract_requirements`: the description
+phrase by phrase, its first `MAPPED_DESCRIPTION_CHARS` characters only, with a warning, the
+title only when there is no description, must-have or nice-to-have from the text); the
+best skill of each requirement phrase is stored, a skill named as both must-have and
+nice-to-have counting as must-have. Phrases of many postings are encoded together.
+
+Uploads are idempotent: a posting is keyed by its ``externalId``, or by a hash of its content
+when it has none. The same posting uploaded again is a duplicate (nothing is read again); a
+posting whose ``externalId`` is known but whose content changed replaces the stored one.
+
+A bad row never stops the others: it is reported with its row number, the field and the
+reason. Rows are numbered from 1: NDJSON by line, CSV by record after the header, a JSON
+array by position. CSV headers and JSON keys are matched case-insensitively and the names
+exports use are accepted (``job_title``, ``post_date``, ``date_posted``, ``created``,
+``label`` for the occupation, ...); other CSV columns are ignored, other JSON keys refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+from rich.progress import Progress
+from sqlalchemy.orm import Session
+
+from ingest.mapping import PhraseRequirement, TooManyPhrasesError
+from service.db import repositories as repo
+from service.db.engine import unit_of_work
+from service.db.models import JobPosting, Skill
+from service.errors import CredmatchError, InvalidRequestError, NotFoundError
+from service.gap import repository as gap_repo
+from service.gap.dates import DateReader
+from service.gap.repository import PostingValues
+from service.runtime import Runtime
+from service.settings import Settings
+from service.taxonomy.service import TaxonomyContext, short_id
+
+PostingFormat = Literal["ndjson", "csv", "json"]
+MEDIA_TYPES: dict[str, PostingFormat] = {
+    "application/x-ndjson": "ndjson",
+    "application/jsonl": "ndjson",
+    "application/ndjson": "ndjson",
+    "text/csv": "csv",
+    "application/json": "json",
+}
+MAX_TITLE = 500
+MAX_DESCRIPTION = 200_000
+"""Longest description stored (a longer row is refused)."""
+MAPPED_DESCRIPTION_CHARS = 20_000
+"""Characters of a description whose skills are read: a longer ad is stored whole, its
+first 20,000 characters mapped, and the row gets a warning."""
+MAX_LOCATION = 200
+MAX_OCCUPATION = 300
+MAX_EXTERNAL_ID = 200
+MAX_ROWS = 200_000
+MAX_REPORTED_ERRORS = 500
+EXTRACTION_BATCH = 64
+"""Postings whose phrases go through the encoder in one call."""
+
+_FIELDS = ("title", "description", "date", "location", "occupation", "externalId")
+_CSV_ALIASES = {
+    "title": "title",
+    "job_title": "title",
+    "jobtitle": "title",
+    "description": "description",
+    "job_description": "description",
+    "date": "date",
+    "posted": "date",
+    "posted_at": "date",
+    "postedat": "date",
+    "dateposted": "date",
+    "date_posted": "date",
+    "post_date": "date",
+    "postdate": "date",
+    "posting_date": "date",
+    "publication_date": "date",
+    "published": "date",
+    "published_at": "date",
+    "created": "date",
+    "created_at": "date",
+    "date_created": "date",
+    "location": "location",
+    "occupation": "occupation",
+    "occupation_code": "occupation",
+    "label": "occupation",
+    "externalid": "externalId",
+    "external_id": "externalId",
+    "id": "externalId",
+}
+
+
+class UnsupportedPostingFormatError(CredmatchError):
+    """The upload is in a media type postings cannot be read from."""
+
+    status = 415
+    problem = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why a row was rejected (or what was noticed about an accepted one)."""
+
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostingIn:
+    """One posting as uploaded, validated."""
+
+    row: int
+    title: str
+    description: str
+    posted_at: datetime | None = None
+    location: str = ""
+    occupation: str = ""
+    external_id: str = ""
+    notes: tuple[RowProblem, ...] = ()
+    """Warnings about the row (a date not read, a description mapped in part)."""
+
+    @property
+    def mapped_text(self) -> str:
+        """What the skills are read from: the description (capped), else the title."""
+        return self.description[:MAPPED_DESCRIPTION_CHARS] if self.description else self.title
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of everything the posting says (its identity when it has no id)."""
+        posted = self.posted_at.isoformat() if self.posted_at else ""
+        parts = [self.title, self.description, posted, self.location, self.occupation]
+        return hashlib.sha256(msgspec.json.encode(parts)).hexdigest()
+
+    @property
+    def key(self) -> str:
+        """The stored external id: the given one, or the content hash."""
+        return self.external_id or f"sha256:{self.content_hash}"
+
+
+ParsedRow = PostingIn | RowProblem
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    """What an upload did."""
+
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    without_skills: int = 0
+    errors: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        """Rows stored or already stored."""
+        return self.created + self.updated + self.duplicates
+
+    def reject(self, problem: RowProblem) -> None:
+        """Count a rejected row (its reason kept up to the report limit)."""
+        self.rejected += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(problem)
+
+    def warn(self, problem: RowProblem) -> None:
+        """Keep a note on an accepted row (up to the report limit)."""
+        if len(self.warnings) < MAX_REPORTED_ERRORS:
+            self.warnings.append(problem)
+
+
+def posting_format(content_type: str | None) -> PostingFormat:
+    """The upload format named by a ``Content-Type`` header.
+
+    Raises:
+        UnsupportedPostingFormatError: Not NDJSON/JSONL, CSV or JSON.
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    found = MEDIA_TYPES.get(media)
+    if found is None:
+        accepted = ", ".join(MEDIA_TYPES)
+        raise UnsupportedPostingFormatError(
+            f"postings cannot be read from {media or 'a body without Content-Type'}; "
+            f"send one of {accepted}"
+        )
+    return found
+
+
+def parse_postings(body: bytes, kind: PostingFormat) -> list[ParsedRow]:
+    """Every row of an upload: a valid posting, or the problem with it.
+
+    Raises:
+        InvalidRequestError: The body as a whole cannot be read (not UTF-8, not a JSON
+            array, a CSV without title or description column), holds no row, or too many.
+    """
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidRequestError(f"the body is not UTF-8 text: {error.reason}") from None
+    if kind == "csv":
+        fields = list(_csv_rows(text))
+    elif kind == "json":
+        fields = list(_json_array_rows(text))
+    else:
+        fields = list(_ndjson_rows(text))
+    if not fields:
+        raise InvalidRequestError("the body holds no posting")
+    if len(fields) > MAX_ROWS:
+        raise InvalidRequestError(f"the body holds {len(fields)} postings; at most {MAX_ROWS}")
+    dates = DateReader.for_values(
+        row[1].get("date", "") for row in fields if not isinstance(row, RowProblem)
+    )
+    return [row if isinstance(row, RowProblem) else _validated(*row, dates) for row in fields]
+
+
+RowFields = tuple[int, dict[str, str]] | RowProblem
+"""A row's number and its string fields by canonical name, or why it cannot be read."""
+
+
+def _ndjson_rows(text: str) -> Iterator[RowFields]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = msgspec.json.decode(line.encode())
+        except msgspec.DecodeError as error:
+            yield RowProblem(number, "", f"not valid JSON: {error}")
+            continue
+        except RecursionError:
+            yield RowProblem(number, "", "JSON nesting is too deep")
+            continue
+        yield _from_object(number, value)
+
+
+def _json_array_rows(text: str) -> Iterator[RowFields]:
+    try:
+        values = msgspec.json.decode(text.encode())
+    except msgspec.DecodeError as error:
+        raise InvalidRequestError(f"the body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise InvalidRequestError("the body's JSON nesting is too deep") from None
+    if not isinstance(values, list):
+        raise InvalidRequestError("a JSON body must be an array of posting objects")
+    for number, value in enumerate(values, start=1):
+        yield _from_object(number, value)
+
+
+def _from_object(number: int, value: Any) -> RowFields:
+    if not isinstance(value, dict):
+        return RowProblem(number, "", "a posting must be a JSON object")
+    unknown = sorted(name for name in value if _canonical(name) is None)
+    if unknown:
+        return RowProblem(number, unknown[0], f"unknown field; known fields: {', '.join(_FIELDS)}")
+    fields: dict[str, str] = {}
+    for name, item in value.items():
+        if item is not None and not isinstance(item, str):
+            return RowProblem(number, name, "must be a string")
+        canonical = _canonical(name)
+        if item is not None and canonical is not None:
+            if canonical in fields:
+                return RowProblem(number, name, f"a second field for {canonical}")
+            fields[canonical] = item
+    return number, fields
+
+
+def _canonical(name: str) -> str | None:
+    """The posting field a JSON key or CSV column names (case-insensitive, with aliases)."""
+    return name if name in _FIELDS else _CSV_ALIASES.get(name.strip().lower())
+
+
+def _csv_records(text: str) -> Iterator[list[str]]:
+    """The CSV's records.
+
+    Raises:
+        InvalidRequestError: The CSV cannot be read on (a cell over the csv module's size
+            limit, a malformed quote): the parser cannot find the next record after that.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InvalidRequestError(
+                f"the CSV cannot be read at line {reader.line_num}: {error}"
+            ) from None
+        yield record
+
+
+def _csv_rows(text: str) -> Iterator[RowFields]:
+    reader = _csv_records(text)
+    header = next(reader, None)
+    if header is None:
+        return
+    columns = {n: _CSV_ALIASES.get(name.strip().lower()) for n, name in enumerate(header)}
+    named = set(columns.values())
+    if "title" not in named and "description" not in named:
+        raise InvalidRequestError(
+            "the CSV header names neither a title (title, job_title) nor a description column"
+        )
+    for number, record in enumerate(reader, start=1):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header):
+            yield RowProblem(number, "", f"{len(record)} cells for {len(header)} columns")
+            continue
+        values: dict[str, str] = {}
+        for position, cell in enumerate(record):
+            name = columns.get(position)
+            if name is not None and name not in values:  # the first column of a field counts
+                values[name] = cell
+        yield number, values
+
+
+def _validated(number: int, values: dict[str, str], dates: DateReader) -> ParsedRow:
+    """A posting from its string fields, or the first problem found."""
+    limits = {
+        "title": MAX_TITLE,
+        "description": MAX_DESCRIPTION,
+        "location": MAX_LOCATION,
+        "occupation": MAX_OCCUPATION,
+        "externalId": MAX_EXTERNAL_ID,
+    }
+    cleaned = {name: values.get(name, "").strip() for name in _FIELDS}
+    for name, limit in limits.items():
+        if len(cleaned[name]) > limit:
+            return RowProblem(number, name, f"longer than {limit} characters")
+    for name, value in cleaned.items():
+        if "\x00" in value:  # PostgreSQL text cannot hold it
+            return RowProblem(number, name, "holds a NUL character")
+    if not cleaned["title"] and not cleaned["description"]:
+        return RowProblem(number, "description", "title and description are both empty")
+    notes: list[RowProblem] = []
+    posted_at = None
+    if cleaned["date"]:
+        try:
+            posted_at = dates.read(cleaned["date"])
+        except ValueError as error:
+            notes.append(RowProblem(number, "date", f"{error}; the posting is kept undated"))
+    if len(cleaned["description"]) > MAPPED_DESCRIPTION_CHARS:
+        notes.append(
+            RowProblem(
+                number,
+                "description",
+                f"{len(cleaned['description'])} characters; skills are read from the first "
+                f"{MAPPED_DESCRIPTION_CHARS} (the whole text is stored)",
+            )
+        )
+    return PostingIn(
+        row=number,
+        title=cleaned["title"],
+        description=cleaned["description"],
+        posted_at=posted_at,
+        location=cleaned["location"],
+        occupation=cleaned["occupation"],
+        external_id=cleaned["externalId"],
+        notes=tuple(notes),
+    )
+
+
+class OccupationResolver:
+    """Finds an occupation of the release by URI, URI segment or code.
+
+    Args:
+        rows: (id, URI, code) of the release's occupations.
+    """
+
+    def __init__(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        self._ids: dict[str, int] = {}
+        for occupation_id, uri, code in rows:
+            for key in (uri, short_id(uri), code):
+                if key:
+                    self._ids.setdefault(key, occupation_id)
+
+    def find(self, identifier: str) -> int | None:
+        """The occupation's id, or None when the release has no such occupation."""
+        return self._ids.get(identifier)
+
+
+def demanded_skills(requirements: Sequence[PhraseRequirement]) -> list[tuple[int, str, float, str]]:
+    """One row per skill a posting demands: (skill id, strength, confidence, phrase).
+
+    The best skill of each requirement phrase counts; must-have beats nice-to-have, then
+    the higher confidence.
+    """
+    best: dict[int, tuple[int, str, float, str]] = {}
+    for requirement in requirements:
+        top = requirement.skills[0]
+        row = (top.skill_id, requirement.strength, top.confidence, requirement.phrase.text)
+        held = best.get(top.skill_id)
+        if held is None or (row[1] == "must", row[2]) > (held[1] == "must", held[2]):
+            best[top.skill_id] = row
+    return sorted(best.values())
+
+
+ProgressCallback = Callable[[int, ImportSummary], None]
+SeenPostings = dict[str, tuple[int, str]]
+"""Key -> (row, content hash) of the postings of one upload already stored or found stored."""
+
+
+def import_postings(
+    session: Session,
+    context: TaxonomyContext,
+    *,
+    tenant_id: int,
+    rows: Sequence[ParsedRow],
+    summary: ImportSummary | None = None,
+    on_batch: ProgressCallback | None = None,
+    seen: SeenPostings | None = None,
+) -> ImportSummary:
+    """Read the skills of the valid rows and store them (see the module docstring).
+
+    Args:
+        session: Open session; the caller commits (``on_batch`` may commit per batch).
+        context: The default release and its mapper.
+        tenant_id: The tenant.
+        rows: Parsed rows, in upload order.
+        summary: Counts to continue from (a resumed background upload).
+        on_batch: Called after each batch with the rows processed so far.
+        seen: The postings of this upload stored (or found stored) by earlier calls, so a
+            later row with the same key is a duplicate, or a conflict; updated here.
+
+    Returns:
+        The counts, the rejected rows with reasons and the notes on accepted rows.
+    """
+    summary = summary if summary is not None else ImportSummary()
+    occupations = OccupationResolver(gap_repo.occupation_keys(session, context.taxonomy_id))
+    seen = seen if seen is not None else {}
+    done = 0
+    for start in range(0, len(rows), EXTRACTION_BATCH):
+        batch = rows[start : start + EXTRACTION_BATCH]
+        _import_batch(
+            session,
+            context,
+            tenant_id,
+            batch,
+            occupations=occupations,
+            seen=seen,
+            summary=summary,
+        )
+        done += len(batch)
+        if on_batch is not None:
+            on_batch(done, summary)
+    return summary
+
+
+def _import_batch(
+    session: Session,
+    context: TaxonomyContext,
+    tenant_id: int,
+    batch: Sequence[ParsedRow],
+    *,
+    occupations: OccupationResolver,
+    seen: SeenPostings,
+    summary: ImportSummary,
+) -> None:
+    summary.total += len(batch)
+    postings = [row for row in batch if isinstance(row, PostingIn)]
+    for row in batch:
+        if isinstance(row, RowProblem):
+            summary.reject(row)
+    stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
+    fresh, twins = _triage(postings, stored, seen, summary)
+    readings = context.mapper.read_jobs([p.mapped_text for p in fresh.values()])
+    values: list[PostingValues] = []
+    for posting, reading in zip(fresh.values(), readings, strict=True):
+        same = twins.pop(posting.key, [])
+        if isinstance(reading, TooManyPhrasesError):
+            for row in (posting, *same):
+                summary.reject(RowProblem(row.row, "description", str(reading)))
+            continue
+        seen[posting.key] = (posting.row, posting.content_hash)
+        summary.duplicates += len(same)
+        for note in posting.notes:
+            summary.warn(note)
+        occupation_id = occupations.find(posting.occupation) if posting.occupation else None
+        if posting.occupation and occupation_id is None:
+            summary.warn(
+                RowProblem(
+                    posting.row,
+                    "occupation",
+                    f"{posting.occupation[:60]!r} is no occupation of {context.key}; kept as given",
+                )
+            )
+        skills = demanded_skills(reading.requirements)
+        if not skills:
+            summary.without_skills += 1
+        if posting.key in stored:
+            summary.updated += 1
+        else:
+            summary.created += 1
+        values.append(
+            PostingValues(
+                external_id=posting.key,
+                content_hash=posting.content_hash,
+                title=posting.title,
+                description=posting.description,
+                posted_at=posting.posted_at,
+                location=posting.location,
+                occupation_code=posting.occupation,
+                occupation_id=occupation_id,
+                skills=skills,
+                ignored=[
+                    {
+                        "text": i.phrase.text,
+                        "start": i.phrase.start,
+                        "end": i.phrase.end,
+                        "reason": i.reason,
+                    }
+                    for i in reading.ignored
+                ],
+            )
+        )
+    gap_repo.save_postings(
+        session,
+        tenant_id,
+        taxonomy_id=context.taxonomy_id,
+        model=context.mapper.model,
+        postings=values,
+        replace_ids={
+            v.external_id: stored[v.external_id][0] for v in values if v.external_id in stored
+        },
+    )
+
+
+def _triage(
+    postings: Sequence[PostingIn],
+    stored: dict[str, tuple[int, str]],
+    seen: SeenPostings,
+    summary: ImportSummary,
+) -> tuple[dict[str, PostingIn], dict[str, list[PostingIn]]]:
+    """Sort a batch's postings: duplicates and conflicts counted, the rest to read.
+
+    Returns:
+        The postings to read, by key (the first of each key in the batch), and the later
+        rows of the batch with the same key and content: they count as duplicates if the
+        first is stored, and share its rejection if not.
+    """
+    fresh: dict[str, PostingIn] = {}
+    twins: dict[str, list[PostingIn]] = defaultdict(list)
+    for posting in postings:
+        digest = posting.content_hash
+        earlier = seen.get(posting.key)
+        first = fresh.get(posting.key)
+        if earlier is None and first is not None:
+            if first.content_hash == digest:
+                twins[posting.key].append(posting)
+                continue
+            earlier = (first.row, first.content_hash)
+        if earlier is not None and earlier[1] != digest:
+            summary.reject(
+                RowProblem(
+                    posting.row,
+                    "externalId",
+                    f"row {earlier[0]} has the same externalId with other content",
+                )
+            )
+        elif earlier is not None:
+            summary.duplicates += 1
+        elif stored.get(posting.key, (0, ""))[1] == digest:
+            seen[posting.key] = (posting.row, digest)
+            summary.duplicates += 1
+        else:
+            fresh[posting.key] = posting
+    return fresh, twins
+
+
+CHUNK_POSTINGS = 256
+"""Postings committed per transaction by background and command-line imports."""
+
+
+def import_in_chunks(
+    sessions: Callable[[], AbstractContextManager[Session]],
+    context: TaxonomyContext,
+    *,
+    tenant_id: int,
+    rows: Sequence[ParsedRow],
+    summary: ImportSummary | None = None,
+    on_chunk: Callable[[Session, int, ImportSummary], None] | None = None,
+    chunk_size: int = CHUNK_POSTINGS,
+    seen: SeenPostings | None = None,
+) -> ImportSummary:
+    """Import rows a chunk per transaction, so a long import keeps what it has done.
+
+    Args:
+        sessions: Opens one unit of work (committed when its block ends without error).
+        context: The default release.
+        tenant_id: The tenant.
+        rows: The rows still to import.
+        summary: Counts to continue from.
+        on_chunk: Called inside each chunk's transaction with the rows done so far (a
+            background upload records its progress there, atomically with the postings).
+        chunk_size: Rows per transaction.
+        seen: What the rows before these stored (a resumed upload: :func:`stored_before`);
+            the chunks share it, so a key is one posting across the whole upload.
+    """
+    summary = summary if summary is not None else ImportSummary()
+    seen = seen if seen is not None else {}
+    for start in range(0, len(rows), chunk_size):
+        chunk = rows[start : start + chunk_size]
+        with sessions() as session:
+            import_postings(
+                session, context, tenant_id=tenant_id, rows=chunk, summary=summary, seen=seen
+            )
+            if on_chunk is not None:
+                on_chunk(session, start + len(chunk), summary)
+    return summary
+
+
+def stored_before(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> SeenPostings:
+    """The postings among rows already imported that are stored as uploaded.
+
+    A resumed background upload starts from this, so a later row repeating one of them is
+    still a duplicate (same content) or a conflict (other content), as without the pause.
+    """
+    postings = [row for row in rows if isinstance(row, PostingIn)]
+    stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
+    seen: SeenPostings = {}
+    for posting in postings:
+        if posting.key not in seen and stored.get(posting.key, (0, ""))[1] == posting.content_hash:
+            seen[posting.key] = (posting.row, posting.content_hash)
+    return seen
+
+
+SYNC_MAX_POSTINGS = 200
+"""Uploads above this many rows are imported in the background."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedUpload:
+    """An upload stored for the background worker."""
+
+    id: int
+    status: str
+    total: int
+    processed: int = 0
+    summary: ImportSummary | None = None
+    error: str = ""
+
+
+def submit_postings(
+    session: Session,
+    context: TaxonomyContext,
+    *,
+    tenant_id: int,
+    body: bytes,
+    content_type: str | None,
+    background: bool | None = None,
+) -> ImportSummary | QueuedUpload:
+    """Import an upload now, or queue it for the background worker.
+
+    Args:
+        session: The request's session.
+        context: The default release.
+        tenant_id: The tenant.
+        body: The upload.
+        content_type: Its ``Content-Type`` header.
+        background: Force (True) or refuse (False) the background; by default uploads over
+            :data:`SYNC_MAX_POSTINGS` rows go there.
+
+    Raises:
+        UnsupportedPostingFormatError: An unknown media type.
+        InvalidRequestError: The body as a whole cannot be read.
+    """
+    kind = posting_format(content_type)
+    rows = parse_postings(body, kind)
+    if background or (background is None and len(rows) > SYNC_MAX_POSTINGS):
+        upload = gap_repo.create_upload(session, tenant_id, kind, body, len(rows))
+        return QueuedUpload(id=upload.id, status=upload.status, total=upload.total)
+    return import_postings(session, context, tenant_id=tenant_id, rows=rows)
+
+
+def summary_to_json(summary: ImportSummary) -> dict[str, Any]:
+    """A summary as stored with a background upload."""
+    return msgspec.to_builtins(summary)  # type: ignore[no-any-return]
+
+
+def summary_from_json(data: dict[str, Any]) -> ImportSummary:
+    """A stored summary (an empty one when nothing was stored yet)."""
+    return msgspec.convert(data, ImportSummary) if data else ImportSummary()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPosting:
+    """A stored posting with the skills it demands and the text left unread.
+
+    Attributes:
+        posting: The posting row (its ``ignored`` holds the unread text and reasons).
+        skills: (skill, strength, confidence, phrase) of each demanded skill.
+    """
+
+    posting: JobPosting
+    skills: list[tuple[Skill, str, float, str]]
+
+
+def stored_posting(session: Session, tenant_id: int, external_id: str) -> StoredPosting:
+    """A tenant's posting by its external id (given, or ``sha256:<content hash>``).
+
+    Raises:
+        NotFoundError: The tenant has no such posting.
+    """
+    posting = gap_repo.posting_by_external_id(session, tenant_id, external_id)
+    if posting is None:
+        raise NotFoundError(f"no posting {external_id!r}")
+    rows = gap_repo.posting_skills_of(session, tenant_id, external_id)
+    skills = repo.skills_by_ids(session, {row.skill_id for row in rows})
+    return StoredPosting(
+        posting, [(skills[r.skill_id], r.strength, r.confidence, r.phrase) for r in rows]
+    )
+
+
+def upload_status(session: Session, tenant_id: int, upload_id: int) -> QueuedUpload:
+    """A tenant's background upload and its progress.
+
+    Raises:
+        NotFoundError: The tenant has no such upload.
+    """
+    upload = gap_repo.get_upload(session, tenant_id, upload_id)
+    if upload is None:
+        raise NotFoundError(f"no posting upload {upload_id}")
+    return QueuedUpload(
+        id=upload.id,
+        status=upload.status,
+        total=upload.total,
+        processed=upload.processed,
+        summary=summary_from_json(upload.summary) if upload.summary else None,
+        error=upload.error,
+    )
+
+
+FILE_FORMATS: dict[str, PostingFormat] = {
+    ".csv": "csv",
+    ".jsonl": "ndjson",
+    ".ndjson": "ndjson",
+    ".json": "json",
+}
+
+
+def import_posting_file(
+    settings: Settings,
+    path: Path,
+    *,
+    tenant: str,
+    progress: Progress,
+    kind: PostingFormat | None = None,
+    runtime: Runtime | None = None,
+) -> ImportSummary:
+    """Import a file of postings for a tenant (``credmatch postings import``).
+
+    Args:
+        settings: Settings (database, model, taxonomy cache).
+        path: A ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` file.
+        tenant: Tenant name (created when missing).
+        progress: Progress display, advanced per committed chunk.
+        kind: The file's format when its suffix does not say it.
+        runtime: An opened runtime to use (else one is opened and closed here).
+
+    Raises:
+        InvalidRequestError: The file is missing, of an unknown kind, or unreadable as a whole.
+    """
+    found = kind or FILE_FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InvalidRequestError(
+            f"cannot tell the format of {path.name}; name it .csv, .jsonl or .json or pass --format"
+        )
+    try:
+        body = path.read_bytes()
+    except OSError as error:
+        raise InvalidRequestError(f"cannot read {path}: {error.strerror}") from None
+    rows = parse_postings(body, found)
+    active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
+    try:
+        context, _ = active.require_taxonomy()
+        with unit_of_work(active.sessions) as session:
+            tenant_id = repo.get_or_create_tenant(session, tenant).id
+        with progress:
+            task = progress.add_task("postings", total=len(rows))
+            return import_in_chunks(
+                lambda: unit_of_work(active.sessions),
+                context,
+                tenant_id=tenant_id,
+                rows=rows,
+                on_chunk=lambda _session, done, _summary: progress.update(task, completed=done),
+                chunk_size=EXTRACTION_BATCH,
+            )
+    finally:
+        if runtime is None:
+            active.close()

@@ -1,0 +1,1 @@
+"""Keys: one feature of the service."""

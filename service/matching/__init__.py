@@ -1,0 +1,1 @@
+"""Matching: one feature of the service."""

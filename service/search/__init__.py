@@ -1,0 +1,1 @@
+"""Search: one feature of the service."""

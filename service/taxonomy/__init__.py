@@ -1,0 +1,1 @@
+"""Taxonomy: one feature of the service."""

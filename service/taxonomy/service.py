@@ -1,0 +1,408 @@
+"""Taxonomy import and the embedded skill space of the default release."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+import taxonomy as tx
+from embeddings import IndexFileError, TextEncoder
+from embeddings.skill_space import SkillLabelEntry, SkillSpace
+from ingest.label_dictionary import LabelDictionary
+from ingest.mapping import MappingSettings, SkillMapper
+from ingest.mapping_model import DEFAULT_ARTEFACT, LearnedRanking, MappingModel, Thresholds
+from service.db import repositories as repo
+from service.db.models import Taxonomy
+from service.errors import InvalidRequestError
+from service.settings import Settings
+from service.taxonomy.label_search import LabelSearch
+
+_log = logging.getLogger(__name__)
+
+
+def import_release(
+    session: Session, release: tx.TaxonomyRelease, *, make_default: bool, replace: bool = False
+) -> Taxonomy:
+    """Store a taxonomy release.
+
+    Args:
+        session: Open session; the caller commits.
+        release: What the taxonomy importer read.
+        make_default: Use this release for mapping and matching from now on.
+        replace: Delete an already imported release with the same identity first.
+
+    Raises:
+        InvalidRequestError: The release is already imported and ``replace`` is false.
+    """
+    existing = repo.find_taxonomy(session, release.framework, release.version, release.language)
+    if existing is not None:
+        if not replace:
+            raise InvalidRequestError(
+                f"{release.framework} {release.version} ({release.language}) is already imported; "
+                "pass --replace to import it again"
+            )
+        if repo.taxonomy_has_evidence(session, existing.id):
+            # Replacing would delete the verified skills candidates hold through it.
+            raise InvalidRequestError(
+                f"{release.framework} {release.version} ({release.language}) backs candidate "
+                "evidence and cannot be replaced; import the new data under another version"
+            )
+        repo.delete_taxonomy(session, existing)
+    rows = repo.ReleaseRows(
+        skills=[
+            {
+                "uri": s.uri,
+                "preferred_label": s.preferred_label[:500],
+                "description": s.description,
+                "skill_type": s.skill_type[:40],
+                "reuse_level": s.reuse_level[:40],
+                "code": s.code[:100],
+                "category": s.category[:200],
+                "subcategory": s.subcategory[:200],
+                "source_url": s.source_url[:500],
+                "tags": "\n".join(s.tags),
+            }
+            for s in release.skills
+        ],
+        labels=[(uri, label[:500], kind) for uri, label, kind in tx.iter_skill_labels(release)],
+        groups=[
+            {"uri": g.uri, "code": g.code[:40], "preferred_label": g.preferred_label[:500]}
+            for g in release.groups
+        ],
+        broader=[(b.narrower_uri, b.broader_uri) for b in release.broader],
+        occupations=[
+            {
+                "uri": o.uri,
+                "code": o.code[:40],
+                "isco_group": o.isco_group[:20],
+                "preferred_label": o.preferred_label[:500],
+                "alt_labels": "\n".join(o.alt_labels),
+                "description": o.description,
+            }
+            for o in release.occupations
+        ],
+        occupation_skills=[
+            (r.occupation_uri, r.skill_uri, r.relation, r.importance)
+            for r in release.occupation_skills
+        ],
+        skill_relations=[
+            (r.source_uri[:300], r.target_uri[:300], r.relation[:40])
+            for r in release.skill_relations
+        ],
+        collections=[(c.name[:100], uri) for c in release.collections for uri in c.skill_uris],
+    )
+    taxonomy = repo.insert_release(
+        session,
+        framework=release.framework,
+        version=release.version,
+        language=release.language,
+        source=release.source,
+        rows=rows,
+    )
+    if make_default or repo.default_taxonomy(session) is None:
+        repo.make_default_taxonomy(session, taxonomy.id)
+        taxonomy.is_default = True
+    return taxonomy
+
+
+def _label_fingerprint(rows: list[tuple[int, str, str]]) -> str:
+    digest = hashlib.sha256()
+    for skill_id, label, kind in rows:
+        digest.update(f"{skill_id}\x1f{label}\x1f{kind}\x1e".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyContext:
+    """Everything mapping and matching need about the default release.
+
+    Attributes:
+        taxonomy_id: Database id of the release.
+        key: Release key (``esco@1.1.1``).
+        space: Label index and skill vectors.
+        mapper: Text and achievement to skill mapper.
+        skill_ids: Skill URI -> database id.
+        labels: Typo-tolerant search over every label.
+        skill_segments: Short id (last URI segment) -> database id.
+        occupations: The titles (preferred and alternative labels) of the release's
+            occupations that list essential skills, embedded; ``None`` when it has none
+            (the packaged ESCO release ships skills only).
+    """
+
+    taxonomy_id: int
+    key: str
+    space: SkillSpace
+    mapper: SkillMapper
+    skill_ids: dict[str, int]
+    labels: LabelSearch
+    skill_segments: dict[str, int]
+    occupations: SkillSpace | None = None
+
+    def occupation_of_title(self, title: str, min_similarity: float) -> tuple[int, float] | None:
+        """The occupation a job title names: (database id, cosine of its closest title).
+
+        ``None`` when the release has no occupations or no title is that close.
+        """
+        core = title_core(title)
+        if self.occupations is None or not core:
+            return None
+        (hits,) = self.occupations.search_labels(self.mapper.encoder.encode([core]), 1)
+        if not hits or hits[0].score < min_similarity:
+            return None
+        return hits[0].skill_id, round(hits[0].score, 4)
+
+    def find_skill(self, identifier: str) -> int | None:
+        """A skill's database id by URI or by the last segment of its URI (its short id)."""
+        found = self.skill_ids.get(identifier)
+        return found if found is not None else self.skill_segments.get(identifier)
+
+    def resolve_skill(self, given: str, min_similarity: float) -> ResolvedSkillId:
+        """The skill a caller means by an id, a URI, a label (typos allowed) or free text.
+
+        The one resolver of free-text skills for /v1/match and the candidate search: an id
+        or URI first, then the typo-tolerant label search, then the encoder's nearest label
+        at ``min_similarity`` or more.
+        """
+        skill_id = self.find_skill(given)
+        if skill_id is not None:
+            return ResolvedSkillId(skill_id, "id", None)
+        hits = self.labels.search(given, 1)
+        if hits:
+            return ResolvedSkillId(hits[0].skill_id, f"label:{hits[0].tier}", hits[0].similarity)
+        semantic = self.mapper.search_labels(given, 1)
+        if semantic and semantic[0][1] >= min_similarity:
+            return ResolvedSkillId(semantic[0][0], "semantic", round(semantic[0][1], 4))
+        return ResolvedSkillId(None, "unresolved", None)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedSkillId:
+    """How a requested skill was resolved.
+
+    Attributes:
+        skill_id: Its database id (``None``: unresolved).
+        how: ``id``, ``label:<tier>``, ``semantic`` or ``unresolved``.
+        score: The label or encoder similarity (``None`` for an id).
+    """
+
+    skill_id: int | None
+    how: str
+    score: float | None
+
+
+_TITLE_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b[mwfhd]\s*/\s*[mwfhd](\s*/\s*[mwfhdx])?\b", re.I)
+_TITLE_QUALIFIER = re.compile(r"\s+[-\u2013\u2014|]\s+|,")
+_TITLE_LABEL = re.compile(r"^\W*(job title|position|role|vacancy)\s*:\s*", re.I)
+
+
+def title_core(title: str) -> str:
+    """What a job title names, without its trimmings.
+
+    Parenthesised or bracketed notes and gender markers ("(m/f/d)", "m/w/d") go, and so does
+    what follows a dash, bar or comma ("Forklift Driver - Night Shift"), and a leading "Job
+    title:".
+    """
+    plain = _TITLE_NOISE.sub(" ", _TITLE_LABEL.sub("", title))
+    head = _TITLE_QUALIFIER.split(plain, maxsplit=1)[0]
+    return " ".join(head.split())
+
+
+def skill_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:
+    """Where the skill space of a release is cached."""
+    return settings.index_dir / "skill-labels" / f"{taxonomy.framework}-{taxonomy.version}"
+
+
+def occupation_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:
+    """Where the occupation titles of a release are cached (embedded like skill labels)."""
+    return settings.index_dir / "occupation-titles" / f"{taxonomy.framework}-{taxonomy.version}"
+
+
+def _cached_space(
+    directory: Path,
+    rows: list[tuple[int, str, str]],
+    encoder: TextEncoder,
+    taxonomy_key: str,
+    *,
+    show_progress: bool,
+    on_build: Callable[[int], None] | None,
+) -> SkillSpace:
+    """The label space of ``rows`` (id, label, kind), loaded from ``directory`` or built."""
+    # The vectors are valid exactly when the (id, label) rows they were built from are
+    # unchanged: a re-import that gives skills new ids must rebuild them.
+    release = _label_fingerprint(rows)
+    space: SkillSpace | None = None
+    if SkillSpace.is_current(
+        directory,
+        model=encoder.model_id,
+        taxonomy=taxonomy_key,
+        label_count=len(rows),
+        release=release,
+    ):
+        try:
+            space = SkillSpace.load(directory)
+        except IndexFileError:
+            space = None
+        if space is not None and space.ensure_fast_label_index():
+            space.save(directory)  # once: later starts load the IVF index as it is
+    if space is None:
+        if on_build is not None:
+            on_build(len(rows))
+        labels = [
+            SkillLabelEntry(skill_id=row_id, label=label, preferred=kind == "preferred")
+            for row_id, label, kind in rows
+        ]
+        space = SkillSpace.build(
+            labels, encoder, taxonomy=taxonomy_key, release=release, show_progress=show_progress
+        )
+        space.save(directory)
+    return space
+
+
+def load_taxonomy_context(
+    session: Session,
+    settings: Settings,
+    encoder: TextEncoder,
+    *,
+    show_progress: bool = False,
+    on_build: Callable[[int], None] | None = None,
+) -> TaxonomyContext | None:
+    """Load (or build and cache) the skill space of the default release.
+
+    The cached files are used when their manifest names the same model, release and label
+    count; otherwise every label is embedded again and the cache rewritten.
+
+    Args:
+        session: Open session.
+        settings: Settings (index folder, thresholds).
+        encoder: The sentence encoder.
+        show_progress: Show a progress bar while embedding labels.
+        on_build: Called with the label count before a (slow) rebuild starts.
+
+    Returns:
+        The context, or ``None`` when no taxonomy is imported yet.
+    """
+    taxonomy = repo.default_taxonomy(session)
+    if taxonomy is None:
+        return None
+    rows = repo.skill_labels(session, taxonomy.id)
+    space = _cached_space(
+        skill_space_dir(settings, taxonomy),
+        rows,
+        encoder,
+        taxonomy.key,
+        show_progress=show_progress,
+        on_build=on_build,
+    )
+    titles = repo.occupation_titles(session, taxonomy.id)
+    occupations = (
+        _cached_space(
+            occupation_space_dir(settings, taxonomy),
+            titles,
+            encoder,
+            taxonomy.key,
+            show_progress=show_progress,
+            on_build=on_build,
+        )
+        if titles
+        else None
+    )
+    skill_ids = repo.skill_ids_by_uri(session, taxonomy.id)
+    learned = learned_ranking(settings, taxonomy, space, rows, skill_ids)
+    mapper = SkillMapper(
+        space,
+        encoder,
+        skill_ids.get,
+        mapping_settings(settings, learned.model.thresholds if learned else None),
+        # Built from the same rows at each start (about a second for ESCO's 96k labels).
+        dictionary=LabelDictionary(rows),
+        learned=learned,
+    )
+    return TaxonomyContext(
+        taxonomy_id=taxonomy.id,
+        key=taxonomy.key,
+        space=space,
+        occupations=occupations,
+        mapper=mapper,
+        skill_ids=skill_ids,
+        labels=LabelSearch(rows),
+        skill_segments=_segments(skill_ids),
+    )
+
+
+def learned_ranking(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    space: SkillSpace,
+    rows: Sequence[tuple[int, str, str]],
+    skill_ids: Mapping[str, int],
+) -> LearnedRanking | None:
+    """The mapping artefact over the release's skill space, where it applies.
+
+    It applies to ESCO releases embedded with the encoder it was trained on (its prior and
+    training data are ESCO's); elsewhere, or with ``mapping_learned`` off, spans are ranked
+    by label cosine.
+
+    Raises:
+        MappingModelError: The artefact is missing, corrupted or of another format.
+    """
+    if not settings.mapping_learned or taxonomy.framework != "esco":
+        return None
+    model = MappingModel.load(settings.mapping_artefact_dir or DEFAULT_ARTEFACT)
+    if model.encoder != space.model:
+        _log.warning(
+            "mapping artefact %s was trained on %s, the skill space uses %s: "
+            "ranking job text by label cosine",
+            model.version,
+            model.encoder,
+            space.model,
+        )
+        return None
+    uri_of = {skill_id: uri for uri, skill_id in skill_ids.items()}
+    return LearnedRanking(model, space, rows, uri_of)
+
+
+def mapping_settings(settings: Settings, fitted: Thresholds | None) -> MappingSettings:
+    """The mapper's settings: each job-text value as set, else as fitted, else the default.
+
+    Args:
+        settings: The process settings.
+        fitted: The mapping artefact's operating point (``None`` without the artefact: the
+            label-cosine defaults of :class:`MappingSettings`).
+    """
+    base = MappingSettings(
+        threshold=settings.mapping_threshold,
+        top_k=settings.mapping_top_k,
+        labels_per_phrase=settings.mapping_candidates_per_phrase,
+        max_phrases=settings.mapping_max_phrases,
+        phrase_cache=settings.mapping_phrase_cache,
+    )
+    if fitted is not None:
+        base = base.at(fitted)
+    chosen: dict[str, Any] = {
+        "span_threshold": settings.mapping_span_threshold,
+        "item_threshold": settings.mapping_item_threshold,
+        "exact_threshold": settings.mapping_exact_threshold,
+        "alternative_threshold": settings.mapping_alternative_threshold,
+        "alternatives_margin": settings.mapping_alternatives_margin,
+        "whole_phrase": settings.mapping_whole_phrase,
+    }
+    return replace(base, **{name: value for name, value in chosen.items() if value is not None})
+
+
+def short_id(uri: str) -> str:
+    """The last segment of a concept URI, its id in API paths (an ESCO UUID, an O*NET code)."""
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _segments(skill_ids: dict[str, int]) -> dict[str, int]:
+    by_segment: dict[str, int] = {}
+    for uri, skill_id in sorted(skill_ids.items()):
+        by_segment.setdefault(short_id(uri), skill_id)
+    return by_segment

@@ -1,0 +1,1 @@
+"""Trust: one feature of the service."""
