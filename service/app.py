@@ -13,35 +13,32 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from service.api.admin_controllers import AuditController, CandidatePrivacyController
-from service.api.controllers import (
-    CandidateController,
-    CredentialController,
-    HealthController,
-    IngestJobController,
-    MatchController,
-    OccupationController,
-    QuarantineController,
-    SkillController,
-    TrustPolicyController,
-)
 from service.api.dependencies import (
     provide_principal,
     provide_runtime,
     provide_session,
     require_api_key,
 )
+from service.api.health import HealthController
 from service.api.openapi import declare_problem_responses
 from service.api.problems import problem_details_plugin, unexpected_error
 from service.api.request import CredmatchRequest
+from service.audit.controllers import AuditController
+from service.candidates.controllers import CandidateController, CandidatePrivacyController
+from service.credentials.controllers import (
+    CredentialController,
+    IngestJobController,
+    PresentationController,
+    QuarantineController,
+    VerificationController,
+)
 from service.credentials.jobs import JobRunner
-from service.credentials.presentation_controllers import PresentationController
-from service.credentials.verification_controllers import VerificationController
 from service.gap.controllers import GapReportController, PostingController
 from service.gap.jobs import ReportRunner
 from service.keys.controllers import ApiKeyController
 from service.keys.ratelimit import TokenBucketLimiter, anonymous_rate_limit_guard
 from service.keys.roles import RolesInOpenAPI
+from service.matching.controllers import MatchController
 from service.observability import (
     Metrics,
     MetricsController,
@@ -49,7 +46,10 @@ from service.observability import (
     provide_metrics,
 )
 from service.runtime import Runtime
+from service.search.controllers import SearchController
 from service.settings import Settings
+from service.taxonomy.controllers import OccupationController, SkillController
+from service.trust.controllers import TrustPolicyController
 from service.web import web_router
 
 __all__ = ["create_app"]
@@ -98,6 +98,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             VerificationController,
             TrustPolicyController,
             CandidateController,
+            SearchController,
             MatchController,
             QuarantineController,
             SkillController,

@@ -444,8 +444,8 @@ def _verification_report(
     """One document's report, in the shape of ``POST /v1/verify`` plus ``file``/``error``."""
     import msgspec  # noqa: PLC0415
 
-    from service.api.views import verification_out  # noqa: PLC0415
     from service.credentials.verification import verify_document  # noqa: PLC0415
+    from service.credentials.views import verification_out  # noqa: PLC0415
     from service.errors import CredentialUnreadableError  # noqa: PLC0415
 
     try:
@@ -511,11 +511,11 @@ def cmd_skills_extract(args: argparse.Namespace) -> int:
     """
     import msgspec  # noqa: PLC0415
 
-    from service.api.views import extraction_out  # noqa: PLC0415
     from service.db.engine import unit_of_work  # noqa: PLC0415
     from service.errors import InvalidRequestError, NotReadyError  # noqa: PLC0415
     from service.runtime import Runtime  # noqa: PLC0415
     from service.taxonomy.skills import extract_skills  # noqa: PLC0415
+    from service.taxonomy.views import extraction_out  # noqa: PLC0415
 
     sentences = list(args.sentences) or [line for line in sys.stdin.read().splitlines()]
     sentences = [sentence for sentence in sentences if sentence.strip()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from anyio import to_thread
 from litestar import Request
@@ -11,13 +11,32 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.handlers import BaseRouteHandler
+from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
-from service.errors import AuthenticationError, CredmatchError
+from service.errors import (
+    AuthenticationError,
+    CredmatchError,
+)
 from service.keys.auth import Principal, authenticate
 from service.keys.ratelimit import limit_request
 from service.keys.roles import check_role
+from service.observability import Metrics
 from service.runtime import Runtime
+
+CandidateIdParam = Annotated[str, Parameter(min_length=1, max_length=200)]
+
+
+PrincipalDep = NamedDependency[Principal]
+
+
+SessionDep = NamedDependency[Session]
+
+
+RuntimeDep = NamedDependency[Runtime]
+
+
+MetricsDep = NamedDependency[Metrics]
 
 
 def provide_runtime(state: State) -> Runtime:

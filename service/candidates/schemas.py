@@ -1,4 +1,4 @@
-"""Wire types of candidate export and the audit log (camelCase, as in :mod:`schemas`)."""
+"""Wire Structs of the candidates feature: what its endpoints read and answer."""
 
 from __future__ import annotations
 
@@ -8,13 +8,60 @@ from typing import Any, Literal
 import msgspec
 
 from service.api.schemas import (
-    CandidateSkillOut,
-    CredentialOut,
-    DeclaredSkillOut,
-    EvidenceOut,
-    QuarantinedOut,
+    Request,
     Response,
+    SkillRef,
+    Tags,
 )
+from service.audit.schemas import AuditEventOut
+from service.credentials.schemas import CredentialOut, EvidenceOut, QuarantinedOut
+
+
+class CandidateSkillOut(Response):
+    """A verified skill of a candidate with the credentials behind it."""
+
+    skill: SkillRef
+    evidence: list[EvidenceOut]
+    credentials: list[int]
+
+
+class DeclaredSkillOut(Response):
+    """A skill a credential declares through an alignment, in whatever framework.
+
+    ``skill`` is set when the aligned item is a skill of an imported taxonomy; otherwise it
+    is a free skill known only by framework, code, URL and name.
+    """
+
+    credential_id: int
+    achievement_id: str
+    framework: str
+    target_url: str
+    target_code: str
+    target_name: str
+    skill: SkillRef | None = None
+
+
+class CandidateOut(Response):
+    """``GET /v1/candidates/{id}``."""
+
+    id: str
+    skills: list[CandidateSkillOut]
+    credentials: list[CredentialOut]
+    declared: list[DeclaredSkillOut] = msgspec.field(default_factory=list)
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class CandidateTagsIn(Request):
+    """``PUT /v1/candidates/{id}/tags``: the candidate's tags, replaced whole."""
+
+    tags: Tags
+
+
+class CandidateTagsOut(Response):
+    """A candidate's tags (trimmed, lower-cased, de-duplicated)."""
+
+    id: str
+    tags: list[str]
 
 
 class DocumentOut(Response):
@@ -42,26 +89,6 @@ class ExportedQuarantineOut(Response):
 
     entry: QuarantinedOut
     document: DocumentOut
-
-
-class AuditEventOut(Response):
-    """An audited request: who, when, what was asked and which candidates it named."""
-
-    id: int
-    occurred_at: datetime
-    action: str
-    key_id: int | None
-    role: str
-    request_id: str | None
-    query: dict[str, Any]
-    candidate_ids: list[str]
-
-
-class AuditPageOut(Response):
-    """``GET /v1/audit``: one page, newest first; pass ``next`` as ``cursor``."""
-
-    items: list[AuditEventOut]
-    next: str | None = None
 
 
 class ExportedCandidateOut(Response):

@@ -1,73 +1,93 @@
-"""Export and audit results on the wire."""
+"""Domain results of the candidates feature turned into its wire Structs."""
 
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 
 import msgspec
 
-from service.api import schemas as s
-from service.api import views
-from service.candidates import schemas as ps
+from service.audit.views import as_utc, audit_event_out
+from service.candidates import schemas as s
 from service.candidates.privacy import CandidateExport
-from service.db.models import AuditEvent
+from service.candidates.service import CandidateProfile
+from service.credentials import schemas as credentials_schemas
+from service.credentials import views as credentials_views
+from service.credentials.views import credential_out, evidence_out
+from service.db.repositories import EvidenceView
+from service.taxonomy.views import skill_ref
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite returns stored UTC times without their zone.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+def candidate_out(profile: CandidateProfile) -> s.CandidateOut:
+    """A candidate's profile on the wire: verified skills, credentials, declared skills."""
+    by_skill: dict[int, list[EvidenceView]] = {}
+    for view in profile.evidence:
+        if view.credential.verified:
+            by_skill.setdefault(view.evidence.skill_id, []).append(view)
+    skills = profile.skills
+    return s.CandidateOut(
+        id=profile.candidate.external_id,
+        tags=list(profile.tags),
+        skills=[
+            s.CandidateSkillOut(
+                skill=skill_ref(skills[skill_id]),
+                evidence=[evidence_out(v.evidence, skills[skill_id]) for v in held],
+                credentials=sorted({v.credential.id for v in held}),
+            )
+            for skill_id, held in sorted(
+                by_skill.items(), key=lambda item: skills[item[0]].preferred_label
+            )
+        ],
+        credentials=[credential_out(c, profile.checks.get(c.id, [])) for c in profile.credentials],
+        declared=[
+            s.DeclaredSkillOut(
+                credential_id=d.credential_id,
+                achievement_id=d.achievement_id,
+                framework=d.framework,
+                target_url=d.target_url,
+                target_code=d.target_code,
+                target_name=d.target_name,
+                skill=skill_ref(skills[d.skill_id]) if d.skill_id in skills else None,
+            )
+            for d in profile.declared
+        ],
+    )
 
 
-def document_out(raw: bytes) -> ps.DocumentOut:
+def document_out(raw: bytes) -> s.DocumentOut:
     """A stored document: decoded JSON when it is JSON, else text, else base64."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return ps.DocumentOut(encoding="base64", content=base64.b64encode(raw).decode("ascii"))
+        return s.DocumentOut(encoding="base64", content=base64.b64encode(raw).decode("ascii"))
     try:
-        return ps.DocumentOut(encoding="json", content=msgspec.json.decode(raw))
+        return s.DocumentOut(encoding="json", content=msgspec.json.decode(raw))
     except msgspec.DecodeError:
-        return ps.DocumentOut(encoding="text", content=text)
+        return s.DocumentOut(encoding="text", content=text)
 
 
-def audit_event_out(event: AuditEvent) -> ps.AuditEventOut:
-    """One audit event."""
-    return ps.AuditEventOut(
-        id=event.id,
-        occurred_at=_utc(event.occurred_at),
-        action=event.action,
-        key_id=event.key_id,
-        role=event.role,
-        request_id=event.request_id,
-        query=event.query,
-        candidate_ids=list(event.candidate_ids),
-    )
-
-
-def candidate_export_out(export: CandidateExport) -> ps.CandidateExportOut:
+def candidate_export_out(export: CandidateExport) -> s.CandidateExportOut:
     """A candidate's export document."""
     profile = export.profile
-    public = views.candidate_out(profile)
+    public = candidate_out(profile)
     by_credential = {c.id: c for c in public.credentials}
-    evidence: dict[int, list[s.EvidenceOut]] = {}
+    evidence: dict[int, list[credentials_schemas.EvidenceOut]] = {}
     for view in profile.evidence:
         evidence.setdefault(view.credential.id, []).append(
-            views.evidence_out(view.evidence, profile.skills[view.evidence.skill_id])
+            credentials_views.evidence_out(view.evidence, profile.skills[view.evidence.skill_id])
         )
     candidate = profile.candidate
-    return ps.CandidateExportOut(
+    return s.CandidateExportOut(
         exported_at=export.exported_at,
-        candidate=ps.ExportedCandidateOut(
+        candidate=s.ExportedCandidateOut(
             id=candidate.external_id,
-            created_at=_utc(candidate.created_at),
-            updated_at=_utc(candidate.updated_at),
+            created_at=as_utc(candidate.created_at),
+            updated_at=as_utc(candidate.updated_at),
             tags=list(profile.tags),
         ),
         skills=public.skills,
         declared=public.declared,
         credentials=[
-            ps.ExportedCredentialOut(
+            s.ExportedCredentialOut(
                 credential=by_credential[credential.id],
                 content_hash=credential.content_hash,
                 document=document_out(export.documents.get(credential.id, b"")),
@@ -76,8 +96,8 @@ def candidate_export_out(export: CandidateExport) -> ps.CandidateExportOut:
             for credential in profile.credentials
         ],
         quarantined=[
-            ps.ExportedQuarantineOut(
-                entry=views.quarantined_out(row), document=document_out(row.raw)
+            s.ExportedQuarantineOut(
+                entry=credentials_views.quarantined_out(row), document=document_out(row.raw)
             )
             for row in export.quarantined
         ],

@@ -1,6 +1,6 @@
 """HTTP controllers of job postings and gap reports (thin: one service call each)."""
 
-# Handlers receive injected dependencies as parameters, as in service.api.controllers.
+# Handlers receive injected dependencies as parameters, as in every feature's controllers.
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from service.api import schemas as s
-from service.api.controllers import PrincipalDep, RuntimeDep, SessionDep
-from service.api.dependencies import require_api_key
+from service.api import schemas as wire
+from service.api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_api_key
 from service.api.openapi import problem_responses, renderings
 from service.errors import CredmatchError
+from service.gap import schemas as s
 from service.gap import views as gap_views
 from service.gap.jobs import StoredReport, stored_report, submit_report
 from service.gap.postings import ImportSummary, stored_posting, submit_postings, upload_status
@@ -149,7 +149,7 @@ class PostingController(Controller):
     )
     def upload_progress(
         self,
-        upload_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
+        upload_id: Annotated[int, Parameter(ge=1, le=wire.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
     ) -> s.PostingUploadOut:
@@ -291,7 +291,7 @@ class GapReportController(Controller):
     def show(
         self,
         request: Request[Any, Any, Any],
-        report_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
+        report_id: Annotated[int, Parameter(ge=1, le=wire.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
         report_format: FormatParam = None,
@@ -311,7 +311,7 @@ class GapReportController(Controller):
     )
     def chart(
         self,
-        report_id: Annotated[int, Parameter(ge=1, le=s.MAX_ID)],
+        report_id: Annotated[int, Parameter(ge=1, le=wire.MAX_ID)],
         chart: Annotated[str, Parameter(max_length=40)],
         principal: PrincipalDep,
         db_session: SessionDep,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from service.api import schemas as s
-from service.api.views import ignored_text_out as ignored_out
-from service.api.views import skill_ref
+from service.gap import schemas as s
 from service.gap.jobs import StoredReport
 from service.gap.postings import ImportSummary, QueuedUpload, RowProblem, StoredPosting
 from service.gap.render import available_charts
+from service.taxonomy.views import ignored_text_out as ignored_out
+from service.taxonomy.views import skill_ref
 
 Status = Literal["queued", "running", "done", "failed"]
 

@@ -9,15 +9,15 @@ from litestar import Controller, delete, get, post
 from litestar.params import JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from service.api import schemas as s
-from service.api.controllers import PrincipalDep, SessionDep
-from service.api.dependencies import require_api_key
+from service.api import schemas as wire
+from service.api.dependencies import PrincipalDep, SessionDep, require_api_key
 from service.api.openapi import problem_responses
+from service.keys import schemas as s
 from service.keys.auth import Role
 from service.keys.roles import allow
 from service.keys.service import KeyInfo, NewKey, create_key, list_keys, revoke_key, rotate_key
 
-KeyIdParam = Annotated[int, Parameter(ge=1, le=s.MAX_ID)]
+KeyIdParam = Annotated[int, Parameter(ge=1, le=wire.MAX_ID)]
 
 
 def _key_out(info: KeyInfo) -> s.ApiKeyOut:
