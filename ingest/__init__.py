@@ -135,6 +135,7 @@ Every error carries a stable ``code`` string, used for RFC 9457 problem type URI
 """
 
 from ingest._baked import BakedCredential, bake_png, bake_svg, extract_baked
+from ingest._credential import Achievement, Alignment, Credential, IssuerProfile
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import did_jwk_from_public_key
 from ingest._ecdsa_sd import derive_ecdsa_sd_2023, sign_ecdsa_sd_2023_base
@@ -158,13 +159,7 @@ from ingest._fetch import ChainedDocuments, HttpFetcher, did_web_url
 from ingest._jose import JwsDocument
 from ingest._jsonld import BUNDLED_CONTEXTS, ContextLoader, canonicalize, canonicalize_jcs
 from ingest._keys import did_key_from_public_key, resolve_did_key
-from ingest._model import (
-    Achievement,
-    Alignment,
-    Credential,
-    IssuerProfile,
-    parse_credential,
-)
+from ingest._model import parse_credential
 from ingest._ob2 import SignedAssertion, resolve_ob2, sign_ob2_assertion
 from ingest._ob2_verify import check_recipient, check_subject_identifier
 from ingest._presentation import (

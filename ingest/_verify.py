@@ -9,6 +9,7 @@ from typing import Any, Final, Literal
 
 import msgspec
 
+from ingest._credential import as_list, parse_datetime
 from ingest._datamodel import check_data_model
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import PublicKey, key_problem, resolve_did_jwk, verify_raw
@@ -25,7 +26,7 @@ from ingest._jsonld import (
     nesting_depth,
 )
 from ingest._keys import public_key_from_method, resolve_did_key
-from ingest._model import as_list, context_version, issuer_id, parse_datetime
+from ingest._model import context_version, issuer_id
 from ingest._schemas import SchemaChecker
 from ingest._status import (
     BITSTRING_STATUS_LIST,
