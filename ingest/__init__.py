@@ -169,6 +169,7 @@ from ingest._presentation import (
     sign_presentation,
     verify_presentation,
 )
+from ingest._report import CHECK_NAMES, Check, Outcome, VerificationReport
 from ingest._schemas import BUNDLED_SCHEMAS
 from ingest._status import decode_status_list, encode_status_list, status_value
 from ingest._trust import (
@@ -178,14 +179,7 @@ from ingest._trust import (
     UnknownStatusPolicy,
     issuer_host,
 )
-from ingest._verify import (
-    CHECK_NAMES,
-    Check,
-    Outcome,
-    VerificationReport,
-    Verifier,
-    utcnow,
-)
+from ingest._verify import Verifier, utcnow
 
 __all__ = [
     "BUNDLED_CONTEXTS",

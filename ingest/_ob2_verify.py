@@ -40,7 +40,7 @@ from ingest._ob2 import (
     reference_id,
     verify_jws_signature,
 )
-from ingest._verify import CHECK_NAMES, Check, Outcome, VerificationReport
+from ingest._report import CHECK_NAMES, Check, Outcome, VerificationReport
 
 _COMPARED = ("id", "badge", "recipient", "issuedOn")
 _RECIPIENT_HASHES = ("sha256", "md5")

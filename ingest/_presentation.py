@@ -66,7 +66,8 @@ from ingest._jsonld import (
 )
 from ingest._keys import encode_multibase_base58btc
 from ingest._model import context_version
-from ingest._verify import Check, Outcome, Verifier
+from ingest._report import Check, Outcome
+from ingest._verify import Verifier
 
 PresentationFormat = Literal["jsonld", "vp-jwt"]
 
