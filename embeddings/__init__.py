@@ -7,14 +7,8 @@ Exceptions::
     └── IndexFileError           a saved index is missing or disagrees with its manifest
 """
 
-from embeddings.encoder import (
-    BACKENDS,
-    SentenceTransformerEncoder,
-    TextEncoder,
-    Vectors,
-    load_encoder,
-    packaged_model_path,
-)
+from embeddings._packaged import Vectors, packaged_model_path
+from embeddings.encoder import BACKENDS, SentenceTransformerEncoder, TextEncoder, load_encoder
 from embeddings.errors import EmbeddingsError, IndexFileError, ModelNotAvailableError
 from embeddings.index import IndexManifest, VectorIndex, read_manifest
 

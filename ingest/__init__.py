@@ -135,6 +135,7 @@ Every error carries a stable ``code`` string, used for RFC 9457 problem type URI
 """
 
 from ingest._baked import BakedCredential, bake_png, bake_svg, extract_baked
+from ingest._credential import Achievement, Alignment, Credential, IssuerProfile
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import did_jwk_from_public_key
 from ingest._ecdsa_sd import derive_ecdsa_sd_2023, sign_ecdsa_sd_2023_base
@@ -158,13 +159,7 @@ from ingest._fetch import ChainedDocuments, HttpFetcher, did_web_url
 from ingest._jose import JwsDocument
 from ingest._jsonld import BUNDLED_CONTEXTS, ContextLoader, canonicalize, canonicalize_jcs
 from ingest._keys import did_key_from_public_key, resolve_did_key
-from ingest._model import (
-    Achievement,
-    Alignment,
-    Credential,
-    IssuerProfile,
-    parse_credential,
-)
+from ingest._model import parse_credential
 from ingest._ob2 import SignedAssertion, resolve_ob2, sign_ob2_assertion
 from ingest._ob2_verify import check_recipient, check_subject_identifier
 from ingest._presentation import (
@@ -174,6 +169,7 @@ from ingest._presentation import (
     sign_presentation,
     verify_presentation,
 )
+from ingest._report import CHECK_NAMES, Check, Outcome, VerificationReport
 from ingest._schemas import BUNDLED_SCHEMAS
 from ingest._status import decode_status_list, encode_status_list, status_value
 from ingest._trust import (
@@ -183,14 +179,7 @@ from ingest._trust import (
     UnknownStatusPolicy,
     issuer_host,
 )
-from ingest._verify import (
-    CHECK_NAMES,
-    Check,
-    Outcome,
-    VerificationReport,
-    Verifier,
-    utcnow,
-)
+from ingest._verify import Verifier, utcnow
 
 __all__ = [
     "BUNDLED_CONTEXTS",

@@ -51,9 +51,9 @@ from typing import Any, Final, Literal, TypeGuard
 
 import msgspec
 
+from ingest._credential import parse_datetime
 from ingest._errors import CredentialFormatError, UnknownContextError
 from ingest._jsonld import ABSOLUTE_IRI, VC_V1_CONTEXT, VC_V2_CONTEXT, ContextLoader, expand_safely
-from ingest._model import parse_datetime
 
 Version = Literal["2.0", "1.1"]
 

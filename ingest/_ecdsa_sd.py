@@ -44,6 +44,7 @@ from typing import Any, Final
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ingest._credential import as_list
 from ingest._ecdsa import (
     P256_PUB_CODEC,
     PublicKey,
@@ -66,7 +67,6 @@ from ingest._jsonld import (
     relabel_blank_nodes,
     to_nquads,
 )
-from ingest._model import as_list
 
 CRYPTOSUITE: Final = "ecdsa-sd-2023"
 BASE_HEADER: Final = b"\xd9\x5d\x00"

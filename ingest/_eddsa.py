@@ -30,12 +30,12 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ingest._credential import as_list, parse_datetime
 from ingest._ecdsa import Algorithm, PublicKey, SigningKey, sign_raw, verify_raw
 from ingest._ecdsa_sd import SelectiveDisclosureError, parse_derived_proof_value
 from ingest._errors import CredentialFormatError
 from ingest._jsonld import ContextLoader, canonicalize, canonicalize_jcs, default_context_loader
 from ingest._keys import decode_multibase_base58btc, encode_multibase_base58btc
-from ingest._model import as_list, parse_datetime
 
 _SIGNATURE_BYTES: Final = 64
 ED25519_2020_CONTEXT: Final = "https://w3id.org/security/suites/ed25519-2020/v1"

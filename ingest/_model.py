@@ -1,27 +1,34 @@
-"""The credential model and the Open Badges 3.0 / W3C VC JSON-LD parser."""
+"""The Open Badges 3.0 / W3C VC JSON-LD parser; the model it fills is `ingest._credential`."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import msgspec
 
 from ingest._baked import extract_baked, image_kind
+from ingest._credential import (
+    Achievement,
+    Alignment,
+    Credential,
+    IssuerProfile,
+    as_list,
+    decode_json_object,
+    parse_datetime,
+)
 from ingest._documents import DocumentStore
 from ingest._errors import CredentialFormatError, FormatErrorCode, UnknownContextError
 from ingest._jose import JWT_FORMAT, is_compact_jws, jws_document
 from ingest._jsonld import (
-    MAX_DEPTH,
     VC_V1_CONTEXT,
     VC_V2_CONTEXT,
     ContextLoader,
     check_context_entries,
     default_context_loader,
-    nesting_depth,
 )
+from ingest._ob2 import looks_like_jws, ob2_from_document, parse_baked_ob2, parse_signed_ob2
 
 OB3_FORMAT: Final = "ob3-jsonld"
 VC_FORMAT: Final = "vc-jsonld"
@@ -35,122 +42,11 @@ _UNSUPPORTED_TYPES: Final = {
 }
 
 
-class Alignment(msgspec.Struct, frozen=True, kw_only=True):
-    """An achievement's alignment to a framework item (OB 3.0 ``Alignment``)."""
-
-    target_url: str = ""
-    target_name: str = ""
-    target_framework: str = ""
-    target_code: str = ""
-    target_type: str = ""
-    target_description: str = ""
-
-
-class Achievement(msgspec.Struct, frozen=True, kw_only=True):
-    """What was achieved (OB 3.0 ``Achievement``); the input of skill mapping."""
-
-    id: str
-    name: str
-    description: str = ""
-    criteria: str = ""
-    tags: tuple[str, ...] = ()
-    alignments: tuple[Alignment, ...] = ()
-    achievement_type: str = ""
-
-
-class IssuerProfile(msgspec.Struct, frozen=True, kw_only=True):
-    """The issuer as the credential describes it (not yet verified)."""
-
-    id: str
-    name: str = ""
-    url: str = ""
-
-
-class Credential(msgspec.Struct, frozen=True, kw_only=True):
-    """One parsed credential. Nothing here is verified: see `Verifier`.
-
-    Attributes:
-        id: The credential ``id``, when it has one.
-        types: The ``type`` values.
-        format: ``"ob3-jsonld"`` (OpenBadgeCredential / AchievementCredential),
-            ``"clr-jsonld"`` (a CLR 2.0 ``ClrCredential`` bundle), ``"vc-jsonld"`` (any other
-            W3C VC in JSON-LD), or ``"vc-jwt"`` (a VC secured as a compact JWS, whatever
-            its types).
-        issuer: The issuer.
-        subject_id: ``credentialSubject.id`` (first subject), when present.
-        achievements: Achievements of every subject, in order. For a CLR bundle, only
-            those its subject lists directly (``ClrSubject.achievement``); the nested
-            credentials carry their own.
-        valid_from: ``validFrom`` (VC 2.0) or ``issuanceDate`` (VC 1.1), UTC.
-        valid_until: ``validUntil`` (VC 2.0) or ``expirationDate`` (VC 1.1), UTC.
-        proof_types: ``type/cryptosuite`` of each proof, e.g.
-            ``"DataIntegrityProof/eddsa-rdfc-2022"``.
-        content_hash: SHA-256 (hex) of the raw bytes, for idempotent ingest.
-        name: The credential ``name``.
-        nested: A CLR bundle's nested credentials (``ClrSubject.verifiableCredential``),
-            each serialised on its own (a JSON object as UTF-8 JSON, a VC-JWT as its compact
-            string) so it can be parsed and verified on its own; empty otherwise.
-    """
-
-    id: str | None
-    types: tuple[str, ...]
-    format: str
-    issuer: IssuerProfile
-    subject_id: str | None
-    achievements: tuple[Achievement, ...]
-    valid_from: datetime | None
-    valid_until: datetime | None
-    proof_types: tuple[str, ...]
-    content_hash: str
-    name: str = ""
-    nested: tuple[bytes, ...] = ()
-
-
-# XSD dateTime (the lexical form VCs use); Python's fromisoformat alone accepts far more.
-_DATETIME = re.compile(
-    r"(?P<main>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d+))?"
-    r"(?P<zone>Z|[+-]\d{2}:\d{2})?"
-)
-
-
-def parse_datetime(value: str) -> datetime:
-    """Parse an XSD ``dateTime``; a missing time zone is taken as UTC.
-
-    Args:
-        value: e.g. ``2024-05-01T12:00:00Z``.
-
-    Returns:
-        An aware datetime in UTC.
-
-    Raises:
-        ValueError: Not an XSD dateTime.
-    """
-    match = _DATETIME.fullmatch(value)
-    if match is None:
-        raise ValueError(f"{value!r} is not an XSD dateTime")
-    text = match["main"]
-    if match["fraction"]:
-        text += "." + match["fraction"][:6].ljust(6, "0")
-    zone = match["zone"]
-    text += "+00:00" if zone in (None, "Z") else zone
-    try:
-        return datetime.fromisoformat(text).astimezone(UTC)  # month 13, year 0, ...
-    except OverflowError:
-        raise ValueError(f"{value!r} is out of range") from None
-
-
 def context_version(document: dict[str, Any]) -> str | None:
     """Return ``"v1"`` / ``"v2"`` for a VC 1.1 / 2.0 ``@context``, else ``None``."""
     context = document.get("@context")
     first = context[0] if isinstance(context, list) and context else context
     return {VC_V1_CONTEXT: "v1", VC_V2_CONTEXT: "v2"}.get(first) if isinstance(first, str) else None
-
-
-def as_list(value: Any) -> list[Any]:
-    """JSON-LD "one or many": ``None`` -> ``[]``, a list stays, anything else -> ``[value]``."""
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def issuer_id(document: dict[str, Any]) -> str | None:
@@ -294,23 +190,6 @@ def _proof_types(document: dict[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def decode_json_object(raw: bytes, max_bytes: int, *, what: str = "a credential") -> dict[str, Any]:
-    """Decode a JSON object within the size and nesting limits, or raise a format error."""
-    if len(raw) > max_bytes:
-        raise _fail(f"document is {len(raw)} bytes; the limit is {max_bytes}", "too-large")
-    try:
-        document = msgspec.json.decode(raw)
-    except RecursionError:
-        raise _fail("JSON nesting is too deep", "too-large") from None
-    except (msgspec.DecodeError, UnicodeDecodeError) as error:
-        raise _fail(f"not valid JSON: {error}", "malformed-json") from None
-    if not isinstance(document, dict):
-        raise _fail(f"{what} must be a JSON object", "not-an-object")
-    if nesting_depth(document) > MAX_DEPTH:
-        raise _fail(f"JSON nesting is deeper than {MAX_DEPTH} levels", "too-large")
-    return document
-
-
 def _check_kind(document: dict[str, Any], loader: ContextLoader) -> tuple[str, ...]:
     if "@context" not in document:
         raise _fail("@context is required", "missing-field")
@@ -399,12 +278,6 @@ def _parse_credential(
     documents: DocumentStore | None = None,
 ) -> tuple[Credential, dict[str, Any]]:
     """`parse_credential` without the final check of the model's text."""
-    from ingest._ob2 import (  # noqa: PLC0415 - _ob2 imports us
-        ob2_from_document,
-        parse_baked_ob2,
-        parse_signed_ob2,
-    )
-
     content = raw  # what holds the credential: the bytes, or the text baked into them
     baked = extract_baked(raw) if image_kind(raw) is not None else None
     if baked is not None and baked.version == "ob2":
@@ -484,8 +357,6 @@ def _parse_credential(
 
 def _baked_ob3_content(text: str) -> bytes:
     """The bytes of an ``openbadgecredential`` payload: credential JSON or a VC-JWT."""
-    from ingest._ob2 import looks_like_jws  # noqa: PLC0415 - _ob2 imports us
-
     content = text.encode("utf-8")
     if not (text.startswith("{") or looks_like_jws(text)):
         raise _fail(

@@ -32,10 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 from ingest._baked import MAX_CHUNK_BYTES
-from ingest._documents import DocumentStore
-from ingest._errors import CredentialFormatError, FetchError, FormatErrorCode
-from ingest._jsonld import MAX_DEPTH, nesting_depth
-from ingest._model import (
+from ingest._credential import (
     Achievement,
     Alignment,
     Credential,
@@ -44,6 +41,9 @@ from ingest._model import (
     decode_json_object,
     parse_datetime,
 )
+from ingest._documents import DocumentStore
+from ingest._errors import CredentialFormatError, FetchError, FormatErrorCode
+from ingest._jsonld import MAX_DEPTH, nesting_depth
 
 OB2_FORMAT: Final = "ob2"
 OB2_CONTEXT: Final = "https://w3id.org/openbadges/v2"

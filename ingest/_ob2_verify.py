@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from ingest._credential import as_list
 from ingest._documents import DocumentStore
 from ingest._errors import CredentialFormatError, FetchError
-from ingest._model import as_list
 from ingest._ob2 import (
     SignedAssertion,
     decode_jws,
@@ -40,7 +40,7 @@ from ingest._ob2 import (
     reference_id,
     verify_jws_signature,
 )
-from ingest._verify import CHECK_NAMES, Check, Outcome, VerificationReport
+from ingest._report import CHECK_NAMES, Check, Outcome, VerificationReport
 
 _COMPARED = ("id", "badge", "recipient", "issuedOn")
 _RECIPIENT_HASHES = ("sha256", "md5")

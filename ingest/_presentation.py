@@ -52,6 +52,7 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ingest._credential import as_list, decode_json_object, parse_datetime
 from ingest._ecdsa import SigningKey, b64url_decode, key_problem, sign_raw, verify_raw
 from ingest._eddsa import SUITES, hash_data, proof_problem, suite_of, verify_signature
 from ingest._errors import CredentialFormatError
@@ -64,8 +65,9 @@ from ingest._jsonld import (
     default_context_loader,
 )
 from ingest._keys import encode_multibase_base58btc
-from ingest._model import as_list, context_version, decode_json_object, parse_datetime
-from ingest._verify import Check, Outcome, Verifier
+from ingest._model import context_version
+from ingest._report import Check, Outcome
+from ingest._verify import Verifier
 
 PresentationFormat = Literal["jsonld", "vp-jwt"]
 

@@ -30,9 +30,10 @@ from jsonschema.validators import validator_for
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
+from ingest._credential import as_list
 from ingest._documents import DocumentStore
 from ingest._errors import FetchError
-from ingest._model import as_list, context_version
+from ingest._model import context_version
 
 OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA: Final = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"

@@ -29,8 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ingest._credential import as_list
 from ingest._errors import StatusListError
-from ingest._model import as_list, issuer_id
+from ingest._model import issuer_id
 
 MAX_DECODED_BYTES: Final = 16 * 1024 * 1024
 """Largest decompressed bitstring accepted (guards against GZIP bombs)."""

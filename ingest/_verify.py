@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any
 
-import msgspec
-
+from ingest._credential import as_list, parse_datetime
 from ingest._datamodel import check_data_model
 from ingest._documents import DocumentStore, PinnedDocuments
 from ingest._ecdsa import PublicKey, key_problem, resolve_did_jwk, verify_raw
@@ -25,7 +24,9 @@ from ingest._jsonld import (
     nesting_depth,
 )
 from ingest._keys import public_key_from_method, resolve_did_key
-from ingest._model import as_list, context_version, issuer_id, parse_datetime
+from ingest._model import context_version, issuer_id
+from ingest._ob2_verify import check_subject_identifier, has_ob2_context, verify_ob2
+from ingest._report import CHECK_NAMES, Check, Outcome, VerificationReport
 from ingest._schemas import SchemaChecker
 from ingest._status import (
     BITSTRING_STATUS_LIST,
@@ -35,66 +36,6 @@ from ingest._status import (
     parse_status_entry,
     read_status,
 )
-
-Outcome = Literal["passed", "failed", "unknown"]
-
-CHECK_NAMES: Final = (
-    "context",
-    "dataModel",
-    "proof",
-    "key",
-    "validFrom",
-    "validUntil",
-    "status",
-    "schema",
-)
-"""Every check `Verifier.verify` reports, in report order (names are part of the API).
-
-The report of a well-formed Open Badges 2.0 assertion (`ingest._ob2_verify`) stops at
-``status``: OB 2.0 has no ``credentialSchema``."""
-
-REQUIRED_CHECKS: Final = frozenset(
-    {"context", "dataModel", "proof", "key", "validFrom", "validUntil"}
-)
-"""Checks that must pass for a credential to count as verified."""
-
-
-class Check(msgspec.Struct, frozen=True, kw_only=True):
-    """One verification step and its outcome.
-
-    Attributes:
-        check: One of `CHECK_NAMES`.
-        outcome: ``passed``, ``failed``, or ``unknown`` (could not be checked, e.g. status).
-        detail: Human-readable reason, safe to show to API clients.
-    """
-
-    check: str
-    outcome: Outcome
-    detail: str
-
-
-class VerificationReport(msgspec.Struct, frozen=True, kw_only=True):
-    """All checks made on one credential."""
-
-    checks: tuple[Check, ...]
-
-    @property
-    def verified(self) -> bool:
-        """Contexts, data model, proof, key binding and dates passed, and no check failed.
-
-        A status or schema that could not be checked (``unknown``) does not prevent it; a
-        ``failed`` one (revoked, or not conforming to its schema) does.
-        """
-        passed = {check.check for check in self.checks if check.outcome == "passed"}
-        return passed >= REQUIRED_CHECKS and not self.failed()
-
-    def failed(self) -> tuple[Check, ...]:
-        """The checks whose outcome is ``failed``."""
-        return tuple(check for check in self.checks if check.outcome == "failed")
-
-    def get(self, name: str) -> Check | None:
-        """The check called ``name``, or ``None``."""
-        return next((check for check in self.checks if check.check == name), None)
 
 
 def utcnow() -> datetime:
@@ -320,12 +261,6 @@ class Verifier:
         now = self._clock()
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
-        from ingest._ob2_verify import (  # noqa: PLC0415 - cycle
-            check_subject_identifier,
-            has_ob2_context,
-            verify_ob2,
-        )
-
         if has_ob2_context(document):  # Open Badges 2.0, hosted or signed
             return verify_ob2(
                 document, documents=self._documents, now=now, recipient_email=recipient_email
