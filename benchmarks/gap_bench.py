@@ -29,7 +29,7 @@ import msgspec
 from sqlalchemy import func, insert, select
 
 from benchmarks.harness import BenchEnvironment, Stopwatch, console
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import (
     Candidate,
@@ -70,7 +70,7 @@ def populate(
     """Write the synthetic postings and candidates; returns the row counts."""
     sessions = env.runtime.sessions
     with unit_of_work(sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, TENANT).id
+        tenant_id = registry.get_or_create_tenant(session, TENANT).id
         pool = list(session.scalars(select(Skill.id).order_by(Skill.id)))
         rng.shuffle(pool)
         pool = pool[:SKILL_POOL]
@@ -213,7 +213,7 @@ def run_gap(
     ):
         counts = populate(env, postings=postings, candidates=candidates, rng=rng)
     with unit_of_work(env.runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, TENANT).id
+        tenant_id = registry.get_or_create_tenant(session, TENANT).id
     whole = GapQuery()
     tagged = GapQuery(cohort=CohortFilter(candidate_tags=["cohort-a"]))
     rss_before = _peak_rss_mib()

@@ -36,7 +36,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, insert, select, text
 
 from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import Candidate, Credential, Evidence, Skill, Tenant
 
@@ -156,7 +156,7 @@ def write_candidates(
             session.execute(insert(Evidence), evidence)
         written += len(batch)
     with unit_of_work(sessions) as session:
-        repo.bump_change_counter(session, tenant_id)
+        registry.bump_change_counter(session, tenant_id)
         if session.get_bind().dialect.name == "postgresql":
             # Ids were given explicitly: move the sequences past them so that rows the API
             # inserts afterwards (the load benchmark ingests while matching) get fresh ids.
@@ -179,7 +179,7 @@ def skill_ids_by_uri(env: BenchEnvironment) -> dict[str, int]:
 def tenant_id_of(env: BenchEnvironment, name: str) -> int:
     """The tenant's id (created with its change counter when missing)."""
     with unit_of_work(env.runtime.sessions) as session:
-        return repo.get_or_create_tenant(session, name).id
+        return registry.get_or_create_tenant(session, name).id
 
 
 def populate(env: BenchEnvironment, candidates: int, rng: random.Random) -> list[tuple[str, str]]:

@@ -51,9 +51,9 @@ from sqlalchemy import select
 from benchmarks.extraction_bench import SHARED_DATA
 from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
 from benchmarks.match_bench import SyntheticEvidence, http_client, tenant_id_of, write_candidates
-from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import Occupation, OccupationSkill, Skill
+from service.taxonomy import service as taxonomy_service
 from taxonomy import read_esco_bundle
 
 ESCO_DIR = SHARED_DATA / "esco-v1.1.1"
@@ -89,7 +89,7 @@ class Job:
 def _from_database(env: BenchEnvironment) -> list[OccupationProfile]:
     """Occupations of the default release as stored by the taxonomy importer (maybe none)."""
     with unit_of_work(env.runtime.sessions) as session:
-        taxonomy = repo.default_taxonomy(session)
+        taxonomy = taxonomy_service.default_taxonomy(session)
         if taxonomy is None:
             return []
         occupations = session.execute(
@@ -248,7 +248,7 @@ def dcg(gains: Sequence[float]) -> float:
 def _skill_rows(env: BenchEnvironment) -> tuple[dict[str, int], dict[int, str]]:
     """Skills of the default release: id by URI, preferred label by id."""
     with unit_of_work(env.runtime.sessions) as session:
-        taxonomy = repo.default_taxonomy(session)
+        taxonomy = taxonomy_service.default_taxonomy(session)
         if taxonomy is None:
             raise RuntimeError("no default taxonomy release in the benchmark database")
         rows = session.execute(

@@ -101,7 +101,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     """Print a tenant's API keys (never their digests)."""
     from rich.table import Table  # noqa: PLC0415
 
-    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db import registry  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import NotFoundError  # noqa: PLC0415
     from service.keys.service import list_keys  # noqa: PLC0415
@@ -113,7 +113,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
         migrated_engine(_settings(args).resolved_database_url) as engine,
         unit_of_work(session_factory(engine)) as session,
     ):
-        tenant = repo.find_tenant(session, args.tenant)
+        tenant = registry.find_tenant(session, args.tenant)
         if tenant is None:
             raise NotFoundError(f"no tenant {args.tenant!r}")
         for key in list_keys(session, tenant.id):
@@ -244,7 +244,8 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
     """Print a tenant's quarantined documents."""
     from rich.table import Table  # noqa: PLC0415
 
-    from service.db import repositories as repo  # noqa: PLC0415
+    from service.credentials import service as credentials_service  # noqa: PLC0415
+    from service.db import registry  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
 
     table = Table(title=f"quarantine of {args.tenant}")
@@ -254,8 +255,8 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
         migrated_engine(_settings(args).resolved_database_url) as engine,
         unit_of_work(session_factory(engine)) as session,
     ):
-        tenant_id = repo.get_or_create_tenant(session, args.tenant).id
-        for row in repo.iter_quarantine(session, tenant_id):
+        tenant_id = registry.get_or_create_tenant(session, args.tenant).id
+        for row in credentials_service.iter_quarantine(session, tenant_id):
             table.add_row(
                 str(row.id),
                 row.received_at.isoformat(timespec="seconds"),
@@ -287,7 +288,7 @@ def cmd_trust_show(args: argparse.Namespace) -> int:
     """Print a tenant's issuer trust policy as JSON (the form ``trust set`` reads)."""
     import msgspec  # noqa: PLC0415
 
-    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db import registry  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.trust.service import load_policy  # noqa: PLC0415
 
@@ -295,7 +296,7 @@ def cmd_trust_show(args: argparse.Namespace) -> int:
         migrated_engine(_settings(args).resolved_database_url) as engine,
         unit_of_work(session_factory(engine)) as session,
     ):
-        policy = load_policy(session, repo.get_or_create_tenant(session, args.tenant).id)
+        policy = load_policy(session, registry.get_or_create_tenant(session, args.tenant).id)
     print(msgspec.json.format(msgspec.json.encode(policy).decode()))  # noqa: T201
     return 0
 
@@ -305,7 +306,7 @@ def cmd_trust_set(args: argparse.Namespace) -> int:
     import msgspec  # noqa: PLC0415
 
     from ingest import IssuerTrustPolicy  # noqa: PLC0415
-    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db import registry  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import InvalidRequestError  # noqa: PLC0415
     from service.trust.service import save_policy  # noqa: PLC0415
@@ -323,7 +324,7 @@ def cmd_trust_set(args: argparse.Namespace) -> int:
         migrated_engine(_settings(args).resolved_database_url) as engine,
         unit_of_work(session_factory(engine)) as session,
     ):
-        save_policy(session, repo.get_or_create_tenant(session, args.tenant).id, policy)
+        save_policy(session, registry.get_or_create_tenant(session, args.tenant).id, policy)
     others = (
         f"accepted at weight {policy.untrusted_weight:g}" if policy.accept_untrusted else "refused"
     )
@@ -339,7 +340,7 @@ def cmd_candidates_erase(args: argparse.Namespace) -> int:
     """Erase a candidate and everything held about them (recorded in the audit log)."""
     from service.audit.service import CLI_ROLE, Actor  # noqa: PLC0415
     from service.candidates.privacy import erase_candidate  # noqa: PLC0415
-    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db import registry  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import NotFoundError  # noqa: PLC0415
 
@@ -347,7 +348,7 @@ def cmd_candidates_erase(args: argparse.Namespace) -> int:
         migrated_engine(_settings(args).resolved_database_url) as engine,
         unit_of_work(session_factory(engine)) as session,
     ):
-        tenant = repo.find_tenant(session, args.tenant)
+        tenant = registry.find_tenant(session, args.tenant)
         if tenant is None:
             raise NotFoundError(f"no tenant {args.tenant!r}")
         erasure = erase_candidate(
@@ -417,7 +418,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _tenant_policy(settings: Settings, tenant: str) -> IssuerTrustPolicy:
-    from service.db import repositories as repo  # noqa: PLC0415
+    from service.db import registry  # noqa: PLC0415
     from service.db.engine import migrated_engine, session_factory, unit_of_work  # noqa: PLC0415
     from service.errors import NotFoundError  # noqa: PLC0415
     from service.trust.service import load_policy  # noqa: PLC0415
@@ -426,7 +427,7 @@ def _tenant_policy(settings: Settings, tenant: str) -> IssuerTrustPolicy:
         migrated_engine(settings.resolved_database_url) as engine,
         unit_of_work(session_factory(engine)) as session,
     ):
-        found = repo.find_tenant(session, tenant)
+        found = registry.find_tenant(session, tenant)
         if found is None:
             raise NotFoundError(f"no tenant {tenant!r}")
         return load_policy(session, found.id)

@@ -52,8 +52,8 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.credentials import service as credentials_service
 from service.credentials.service import Accepted, Rejected
-from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.settings import SettingsError
 
@@ -220,7 +220,7 @@ class _RuntimeCollector(Collector):
                     vectors.add_metric([str(index.tenant_id)], stored)
             try:
                 with unit_of_work(runtime.sessions) as session:
-                    pending.add_metric([], repo.pending_job_items(session))
+                    pending.add_metric([], credentials_service.pending_job_items(session))
             except SQLAlchemyError:
                 # A scrape must still answer when the database does not; the gauge is absent.
                 logger.warning("could not read the ingest job backlog", exc_info=True)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.api import schemas as wire
 from service.api.dependencies import RuntimeDep
-from service.db import repositories as repo
+from service.taxonomy import service as taxonomy_service
 
 
 class HealthOut(wire.Response):
@@ -45,7 +45,7 @@ class HealthController(Controller):
         }
         try:
             with runtime.sessions() as session:
-                repo.default_taxonomy(session)
+                taxonomy_service.default_taxonomy(session)
             detail["database"] = "ok"
         except SQLAlchemyError as exc:
             detail["database"] = f"unreachable: {type(exc).__name__}"

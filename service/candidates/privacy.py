@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor, events_naming, record_event
 from service.candidates import repository as privacy_repo
 from service.candidates.service import CandidateProfile, candidate_profile
-from service.db import repositories as repo
+from service.db import registry
 from service.db.models import AuditEvent, QuarantinedDocument
 from service.errors import NotFoundError
 
@@ -51,12 +51,12 @@ def erase_candidate(session: Session, actor: Actor, external_id: str) -> Erasure
     Raises:
         NotFoundError: The tenant has no such candidate.
     """
-    candidate = repo.get_candidate(session, actor.tenant_id, external_id)
+    candidate = registry.get_candidate(session, actor.tenant_id, external_id)
     if candidate is None:
         raise NotFoundError(f"no candidate {external_id!r}")
     candidate_id = candidate.id
     removed = privacy_repo.delete_candidate_data(session, candidate)
-    seq = repo.bump_change_counter(session, actor.tenant_id)
+    seq = registry.bump_change_counter(session, actor.tenant_id)
     privacy_repo.add_erasure(session, actor.tenant_id, candidate_id, seq)
     record_event(
         session, actor, "erase", query={"candidateId": external_id}, candidates=[external_id]

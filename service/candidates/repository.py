@@ -7,9 +7,10 @@ on the tenant.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, or_, select, update
+from sqlalchemy import CursorResult, Select, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, undefer
 
 from service.db.models import (
@@ -26,7 +27,53 @@ from service.db.models import (
     VerificationCheck,
     utcnow,
 )
-from service.db.repositories import SQL_BATCH
+from service.db.registry import SQL_BATCH
+
+
+def candidate_ids_with_tags(session: Session, tenant_id: int, tags: Sequence[str]) -> set[int]:
+    """Ids of the tenant's candidates carrying at least one of ``tags`` (normalised)."""
+    if not tags:
+        return set()
+    rows = session.scalars(
+        select(CandidateTag.candidate_id)
+        .where(CandidateTag.tenant_id == tenant_id, CandidateTag.tag.in_(list(tags)))
+        .distinct()
+    )
+    return set(rows)
+
+
+def tags_of_candidates(
+    session: Session, tenant_id: int, candidate_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """The tenant's tags of each candidate, sorted."""
+    ids = list(set(candidate_ids))
+    found: dict[int, list[str]] = {}
+    if not ids:
+        return found
+    for start in range(0, len(ids), SQL_BATCH):
+        for candidate_id, tag in session.execute(
+            select(CandidateTag.candidate_id, CandidateTag.tag)
+            .where(
+                CandidateTag.tenant_id == tenant_id,
+                CandidateTag.candidate_id.in_(ids[start : start + SQL_BATCH]),
+            )
+            .order_by(CandidateTag.tag)
+        ):
+            found.setdefault(candidate_id, []).append(tag)
+    return found
+
+
+def replace_candidate_tags(session: Session, candidate: Candidate, tags: Sequence[str]) -> None:
+    """Replace a candidate's tags (already normalised)."""
+    session.execute(delete(CandidateTag).where(CandidateTag.candidate_id == candidate.id))
+    if tags:
+        session.execute(
+            insert(CandidateTag),
+            [
+                {"candidate_id": candidate.id, "tenant_id": candidate.tenant_id, "tag": tag}
+                for tag in tags
+            ],
+        )
 
 
 def _credential_ids(candidate: Candidate) -> Select[Any]:

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from service.db import repositories as repo
+from service.candidates import repository as repo
+from service.credentials import service as credentials_service
+from service.credentials.service import EvidenceView
+from service.db import registry
 from service.db.models import Candidate, Credential, DeclaredSkill, Skill, VerificationCheck
-from service.db.repositories import EvidenceView
 from service.errors import NotFoundError
-from service.matching.filters import normalize_tags
+from service.matching.filters import EvidenceFilter, normalize_tags
+from service.taxonomy import service as taxonomy_service
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,20 +36,22 @@ def candidate_profile(session: Session, tenant_id: int, external_id: str) -> Can
     Raises:
         NotFoundError: The tenant has no such candidate.
     """
-    candidate = repo.get_candidate(session, tenant_id, external_id)
+    candidate = registry.get_candidate(session, tenant_id, external_id)
     if candidate is None:
         raise NotFoundError(f"no candidate {external_id!r}")
-    evidence = repo.evidence_of_candidates(session, tenant_id, [candidate.id])[candidate.id]
-    credentials = repo.credentials_of_candidate(session, tenant_id, candidate.id)
-    declared = repo.declared_skills_of_candidate(session, tenant_id, candidate.id)
+    evidence = credentials_service.evidence_of_candidates(session, tenant_id, [candidate.id])[
+        candidate.id
+    ]
+    credentials = credentials_service.credentials_of_candidate(session, tenant_id, candidate.id)
+    declared = credentials_service.declared_skills_of_candidate(session, tenant_id, candidate.id)
     skill_ids = {v.evidence.skill_id for v in evidence}
     skill_ids.update(d.skill_id for d in declared if d.skill_id is not None)
     return CandidateProfile(
         candidate=candidate,
         credentials=credentials,
-        checks=repo.checks_of(session, (c.id for c in credentials)),
+        checks=credentials_service.checks_of(session, (c.id for c in credentials)),
         evidence=evidence,
-        skills=repo.skills_by_ids(session, skill_ids),
+        skills=taxonomy_service.skills_by_ids(session, skill_ids),
         declared=declared,
         tags=repo.tags_of_candidates(session, tenant_id, [candidate.id]).get(candidate.id, []),
     )
@@ -64,9 +69,16 @@ def set_candidate_tags(
         NotFoundError: The tenant has no such candidate.
         InvalidRequestError: A tag is too long or spans lines.
     """
-    candidate = repo.get_candidate(session, tenant_id, external_id)
+    candidate = registry.get_candidate(session, tenant_id, external_id)
     if candidate is None:
         raise NotFoundError(f"no candidate {external_id!r}")
     cleaned = list(normalize_tags(tags))
     repo.replace_candidate_tags(session, candidate, cleaned)
     return sorted(cleaned)
+
+
+def candidate_scope(session: Session, tenant_id: int, filters: EvidenceFilter) -> set[int] | None:
+    """Candidate ids allowed by the filter's ``candidate_tags``; None when every candidate is."""
+    if not filters.candidate_tags:
+        return None
+    return repo.candidate_ids_with_tags(session, tenant_id, normalize_tags(filters.candidate_tags))

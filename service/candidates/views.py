@@ -12,8 +12,8 @@ from service.candidates.privacy import CandidateExport
 from service.candidates.service import CandidateProfile
 from service.credentials import schemas as credentials_schemas
 from service.credentials import views as credentials_views
+from service.credentials.service import EvidenceView
 from service.credentials.views import credential_out, evidence_out
-from service.db.repositories import EvidenceView
 from service.taxonomy.views import skill_ref
 
 

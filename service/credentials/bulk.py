@@ -13,6 +13,7 @@ import httpx
 from rich.progress import Progress
 
 from ingest import Verifier
+from service.credentials import repository as repo
 from service.credentials.jobs import split_ndjson
 from service.credentials.service import (
     STATUS_UNKNOWN,
@@ -25,7 +26,7 @@ from service.credentials.service import (
     retry_quarantined,
     reverify_credential,
 )
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.errors import InvalidRequestError
 from service.runtime import Runtime, build_verifier
@@ -113,7 +114,7 @@ def ingest_paths(
     try:
         context, _ = active.require_taxonomy()
         with unit_of_work(active.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            tenant_id = registry.get_or_create_tenant(session, tenant).id
         with progress:
             task = progress.add_task("ingesting", total=len(files))
             for path in files:
@@ -216,7 +217,7 @@ def retry_quarantine(
     try:
         context, _ = active.require_taxonomy()
         with unit_of_work(active.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            tenant_id = registry.get_or_create_tenant(session, tenant).id
             if ids is None:
                 wanted = [row.id for row in repo.iter_quarantine(session, tenant_id)]
             else:
@@ -291,7 +292,7 @@ def reverify_tenant(
     summary = ReverifySummary()
     try:
         with unit_of_work(active.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            tenant_id = registry.get_or_create_tenant(session, tenant).id
             ids = repo.credential_ids_of_tenant(session, tenant_id)
             held = repo.quarantined_ids_with_reason(session, tenant_id, STATUS_UNKNOWN)
         with progress:

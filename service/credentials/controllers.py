@@ -24,17 +24,18 @@ from service.api.dependencies import (
     require_api_key,
 )
 from service.api.openapi import problem_responses
+from service.credentials import repository as repo
 from service.credentials import schemas as s
 from service.credentials import views
 from service.credentials.jobs import job_status, submit_job
 from service.credentials.presentations import accept_presentation, issue_challenge
 from service.credentials.service import Accepted, Rejected, ingest_credential, retry_quarantined
 from service.credentials.verification import verify_document
-from service.db import repositories as repo
 from service.errors import CredentialRejectedError, NotFoundError
 from service.keys.auth import Principal, Role
 from service.keys.roles import allow
 from service.runtime import Runtime
+from service.taxonomy import service as taxonomy_service
 from service.trust.service import load_policy
 
 CandidateQuery = Annotated[
@@ -132,7 +133,7 @@ class PresentationController(Controller):
                 *(e for n in outcome.nested if isinstance(n, Accepted) for e in n.evidence),
             )
         ]
-        skills = repo.skills_by_ids(db_session, (e.skill_id for e in evidence))
+        skills = taxonomy_service.skills_by_ids(db_session, (e.skill_id for e in evidence))
         return s.PresentationOut(
             holder=result.holder,
             candidate_id=result.candidate_external_id,
@@ -287,7 +288,9 @@ def _rejected(result: Rejected) -> CredentialRejectedError:
 def _accepted_out(session: Session, result: Accepted) -> s.IngestOut:
     evidence = [*result.evidence]
     evidence.extend(e for n in result.nested if isinstance(n, Accepted) for e in n.evidence)
-    return views.ingest_out(result, repo.skills_by_ids(session, (e.skill_id for e in evidence)))
+    return views.ingest_out(
+        result, taxonomy_service.skills_by_ids(session, (e.skill_id for e in evidence))
+    )
 
 
 class IngestJobController(Controller):

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from service.credentials import repository as repo
 from service.credentials.service import Accepted, Rejected, ingest_credential
-from service.db import repositories as repo
 from service.db.engine import unit_of_work
 from service.db.models import IngestJob
 from service.errors import InvalidRequestError, NotFoundError

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ingest import Check, Outcome, PresentationReport, Verifier, verify_presentation
 from service.credentials import presentation_repository as pr
+from service.credentials import repository as repo
 from service.credentials.service import (
     MAX_CANDIDATE_ID_CHARS,
     Accepted,
@@ -36,7 +37,6 @@ from service.credentials.service import (
     content_hash,
     ingest_credential,
 )
-from service.db import repositories as repo
 from service.db.models import PresentationChallenge, QuarantinedDocument, utcnow
 from service.errors import (
     ChallengeExpiredError,

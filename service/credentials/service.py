@@ -34,7 +34,8 @@ from ingest.mapping import (
     as_method,
     skill_uri_from_alignment,
 )
-from service.db import repositories as repo
+from service.credentials import repository as repo
+from service.db import registry
 from service.db.models import (
     AchievementMapping,
     Candidate,
@@ -46,8 +47,21 @@ from service.db.models import (
     utcnow,
 )
 from service.matching.filters import normalize_tags
-from service.taxonomy.service import TaxonomyContext
+from service.taxonomy.service import TaxonomyContext, aligned_skill
 from service.trust.service import load_policy
+
+# What other features read of the credential tables (evidence, checks, declared skills, job
+# queue): offered here so that no other feature imports this feature's repository.
+EvidenceView = repo.EvidenceView
+EvidenceFact = repo.EvidenceFact
+evidence_of_candidates = repo.evidence_of_candidates
+verified_evidence_facts = repo.verified_evidence_facts
+verified_skill_weights = repo.verified_skill_weights
+credentials_of_candidate = repo.credentials_of_candidate
+declared_skills_of_candidate = repo.declared_skills_of_candidate
+checks_of = repo.checks_of
+iter_quarantine = repo.iter_quarantine
+pending_job_items = repo.pending_job_items
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +446,7 @@ def _store(
     holder: str,
 ) -> Accepted:
     tenant_id = received.tenant_id
-    candidate = repo.get_or_create_candidate(session, tenant_id, holder)
+    candidate = registry.get_or_create_candidate(session, tenant_id, holder)
     status = next((c.outcome for c in checks_passed if c.check == "status"), "passed")
     credential = Credential(
         tenant_id=tenant_id,
@@ -466,7 +480,9 @@ def _store(
         return _duplicate(session, tenant_id, existing)
     evidence = _evidence_for(session, context, stored, candidate, parsed.achievements)
     repo.add_evidence(session, evidence)
-    repo.mark_candidate_changed(session, candidate, repo.bump_change_counter(session, tenant_id))
+    registry.mark_candidate_changed(
+        session, candidate, registry.bump_change_counter(session, tenant_id)
+    )
     return Accepted(stored, candidate, True, checks, evidence)
 
 
@@ -475,7 +491,7 @@ def _first_achievement_name(parsed: ParsedCredential) -> str:
 
 
 def _duplicate(session: Session, tenant_id: int, credential: Credential) -> Accepted:
-    candidate = repo.candidates_by_ids(session, tenant_id, [credential.candidate_id])[
+    candidate = registry.candidates_by_ids(session, tenant_id, [credential.candidate_id])[
         credential.candidate_id
     ]
     checks = repo.checks_of(session, [credential.id])[credential.id]
@@ -511,7 +527,7 @@ def _with_known_targets(session: Session, text: AchievementText) -> AchievementT
     """Fill `AlignmentTarget.known_as` for alignments to skills of other imported taxonomies."""
     targets = []
     for target in text.alignments:
-        found = repo.aligned_skill(session, target.url, target.code)
+        found = aligned_skill(session, target.url, target.code)
         if found is None or target.known_as:
             targets.append(target)
             continue
@@ -629,7 +645,7 @@ def _aligned_skill_id(
     esco = skill_uri_from_alignment(url) or skill_uri_from_alignment(code)
     if esco is not None and esco in context.skill_ids:
         return context.skill_ids[esco]
-    found = repo.aligned_skill(session, url, code)
+    found = aligned_skill(session, url, code)
     return None if found is None else found[0].id
 
 
@@ -674,10 +690,12 @@ def reverify_credential(
         [VerificationCheck(check=c.check, outcome=c.outcome, detail=c.detail) for c in checks],
     )
     if (verified, credential.status_outcome) != (was_verified, old_status):
-        candidate = repo.candidates_by_ids(session, credential.tenant_id, [credential.candidate_id])
-        repo.mark_candidate_changed(
+        candidate = registry.candidates_by_ids(
+            session, credential.tenant_id, [credential.candidate_id]
+        )
+        registry.mark_candidate_changed(
             session,
             candidate[credential.candidate_id],
-            repo.bump_change_counter(session, credential.tenant_id),
+            registry.bump_change_counter(session, credential.tenant_id),
         )
     return Reverified(credential.id, was_verified, verified, credential.status_outcome)

@@ -39,7 +39,7 @@ from rich.progress import Progress
 from sqlalchemy.orm import Session
 
 from ingest.mapping import PhraseRequirement, TooManyPhrasesError
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import JobPosting, Skill
 from service.errors import CredmatchError, InvalidRequestError, NotFoundError
@@ -48,6 +48,7 @@ from service.gap.dates import DateReader
 from service.gap.repository import PostingValues
 from service.runtime import Runtime
 from service.settings import Settings
+from service.taxonomy import service as taxonomy_service
 from service.taxonomy.service import TaxonomyContext, short_id
 
 PostingFormat = Literal["ndjson", "csv", "json"]
@@ -721,7 +722,7 @@ def stored_posting(session: Session, tenant_id: int, external_id: str) -> Stored
     if posting is None:
         raise NotFoundError(f"no posting {external_id!r}")
     rows = gap_repo.posting_skills_of(session, tenant_id, external_id)
-    skills = repo.skills_by_ids(session, {row.skill_id for row in rows})
+    skills = taxonomy_service.skills_by_ids(session, {row.skill_id for row in rows})
     return StoredPosting(
         posting, [(skills[r.skill_id], r.strength, r.confidence, r.phrase) for r in rows]
     )
@@ -790,7 +791,7 @@ def import_posting_file(
     try:
         context, _ = active.require_taxonomy()
         with unit_of_work(active.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            tenant_id = registry.get_or_create_tenant(session, tenant).id
         with progress:
             task = progress.add_task("postings", total=len(rows))
             return import_in_chunks(

@@ -46,10 +46,10 @@ from service.errors import InvalidRequestError
 from service.gap import repository as gap_repo
 from service.gap.repository import PostingScope
 from service.matching.filters import EvidenceFilter, credential_tags, normalize_tags
-from service.matching.index import IssuerWeight, is_expired, status_factor
+from service.matching.index import is_expired, status_factor
 from service.settings import Settings
 from service.taxonomy.service import TaxonomyContext, short_id
-from service.trust.service import issuer_weight, load_policy
+from service.trust.service import IssuerWeight, issuer_weight, load_policy
 
 Share = float
 ProgressCallback = Callable[[float, str], None]

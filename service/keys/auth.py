@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from service.db import repositories as repo
+from service.db import registry
 from service.db.models import Tenant, utcnow
 from service.errors import AuthenticationError, InvalidRequestError, PermissionDeniedError
+from service.keys import repository as repo
 
 
 class Role(enum.StrEnum):
@@ -96,7 +97,7 @@ def create_api_key(session: Session, *, tenant: str, role: str, name: str = "") 
     parsed_role = parse_role(role)
     if not tenant.strip():
         raise InvalidRequestError("tenant name must not be empty")
-    tenant_row = repo.get_or_create_tenant(session, tenant.strip())
+    tenant_row = registry.get_or_create_tenant(session, tenant.strip())
     return issue_api_key(session, tenant_row, parsed_role, name)
 
 

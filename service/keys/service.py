@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from service.db import repositories as repo
+from service.db import registry
 from service.db.models import ApiKey, utcnow
 from service.errors import CredmatchError, InvalidRequestError, NotFoundError
+from service.keys import repository as repo
 from service.keys.auth import Role, issue_api_key
 
 __all__ = [
@@ -114,7 +115,7 @@ def list_keys(session: Session, tenant_id: int) -> list[KeyInfo]:
 
 
 def _issue(session: Session, tenant_id: int, role: Role, name: str, now: datetime) -> NewKey:
-    tenant = repo.tenant_by_id(session, tenant_id)
+    tenant = registry.tenant_by_id(session, tenant_id)
     if tenant is None:
         raise NotFoundError(f"no tenant {tenant_id}")
     created = issue_api_key(session, tenant, role, name)

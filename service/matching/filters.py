@@ -17,10 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
-
 from ingest import issuer_host
-from service.db import repositories as repo
 from service.db.models import Credential
 from service.errors import InvalidRequestError
 
@@ -98,12 +95,6 @@ class EvidenceFilter:
     def admits_tags(self, tags: frozenset[str]) -> bool:
         """The tag condition alone, on a credential's (normalised) tags."""
         return not self.tags or any(tag.lower() in tags for tag in self.tags)
-
-    def candidate_scope(self, session: Session, tenant_id: int) -> set[int] | None:
-        """Candidate ids allowed by ``candidate_tags``; None when every candidate is."""
-        if not self.candidate_tags:
-            return None
-        return repo.candidate_ids_with_tags(session, tenant_id, normalize_tags(self.candidate_tags))
 
 
 def _issuer_matches(issuer_id: str, wanted: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from embeddings import IndexFileError, IndexManifest, VectorIndex
 from embeddings.skill_space import SkillSpace, weighted_mean_vector
-from service.db import repositories as repo
+from service.credentials import service as credentials_service
+from service.db import registry
 from service.matching.filters import EvidenceFilter, credential_tags
 from service.settings import Settings
+from service.trust.service import IssuerWeight
 
 KIND = "candidates"
 
@@ -35,9 +37,6 @@ EvidenceRow = tuple[int, float, str, datetime | None, datetime | None, str, str]
 (skill id, mapping confidence, status outcome, valid from, valid until, issuer id, tags: one
 per line).
 """
-
-IssuerWeight = Callable[[str], float]
-"""How much an issuer's credentials count (the tenant's trust policy), in [0, 1]."""
 
 
 def _timestamp(moment: datetime | None, missing: float = math.inf) -> float:
@@ -365,12 +364,12 @@ class CandidateIndex:
         Returns:
             How many candidates were updated.
         """
-        if repo.change_counter(session, self.tenant_id) == self.watermark and self._loaded:
+        if registry.change_counter(session, self.tenant_id) == self.watermark and self._loaded:
             return 0
         with self._lock:
             # Read again under the lock: a value read before it may be older than the
             # watermark another request just reached, which is not a database reset.
-            current = repo.change_counter(session, self.tenant_id)
+            current = registry.change_counter(session, self.tenant_id)
             if current < self.watermark:
                 # Counters only grow, so the database was recreated or restored: start over.
                 self.vectors = VectorIndex(self.vectors.dimension)
@@ -384,7 +383,7 @@ class CandidateIndex:
             if current == self.watermark and not loading:
                 return 0
             changed = (
-                repo.candidates_changed_since(session, self.tenant_id, self.watermark)
+                registry.candidates_changed_since(session, self.tenant_id, self.watermark)
                 if current != self.watermark
                 else []
             )
@@ -392,7 +391,9 @@ class CandidateIndex:
             # chunks of consecutive ids, so a million candidates never sit in memory as
             # Python rows at once (that peaked at 11 GB).
             targets = (
-                repo.candidates_changed_since(session, self.tenant_id, -1) if loading else changed
+                registry.candidates_changed_since(session, self.tenant_id, -1)
+                if loading
+                else changed
             )
             to_embed = set(changed)
             self.vectors.remove(np.asarray(changed, dtype=np.int64))
@@ -400,11 +401,11 @@ class CandidateIndex:
             for start in range(0, len(targets), LOAD_CHUNK):
                 chunk = targets[start : start + LOAD_CHUNK]
                 evidence = (
-                    repo.verified_skill_weights(
+                    credentials_service.verified_skill_weights(
                         session, self.tenant_id, id_range=(chunk[0], chunk[-1])
                     )
                     if loading
-                    else repo.verified_skill_weights(session, self.tenant_id, chunk)
+                    else credentials_service.verified_skill_weights(session, self.tenant_id, chunk)
                 )
                 for candidate_id in chunk:
                     self._set_evidence(

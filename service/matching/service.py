@@ -46,22 +46,24 @@ from sqlalchemy.orm import Session
 from embeddings.skill_space import weighted_mean_vector
 from ingest import IssuerTrustPolicy
 from ingest.mapping import Strength, TooManyPhrasesError
-from service.db import repositories as repo
+from service.candidates.service import candidate_scope
+from service.credentials import service as credentials_service
+from service.credentials.service import EvidenceView
+from service.db import registry
 from service.db.models import Candidate, Skill
-from service.db.repositories import EvidenceView
 from service.errors import InvalidRequestError
 from service.matching.filters import EvidenceFilter
 from service.matching.index import (
     CandidateIndex,
     CandidateIndexes,
-    IssuerWeight,
     StrengthTable,
     is_expired,
     sorted_union,
 )
 from service.settings import Settings
+from service.taxonomy import service as taxonomy_service
 from service.taxonomy.service import TaxonomyContext, short_id
-from service.trust.service import issuer_weight, load_policy
+from service.trust.service import IssuerWeight, issuer_weight, load_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +176,7 @@ def resolve_requirements(
         raise InvalidRequestError(str(exc)) from exc
     explicit_ids = {row[0] for row in explicit_rows}
     phrases = [p for p in phrases if p.skills[0].skill_id not in explicit_ids]
-    skills = repo.skills_by_ids(
+    skills = taxonomy_service.skills_by_ids(
         session, explicit_ids | {m.skill_id for p in phrases for m in p.skills}
     )
     requirements = [
@@ -237,8 +239,10 @@ def title_requirements(
     if found is None:
         return []
     occupation_id, similarity = found
-    wanted = [s for s in repo.essential_skill_ids(session, occupation_id) if s not in required]
-    skills = repo.skills_by_ids(session, wanted)
+    wanted = [
+        s for s in taxonomy_service.essential_skill_ids(session, occupation_id) if s not in required
+    ]
+    skills = taxonomy_service.skills_by_ids(session, wanted)
     return [
         Requirement(
             skill=skills[skill_id],
@@ -277,7 +281,7 @@ def suggest_skills(
         read = context.mapper.ranking(SUGGESTIONS_PER_PHRASE, 0.0).extract_requirements(text)
     except TooManyPhrasesError:
         return []
-    skills = repo.skills_by_ids(session, {m.skill_id for r in read for m in r.skills})
+    skills = taxonomy_service.skills_by_ids(session, {m.skill_id for r in read for m in r.skills})
     return [
         {
             "phrase": r.phrase.text,
@@ -363,13 +367,15 @@ def match_candidates(
         )
     )
     more = len(ranked_ids) > len(top)
-    candidates = repo.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
+    candidates = registry.candidates_by_ids(session, tenant_id, [cid for cid, _ in top])
     best = {cid: _best_evidence(requirements, covered, table.held(cid)) for cid, _ in top}
     # Only the proofs an explanation cites are loaded, and only skills not already known.
     cited = {choice.held_skill_id for choices in best.values() for choice in choices if choice}
-    evidence = repo.evidence_of_candidates(session, tenant_id, candidates, skill_ids=cited)
+    evidence = credentials_service.evidence_of_candidates(
+        session, tenant_id, candidates, skill_ids=cited
+    )
     skills = {a.id: a for r in requirements for a in r.alternatives}
-    skills |= repo.skills_by_ids(session, cited - skills.keys())
+    skills |= taxonomy_service.skills_by_ids(session, cited - skills.keys())
     ranked = [
         _explain(
             candidates[cid],
@@ -417,7 +423,7 @@ def _retrieve(
     few (a cohort of at most ``10 x retrieval_candidates``), every one of them is re-ranked,
     so a filter never hides a tagged candidate behind untagged nearer neighbours.
     """
-    scope = filters.candidate_scope(session, tenant_id)
+    scope = candidate_scope(session, tenant_id, filters)
     tagged = None if scope is None else sorted_union([np.fromiter(scope, dtype=np.int64)])
     if tagged is not None and len(tagged) <= 10 * settings.retrieval_candidates:
         return tagged

@@ -7,7 +7,7 @@ from typing import get_args
 from ingest import IssuerTrustPolicy
 from ingest.mapping import as_method
 from service.credentials import schemas as credentials_schemas
-from service.db.repositories import EvidenceView
+from service.credentials.service import EvidenceView
 from service.matching import schemas as s
 from service.matching.service import MatchResult, Requirement
 from service.taxonomy.views import _extraction_method, skill_ref

@@ -29,15 +29,18 @@ import msgspec
 from sqlalchemy.orm import Session
 
 from ingest import IssuerTrustPolicy
-from service.db import repositories as repo
+from service.candidates.service import candidate_scope
+from service.credentials import service as credentials_service
+from service.credentials.service import EvidenceView
+from service.db import registry
 from service.db.models import Candidate, Skill
-from service.db.repositories import EvidenceView
 from service.errors import InvalidRequestError
 from service.matching.filters import EvidenceFilter, credential_tags
-from service.matching.index import IssuerWeight, is_expired, status_factor
+from service.matching.index import is_expired, status_factor
 from service.settings import Settings
+from service.taxonomy import service as taxonomy_service
 from service.taxonomy.service import TaxonomyContext
-from service.trust.service import issuer_weight, load_policy
+from service.trust.service import IssuerWeight, issuer_weight, load_policy
 
 Mode = Literal["all", "any"]
 Sort = Literal["score", "skills", "recent"]
@@ -126,7 +129,9 @@ def search_candidates(
     found = [
         (q.value, context.resolve_skill(q.value, settings.mapping_threshold)) for q in query.skills
     ]
-    skills = repo.skills_by_ids(session, (r.skill_id for _, r in found if r.skill_id is not None))
+    skills = taxonomy_service.skills_by_ids(
+        session, (r.skill_id for _, r in found if r.skill_id is not None)
+    )
     resolved = [
         ResolvedSkill(given, skills[r.skill_id] if r.skill_id is not None else None, r.how, r.score)
         for given, r in found
@@ -139,8 +144,8 @@ def search_candidates(
         )
     policy = load_policy(session, tenant_id)
     weigh = issuer_weight(policy, trusted_only=query.filters.trusted_issuers_only)
-    scope = query.filters.candidate_scope(session, tenant_id)
-    facts = repo.verified_evidence_facts(session, tenant_id, wanted)
+    scope = candidate_scope(session, tenant_id, query.filters)
+    facts = credentials_service.verified_evidence_facts(session, tenant_id, wanted)
     strength_of = _StrengthRule(query, settings, weigh)
     best: dict[int, dict[int, float]] = {}
     counted: set[int] = set()
@@ -173,9 +178,11 @@ def search_candidates(
     if after is not None:
         ranked = [row for row in ranked if row[0] > after]
     page = ranked[: query.limit]
-    candidates = repo.candidates_by_ids(session, tenant_id, [cid for _, cid, _ in page])
+    candidates = registry.candidates_by_ids(session, tenant_id, [cid for _, cid, _ in page])
     proofs: dict[tuple[int, int], list[EvidenceView]] = {}
-    page_evidence = repo.evidence_of_candidates(session, tenant_id, candidates, skill_ids=wanted)
+    page_evidence = credentials_service.evidence_of_candidates(
+        session, tenant_id, candidates, skill_ids=wanted
+    )
     for views in page_evidence.values():
         for view in views:
             if view.evidence.id in counted:
@@ -223,7 +230,7 @@ class _StrengthRule:
         self._issuers: dict[str, float] = {}
         self._tags: dict[str, bool] = {}
 
-    def __call__(self, fact: repo.EvidenceFact) -> float | None:
+    def __call__(self, fact: credentials_service.EvidenceFact) -> float | None:
         filters = self._query.filters
         if is_expired(fact.valid_until, self._now) or not filters.admits_issue_date(
             fact.valid_from

@@ -18,11 +18,18 @@ from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import MappingSettings, SkillMapper
 from ingest.mapping_model import DEFAULT_ARTEFACT, LearnedRanking, MappingModel, Thresholds
-from service.db import repositories as repo
 from service.db.models import Taxonomy
 from service.errors import InvalidRequestError
 from service.settings import Settings
+from service.taxonomy import repository as repo
 from service.taxonomy.label_search import LabelSearch
+
+# What other features read of the taxonomy tables: offered here so that no other feature
+# imports this feature's repository.
+default_taxonomy = repo.default_taxonomy
+skills_by_ids = repo.skills_by_ids
+essential_skill_ids = repo.essential_skill_ids
+aligned_skill = repo.aligned_skill
 
 _log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ingest.mapping import Method, Strength, TooManyPhrasesError
-from service.db import repositories as repo
 from service.db.models import Occupation, Skill, SkillGroup
 from service.errors import InvalidRequestError, NotFoundError
 from service.settings import Settings
+from service.taxonomy import repository as repo
 from service.taxonomy.service import TaxonomyContext
 
 MAX_RELATED = 10

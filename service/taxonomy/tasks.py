@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import taxonomy as tx
 from embeddings import TextEncoder
-from service.db import repositories as repo
 from service.db.engine import migrated_engine, session_factory, unit_of_work
 from service.settings import Settings
+from service.taxonomy import repository as repo
 from service.taxonomy.service import import_release, load_taxonomy_context
 
 

@@ -7,14 +7,17 @@ the open default: every verified issuer is accepted and counts fully.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import msgspec
 from sqlalchemy.orm import Session
 
 from ingest import IssuerTrustPolicy
-from service.db import repositories as repo
 from service.errors import InvalidRequestError
-from service.matching.index import IssuerWeight
+from service.trust import repository as repo
+
+IssuerWeight = Callable[[str], float]
+"""How much an issuer's credentials count (the tenant's trust policy), in [0, 1]."""
 
 
 def load_policy(session: Session, tenant_id: int) -> IssuerTrustPolicy:

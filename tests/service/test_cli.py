@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from service.cli import main
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import build_engine, session_factory, unit_of_work
 from service.db.models import (
     Occupation,
@@ -90,9 +90,9 @@ def test_ingest_command_accepts_folders_and_quarantines_bad_files(
             select(QuarantinedDocument).where(QuarantinedDocument.reason_code == "invalid-image")
         ).all()
         assert any(row.raw.startswith(b"\x89PNG") for row in images)
-        tenant_id = repo.get_or_create_tenant(session, "cli-ingest").id
+        tenant_id = registry.get_or_create_tenant(session, "cli-ingest").id
         for n in range(2):  # both lines of the NDJSON batch were ingested
-            assert repo.get_candidate(session, tenant_id, f"did:example:line-{n}") is not None
+            assert registry.get_candidate(session, tenant_id, f"did:example:line-{n}") is not None
 
 
 def test_missing_file_is_a_precise_cli_error(
@@ -213,7 +213,7 @@ def test_quarantine_list_prints_every_rejected_document(
 
     context, _ = runtime.require_taxonomy()
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, "cli-quarantine").id
+        tenant_id = registry.get_or_create_tenant(session, "cli-quarantine").id
         for n in range(3):
             ingest_credential(
                 session, context, runtime.verifier, tenant_id=tenant_id, raw=b"[%d" % n

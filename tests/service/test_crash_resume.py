@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import Candidate, Credential, Evidence
 from service.matching import index as candidate_index
@@ -35,7 +35,7 @@ SQL = SampleAchievement(
 def _stored(runtime: Runtime, tenant: str) -> tuple[int, int, int]:
     """(credentials, distinct content hashes, evidence rows) of a tenant."""
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        tenant_id = registry.get_or_create_tenant(session, tenant).id
         credentials = session.scalar(
             select(func.count(Credential.id)).where(Credential.tenant_id == tenant_id)
         )
@@ -92,7 +92,7 @@ def test_kill_during_bulk_ingest_then_resume(
     # An index saved mid-run (as a server saves its indexes) must catch up after the crash.
     context, _ = runtime.require_taxonomy()
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        tenant_id = registry.get_or_create_tenant(session, tenant).id
         saved = CandidateIndex(tenant_id, runtime.encoder.dimension)
         saved.catch_up(session, context.space, runtime.settings)
     saved.save(tmp_path / "saved-index", model="m", taxonomy=context.key)

@@ -15,7 +15,8 @@ import pytest
 
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from service.app import create_app
-from service.db import repositories as repo
+from service.candidates import repository as candidates_repository
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import utcnow
 from service.gap import repository as gap_repo
@@ -23,6 +24,7 @@ from service.gap.postings import import_in_chunks, import_postings, parse_postin
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
+from service.taxonomy import service as taxonomy_service
 from tests.conftest import shared_data
 from tests.service.conftest import ESCO, Tenant
 
@@ -139,11 +141,11 @@ def market(server: httpx.Client, tenant: Tenant, runtime: Runtime) -> Tenant:
         ],
     )
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         for who in ("ana", "cy"):
-            candidate = repo.get_candidate(session, tenant_id, who)
+            candidate = registry.get_candidate(session, tenant_id, who)
             assert candidate is not None
-            repo.replace_candidate_tags(session, candidate, ["spring"])
+            candidates_repository.replace_candidate_tags(session, candidate, ["spring"])
     tenant.issuers = {"uni": uni.did, "college": college.did}  # type: ignore[attr-defined]
     return tenant
 
@@ -176,11 +178,11 @@ def test_upload_reads_skills_with_strength_and_is_idempotent(
     assert (again.json()["created"], again.json()["duplicates"]) == (0, 3)
     assert (changed.json()["updated"], changed.json()["created"]) == (1, 0)
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         skills = {
             s.skill_id: s.strength for s in gap_repo.posting_skills_of(session, tenant_id, "p1")
         }
-        uris = {s.id: s.uri for s in repo.skills_by_ids(session, skills).values()}
+        uris = {s.id: s.uri for s in taxonomy_service.skills_by_ids(session, skills).values()}
         posting = gap_repo.posting_by_external_id(session, tenant_id, "p1")
         assert gap_repo.count_postings(session, tenant_id) == 3
     by_uri = {uris[sid]: strength for sid, strength in skills.items()}
@@ -455,7 +457,7 @@ def test_rendering_a_report_not_done_or_failed_is_a_precise_problem(
     server: httpx.Client, tenant: Tenant, runtime: Runtime
 ) -> None:
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         running = gap_repo.create_report(session, tenant_id, {}, status="running")
         running.claimed_at = utcnow()  # a live claim: no worker takes it over
         failed = gap_repo.create_report(session, tenant_id, {}, status="failed")
@@ -548,7 +550,7 @@ def test_duplicate_external_ids_are_found_across_chunks_and_only_stored_rows_cou
     )
     context, _ = runtime.require_taxonomy()
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
 
     summary = import_in_chunks(
         lambda: unit_of_work(runtime.sessions),
@@ -589,7 +591,7 @@ def test_twins_in_one_batch_share_the_first_rows_fate(runtime: Runtime, tenant: 
     )
     context, _ = runtime.require_taxonomy()
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         summary = import_postings(session, context, tenant_id=tenant_id, rows=rows)
 
     assert (summary.created, summary.duplicates, summary.rejected) == (1, 1, 2)

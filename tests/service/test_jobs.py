@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import update
 
 from service.app import create_app
+from service.credentials import repository as credentials_repository
 from service.credentials.jobs import JobRunner, submit_job
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import IngestJobItem
 from service.runtime import Runtime
@@ -105,7 +106,7 @@ def test_bad_batches_and_other_tenants_get_problems(
 
 def test_work_left_by_a_dead_worker_is_taken_over(runtime: Runtime, tenant: Tenant) -> None:
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         body = "\n".join(json.dumps(ISSUER.issue(BADGE, f"did:example:w{n}")) for n in range(2))
         job_id = submit_job(
             session, tenant_id=tenant_id, body=body.encode(), candidate_external_id=None
@@ -120,7 +121,7 @@ def test_work_left_by_a_dead_worker_is_taken_over(runtime: Runtime, tenant: Tena
     runner = JobRunner(runtime)
     for _ in range(50):
         with unit_of_work(runtime.sessions) as session:
-            job = repo.get_job(session, tenant_id, job_id)
+            job = credentials_repository.get_job(session, tenant_id, job_id)
             assert job is not None
             if job.status == "done":
                 break

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from service.app import create_app
 from service.cli import main
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import ApiKey, utcnow
 from service.errors import AuthenticationError
@@ -332,4 +332,4 @@ def test_cli_reports_unknown_tenants_and_keys(runtime: Runtime) -> None:
     assert _cli(runtime, "revoke", "987654321") == 2
     assert _cli(runtime, "rotate", "987654321") == 2
     with unit_of_work(runtime.sessions) as session:
-        assert repo.find_tenant(session, "no-such-tenant-here") is None
+        assert registry.find_tenant(session, "no-such-tenant-here") is None

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ingest import parse_credential
+from service.credentials import repository as credentials_repository
 from service.credentials.service import Accepted, Rejected, achievement_text, ingest_credential
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.errors import InvalidRequestError
 from service.matching.service import ExplicitSkill, JobQuery, match_candidates
@@ -41,7 +42,7 @@ def badge(uri: str, name: str) -> SampleAchievement:
 
 def new_tenant(runtime: Runtime) -> int:
     with unit_of_work(runtime.sessions) as session:
-        return repo.get_or_create_tenant(session, f"svc-{uuid.uuid4().hex[:8]}").id
+        return registry.get_or_create_tenant(session, f"svc-{uuid.uuid4().hex[:8]}").id
 
 
 def ingest(runtime: Runtime, tenant_id: int, document: dict, candidate: str) -> Accepted | Rejected:
@@ -188,7 +189,7 @@ def test_achievement_mapping_is_cached_per_fingerprint(runtime: Runtime) -> None
     parsed, _ = parse_credential(json.dumps(ISSUER.issue(achievement, "did:t3")).encode())
     fingerprint = achievement_text(parsed.achievements[0]).fingerprint()
     with unit_of_work(runtime.sessions) as session:
-        cached = repo.cached_mapping(
+        cached = credentials_repository.cached_mapping(
             session, fingerprint, context.taxonomy_id, context.mapper.cache_key
         )
     assert cached is not None and len(cached) == len(first.evidence)

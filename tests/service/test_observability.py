@@ -20,8 +20,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.app import create_app
 from service.cli import main
+from service.credentials import service as credentials_service
 from service.credentials.jobs import submit_job
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.observability import (
     JsonFormatter,
@@ -75,7 +76,7 @@ def value(found: dict, name: str, **labels: str) -> float:
 
 def tenant_id(runtime: Runtime, tenant: Tenant) -> int:
     with unit_of_work(runtime.sessions) as session:
-        return repo.get_or_create_tenant(session, tenant.name).id
+        return registry.get_or_create_tenant(session, tenant.name).id
 
 
 def test_latency_histogram_is_labelled_by_route_template(
@@ -206,15 +207,15 @@ def test_pending_job_items_are_summed_from_unfinished_jobs(
     session = runtime.sessions()
     try:
         session.begin()
-        before = repo.pending_job_items(session)
+        before = credentials_service.pending_job_items(session)
         submit_job(
             session,
-            tenant_id=repo.get_or_create_tenant(session, tenant.name).id,
+            tenant_id=registry.get_or_create_tenant(session, tenant.name).id,
             body=b"{}\n{}\n{}",
             candidate_external_id=None,
         )
         session.flush()
-        assert repo.pending_job_items(session) == before + 3
+        assert credentials_service.pending_job_items(session) == before + 3
     finally:
         session.rollback()  # no worker ever sees this job
         session.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.cli import main
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.gap import repository as gap_repo
 from service.runtime import Runtime
@@ -44,7 +44,7 @@ def test_import_command_reads_the_occupation_coding_postings(
     assert _cli(reuse_runtime, str(sample), "--tenant", tenant) == 0  # idempotent
 
     with unit_of_work(reuse_runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        tenant_id = registry.get_or_create_tenant(session, tenant).id
         assert gap_repo.count_postings(session, tenant_id) == 30
         posting = gap_repo.posting_by_external_id(
             session, tenant_id, gap_repo.stored_postings_keys(session, tenant_id)[0]

@@ -16,7 +16,8 @@ from service.app import create_app
 from service.audit.service import Actor
 from service.candidates.privacy import erase_candidate
 from service.cli import main
-from service.db import repositories as repo
+from service.credentials import repository as credentials_repository
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import (
     Candidate,
@@ -112,7 +113,7 @@ def people(server: httpx.Client, tenant: Tenant) -> dict[str, dict[str, Any]]:
 def _rows_held(runtime: Runtime, tenant: Tenant, who: str) -> dict[str, int]:
     """Rows held about a candidate, per table, found by id or by the id the tenant sent."""
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         candidate_ids = select(Candidate.id).where(
             Candidate.tenant_id == tenant_id, Candidate.external_id == who
         )
@@ -195,8 +196,8 @@ def test_erased_candidate_leaves_the_index_of_another_worker(
     try:
         context, indexes = other.require_taxonomy()
         with unit_of_work(other.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant.name).id
-            ana = repo.get_candidate(session, tenant_id, "ana")
+            tenant_id = registry.get_or_create_tenant(session, tenant.name).id
+            ana = registry.get_candidate(session, tenant_id, "ana")
             assert ana is not None
             ana_id = ana.id
 
@@ -328,9 +329,13 @@ def test_queued_job_lines_of_the_candidate_leave_their_job(
     Created and erased in one transaction, so no background worker claims the lines first.
     """
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
-        mixed = repo.create_job(session, tenant_id, [(1, "ana", b"{}"), (2, "zed", b"{}")])
-        only_ana = repo.create_job(session, tenant_id, [(1, "ana", b"{}"), (2, "ana", b"[]")])
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
+        mixed = credentials_repository.create_job(
+            session, tenant_id, [(1, "ana", b"{}"), (2, "zed", b"{}")]
+        )
+        only_ana = credentials_repository.create_job(
+            session, tenant_id, [(1, "ana", b"{}"), (2, "ana", b"[]")]
+        )
         erasure = erase_candidate(session, Actor(tenant_id, None, "cli"), "ana")
         session.refresh(mixed)
         session.refresh(only_ana)

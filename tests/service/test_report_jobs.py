@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.gap import repository as gap_repo
 from service.gap.jobs import MAX_ATTEMPTS, ReportRunner
@@ -21,7 +21,7 @@ LATER = timedelta(hours=1)
 
 def _queue(runtime: Runtime, tenant: Tenant) -> int:
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         request: dict[str, Any] = msgspec.to_builtins(GapQuery())
         return gap_repo.create_report(session, tenant_id, request).id
 

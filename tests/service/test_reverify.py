@@ -8,9 +8,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from service.credentials import repository as credentials_repository
 from service.credentials.bulk import reverify_tenant
 from service.credentials.service import Accepted, ingest_credential
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
@@ -47,7 +48,7 @@ def test_credential_whose_key_is_withdrawn_stops_counting(
     try:
         context, _ = with_keys.require_taxonomy()
         with unit_of_work(with_keys.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+            tenant_id = registry.get_or_create_tenant(session, tenant.name).id
             result = ingest_credential(
                 session,
                 context,
@@ -66,9 +67,11 @@ def test_credential_whose_key_is_withdrawn_stops_counting(
         assert (summary.checked, summary.now_unverified) == (1, 1)
         assert ranked(runtime, tenant_id) == []
         with unit_of_work(runtime.sessions) as session:
-            credential = repo.get_credential(session, tenant_id, result.credential.id)
+            credential = credentials_repository.get_credential(
+                session, tenant_id, result.credential.id
+            )
             assert credential is not None and credential.verified is False
-            checks = repo.checks_of(session, [credential.id])[credential.id]
+            checks = credentials_repository.checks_of(session, [credential.id])[credential.id]
             assert {c.check: c.outcome for c in checks}["key"] == "unknown"  # host unreachable
 
         # Pinned again: verified again and back in the ranking.

@@ -13,9 +13,10 @@ import pytest
 
 from ingest import encode_status_list
 from ingest._status import MIN_STATUS_LIST_ENTRIES
+from service.credentials import repository as credentials_repository
 from service.credentials.bulk import reverify_tenant
 from service.credentials.service import Accepted, ingest_credential
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
@@ -111,7 +112,7 @@ def test_revoked_credential_stops_counting_and_unreachable_list_is_unknown(
     try:
         context, _ = fresh.require_taxonomy()
         with unit_of_work(fresh.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+            tenant_id = registry.get_or_create_tenant(session, tenant.name).id
             result = ingest_credential(
                 session,
                 context,
@@ -131,7 +132,9 @@ def test_revoked_credential_stops_counting_and_unreachable_list_is_unknown(
         )
         assert (summary.now_unverified, summary.status_unknown) == (0, 1)
         with unit_of_work(fresh.sessions) as session:
-            credential = repo.get_credential(session, tenant_id, result.credential.id)
+            credential = credentials_repository.get_credential(
+                session, tenant_id, result.credential.id
+            )
             assert credential is not None
             assert (credential.verified, credential.status_outcome) == (True, "unknown")
 
@@ -143,7 +146,9 @@ def test_revoked_credential_stops_counting_and_unreachable_list_is_unknown(
         assert summary.now_unverified == 1
         assert ranked(runtime, tenant_id) == []
         with unit_of_work(fresh.sessions) as session:
-            checks = repo.checks_of(session, [result.credential.id])[result.credential.id]
+            checks = credentials_repository.checks_of(session, [result.credential.id])[
+                result.credential.id
+            ]
             status_check = next(c for c in checks if c.check == "status")
             assert status_check.outcome == "failed"
             assert "revoked" in status_check.detail

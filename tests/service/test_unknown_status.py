@@ -15,9 +15,10 @@ import pytest
 
 from ingest import IssuerTrustPolicy, PinnedDocuments, Verifier, encode_status_list
 from service.cli import main
+from service.credentials import repository as credentials_repository
 from service.credentials.bulk import reverify_tenant
 from service.credentials.service import STATUS_UNKNOWN, Accepted, Rejected, ingest_credential
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
@@ -91,14 +92,14 @@ def ingest(runtime: Runtime, tenant_id: int, raw: bytes, holder: str) -> Accepte
 
 def tenant_with_policy(runtime: Runtime, tenant: Tenant, **policy: Any) -> int:
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         save_policy(session, tenant_id, IssuerTrustPolicy(**policy))
     return tenant_id
 
 
 def stored_checks(runtime: Runtime, credential_id: int) -> dict[str, tuple[str, str]]:
     with unit_of_work(runtime.sessions) as session:
-        checks = repo.checks_of(session, [credential_id])[credential_id]
+        checks = credentials_repository.checks_of(session, [credential_id])[credential_id]
         return {c.check: (c.outcome, c.detail) for c in checks}
 
 
@@ -106,7 +107,7 @@ def test_unknown_status_is_accepted_and_said_so_by_default(
     runtime: Runtime, tenant: Tenant
 ) -> None:
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         assert load_policy(session, tenant_id).unknown_status == "accept"
 
     result = ingest(runtime, tenant_id, with_status("did:example:u1"), "u1")
@@ -140,7 +141,9 @@ def test_reject_policy_quarantines_unknown_status_until_reverify_reads_the_list(
     )
     assert (summary.released, summary.still_quarantined) == (0, 1)
     with unit_of_work(runtime.sessions) as session:
-        (row,) = repo.quarantined_by_ids(session, tenant_id, [result.quarantine_id])
+        (row,) = credentials_repository.quarantined_by_ids(
+            session, tenant_id, [result.quarantine_id]
+        )
         assert (row.reason_code, row.attempts) == (STATUS_UNKNOWN, 2)
 
     # The list can be read now: accepted, the quarantine row gone, the evidence counts.
@@ -150,8 +153,11 @@ def test_reject_policy_quarantines_unknown_status_until_reverify_reads_the_list(
     )
     assert (summary.released, summary.still_quarantined) == (1, 0)
     with unit_of_work(runtime.sessions) as session:
-        assert repo.quarantined_by_ids(session, tenant_id, [result.quarantine_id]) == []
-        (credential_id,) = repo.credential_ids_of_tenant(session, tenant_id)
+        assert (
+            credentials_repository.quarantined_by_ids(session, tenant_id, [result.quarantine_id])
+            == []
+        )
+        (credential_id,) = credentials_repository.credential_ids_of_tenant(session, tenant_id)
     checks = stored_checks(runtime, credential_id)
     assert checks["status"][0] == "passed"
     assert "unknownStatus reject" in checks["trust"][1]
@@ -173,7 +179,7 @@ def test_stored_credential_whose_status_turns_unknown_stops_counting_under_rejec
     )
     assert (summary.now_unverified, summary.status_unknown) == (1, 1)
     with unit_of_work(runtime.sessions) as session:
-        credential = repo.get_credential(session, tenant_id, result.credential.id)
+        credential = credentials_repository.get_credential(session, tenant_id, result.credential.id)
         assert credential is not None
         assert (credential.verified, credential.status_outcome) == (False, "unknown")
     assert ranked(runtime, tenant_id) == []
@@ -190,7 +196,7 @@ def test_the_same_unknown_status_keeps_counting_under_the_default_after_reverify
     runtime: Runtime, tenant: Tenant
 ) -> None:
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
     assert isinstance(
         ingest(readable(runtime), tenant_id, with_status("did:example:u4"), "u4"), Accepted
     )

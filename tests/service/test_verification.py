@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from ingest import bake_png, sign_ob2_assertion
 from service.app import create_app
 from service.cli import main
-from service.db import repositories as repo
+from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import Credential, QuarantinedDocument
 from service.runtime import Runtime
@@ -56,7 +56,7 @@ def tampered(subject: str) -> dict[str, Any]:
 def stored_rows(runtime: Runtime, tenant: Tenant) -> tuple[int, int]:
     """(credentials, quarantined documents) of the tenant (created when missing)."""
     with unit_of_work(runtime.sessions) as session:
-        tenant_id = repo.get_or_create_tenant(session, tenant.name).id
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         credentials = session.scalar(
             select(func.count()).select_from(Credential).where(Credential.tenant_id == tenant_id)
         )
@@ -311,7 +311,7 @@ def test_cli_verify_under_a_tenants_policy(
     assert unknown_tenant[0] == 2
     assert "no tenant 'nobody-here'" in unknown_tenant[2]
     with unit_of_work(runtime.sessions) as session:
-        assert repo.find_tenant(session, "nobody-here") is None
+        assert registry.find_tenant(session, "nobody-here") is None
 
 
 def test_cli_verify_missing_file_is_a_usage_error(
