@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from service.settings import Settings, SettingsError
+from service.errors import SettingsError
+from service.settings import Settings
 
 if TYPE_CHECKING:
     from ingest import IssuerTrustPolicy, Verifier

@@ -1,4 +1,4 @@
-"""Application errors, each with a stable problem type for RFC 9457 responses.
+"""Every error class of the service, each HTTP one with a stable RFC 9457 problem type.
 
 Exceptions::
 
@@ -7,6 +7,10 @@ Exceptions::
     ├── AuthenticationError        401 ``unauthenticated``
     ├── PermissionDeniedError      403 ``forbidden``
     ├── InvalidRequestError        400 ``invalid-request``
+    ├── KeyConflictError           409 ``key-conflict`` (revoked already, or the caller's key)
+    ├── ReportNotReadyError        409 ``report-not-ready``
+    ├── ReportFailedError          409 ``report-failed``
+    ├── UnsupportedPostingFormatError  415 ``unsupported-media-type``
     ├── CredentialRejectedError    422 ``credential-rejected`` (+ the failing checks)
     │   └── CredentialUnreadableError  422 ``credential-rejected``: not parsed, not stored
     ├── PresentationRejectedError  422 ``presentation-invalid`` (+ checks, quarantined)
@@ -17,12 +21,42 @@ Exceptions::
     │   └── HolderMismatchError    422 ``holder-mismatch``
     ├── RateLimitedError           429 ``rate-limited`` (+ Retry-After, RateLimit-* headers)
     └── NotReadyError              503 ``not-ready`` (taxonomy or index missing)
-"""
 
+    SettingsError (ValueError)     a CREDMATCH_* variable that cannot be used (start-up, CLI)
+    ClaimLostError                 a background job taken over by another worker (internal)
+
+The verification layer's errors (``ingest.IngestError`` and below) never reach a client as
+such: ingest turns them into a quarantine entry and a ``CredentialRejectedError``.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+__all__ = [
+    "PROBLEM_BASE",
+    "AuthenticationError",
+    "ChallengeExpiredError",
+    "ChallengeUnknownError",
+    "ChallengeUsedError",
+    "ClaimLostError",
+    "CredentialRejectedError",
+    "CredentialUnreadableError",
+    "CredmatchError",
+    "DomainMismatchError",
+    "HolderMismatchError",
+    "InvalidRequestError",
+    "KeyConflictError",
+    "NotFoundError",
+    "NotReadyError",
+    "PermissionDeniedError",
+    "PresentationRejectedError",
+    "RateLimitedError",
+    "ReportFailedError",
+    "ReportNotReadyError",
+    "SettingsError",
+    "UnsupportedPostingFormatError",
+]
 
 PROBLEM_BASE = "https://credmatch.dev/problems/"
 
@@ -169,3 +203,47 @@ class NotReadyError(CredmatchError):
     status = 503
     problem = "not-ready"
     title = "Service not ready"
+
+
+class ReportNotReadyError(CredmatchError):
+    """A rendering was asked of a report that is not finished."""
+
+    status = 409
+    problem = "report-not-ready"
+    title = "Report not ready"
+
+
+class ReportFailedError(CredmatchError):
+    """A rendering was asked of a report that failed: there is nothing to render."""
+
+    status = 409
+    problem = "report-failed"
+    title = "Report failed"
+
+
+class UnsupportedPostingFormatError(CredmatchError):
+    """The upload is in a media type postings cannot be read from."""
+
+    status = 415
+    problem = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class KeyConflictError(CredmatchError):
+    """The key's state forbids the change (revoked already, or the caller's own key)."""
+
+    status = 409
+    problem = "key-conflict"
+    title = "Key conflict"
+
+
+class ClaimLostError(Exception):
+    """Another worker took over a job whose claim went stale; this one stops its work."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"the claim on job {job_id} was taken over")
+        self.job_id = job_id
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value that cannot be used."""

@@ -55,7 +55,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.credentials import service as credentials_service
 from service.credentials.service import Accepted, Rejected
 from service.db.engine import unit_of_work
-from service.settings import SettingsError
+from service.errors import SettingsError
 
 if TYPE_CHECKING:
     from service.runtime import Runtime

@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from embeddings import TextEncoder, load_encoder
+from service.errors import SettingsError
 
 ENV_PREFIX = "CREDMATCH_"
-
-
-class SettingsError(ValueError):
-    """An environment variable holds a value that cannot be used."""
 
 
 @dataclass(frozen=True, kw_only=True)

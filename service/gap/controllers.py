@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from service.api import schemas as wire
 from service.api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_api_key
 from service.api.openapi import problem_responses, renderings
-from service.errors import CredmatchError
+from service.errors import CredmatchError, ReportFailedError, ReportNotReadyError
 from service.gap import schemas as s
 from service.gap import views as gap_views
 from service.gap.jobs import StoredReport, stored_report, submit_report
@@ -43,22 +43,6 @@ TableParam = Annotated[
     Table,
     QueryParameter(description="the table a CSV holds (skills by default)"),
 ]
-
-
-class ReportNotReadyError(CredmatchError):
-    """A rendering was asked of a report that is not finished."""
-
-    status = 409
-    problem = "report-not-ready"
-    title = "Report not ready"
-
-
-class ReportFailedError(CredmatchError):
-    """A rendering was asked of a report that failed: there is nothing to render."""
-
-    status = 409
-    problem = "report-failed"
-    title = "Report failed"
 
 
 class PostingController(Controller):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from service.credentials.jobs import PollingWorker
 from service.db.engine import unit_of_work
 from service.db.models import GapReportRow
-from service.errors import CredmatchError, InvalidRequestError, NotFoundError
+from service.errors import ClaimLostError, CredmatchError, InvalidRequestError, NotFoundError
 from service.gap import repository as gap_repo
 from service.gap.postings import (
     ImportSummary,
@@ -177,14 +177,6 @@ class ReportRunner(PollingWorker):
             if not gap_repo.finish_report(session, claim, result=result, error=error):
                 logger.warning("gap report %s was taken over by another worker", claim.id)
         return True
-
-
-class ClaimLostError(Exception):
-    """Another worker took over a job whose claim went stale; this one stops its work."""
-
-    def __init__(self, job_id: int) -> None:
-        super().__init__(f"the claim on job {job_id} was taken over")
-        self.job_id = job_id
 
 
 _MEDIA_OF_FORMAT = {"ndjson": "application/x-ndjson", "csv": "text/csv", "json": "application/json"}

@@ -42,7 +42,11 @@ from ingest.mapping import PhraseRequirement, TooManyPhrasesError
 from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import JobPosting, Skill
-from service.errors import CredmatchError, InvalidRequestError, NotFoundError
+from service.errors import (
+    InvalidRequestError,
+    NotFoundError,
+    UnsupportedPostingFormatError,
+)
 from service.gap import repository as gap_repo
 from service.gap.dates import DateReader
 from service.gap.repository import PostingValues
@@ -103,14 +107,6 @@ _CSV_ALIASES = {
     "external_id": "externalId",
     "id": "externalId",
 }
-
-
-class UnsupportedPostingFormatError(CredmatchError):
-    """The upload is in a media type postings cannot be read from."""
-
-    status = 415
-    problem = "unsupported-media-type"
-    title = "Unsupported media type"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.db import registry
 from service.db.models import ApiKey, utcnow
-from service.errors import CredmatchError, InvalidRequestError, NotFoundError
+from service.errors import InvalidRequestError, KeyConflictError, NotFoundError
 from service.keys import repository as repo
 from service.keys.auth import Role, issue_api_key
 
@@ -36,14 +36,6 @@ __all__ = [
 
 MAX_ROTATION_GRACE = timedelta(days=7)
 """The longest an old key keeps working after a rotation."""
-
-
-class KeyConflictError(CredmatchError):
-    """The key's state forbids the change (revoked already, or the caller's own key)."""
-
-    status = 409
-    problem = "key-conflict"
-    title = "Key conflict"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from service.credentials import service as credentials_service
 from service.credentials.jobs import submit_job
 from service.db import registry
 from service.db.engine import unit_of_work
+from service.errors import SettingsError
 from service.observability import (
     JsonFormatter,
     Metrics,
@@ -37,7 +38,6 @@ from service.observability import (
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
-from service.settings import SettingsError
 from tests.service.conftest import ESCO, Tenant
 
 ISSUER = SampleIssuer(name="Metrics College", domain="metrics.example")

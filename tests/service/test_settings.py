@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import Settings, SettingsError
+from service.errors import SettingsError
+from service.settings import Settings
 
 
 def test_settings_come_from_prefixed_variables_only() -> None:
