@@ -28,6 +28,7 @@ Exceptions::
 The verification layer's errors (``ingest.IngestError`` and below) never reach a client as
 such: ingest turns them into a quarantine entry and a ``CredentialRejectedError``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,1 +1,4 @@
-"""Candidates: one feature of the service."""
+"""Candidates: verified-skill profiles, the tenant's tags, erasure and export.
+
+Rooms: see ARCHITECTURE.md.
+"""

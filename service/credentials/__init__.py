@@ -1,1 +1,4 @@
-"""Credentials: one feature of the service."""
+"""Credentials: ingest, quarantine, batch jobs, reverification, presentations, verify.
+
+Rooms: see ARCHITECTURE.md.
+"""

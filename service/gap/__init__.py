@@ -1,1 +1,4 @@
-"""Gap: one feature of the service."""
+"""Gap reports: job postings uploaded and read, demand against a cohort's verified skills.
+
+Rooms: see ARCHITECTURE.md.
+"""

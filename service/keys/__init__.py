@@ -1,1 +1,4 @@
-"""Keys: one feature of the service."""
+"""API keys: creation, rotation and revocation, authentication, roles, rate limits.
+
+Rooms: see ARCHITECTURE.md.
+"""

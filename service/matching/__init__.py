@@ -1,1 +1,4 @@
-"""Matching: one feature of the service."""
+"""Matching: a job to ranked candidates, over the per-tenant candidate index.
+
+Rooms: see ARCHITECTURE.md.
+"""

@@ -1,1 +1,4 @@
-"""Search: one feature of the service."""
+"""Candidate search by verified skills (``/v1/candidates/search``).
+
+Rooms: see ARCHITECTURE.md.
+"""

@@ -1,1 +1,4 @@
-"""Taxonomy: one feature of the service."""
+"""The taxonomy: the loaded release, label search, skill pages, reading job text.
+
+Rooms: see ARCHITECTURE.md.
+"""

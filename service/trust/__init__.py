@@ -1,1 +1,4 @@
-"""Trust: one feature of the service."""
+"""The tenant's issuer trust policy and the weight it gives each issuer.
+
+Rooms: see ARCHITECTURE.md.
+"""

@@ -33,7 +33,7 @@ from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
 from tests.service.conftest import ESCO, Tenant
-from tests.service.wallet_testkit import Wallet
+from tests.service.credentials.wallet_testkit import Wallet
 
 PYTHON_URI = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
 SQL_URI = ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742"

@@ -23,8 +23,8 @@ from service.runtime import Runtime
 from service.serving import BackgroundServer
 from service.settings import Settings
 from tests.service.conftest import Tenant
-from tests.service.test_open_badges_2 import BADGE_ID, ISSUER_ID, KEY_ID, ORG, pin, png
-from tests.service.test_unknown_status import (
+from tests.service.credentials.test_open_badges_2 import BADGE_ID, ISSUER_ID, KEY_ID, ORG, pin, png
+from tests.service.credentials.test_unknown_status import (
     ISSUER,
     SQL_BADGE,
     STATUS_LIST_URL,

@@ -21,8 +21,8 @@ from service.db.engine import unit_of_work
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from tests.service.conftest import ESCO, Tenant
-from tests.service.test_quarantine import quiet_progress
-from tests.service.test_reverify import ranked
+from tests.service.credentials.test_quarantine import quiet_progress
+from tests.service.credentials.test_reverify import ranked
 
 ISSUER = SampleIssuer(name="Status College", domain="status.example")
 BADGE = SampleAchievement(

@@ -19,7 +19,7 @@ from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
 from tests.service.conftest import ESCO, Tenant
-from tests.service.wallet_testkit import Wallet
+from tests.service.credentials.wallet_testkit import Wallet
 
 PYTHON = SampleAchievement(
     slug="py",

@@ -16,7 +16,7 @@ from service.db.engine import unit_of_work
 from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from tests.service.conftest import ESCO, Tenant
-from tests.service.test_quarantine import https_key_credential, pin_key, quiet_progress
+from tests.service.credentials.test_quarantine import https_key_credential, pin_key, quiet_progress
 
 SQL = ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742"
 

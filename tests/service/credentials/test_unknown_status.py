@@ -24,8 +24,8 @@ from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.trust.service import load_policy, save_policy
 from tests.service.conftest import ESCO, Tenant
-from tests.service.test_quarantine import quiet_progress
-from tests.service.test_reverify import ranked
+from tests.service.credentials.test_quarantine import quiet_progress
+from tests.service.credentials.test_reverify import ranked
 
 ISSUER = SampleIssuer(name="Status Uni", domain="status-uni.example")
 SQL_BADGE = SampleAchievement(
