@@ -1,4 +1,10 @@
-"""Request dependencies: the runtime, the per-request transaction, and API-key auth."""
+"""Request dependencies: the per-request transaction, API-key auth, and each collaborator.
+
+Handlers never reach into the :class:`~service.runtime.Runtime`: a controller declares the
+collaborators its handlers take (``dependencies = {"taxonomy": ..., "settings": ...}``, see
+:data:`TAXONOMY`, :data:`INDEXES`, :data:`VERIFIER`, :data:`SETTINGS`) and each handler names
+the ones it uses. Only the session, the principal and the metrics are provided app-wide.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,12 @@ from anyio import to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
+from ingest import Verifier
 from service.errors import (
     AuthenticationError,
     CredmatchError,
@@ -21,28 +28,63 @@ from service.errors import (
 from service.keys.auth import Principal, authenticate
 from service.keys.ratelimit import limit_request
 from service.keys.roles import check_role
+from service.matching.index import CandidateIndexes
 from service.observability import Metrics
 from service.runtime import Runtime
+from service.settings import Settings
+from service.taxonomy.service import TaxonomyContext
 
 CandidateIdParam = Annotated[str, Parameter(min_length=1, max_length=200)]
-
-
 PrincipalDep = NamedDependency[Principal]
-
-
 SessionDep = NamedDependency[Session]
-
-
 RuntimeDep = NamedDependency[Runtime]
-
-
 MetricsDep = NamedDependency[Metrics]
+SettingsDep = NamedDependency[Settings]
+TaxonomyDep = NamedDependency[TaxonomyContext]
+IndexesDep = NamedDependency[CandidateIndexes]
+VerifierDep = NamedDependency[Verifier]
 
 
 def provide_runtime(state: State) -> Runtime:
-    """The process-wide resources."""
+    """The process-wide resources (for the providers below and the readiness probe)."""
     runtime: Runtime = state.runtime
     return runtime
+
+
+def provide_settings(runtime: RuntimeDep) -> Settings:
+    """The process's settings."""
+    return runtime.settings
+
+
+def provide_taxonomy(runtime: RuntimeDep) -> TaxonomyContext:
+    """The loaded taxonomy release with its skill space and mapper.
+
+    Raises:
+        NotReadyError: No taxonomy has been imported (503).
+    """
+    context, _ = runtime.require_taxonomy()
+    return context
+
+
+def provide_indexes(runtime: RuntimeDep) -> CandidateIndexes:
+    """The per-tenant candidate indexes.
+
+    Raises:
+        NotReadyError: No taxonomy has been imported (503).
+    """
+    _, indexes = runtime.require_taxonomy()
+    return indexes
+
+
+def provide_verifier(runtime: RuntimeDep) -> Verifier:
+    """The credential verifier (keys, documents, status lists)."""
+    return runtime.verifier
+
+
+SETTINGS = Provide(provide_settings, sync_to_thread=False)
+TAXONOMY = Provide(provide_taxonomy, sync_to_thread=False)
+INDEXES = Provide(provide_indexes, sync_to_thread=False)
+VERIFIER = Provide(provide_verifier, sync_to_thread=False)
 
 
 async def provide_session(runtime: NamedDependency[Runtime]) -> AsyncIterator[Session]:

@@ -17,10 +17,15 @@ from sqlalchemy.orm import Session
 
 from service.api import schemas as wire
 from service.api.dependencies import (
+    SETTINGS,
+    TAXONOMY,
+    VERIFIER,
     MetricsDep,
     PrincipalDep,
-    RuntimeDep,
     SessionDep,
+    SettingsDep,
+    TaxonomyDep,
+    VerifierDep,
     require_api_key,
 )
 from service.api.openapi import problem_responses
@@ -34,7 +39,6 @@ from service.credentials.verification import verify_document
 from service.errors import CredentialRejectedError, NotFoundError
 from service.keys.auth import Principal, Role
 from service.keys.roles import allow
-from service.runtime import Runtime
 from service.taxonomy import service as taxonomy_service
 from service.trust.service import load_policy
 
@@ -49,6 +53,11 @@ class PresentationController(Controller):
     path = "/v1/presentations"
     tags = ["credentials"]  # noqa: RUF012 (Litestar reads a class attribute)
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+        "settings": SETTINGS,
+        "verifier": VERIFIER,
+    }
 
     @post(
         "/challenges",
@@ -67,13 +76,13 @@ class PresentationController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[Session],
-        runtime: NamedDependency[Runtime],
+        settings: SettingsDep,
         candidate_id: CandidateQuery = None,
     ) -> s.ChallengeOut:
         """Issue and store a challenge for the tenant."""
         issued = issue_challenge(
             db_session,
-            runtime.settings,
+            settings,
             tenant_id=principal.tenant_id,
             candidate_external_id=candidate_id,
         )
@@ -110,16 +119,17 @@ class PresentationController(Controller):
         body: RawBody,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[Session],
-        runtime: NamedDependency[Runtime],
+        context: TaxonomyDep,
+        verifier: VerifierDep,
+        settings: SettingsDep,
         candidate_id: CandidateQuery = None,
     ) -> s.PresentationOut:
         """Check the presentation and ingest its credentials."""
-        context, _ = runtime.require_taxonomy()
         result = accept_presentation(
             db_session,
             context,
-            runtime.verifier,
-            runtime.settings,
+            verifier,
+            settings,
             tenant_id=principal.tenant_id,
             raw=body,
             candidate_external_id=candidate_id,
@@ -151,6 +161,10 @@ class VerificationController(Controller):
     path = "/v1/verify"
     tags = ["credentials"]  # noqa: RUF012 (Litestar reads a class attribute)
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "settings": SETTINGS,
+        "verifier": VERIFIER,
+    }
 
     @post(
         "/",
@@ -173,7 +187,8 @@ class VerificationController(Controller):
         body: RawBody,
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        verifier: VerifierDep,
+        settings: SettingsDep,
         recipient_email: Annotated[
             str | None,
             HeaderParameter(
@@ -186,10 +201,10 @@ class VerificationController(Controller):
     ) -> s.VerificationOut:
         """The verification report of one document."""
         result = verify_document(
-            runtime.verifier,
+            verifier,
             body,
             policy=load_policy(db_session, principal.tenant_id),
-            max_bytes=runtime.settings.max_credential_bytes,
+            max_bytes=settings.max_credential_bytes,
             recipient_email=recipient_email,
         )
         return views.verification_out(result)
@@ -207,6 +222,11 @@ class CredentialController(Controller):
     path = "/v1/credentials"
     tags = ["credentials"]  # noqa: RUF012 (Litestar reads a class attribute)
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+        "settings": SETTINGS,
+        "verifier": VERIFIER,
+    }
 
     @post(
         "/",
@@ -231,7 +251,9 @@ class CredentialController(Controller):
         body: RawBody,
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        verifier: VerifierDep,
+        settings: SettingsDep,
         metrics: MetricsDep,
         candidate_id: Annotated[
             str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
@@ -251,15 +273,14 @@ class CredentialController(Controller):
         ] = None,
     ) -> Response[s.IngestOut]:
         """Ingest one credential."""
-        context, _ = runtime.require_taxonomy()
         result = ingest_credential(
             db_session,
             context,
-            runtime.verifier,
+            verifier,
             tenant_id=principal.tenant_id,
             raw=body,
             candidate_external_id=candidate_id,
-            max_bytes=runtime.settings.max_credential_bytes,
+            max_bytes=settings.max_credential_bytes,
             recipient_email=recipient_email,
         )
         metrics.count_ingest(result, source="api")
@@ -350,6 +371,11 @@ class QuarantineController(Controller):
     path = "/v1/quarantine"
     tags = ["credentials"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+        "settings": SETTINGS,
+        "verifier": VERIFIER,
+    }
 
     @get("/", sync_to_thread=True, summary="List quarantined documents", opt=allow(Role.INGEST))
     def list_quarantine(
@@ -402,20 +428,21 @@ class QuarantineController(Controller):
         quarantine_id: Annotated[int, Parameter(ge=1, le=wire.MAX_ID)],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        verifier: VerifierDep,
+        settings: SettingsDep,
         metrics: MetricsDep,
     ) -> s.IngestOut:
         """Run ingest again on a quarantined document."""
-        context, _ = runtime.require_taxonomy()
         rows = repo.quarantined_by_ids(db_session, principal.tenant_id, [quarantine_id])
         if not rows:
             raise NotFoundError(f"no quarantined document {quarantine_id}")
         result = retry_quarantined(
             db_session,
             context,
-            runtime.verifier,
+            verifier,
             rows[0],
-            max_bytes=runtime.settings.max_credential_bytes,
+            max_bytes=settings.max_credential_bytes,
         )
         metrics.count_ingest(result, source="retry")
         if not isinstance(result, Accepted):

@@ -12,7 +12,15 @@ from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from service.api import schemas as wire
-from service.api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_api_key
+from service.api.dependencies import (
+    SETTINGS,
+    TAXONOMY,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TaxonomyDep,
+    require_api_key,
+)
 from service.api.openapi import problem_responses, renderings
 from service.errors import CredmatchError, ReportFailedError, ReportNotReadyError
 from service.gap import schemas as s
@@ -51,6 +59,9 @@ class PostingController(Controller):
     path = "/v1/postings"
     tags = ["reports"]  # noqa: RUF012 (Litestar reads a class attribute)
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+    }
 
     @post(
         "/",
@@ -81,11 +92,10 @@ class PostingController(Controller):
         body: RawBody,
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
         run_async: Annotated[bool | None, QueryParameter(name="async")] = None,
     ) -> Response[s.PostingUploadOut]:
         """Import postings now, or queue them."""
-        context, _ = runtime.require_taxonomy()
         outcome = submit_postings(
             db_session,
             context,
@@ -207,6 +217,10 @@ class GapReportController(Controller):
     path = "/v1/reports"
     tags = ["reports"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+        "settings": SETTINGS,
+    }
 
     @post(
         "/gap",
@@ -235,7 +249,8 @@ class GapReportController(Controller):
         data: JSONBody[s.GapReportIn],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        settings: SettingsDep,
         report_format: FormatParam = None,
         table: TableParam = "skills",
     ) -> Response[Any]:
@@ -251,7 +266,8 @@ class GapReportController(Controller):
         wanted = _wanted_format(request, report_format)
         stored = submit_report(
             db_session,
-            runtime,
+            context,
+            settings,
             tenant_id=principal.tenant_id,
             query=query,
             background=data.run_async,

@@ -48,7 +48,8 @@ from service.gap.service import (
     report_to_json,
     runs_in_background,
 )
-from service.runtime import Runtime
+from service.settings import Settings
+from service.taxonomy.service import TaxonomyContext
 
 logger = logging.getLogger("credmatch.reports")
 
@@ -198,7 +199,8 @@ class StoredReport:
 
 def submit_report(
     session: Session,
-    runtime: Runtime,
+    context: TaxonomyContext,
+    settings: Settings,
     *,
     tenant_id: int,
     query: GapQuery,
@@ -208,7 +210,8 @@ def submit_report(
 
     Args:
         session: The request's session.
-        runtime: Taxonomy and settings.
+        context: The loaded taxonomy.
+        settings: Settings.
         tenant_id: The tenant.
         query: The report request.
         background: Force (True) or refuse (False) the background; by default large
@@ -227,8 +230,7 @@ def submit_report(
         )
     if background or large:
         return _stored(gap_repo.create_report(session, tenant_id, request))
-    context, _ = runtime.require_taxonomy()
-    report = build_report(session, context, runtime.settings, tenant_id=tenant_id, query=query)
+    report = build_report(session, context, settings, tenant_id=tenant_id, query=query)
     row = gap_repo.create_report(
         session, tenant_id, request, status="done", result=report_to_json(report)
     )

@@ -10,7 +10,17 @@ from litestar.status_codes import (
     HTTP_200_OK,
 )
 
-from service.api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_api_key
+from service.api.dependencies import (
+    INDEXES,
+    SETTINGS,
+    TAXONOMY,
+    IndexesDep,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TaxonomyDep,
+    require_api_key,
+)
 from service.audit.service import actor_of, record_event
 from service.keys.auth import Role
 from service.keys.roles import allow
@@ -26,6 +36,11 @@ class MatchController(Controller):
     path = "/v1/match"
     tags = ["match"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+        "indexes": INDEXES,
+        "settings": SETTINGS,
+    }
 
     @post(
         "/",
@@ -40,10 +55,11 @@ class MatchController(Controller):
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        indexes: IndexesDep,
+        settings: SettingsDep,
     ) -> s.MatchOut:
         """Rank the tenant's candidates by verified coverage of the job's skills."""
-        context, indexes = runtime.require_taxonomy()
         query = JobQuery(
             title=data.title,
             description=data.description,
@@ -53,7 +69,7 @@ class MatchController(Controller):
                 )
                 for x in data.skills
             ],
-            top_k=min(data.top_k, runtime.settings.match_max_top_k),
+            top_k=min(data.top_k, settings.match_max_top_k),
             filters=EvidenceFilter(
                 issued_after=data.issued_after,
                 issuers=data.issuers,
@@ -67,7 +83,7 @@ class MatchController(Controller):
             db_session,
             context,
             indexes,
-            runtime.settings,
+            settings,
             tenant_id=principal.tenant_id,
             query=query,
         )

@@ -10,25 +10,34 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.orm import Session
 
-from service.api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_api_key
+from service.api.dependencies import (
+    SETTINGS,
+    TAXONOMY,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TaxonomyDep,
+    require_api_key,
+)
 from service.audit.service import actor_of, record_event
 from service.keys.auth import Principal, Role
 from service.keys.roles import allow
 from service.matching.filters import EvidenceFilter
-from service.runtime import Runtime
 from service.search import schemas as s
 from service.search import views
 from service.search.service import SearchQuery, SkillQuery, search_candidates
+from service.settings import Settings
+from service.taxonomy.service import TaxonomyContext
 
 
 def _search(
     data: s.SearchIn,
     principal: Principal,
     session: Session,
-    runtime: Runtime,
+    context: TaxonomyContext,
+    settings: Settings,
     request: Request[Any, Any, Any],
 ) -> s.SearchOut:
-    context, _ = runtime.require_taxonomy()
     query = SearchQuery(
         skills=[SkillQuery(value) for value in data.skills],
         mode=data.mode,
@@ -44,9 +53,7 @@ def _search(
         limit=data.limit,
         cursor=data.cursor,
     )
-    page = search_candidates(
-        session, context, runtime.settings, tenant_id=principal.tenant_id, query=query
-    )
+    page = search_candidates(session, context, settings, tenant_id=principal.tenant_id, query=query)
     record_event(
         session,
         actor_of(principal, request.state),
@@ -63,6 +70,10 @@ class SearchController(Controller):
     path = "/v1/candidates/search"
     tags = ["candidates"]  # noqa: RUF012 (Litestar reads a class attribute)
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+        "settings": SETTINGS,
+    }
 
     @post(
         "/",
@@ -84,10 +95,11 @@ class SearchController(Controller):
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        settings: SettingsDep,
     ) -> s.SearchOut:
         """Candidates holding the skills, best first, with the credentials behind each."""
-        return _search(data, principal, db_session, runtime, request)
+        return _search(data, principal, db_session, context, settings, request)
 
     @get(
         "/",
@@ -100,7 +112,8 @@ class SearchController(Controller):
         request: Request[Any, Any, Any],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        settings: SettingsDep,
         skill: Annotated[list[str], QueryParameter(min_items=1, max_items=20)],
         mode: Annotated[Literal["all", "any"], QueryParameter()] = "all",
         min_strength: Annotated[float, QueryParameter(name="minStrength", ge=0, le=1)] = 0.0,
@@ -132,6 +145,7 @@ class SearchController(Controller):
             ),
             principal,
             db_session,
-            runtime,
+            context,
+            settings,
             request,
         )

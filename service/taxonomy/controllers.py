@@ -10,7 +10,15 @@ from litestar.status_codes import (
     HTTP_200_OK,
 )
 
-from service.api.dependencies import PrincipalDep, RuntimeDep, SessionDep, require_api_key
+from service.api.dependencies import (
+    SETTINGS,
+    TAXONOMY,
+    PrincipalDep,
+    SessionDep,
+    SettingsDep,
+    TaxonomyDep,
+    require_api_key,
+)
 from service.keys.roles import ANY_ROLE, allow
 from service.taxonomy import schemas as s
 from service.taxonomy import views
@@ -23,20 +31,24 @@ class SkillController(Controller):
     path = "/v1/skills"
     tags = ["skills"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+        "settings": SETTINGS,
+    }
 
     @get("/", sync_to_thread=True, summary="Search taxonomy skills by label", opt=allow(*ANY_ROLE))
     def search(
         self,
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        settings: SettingsDep,
         q: Annotated[str, Parameter(min_length=1, max_length=200)],
         limit: Annotated[int, Parameter(ge=1, le=100)] = 10,
     ) -> s.SkillSearchOut:
         """Exact, prefix and word matches, then misspellings corrected, then semantic ones."""
-        context, _ = runtime.require_taxonomy()
         del principal  # any authenticated role may search the taxonomy
-        hits = search_skills(db_session, context, runtime.settings, q, limit)
+        hits = search_skills(db_session, context, settings, q, limit)
         return s.SkillSearchOut(
             taxonomy=context.key, query=q, results=[views.skill_hit_out(h) for h in hits]
         )
@@ -52,15 +64,15 @@ class SkillController(Controller):
         skill_id: Annotated[str, Parameter(min_length=1, max_length=300)],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
+        settings: SettingsDep,
     ) -> s.SkillOut:
         """Labels, description, groups, broader/narrower and related skills, occupations.
 
         ``skill_id`` is the last segment of the skill URI (an ESCO UUID, say).
         """
-        context, _ = runtime.require_taxonomy()
         del principal
-        return views.skill_page_out(skill_page(db_session, context, runtime.settings, skill_id))
+        return views.skill_page_out(skill_page(db_session, context, settings, skill_id))
 
     @post(
         "/extract",
@@ -87,10 +99,9 @@ class SkillController(Controller):
         data: JSONBody[s.ExtractIn],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
     ) -> s.ExtractOut:
         """Skills named in the text, with where each came from."""
-        context, _ = runtime.require_taxonomy()
         del principal
         return views.extraction_out(
             extract_skills(
@@ -105,6 +116,9 @@ class OccupationController(Controller):
     path = "/v1/occupations"
     tags = ["skills"]  # noqa: RUF012
     guards = [require_api_key]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012 (Litestar reads a class attribute)
+        "context": TAXONOMY,
+    }
 
     @get(
         "/{occupation_id:str}",
@@ -117,9 +131,8 @@ class OccupationController(Controller):
         occupation_id: Annotated[str, Parameter(min_length=1, max_length=300)],
         principal: PrincipalDep,
         db_session: SessionDep,
-        runtime: RuntimeDep,
+        context: TaxonomyDep,
     ) -> s.OccupationOut:
         """Essential and optional skills; ``occupation_id`` is the URI's last segment or code."""
-        context, _ = runtime.require_taxonomy()
         del principal
         return views.occupation_page_out(occupation_page(db_session, context, occupation_id))
