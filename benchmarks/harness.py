@@ -77,7 +77,9 @@ class BenchEnvironment:
                 Path(f"{db_file}{suffix}").unlink(missing_ok=True)
             database_url = f"sqlite:///{db_file.resolve()}"
         # Load is measured, not limited: one key sends far more than a client would.
-        settings = Settings(data_dir=data_dir, database_url=database_url, rate_limit_per_minute=0)
+        settings = Settings(data_dir=data_dir).replaced(
+            database_url=database_url, rate_limit_per_minute=0
+        )
         engine = build_engine(settings.resolved_database_url)
         upgrade_database(engine)
         if release is None:
@@ -152,7 +154,7 @@ class ServerProcess:
             **os.environ,
             "CREDMATCH_DATA_DIR": str(settings.data_dir.resolve()),
             "CREDMATCH_DATABASE_URL": settings.resolved_database_url,
-            "CREDMATCH_RATE_LIMIT_PER_MINUTE": str(settings.rate_limit_per_minute),
+            "CREDMATCH_RATE_LIMIT_PER_MINUTE": str(settings.limits.rate_limit_per_minute),
         }
         command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())

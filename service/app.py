@@ -111,7 +111,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             AuditController,
             ApiKeyController,
             web_router(),
-            *([MetricsController] if settings.metrics_enabled else []),
+            *([MetricsController] if settings.server.metrics_enabled else []),
         ],
         guards=[anonymous_rate_limit_guard(require_api_key)],
         dependencies={
@@ -143,7 +143,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     declare_problem_responses(app)
     app.state.metrics = Metrics(lambda: app.state.get("runtime"))
     app.state.rate_limiter = TokenBucketLimiter(
-        per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        per_minute=settings.limits.rate_limit_per_minute, burst=settings.limits.rate_limit_burst
     )
     # Around routing too (Litestar middleware only sees matched routes), so every request
     # gets an id, an access log line and a latency sample.

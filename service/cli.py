@@ -53,9 +53,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from service.observability import configure_logging  # noqa: PLC0415
 
     settings = _settings(args)
-    host = args.host or settings.host
-    port = args.port or settings.port
-    configure_logging(settings.log_format)
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    configure_logging(settings.server.log_format)
     console.print(f"credmatch listening on http://{host}:{port} (OpenAPI at /schema)")
     # The app writes its own access log (route templates, request ids); uvicorn's loggers
     # propagate to the handler configured above instead of installing their own.
@@ -407,7 +407,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                         source,
                         raw,
                         policy=policy,
-                        max_bytes=settings.max_credential_bytes,
+                        max_bytes=settings.limits.max_credential_bytes,
                         recipient_email=args.recipient_email,
                     )
                 )

@@ -34,23 +34,25 @@ def build_verifier(settings: Settings, http_client: httpx.Client | None = None) 
         InvalidRequestError: The documents folder is missing or holds a malformed file.
     """
     pinned = PinnedDocuments({})
-    if settings.documents_dir is not None:
-        if not settings.documents_dir.is_dir():
-            raise InvalidRequestError(f"documents folder {settings.documents_dir} does not exist")
+    if settings.fetch.documents_dir is not None:
+        if not settings.fetch.documents_dir.is_dir():
+            raise InvalidRequestError(
+                f"documents folder {settings.fetch.documents_dir} does not exist"
+            )
         try:
-            pinned = PinnedDocuments.from_directory(settings.documents_dir)
+            pinned = PinnedDocuments.from_directory(settings.fetch.documents_dir)
         except ValueError as exc:
             raise InvalidRequestError(f"pinned documents: {exc}") from exc
     fetcher = None
-    if settings.fetch_remote_documents and http_client is not None:
+    if settings.fetch.remote_documents and http_client is not None:
         fetcher = HttpFetcher(
             http_client,
-            allow_loopback_http=settings.fetch_allow_loopback_http,
-            read_timeout=settings.fetch_timeout_seconds,
-            max_bytes=settings.fetch_max_bytes,
-            ttl=settings.fetch_cache_seconds,
+            allow_loopback_http=settings.fetch.allow_loopback_http,
+            read_timeout=settings.fetch.timeout_seconds,
+            max_bytes=settings.fetch.max_bytes,
+            ttl=settings.fetch.cache_seconds,
             # Failures are remembered briefly, never longer than successes.
-            failure_ttl=min(30.0, settings.fetch_cache_seconds),
+            failure_ttl=min(30.0, settings.fetch.cache_seconds),
         )
     return Verifier(documents=ChainedDocuments(pinned, fetcher))
 
@@ -89,7 +91,7 @@ class Runtime:
             show_progress: Show a progress bar if the label index must be built.
             on_build: Called with the label count before the label index is built.
         """
-        engine = build_engine(settings.resolved_database_url, echo=settings.database_echo)
+        engine = build_engine(settings.resolved_database_url, echo=settings.database.echo)
         if migrate:
             upgrade_database(engine)
         http_client = httpx.Client(headers={"User-Agent": "credmatch"}, follow_redirects=False)

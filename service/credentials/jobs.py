@@ -165,7 +165,7 @@ class JobRunner(PollingWorker):
                 tenant_id=job.tenant_id,
                 raw=item.raw,
                 candidate_external_id=item.candidate_external_id or None,
-                max_bytes=self.runtime.settings.max_credential_bytes,
+                max_bytes=self.runtime.settings.limits.max_credential_bytes,
             )
             if isinstance(result, Accepted):
                 repo.record_item_outcome(

@@ -91,7 +91,7 @@ def issue_challenge(
             domain=settings.resolved_presentation_domain,
             candidate_external_id=candidate_external_id,
             created_at=now,
-            expires_at=now + timedelta(seconds=settings.presentation_challenge_seconds),
+            expires_at=now + timedelta(seconds=settings.presentation.challenge_seconds),
         ),
     )
 
@@ -198,7 +198,7 @@ def accept_presentation(
         verifier,
         domain=settings.resolved_presentation_domain,
         allow_other_holders=policy.allow_other_holders,
-        max_bytes=settings.max_credential_bytes,
+        max_bytes=settings.limits.max_credential_bytes,
     )
     challenge, state, row = _challenge_check(
         session, tenant_id, report, candidate_external_id, utcnow()
@@ -244,7 +244,7 @@ def accept_presentation(
             tenant_id=tenant_id,
             raw=document,
             candidate_external_id=candidate,
-            max_bytes=settings.max_credential_bytes,
+            max_bytes=settings.limits.max_credential_bytes,
         )
         for document in presentation.credentials
     )

@@ -69,7 +69,7 @@ class MatchController(Controller):
                 )
                 for x in data.skills
             ],
-            top_k=min(data.top_k, settings.match_max_top_k),
+            top_k=min(data.top_k, settings.limits.match_max_top_k),
             filters=EvidenceFilter(
                 issued_after=data.issued_after,
                 issuers=data.issuers,

@@ -57,7 +57,7 @@ def ivf_lists(count: int) -> int:
 
 def status_factor(status_outcome: str, settings: Settings) -> float:
     """Evidence strength of a verified credential given its revocation-status outcome."""
-    return settings.unknown_status_factor if status_outcome == "unknown" else 1.0
+    return settings.matching.unknown_status_factor if status_outcome == "unknown" else 1.0
 
 
 def is_expired(valid_until: datetime | None, now: datetime) -> bool:
@@ -455,10 +455,10 @@ class CandidateIndex:
         lists stay balanced. Called with the lock held.
         """
         count = len(self.vectors)
-        if count < settings.candidate_ivf_min:
+        if count < settings.matching.candidate_ivf_min:
             return
         if self.vectors.kind == "ivf-sq8" and count < 8 * self.trained_for:
-            self.vectors.set_nprobe(settings.candidate_ivf_nprobe)
+            self.vectors.set_nprobe(settings.matching.candidate_ivf_nprobe)
             return
         ids, vectors = self.vectors.vectors()
         nlist = ivf_lists(count)
@@ -466,7 +466,7 @@ class CandidateIndex:
             count, size=min(count, nlist * 50), replace=False
         )
         rebuilt = VectorIndex.ivf(
-            vectors[sample], nlist=nlist, nprobe=settings.candidate_ivf_nprobe
+            vectors[sample], nlist=nlist, nprobe=settings.matching.candidate_ivf_nprobe
         )
         rebuilt.add(ids, vectors)
         self.vectors = rebuilt
@@ -591,7 +591,7 @@ class CandidateIndex:
             return empty
         skills = held["skill"]
         strengths = held["confidence"].copy()
-        strengths[held["unknown_status"]] *= settings.unknown_status_factor
+        strengths[held["unknown_status"]] *= settings.matching.unknown_status_factor
         strengths[held["valid_until"] <= now.timestamp()] = 0.0
         if issuer_weight is not None or (evidence_filter is not None and evidence_filter.issuers):
             issuers = held["issuer"]

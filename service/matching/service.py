@@ -164,7 +164,7 @@ def resolve_requirements(
         weight = explicit.weight if explicit.weight is not None else _weight(strength, settings)
         skill_id = context.skill_ids.get(explicit.uri) if explicit.uri else None
         if skill_id is None and explicit.text:
-            skill_id = context.resolve_skill(explicit.text, settings.mapping_threshold).skill_id
+            skill_id = context.resolve_skill(explicit.text, settings.mapping.threshold).skill_id
         if skill_id is None or not context.space.has_skill(skill_id):
             unresolved.append(explicit.uri or explicit.text)
             continue
@@ -233,9 +233,9 @@ def title_requirements(
     ``title_min_similarity`` or more, each essential skill of that occupation not already
     required becomes a requirement of source ``title`` with weight ``title_skill_weight``.
     """
-    if settings.title_skill_weight <= 0:
+    if settings.matching.title_skill_weight <= 0:
         return []
-    found = context.occupation_of_title(title, settings.title_min_similarity)
+    found = context.occupation_of_title(title, settings.matching.title_min_similarity)
     if found is None:
         return []
     occupation_id, similarity = found
@@ -247,7 +247,7 @@ def title_requirements(
         Requirement(
             skill=skills[skill_id],
             alternatives=(skills[skill_id],),
-            weight=settings.title_skill_weight,
+            weight=settings.matching.title_skill_weight,
             strength="nice",
             source="title",
             phrase=title,
@@ -302,7 +302,11 @@ def suggest_skills(
 
 
 def _weight(strength: Strength, settings: Settings) -> float:
-    return settings.must_have_weight if strength == "must" else settings.nice_to_have_weight
+    return (
+        settings.matching.must_have_weight
+        if strength == "must"
+        else settings.matching.nice_to_have_weight
+    )
 
 
 def match_candidates(
@@ -345,7 +349,7 @@ def match_candidates(
     weight_of_issuer = issuer_weight(policy, trusted_only=query.filters.trusted_issuers_only)
     # Only evidence of a skill related to some alternative can score: the rest of the pool's
     # evidence (most of it) is left out before strengths are computed.
-    relevant = context.space.neighbours(settings.related_skill_threshold).related(
+    relevant = context.space.neighbours(settings.matching.related_skill_threshold).related(
         [a.id for r in requirements for a in r.alternatives]
     )
     table = index.strength_table(
@@ -425,7 +429,7 @@ def _retrieve(
     """
     scope = candidate_scope(session, tenant_id, filters)
     tagged = None if scope is None else sorted_union([np.fromiter(scope, dtype=np.int64)])
-    if tagged is not None and len(tagged) <= 10 * settings.retrieval_candidates:
+    if tagged is not None and len(tagged) <= 10 * settings.matching.retrieval_candidates:
         return tagged
     alternative_ids = [a.id for r in requirements for a in r.alternatives]
     weights = np.asarray(
@@ -433,7 +437,7 @@ def _retrieve(
         dtype=np.float32,
     )
     query_vector = weighted_mean_vector(context.space.vectors_of(alternative_ids), weights)
-    nearest = [cid for cid, _ in index.search(query_vector, settings.retrieval_candidates)]
+    nearest = [cid for cid, _ in index.search(query_vector, settings.matching.retrieval_candidates)]
     must_ids = [a.id for r in requirements if r.strength == "must" for a in r.alternatives]
     pool = sorted_union([np.asarray(nearest, dtype=np.int64), index.holders_of(must_ids)])
     return pool if tagged is None else np.intersect1d(pool, tagged, assume_unique=True)
@@ -500,7 +504,7 @@ def _coverage_matrix(
         ``choice[r, h]``: which alternative gave it.
     """
     alternative_ids = [a.id for r in requirements for a in r.alternatives]
-    graph = context.space.neighbours(settings.related_skill_threshold)
+    graph = context.space.neighbours(settings.matching.related_skill_threshold)
     similarity = graph.matrix(alternative_ids, held_ids)
     coverage = np.zeros((len(requirements), len(held_ids)), dtype=np.float32)
     choice = np.zeros((len(requirements), len(held_ids)), dtype=np.intp)

@@ -127,7 +127,7 @@ def search_candidates(
         raise InvalidRequestError(f"at most {MAX_SKILLS} skills per search")
     after = _decode_cursor(query.cursor) if query.cursor else None
     found = [
-        (q.value, context.resolve_skill(q.value, settings.mapping_threshold)) for q in query.skills
+        (q.value, context.resolve_skill(q.value, settings.mapping.threshold)) for q in query.skills
     ]
     skills = taxonomy_service.skills_by_ids(
         session, (r.skill_id for _, r in found if r.skill_id is not None)

@@ -359,9 +359,9 @@ def learned_ranking(
     Raises:
         MappingModelError: The artefact is missing, corrupted or of another format.
     """
-    if not settings.mapping_learned or taxonomy.framework != "esco":
+    if not settings.mapping.learned or taxonomy.framework != "esco":
         return None
-    model = MappingModel.load(settings.mapping_artefact_dir or DEFAULT_ARTEFACT)
+    model = MappingModel.load(settings.mapping.artefact_dir or DEFAULT_ARTEFACT)
     if model.encoder != space.model:
         _log.warning(
             "mapping artefact %s was trained on %s, the skill space uses %s: "
@@ -384,21 +384,21 @@ def mapping_settings(settings: Settings, fitted: Thresholds | None) -> MappingSe
             label-cosine defaults of :class:`MappingSettings`).
     """
     base = MappingSettings(
-        threshold=settings.mapping_threshold,
-        top_k=settings.mapping_top_k,
-        labels_per_phrase=settings.mapping_candidates_per_phrase,
-        max_phrases=settings.mapping_max_phrases,
-        phrase_cache=settings.mapping_phrase_cache,
+        threshold=settings.mapping.threshold,
+        top_k=settings.mapping.top_k,
+        labels_per_phrase=settings.mapping.candidates_per_phrase,
+        max_phrases=settings.mapping.max_phrases,
+        phrase_cache=settings.mapping.phrase_cache,
     )
     if fitted is not None:
         base = base.at(fitted)
     chosen: dict[str, Any] = {
-        "span_threshold": settings.mapping_span_threshold,
-        "item_threshold": settings.mapping_item_threshold,
-        "exact_threshold": settings.mapping_exact_threshold,
-        "alternative_threshold": settings.mapping_alternative_threshold,
-        "alternatives_margin": settings.mapping_alternatives_margin,
-        "whole_phrase": settings.mapping_whole_phrase,
+        "span_threshold": settings.mapping.span_threshold,
+        "item_threshold": settings.mapping.item_threshold,
+        "exact_threshold": settings.mapping.exact_threshold,
+        "alternative_threshold": settings.mapping.alternative_threshold,
+        "alternatives_margin": settings.mapping.alternatives_margin,
+        "whole_phrase": settings.mapping.whole_phrase,
     }
     return replace(base, **{name: value for name, value in chosen.items() if value is not None})
 

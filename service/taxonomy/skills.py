@@ -58,7 +58,7 @@ def search_skills(
         semantic = [
             (skill_id, score)
             for skill_id, score in context.mapper.search_labels(query, limit)
-            if skill_id not in seen and score >= settings.search_min_similarity
+            if skill_id not in seen and score >= settings.matching.search_min_similarity
         ]
         found = repo.skills_by_ids(session, (skill_id for skill_id, _ in semantic))
         hits.extend(
@@ -186,7 +186,7 @@ def _related(
     hits = context.space.search_labels(vector, MAX_RELATED * 4)[0]
     best: dict[int, float] = {}
     for hit in hits:
-        if hit.skill_id != skill.id and hit.score >= settings.related_skill_threshold:
+        if hit.skill_id != skill.id and hit.score >= settings.matching.related_skill_threshold:
             best[hit.skill_id] = max(best.get(hit.skill_id, 0.0), hit.score)
     ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:MAX_RELATED]
     found = repo.skills_by_ids(session, (skill_id for skill_id, _ in ranked))

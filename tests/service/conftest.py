@@ -163,8 +163,7 @@ def open_test_runtime(database_url: str, encoder: TextEncoder, data_dir: Path) -
     # Tests reach no network: remote documents only from loopback servers the tests start.
     # Rate limiting is off here (tests fire requests faster than any client); the rate-limit
     # tests turn it on with their own small limits.
-    settings = Settings(
-        data_dir=data_dir,
+    settings = Settings(data_dir=data_dir).replaced(
         database_url=database_url,
         fetch_allow_loopback_http=True,
         rate_limit_per_minute=0,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import io
 import json
 import logging
@@ -227,7 +226,7 @@ def test_metrics_can_be_turned_off_and_stay_out_of_the_openapi_document(
     schema = server.get("/schema/openapi.json")
     assert schema.status_code == 200
     assert "/metrics" not in schema.json()["paths"]
-    settings = dataclasses.replace(runtime.settings, metrics_enabled=False)
+    settings = runtime.settings.replaced(metrics_enabled=False)
     # A second app in the same process: its own registry, no clash with the first one's.
     with (
         BackgroundServer(create_app(settings, runtime=runtime)) as running,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import struct
 import zlib
@@ -90,7 +89,7 @@ def test_baked_signed_ob2_badge_is_verified_and_mapped(
         "verification": {"type": "SignedBadge", "creator": KEY_ID},
     }
     baked = bake_png(png(), sign_ob2_assertion(assertion, key))
-    settings = dataclasses.replace(runtime.settings, documents_dir=tmp_path / "documents")
+    settings = runtime.settings.replaced(documents_dir=tmp_path / "documents")
     with_documents = Runtime.open(settings, encoder=runtime.encoder, migrate=False)
     try:
         app = create_app(settings, runtime=with_documents)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -75,7 +74,7 @@ def test_a_challenge_is_random_expiring_and_names_the_domain(
     assert len(first["challenge"]) >= 22  # 128 bits or more, base64url
     assert first["domain"] == runtime.settings.resolved_presentation_domain
     expires = datetime.fromisoformat(first["expiresAt"])
-    lifetime = timedelta(seconds=runtime.settings.presentation_challenge_seconds)
+    lifetime = timedelta(seconds=runtime.settings.presentation.challenge_seconds)
     assert timedelta(0) < expires - datetime.now(UTC) <= lifetime
     assert second["candidateId"] == "ana"
 
@@ -128,7 +127,7 @@ def test_a_challenge_is_one_this_tenant_issued_and_unexpired(
         ),
         "presentation-invalid",
     )
-    expired_settings = dataclasses.replace(runtime.settings, presentation_challenge_seconds=-1)
+    expired_settings = runtime.settings.replaced(presentation_challenge_seconds=-1)
     with unit_of_work(runtime.sessions) as session:
         principal = authenticate(session, tenant.headers("ingest")["Authorization"])
         stale = issue_challenge(session, expired_settings, tenant_id=principal.tenant_id).challenge

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -102,7 +101,7 @@ def test_rejected_document_is_listed_and_retried_once_its_key_is_pinned(
 
     # Pin the issuer's key document and retry with a runtime that reads the folder.
     pin_key(tmp_path / "documents", key)
-    settings = dataclasses.replace(runtime.settings, documents_dir=tmp_path / "documents")
+    settings = runtime.settings.replaced(documents_dir=tmp_path / "documents")
     with_keys = Runtime.open(settings, encoder=runtime.encoder, migrate=False)
     try:
         summary = retry_quarantine(
@@ -146,8 +145,8 @@ def test_a_missing_documents_folder_is_a_precise_error(runtime: Runtime, tmp_pat
     from service.runtime import build_verifier
 
     with pytest.raises(InvalidRequestError, match="does not exist"):
-        build_verifier(dataclasses.replace(runtime.settings, documents_dir=tmp_path / "nope"))
+        build_verifier(runtime.settings.replaced(documents_dir=tmp_path / "nope"))
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "x.json").write_text('{"not": "pinned"}')
     with pytest.raises(InvalidRequestError, match="pinned documents"):
-        build_verifier(dataclasses.replace(runtime.settings, documents_dir=tmp_path / "bad"))
+        build_verifier(runtime.settings.replaced(documents_dir=tmp_path / "bad"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def test_credential_whose_key_is_withdrawn_stops_counting(
     key = Ed25519PrivateKey.generate()
     pin_key(tmp_path / "documents", key)
     with_keys = Runtime.open(
-        dataclasses.replace(runtime.settings, documents_dir=tmp_path / "documents"),
+        runtime.settings.replaced(documents_dir=tmp_path / "documents"),
         encoder=runtime.encoder,
         migrate=False,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -105,7 +104,7 @@ def test_revoked_credential_stops_counting_and_unreachable_list_is_unknown(
     signed = ISSUER.sign(document)
     # No caching between checks, so each re-verification reads the list again.
     fresh = Runtime.open(
-        dataclasses.replace(runtime.settings, fetch_cache_seconds=0.0),
+        runtime.settings.replaced(fetch_cache_seconds=0.0),
         encoder=runtime.encoder,
         migrate=False,
     )

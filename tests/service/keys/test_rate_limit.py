@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import logging
@@ -73,7 +72,7 @@ def test_zero_disables_limiting(per_minute: int, burst: int) -> None:
 @pytest.fixture
 def limited(runtime: Runtime) -> Iterator[httpx.Client]:
     """A fresh app allowing 3 requests at once and 1 a minute after that."""
-    settings = dataclasses.replace(runtime.settings, rate_limit_burst=3, rate_limit_per_minute=1)
+    settings = runtime.settings.replaced(rate_limit_burst=3, rate_limit_per_minute=1)
     app = create_app(settings, runtime=runtime)
     with BackgroundServer(app) as running, httpx.Client(base_url=running.url, timeout=60) as client:
         yield client
@@ -162,7 +161,7 @@ def test_refusals_are_logged_with_the_request_id(limited: httpx.Client, tenant: 
 
 
 def test_zero_settings_turn_limiting_off(runtime: Runtime) -> None:
-    settings = dataclasses.replace(runtime.settings, rate_limit_per_minute=600, rate_limit_burst=0)
+    settings = runtime.settings.replaced(rate_limit_per_minute=600, rate_limit_burst=0)
     app = create_app(settings, runtime=runtime)
     with BackgroundServer(app) as running, httpx.Client(base_url=running.url, timeout=60) as client:
         responses = [client.get("/health") for _ in range(5)]

@@ -109,7 +109,7 @@ def test_related_skill_counts_with_its_similarity(runtime: Runtime) -> None:
     vectors = context.space.vectors_of([context.skill_ids[database], context.skill_ids[SQL]])
     similarity = float(vectors[0] @ vectors[1])
     result = match(runtime, tenant_id, JobQuery(skills=[ExplicitSkill(uri=database)]))
-    if similarity >= runtime_settings.related_skill_threshold:
+    if similarity >= runtime_settings.matching.related_skill_threshold:
         assert result.candidates[0].matched[0].similarity == pytest.approx(similarity, abs=1e-3)
         assert result.candidates[0].matched[0].matched_skill.uri == SQL
     else:
@@ -125,7 +125,7 @@ def test_must_have_holders_are_found_even_outside_faiss_top_n(runtime: Runtime) 
         runtime,
         tenant_id,
         JobQuery(skills=[ExplicitSkill(uri=ML), ExplicitSkill(uri=PYTHON)], top_k=10),
-        dataclasses.replace(runtime.settings, retrieval_candidates=1),
+        runtime.settings.replaced(retrieval_candidates=1),
     )
     assert {r.candidate.external_id for r in result.candidates} == {
         "py",
@@ -228,7 +228,7 @@ def test_index_switches_to_ivf_past_the_threshold_and_ranks_the_same(runtime: Ru
             ingest(runtime, tenant_id, document, f"ivf{n:02}")
     query = JobQuery(skills=[ExplicitSkill(uri=uri) for uri in skills], top_k=20)
     exact = match(runtime, tenant_id, query)
-    small = dataclasses.replace(runtime.settings, candidate_ivf_min=40, candidate_ivf_nprobe=64)
+    small = runtime.settings.replaced(candidate_ivf_min=40, candidate_ivf_nprobe=64)
     _, indexes = runtime.require_taxonomy()
     index = indexes.get(tenant_id)
     assert index.vectors.kind == "flat"
@@ -265,20 +265,20 @@ def test_the_title_adds_the_essential_skills_of_the_occupation_it_names(
     assert (title.strength, title.phrase, title.weight) == (
         "nice",
         "Data Analyst (m/f/d)",
-        runtime.settings.title_skill_weight,
+        runtime.settings.matching.title_skill_weight,
     )
-    assert runtime.settings.title_min_similarity <= title.confidence <= 1.0
+    assert runtime.settings.matching.title_min_similarity <= title.confidence <= 1.0
     scores = {r.candidate.external_id: r.score for r in result.candidates}
-    weights = 1.0 + 2 * runtime.settings.title_skill_weight
+    weights = 1.0 + 2 * runtime.settings.matching.title_skill_weight
     assert scores["learner"] == pytest.approx(1.0 / weights, abs=1e-4)
     assert scores["pythonista"] == pytest.approx(
-        runtime.settings.title_skill_weight / weights, abs=1e-4
+        runtime.settings.matching.title_skill_weight / weights, abs=1e-4
     )
 
     # A title naming no occupation of the release, or a weight of 0, adds nothing.
     for other, settings in (
         ("Pastry chef", runtime.settings),
-        ("Data analyst", dataclasses.replace(runtime.settings, title_skill_weight=0.0)),
+        ("Data analyst", runtime.settings.replaced(title_skill_weight=0.0)),
     ):
         plain = match(runtime, tenant_id, dataclasses.replace(query, title=other), settings)
         assert {r.source for r in plain.requirements} == {"explicit"}

@@ -17,7 +17,7 @@ def test_an_esco_release_is_read_at_the_artefacts_operating_point(runtime: Runti
     assert context.mapper.learned is not None
     assert context.mapper.model == f"{context.space.model}+{artefact.version}"
     assert context.mapper.settings == MappingSettings(
-        phrase_cache=runtime.settings.mapping_phrase_cache
+        phrase_cache=runtime.settings.mapping.phrase_cache
     ).at(artefact.thresholds)
 
 
@@ -47,5 +47,5 @@ def test_the_artefact_applies_to_esco_only_and_can_be_turned_off(runtime: Runtim
     onet = SimpleNamespace(framework="onet")
     esco = SimpleNamespace(framework="esco")
     assert learned_ranking(Settings(), onet, context.space, rows, {}) is None  # type: ignore[arg-type]
-    off = Settings(mapping_learned=False)
+    off = Settings().replaced(mapping_learned=False)
     assert learned_ranking(off, esco, context.space, rows, {}) is None  # type: ignore[arg-type]
