@@ -1,7 +1,8 @@
 """The layout rules of ARCHITECTURE.md, checked on the source tree.
 
-* A feature's repository (``service/<feature>/repository.py``) is imported only from inside
+* A feature's repository (``service/<feature>/*repository.py``) is imported only from inside
   that feature: other features, the core and the benchmarks go through its ``service.py``.
+* The filter value object and the candidate index do no I/O of their own.
 * Module-level imports between the project's modules form no cycle.
 """
 
@@ -15,7 +16,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("service", "embeddings", "ingest", "taxonomy", "benchmarks")
 FEATURES = sorted(p.parent.name for p in (ROOT / "service").glob("*/controllers.py"))
-WITH_REPOSITORY = [f for f in FEATURES if (ROOT / "service" / f / "repository.py").exists()]
+REPOSITORIES = sorted(
+    _name
+    for feature in FEATURES
+    for path in (ROOT / "service" / feature).glob("*repository.py")
+    for _name in [f"service.{feature}.{path.stem}"]
+)
 
 
 def _module_name(path: Path) -> str:
@@ -59,9 +65,9 @@ def test_the_features_are_the_ones_the_architecture_names() -> None:
     ]
 
 
-@pytest.mark.parametrize("feature", WITH_REPOSITORY)
-def test_a_feature_repository_is_imported_only_from_its_feature(feature: str) -> None:
-    repository = f"service.{feature}.repository"
+@pytest.mark.parametrize("repository", REPOSITORIES)
+def test_a_feature_repository_is_imported_only_from_its_feature(repository: str) -> None:
+    feature = repository.split(".")[1]
     intruders = sorted(
         name
         for name, path in _sources().items()
@@ -118,3 +124,17 @@ def test_module_level_imports_form_no_cycle() -> None:
             elif child in on_stack:
                 low[node] = min(low[node], index[child])
     assert cycles == []
+
+
+@pytest.mark.parametrize("module", ["service.matching.index", "service.matching.filters"])
+def test_value_objects_and_the_index_do_no_io_of_their_own(module: str) -> None:
+    imported = _imports(_sources()[module], top_level_only=False)
+    io = sorted(
+        name
+        for name in imported
+        if name.startswith("sqlalchemy")
+        or name.endswith(".repository")
+        or name.startswith("service.db.registry")
+        or name.startswith("service.db.engine")
+    )
+    assert io == [], f"{module} reads the database itself"

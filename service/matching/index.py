@@ -15,16 +15,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy.orm import Session
 
 from embeddings import IndexFileError, IndexManifest, VectorIndex
 from embeddings.skill_space import SkillSpace, weighted_mean_vector
-from service.credentials import service as credentials_service
-from service.db import registry
 from service.matching.filters import EvidenceFilter, credential_tags
 from service.settings import Settings
 from service.trust.service import IssuerWeight
@@ -37,6 +34,31 @@ EvidenceRow = tuple[int, float, str, datetime | None, datetime | None, str, str]
 (skill id, mapping confidence, status outcome, valid from, valid until, issuer id, tags: one
 per line).
 """
+
+
+class ChangeFeed(Protocol):
+    """What a catch-up reads of one tenant: its change counter and its candidates' evidence.
+
+    The matching service implements it over the request's session
+    (:class:`service.matching.service.DatabaseChangeFeed`); tests may hand any object.
+    """
+
+    def change_counter(self) -> int:
+        """The tenant's change counter now."""
+        ...
+
+    def candidates_changed_since(self, watermark: int) -> list[int]:
+        """Ids of candidates changed after ``watermark`` (-1: every candidate), ascending."""
+        ...
+
+    def verified_skill_weights(
+        self,
+        candidate_ids: Sequence[int] | None = None,
+        *,
+        id_range: tuple[int, int] | None = None,
+    ) -> dict[int, list[EvidenceRow]]:
+        """Verified evidence rows per candidate, of the ids given or of an id range."""
+        ...
 
 
 def _timestamp(moment: datetime | None, missing: float = math.inf) -> float:
@@ -358,18 +380,24 @@ class CandidateIndex:
         self._holders_added: dict[int, list[int]] = {}
         self._loaded = False
 
-    def catch_up(self, session: Session, space: SkillSpace, settings: Settings) -> int:
+    def catch_up(self, feed: ChangeFeed, space: SkillSpace, settings: Settings) -> int:
         """Re-embed candidates changed since the watermark.
+
+        Args:
+            feed: The tenant's changes, read for the index by its caller (the index does no
+                I/O of its own).
+            space: The taxonomy's skill space.
+            settings: Settings.
 
         Returns:
             How many candidates were updated.
         """
-        if registry.change_counter(session, self.tenant_id) == self.watermark and self._loaded:
+        if feed.change_counter() == self.watermark and self._loaded:
             return 0
         with self._lock:
             # Read again under the lock: a value read before it may be older than the
             # watermark another request just reached, which is not a database reset.
-            current = registry.change_counter(session, self.tenant_id)
+            current = feed.change_counter()
             if current < self.watermark:
                 # Counters only grow, so the database was recreated or restored: start over.
                 self.vectors = VectorIndex(self.vectors.dimension)
@@ -383,29 +411,21 @@ class CandidateIndex:
             if current == self.watermark and not loading:
                 return 0
             changed = (
-                registry.candidates_changed_since(session, self.tenant_id, self.watermark)
-                if current != self.watermark
-                else []
+                feed.candidates_changed_since(self.watermark) if current != self.watermark else []
             )
             # On first use every candidate's evidence is read, not only the changed ones; in
             # chunks of consecutive ids, so a million candidates never sit in memory as
             # Python rows at once (that peaked at 11 GB).
-            targets = (
-                registry.candidates_changed_since(session, self.tenant_id, -1)
-                if loading
-                else changed
-            )
+            targets = feed.candidates_changed_since(-1) if loading else changed
             to_embed = set(changed)
             self.vectors.remove(np.asarray(changed, dtype=np.int64))
             now = datetime.now(UTC)
             for start in range(0, len(targets), LOAD_CHUNK):
                 chunk = targets[start : start + LOAD_CHUNK]
                 evidence = (
-                    credentials_service.verified_skill_weights(
-                        session, self.tenant_id, id_range=(chunk[0], chunk[-1])
-                    )
+                    feed.verified_skill_weights(id_range=(chunk[0], chunk[-1]))
                     if loading
-                    else credentials_service.verified_skill_weights(session, self.tenant_id, chunk)
+                    else feed.verified_skill_weights(chunk)
                 )
                 for candidate_id in chunk:
                     self._set_evidence(

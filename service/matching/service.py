@@ -56,6 +56,7 @@ from service.matching.filters import EvidenceFilter
 from service.matching.index import (
     CandidateIndex,
     CandidateIndexes,
+    EvidenceRow,
     StrengthTable,
     is_expired,
     sorted_union,
@@ -309,6 +310,37 @@ def _weight(strength: Strength, settings: Settings) -> float:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DatabaseChangeFeed:
+    """A tenant's changes as the candidate index reads them, from the request's session.
+
+    The change counter and changed candidates come from the registry, the evidence from the
+    credentials feature; the index only sees it as a :class:`ChangeFeed`.
+    """
+
+    session: Session
+    tenant_id: int
+
+    def change_counter(self) -> int:
+        """The tenant's change counter now."""
+        return registry.change_counter(self.session, self.tenant_id)
+
+    def candidates_changed_since(self, watermark: int) -> list[int]:
+        """Ids of candidates changed after ``watermark`` (-1: every candidate), ascending."""
+        return registry.candidates_changed_since(self.session, self.tenant_id, watermark)
+
+    def verified_skill_weights(
+        self,
+        candidate_ids: Sequence[int] | None = None,
+        *,
+        id_range: tuple[int, int] | None = None,
+    ) -> dict[int, list[EvidenceRow]]:
+        """Verified evidence rows per candidate, of the ids given or of an id range."""
+        return credentials_service.verified_skill_weights(
+            self.session, self.tenant_id, candidate_ids, id_range=id_range
+        )
+
+
 def match_candidates(
     session: Session,
     context: TaxonomyContext,
@@ -335,7 +367,7 @@ def match_candidates(
         )
     after = decode_cursor(query.cursor) if query.cursor else None
     index = indexes.get(tenant_id)
-    index.catch_up(session, context.space, settings)
+    index.catch_up(DatabaseChangeFeed(session, tenant_id), context.space, settings)
     pool = _retrieve(
         session,
         index,

@@ -19,6 +19,7 @@ from service.db.engine import unit_of_work
 from service.db.models import Candidate, Credential, Evidence
 from service.matching import index as candidate_index
 from service.matching.index import CandidateIndex
+from service.matching.service import DatabaseChangeFeed
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from tests.service.conftest import ESCO
@@ -94,7 +95,7 @@ def test_kill_during_bulk_ingest_then_resume(
     with unit_of_work(runtime.sessions) as session:
         tenant_id = registry.get_or_create_tenant(session, tenant).id
         saved = CandidateIndex(tenant_id, runtime.encoder.dimension)
-        saved.catch_up(session, context.space, runtime.settings)
+        saved.catch_up(DatabaseChangeFeed(session, tenant_id), context.space, runtime.settings)
     saved.save(tmp_path / "saved-index", model="m", taxonomy=context.key)
     first.send_signal(signal.SIGKILL)
     first.wait()
@@ -132,9 +133,9 @@ def _assert_index_matches_database(
             dimension=runtime.encoder.dimension,
         )
         assert resumed.watermark > 0, "the pre-crash index should have been saved with its mark"
-        resumed.catch_up(session, context.space, runtime.settings)
+        resumed.catch_up(DatabaseChangeFeed(session, tenant_id), context.space, runtime.settings)
         fresh = CandidateIndex(tenant_id, runtime.encoder.dimension)
-        fresh.catch_up(session, context.space, runtime.settings)
+        fresh.catch_up(DatabaseChangeFeed(session, tenant_id), context.space, runtime.settings)
         with_evidence = set(
             session.scalars(
                 select(Candidate.id)
@@ -157,7 +158,7 @@ def _assert_chunked_load_matches(
         monkeypatch.setattr(candidate_index, "LOAD_CHUNK", chunk)
         index = CandidateIndex(tenant_id, runtime.encoder.dimension)
         with unit_of_work(runtime.sessions) as session:
-            index.catch_up(session, context.space, runtime.settings)
+            index.catch_up(DatabaseChangeFeed(session, tenant_id), context.space, runtime.settings)
         ids = list(_index_state(index))
         table = index.strength_table(ids, runtime.settings, now)
         built.append(
