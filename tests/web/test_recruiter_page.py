@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from service.samples import SampleAchievement, SampleIssuer
@@ -251,3 +252,124 @@ def test_problems_are_shown(page: WebDriver, people: Tenant) -> None:
     assert "Not found in the taxonomy: zzzzqqqq xxyyzz" in unresolved_text
     assert "(401)" in error.text
     assert page.find_element(By.ID, "candidates").find_elements(By.TAG_NAME, "li") == []
+
+
+UNRECOGNISED_JOB = "Wanted: a wrangler of numbers who tames reptiles"
+
+
+def _api_match(site: Site, tenant: Tenant, **body: Any) -> httpx.Response:
+    return site.client.post("/v1/match", json=body, headers=tenant.headers("recruiter"))
+
+
+def _match_and_wait(driver: WebDriver, what: str, condition: Any) -> Any:
+    driver.find_element(By.ID, "match-button").click()
+    return _settled(driver, what, condition)
+
+
+def _settled(driver: WebDriver, what: str, condition: Any) -> Any:
+    def done(d: WebDriver) -> Any:
+        if d.find_element(By.ID, "match-form").get_attribute("aria-busy"):
+            return False
+        return condition(d)
+
+    return _wait(driver, what, done)
+
+
+def test_a_job_nothing_is_recognised_in_offers_its_suggestions_to_confirm(
+    page: WebDriver, site: Site, people: Tenant
+) -> None:
+    _enter_key(page, people.keys["recruiter"])
+    page.find_element(By.ID, "job-description").send_keys(UNRECOGNISED_JOB)
+    readings = _match_and_wait(
+        page, "the suggestions", lambda d: d.find_elements(By.CSS_SELECTOR, "#readings .reading")
+    )
+
+    refused = _api_match(site, people, description=UNRECOGNISED_JOB)
+    assert refused.status_code == 400
+    expected = refused.json()["suggestions"]
+    assert len(readings) == len(expected) > 0
+    for shown, reading in zip(readings, expected, strict=True):
+        assert _text(shown, ".reading-phrase") == f"“{reading['phrase']}”"
+        buttons = shown.find_elements(By.CSS_SELECTOR, "button.suggested-skill")
+        assert [b.get_attribute("data-uri") for b in buttons] == [
+            s["uri"] for s in reading["skills"]
+        ]
+        assert [b.text.rsplit(" ", 1)[0] for b in buttons] == [
+            s["label"] for s in reading["skills"]
+        ]
+    assert page.find_element(By.ID, "match-suggestions").is_displayed()
+    assert refused.json()["title"] in page.find_element(By.ID, "match-error").text
+    assert page.find_elements(By.CSS_SELECTOR, "#ranked > li") == []
+
+    # Confirming a suggestion sends it as an explicit must-have skill and matches again.
+    first = readings[0].find_element(By.CSS_SELECTOR, "button.suggested-skill")
+    uri = first.get_attribute("data-uri")
+    first.click()
+    requirements = _settled(
+        page,
+        "the confirmed requirement",
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#requirements .requirement") or False,
+    )
+    answer = _api_match(
+        site,
+        people,
+        description=UNRECOGNISED_JOB,
+        skills=[{"uri": uri, "mustHave": True}],
+        topK=10,
+    )
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    chips = page.find_elements(By.CSS_SELECTOR, "#confirmed .chip")
+    assert [c.get_attribute("data-uri") for c in chips] == [uri]
+    assert [
+        (r.get_attribute("data-skill-id"), r.get_attribute("data-source")) for r in requirements
+    ] == [(r["skill"]["id"], r["source"]) for r in result["requirements"]]
+    assert requirements[0].get_attribute("data-source") == "explicit"
+    assert page.find_element(By.ID, "match-suggestions").is_displayed() is False
+    assert page.find_element(By.ID, "match-error").is_displayed() is False
+    ranked = page.find_elements(By.CSS_SELECTOR, "#ranked > li.candidate")
+    assert [r.get_attribute("data-candidate-id") for r in ranked] == [
+        c["candidateId"] for c in result["candidates"]
+    ]
+
+
+def test_a_matched_job_shows_each_candidate_with_the_credentials_that_prove_it(
+    page: WebDriver, site: Site, people: Tenant
+) -> None:
+    job = "Requirements:\n- Python\n- SQL"
+    _enter_key(page, people.keys["recruiter"])
+    page.find_element(By.ID, "job-title").send_keys("Data analyst")
+    page.find_element(By.ID, "job-description").send_keys(job)
+    ranked = _match_and_wait(
+        page, "ranked candidates", lambda d: d.find_elements(By.CSS_SELECTOR, "#ranked > li")
+    )
+
+    answer = _api_match(site, people, title="Data analyst", description=job, skills=[], topK=10)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert [r.get_attribute("data-candidate-id") for r in ranked] == [
+        c["candidateId"] for c in result["candidates"]
+    ]
+    assert ranked[0].get_attribute("data-candidate-id") == "ana"  # both skills, trusted issuer
+    for shown, candidate in zip(ranked, result["candidates"], strict=True):
+        assert _value(shown, ".score > data") == candidate["score"]
+        lines = shown.find_elements(By.CSS_SELECTOR, ".matched > li")
+        assert [line.get_attribute("data-skill-id") for line in lines] == [
+            m["required"]["id"] for m in candidate["matched"]
+        ]
+        for line, matched in zip(lines, candidate["matched"], strict=True):
+            assert _text(line, ".credential-names") == ", ".join(
+                c["name"] for c in matched["credentials"]
+            )
+        gaps = shown.find_elements(By.CSS_SELECTOR, ".missing > li")
+        assert [g.get_attribute("data-skill-id") for g in gaps] == [
+            m["skill"]["id"] for m in candidate["missing"]
+        ]
+    shown_requirements = page.find_elements(By.CSS_SELECTOR, "#requirements .requirement")
+    assert [r.get_attribute("data-skill-id") for r in shown_requirements] == [
+        r["skill"]["id"] for r in result["requirements"]
+    ]
+    noun = "candidate" if result["total"] == 1 else "candidates"
+    assert page.find_element(By.ID, "match-status").text == (
+        f"{result['total']} {noun} ranked, showing {len(result['candidates'])}."
+    )

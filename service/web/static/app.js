@@ -1,4 +1,4 @@
-// The recruiter page: suggest skills, search candidates, show their evidence.
+// The recruiter page: suggest skills, search candidates, match a job, show the evidence.
 // Plain DOM (textContent only, never innerHTML) so nothing from the API is read as markup,
 // and no inline handlers so the page runs under "default-src 'self'".
 "use strict";
@@ -229,14 +229,18 @@
   });
 
   function showProblem(error) {
+    showProblemIn(errorBox, error);
+  }
+
+  function showProblemIn(box, error) {
     const problem = error.problem || { title: "Network error", detail: String(error.message) };
-    errorBox.replaceChildren();
+    box.replaceChildren();
     const heading = el("p", "problem-title", problem.title || "Error");
     if (problem.status) heading.append(el("span", "problem-status", " (" + problem.status + ")"));
-    errorBox.append(heading);
-    if (problem.detail) errorBox.append(el("p", "problem-detail", problem.detail));
+    box.append(heading);
+    if (problem.detail) box.append(el("p", "problem-detail", problem.detail));
     if (Array.isArray(problem.unresolved) && problem.unresolved.length) {
-      errorBox.append(el("p", null, "Not found in the taxonomy: " + problem.unresolved.join(", ")));
+      box.append(el("p", null, "Not found in the taxonomy: " + problem.unresolved.join(", ")));
     }
     if (Array.isArray(problem.errors)) {
       const list = el("ul");
@@ -244,10 +248,10 @@
         const where = item.key ? item.key + ": " : "";
         list.append(el("li", null, where + (item.message || JSON.stringify(item))));
       });
-      errorBox.append(list);
+      box.append(list);
     }
-    if (problem.type) errorBox.append(el("p", "muted problem-type", problem.type));
-    errorBox.hidden = false;
+    if (problem.type) box.append(el("p", "muted problem-type", problem.type));
+    box.hidden = false;
   }
 
   function clearProblem() {
@@ -407,5 +411,159 @@
 
   loadMore.addEventListener("click", () => {
     if (lastQuery && lastQuery.cursor) search(lastQuery, true);
+  });
+
+  // --- match a job -------------------------------------------------------------------------
+
+  const matchForm = $("match-form");
+  const matchError = $("match-error");
+  const matchStatus = $("match-status");
+  const suggestedBox = $("match-suggestions");
+  const readingList = $("readings");
+  const confirmedList = $("confirmed");
+  const requirementList = $("requirements");
+  const rankedList = $("ranked");
+  const SOURCE_WORDS = {
+    explicit: "confirmed",
+    text: "from the description",
+    title: "from the title",
+  };
+  // Skills the user confirmed from the suggestions: sent as explicit must-have skills.
+  const confirmed = [];
+
+  function renderConfirmed() {
+    confirmedList.replaceChildren();
+    confirmed.forEach((skill, index) => {
+      const item = el("li", "chip");
+      item.dataset.uri = skill.uri;
+      item.append(el("span", "chip-label", skill.label));
+      const remove = el("button", "chip-remove", "×");
+      remove.type = "button";
+      remove.setAttribute("aria-label", "Remove " + skill.label);
+      remove.addEventListener("click", () => {
+        confirmed.splice(index, 1);
+        renderConfirmed();
+      });
+      item.append(remove);
+      confirmedList.append(item);
+    });
+  }
+
+  function renderSuggestions(readings) {
+    readingList.replaceChildren();
+    readings.forEach((reading) => {
+      const item = el("li", "reading");
+      item.dataset.start = String(reading.start);
+      item.append(el("p", "reading-phrase", "“" + reading.phrase + "”"));
+      reading.skills.forEach((skill) => {
+        const pick = el("button", "suggested-skill", skill.label + " ");
+        pick.type = "button";
+        pick.dataset.uri = skill.uri;
+        pick.append(number(skill.confidence));
+        pick.setAttribute("aria-label", "Confirm " + skill.label);
+        pick.addEventListener("click", () => {
+          if (!confirmed.some((c) => c.uri === skill.uri)) {
+            confirmed.push({ uri: skill.uri, label: skill.label });
+            renderConfirmed();
+          }
+          runMatch();
+        });
+        item.append(pick);
+      });
+      readingList.append(item);
+    });
+    suggestedBox.hidden = readings.length === 0;
+  }
+
+  function renderRequirements(requirements) {
+    requirementList.replaceChildren();
+    requirements.forEach((requirement) => {
+      const item = el("li", "requirement");
+      item.dataset.skillId = requirement.skill.id;
+      item.dataset.source = requirement.source;
+      if (requirement.phrase) {
+        item.append(el("span", "phrase", "“" + requirement.phrase + "”"), " → ");
+      }
+      item.append(el("span", "skill-label", requirement.skill.label), " ");
+      const strengthWord = requirement.strength === "must" ? "must" : "nice to have";
+      const sourceWord = SOURCE_WORDS[requirement.source] || requirement.source;
+      item.append(el("span", "strength", strengthWord), " ", el("span", "source", sourceWord));
+      requirementList.append(item);
+    });
+  }
+
+  function renderRanked(ranked) {
+    const item = el("li", "candidate");
+    item.dataset.candidateId = ranked.candidateId;
+    const score = el("p", "score");
+    score.append("Score ", number(ranked.score));
+    item.append(el("h3", "candidate-id", ranked.candidateId), score);
+    const matched = el("ul", "matched");
+    ranked.matched.forEach((match) => {
+      const line = el("li", "match");
+      line.dataset.skillId = match.required.id;
+      line.append(el("span", "skill-label", match.required.label));
+      if (match.matchedSkill.id !== match.required.id) {
+        line.append(" via ", el("span", "matched-skill", match.matchedSkill.label));
+      }
+      line.append(" · proved by ");
+      line.append(el("span", "credential-names", match.credentials.map((c) => c.name).join(", ")));
+      matched.append(line);
+    });
+    const missing = el("ul", "missing");
+    ranked.missing.forEach((gap) => {
+      const line = el("li", "gap", "missing: " + gap.skill.label);
+      line.dataset.skillId = gap.skill.id;
+      missing.append(line);
+    });
+    item.append(matched, missing);
+    return item;
+  }
+
+  async function runMatch() {
+    matchError.hidden = true;
+    matchError.replaceChildren();
+    if (!apiKey()) {
+      const detail = "Enter your API key first.";
+      showProblemIn(matchError, { problem: { title: "API key needed", detail } });
+      keyInput.focus();
+      return;
+    }
+    matchForm.setAttribute("aria-busy", "true");
+    const body = {
+      title: $("job-title").value,
+      description: $("job-description").value,
+      skills: confirmed.map((skill) => ({ uri: skill.uri, mustHave: true })),
+      topK: 10,
+    };
+    try {
+      const result = await api("/v1/match", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      renderSuggestions([]);
+      renderRequirements(result.requirements);
+      rankedList.replaceChildren(...result.candidates.map(renderRanked));
+      const noun = result.total === 1 ? "candidate" : "candidates";
+      matchStatus.textContent = result.total
+        ? `${result.total} ${noun} ranked, showing ${result.candidates.length}.`
+        : "No candidate holds verified evidence of these requirements.";
+      matchStatus.dataset.total = String(result.total);
+    } catch (error) {
+      requirementList.replaceChildren();
+      rankedList.replaceChildren();
+      matchStatus.textContent = "The match failed.";
+      showProblemIn(matchError, error);
+      const readings = (error.problem && error.problem.suggestions) || [];
+      renderSuggestions(readings);
+    } finally {
+      matchForm.removeAttribute("aria-busy");
+    }
+  }
+
+  matchForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    runMatch();
   });
 })();
