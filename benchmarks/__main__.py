@@ -109,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
         help="serve from a separate credmatch process (else a thread of the benchmark)",
     )
     parser.add_argument(
+        "--restart",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="match: then stop the server (it saves its snapshots) and time two restarted "
+        "workers on them (first match, memory)",
+    )
+    parser.add_argument(
         "--backend",
         choices=["onnx", "torch"],
         default="onnx",
@@ -202,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 queries=args.queries,
                 clients=args.clients,
                 seed=args.seed,
+                restart=args.restart,
             )
         if args.name == "gap" and args.quality:
             results["gap_quality"] = run_gap_quality(env, esco_dir=args.esco_dir)

@@ -178,6 +178,11 @@ class ServerProcess:
             time.sleep(0.2)
 
     @property
+    def pid(self) -> int:
+        """The server's process id."""
+        return self._process.pid
+
+    @property
     def url(self) -> str:
         """Base URL of the server."""
         return f"http://127.0.0.1:{self.port}"

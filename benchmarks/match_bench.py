@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import random
 import resource
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, insert, select, text
 
-from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
+from benchmarks.harness import BenchEnvironment, ServerProcess, Stopwatch, console, percentiles
 from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import Candidate, Credential, Evidence, Skill, Tenant
@@ -240,8 +242,87 @@ def job_text(pool: list[tuple[str, str]], rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+def first_match(client: httpx.Client, text: str, headers: dict[str, str]) -> int:
+    """Ask until the index is ready: a 503 while it fills is retried after its Retry-After.
+
+    Returns:
+        How many 503 refusals came first.
+    """
+    refusals = 0
+    while True:
+        response = client.post("/v1/match", json={"description": text, "topK": 10}, headers=headers)
+        if response.status_code != 503:
+            response.raise_for_status()
+            return refusals
+        refusals += 1
+        time.sleep(float(response.headers.get("Retry-After", "1")))
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """Resident (RSS), proportional (PSS) and private (USS) memory of a process, in MiB.
+
+    USS is what the process alone holds: pages shared with another process (a snapshot
+    both map, the page cache) count in its RSS, not its USS.
+    """
+    fields: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="utf-8").splitlines():
+        name, _, rest = line.partition(":")
+        if name in {"Rss", "Pss", "Private_Clean", "Private_Dirty"}:
+            fields[name] = int(rest.split()[0]) / 1024
+    return {
+        "rss": round(fields["Rss"], 1),
+        "pss": round(fields["Pss"], 1),
+        "uss": round(fields["Private_Clean"] + fields["Private_Dirty"], 1),
+    }
+
+
+def run_restart(env: BenchEnvironment, texts: list[str], headers: dict[str, str]) -> dict[str, Any]:
+    """Stop the server (it saves its snapshots), start two workers on them, time both.
+
+    Each worker is timed from its process start to its first answered match, and its
+    memory is read once it has answered: the second worker's USS against the first one's
+    RSS is what a second worker costs.
+    """
+    if not isinstance(env.server, ServerProcess):
+        return {"skipped": "needs --server-process"}
+    with console.status("stopping the server (it writes its snapshots)"), Stopwatch() as saving:
+        env.server.stop()
+    workers: list[ServerProcess] = []
+    figures: list[dict[str, Any]] = []
+    try:
+        for n, text in enumerate(texts[:2]):
+            with console.status(f"restarted worker {n + 1}: first match"), Stopwatch() as up:
+                worker = ServerProcess(env.settings)
+                workers.append(worker)
+                with Stopwatch() as serving, httpx.Client(base_url=worker.url, timeout=600) as c:
+                    refusals = first_match(c, text, headers)
+            figures.append(
+                {
+                    "start_to_first_match_seconds": round(up.seconds, 2),
+                    "first_match_request_seconds": round(serving.seconds, 2),
+                    "503_refusals": refusals,
+                    "memory_mib": memory_mib(worker.pid),
+                }
+            )
+    finally:
+        for worker in workers:
+            worker.stop()
+    first_rss = figures[0]["memory_mib"]["rss"]
+    return {
+        "stop_and_save_seconds": round(saving.seconds, 2),
+        "workers": figures,
+        "second_worker_uss_over_first_rss": round(figures[1]["memory_mib"]["uss"] / first_rss, 3),
+    }
+
+
 def run_match(
-    env: BenchEnvironment, *, candidates: int, queries: int, clients: int, seed: int
+    env: BenchEnvironment,
+    *,
+    candidates: int,
+    queries: int,
+    clients: int,
+    seed: int,
+    restart: bool = True,
 ) -> dict[str, Any]:
     """Populate, build the index with a first request, then time ``queries`` matches."""
     rng = random.Random(seed)
@@ -268,7 +349,7 @@ def run_match(
             console.status("building the candidate index (first request)"),
             Stopwatch() as building,
         ):
-            ask(texts[0])
+            refusals = first_match(client, texts[0], headers)
         rss_built = peak_rss_mib()
         for text in texts[1:10]:
             ask(text)
@@ -278,7 +359,7 @@ def run_match(
         with console.status(f"timing {queries} matches, {clients} client(s)"):
             seconds = timed_map(ask, texts[10:], clients)
         hits_after = phrase_cache_counts(client)
-    return {
+    result: dict[str, Any] = {
         "candidates": candidates,
         "indexed_candidates": (
             indexed_candidates(env, TENANT) if env.server_peak_rss_mib() is None else "in server"
@@ -287,15 +368,21 @@ def run_match(
         "clients": clients,
         "populate_seconds": round(populating.seconds, 2),
         "index_build_first_request_seconds": round(building.seconds, 2),
+        "index_build_503_refusals": refusals,
         "peak_rss_mib": {"after_populate": rss_populated, "after_index_build": rss_built},
         "server_peak_rss_mib": env.server_peak_rss_mib(),
         "latency": percentiles(latencies),
         "throughput_per_second": round(queries / seconds, 1),
         "mean_candidates_returned": round(sum(returned) / len(returned), 2),
         "phrase_cache_during_timing": {
-            result: hits_after[result] - hits_before[result] for result in ("hit", "miss")
+            outcome: hits_after[outcome] - hits_before[outcome] for outcome in ("hit", "miss")
         },
     }
+    # After the figures that read the running server: the restart stops it.
+    result["restart"] = (
+        run_restart(env, texts[-2:], headers) if restart else {"skipped": "--no-restart"}
+    )
+    return result
 
 
 def phrase_cache_counts(client: httpx.Client) -> dict[str, float]:

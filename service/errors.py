@@ -21,6 +21,7 @@ Exceptions::
     │   └── HolderMismatchError    422 ``holder-mismatch``
     ├── RateLimitedError           429 ``rate-limited`` (+ Retry-After, RateLimit-* headers)
     └── NotReadyError              503 ``not-ready`` (taxonomy or index missing)
+        └── IndexBuildingError     503 ``index-building`` (+ Retry-After): the tenant's index
 
     SettingsError (ValueError)     a CREDMATCH_* variable that cannot be used (start-up, CLI)
     ClaimLostError                 a background job taken over by another worker (internal)
@@ -46,6 +47,7 @@ __all__ = [
     "CredmatchError",
     "DomainMismatchError",
     "HolderMismatchError",
+    "IndexBuildingError",
     "InvalidRequestError",
     "KeyConflictError",
     "NotFoundError",
@@ -204,6 +206,16 @@ class NotReadyError(CredmatchError):
     status = 503
     problem = "not-ready"
     title = "Service not ready"
+
+
+class IndexBuildingError(NotReadyError):
+    """The tenant's candidate index is being built; other tenants are served meanwhile."""
+
+    problem = "index-building"
+    title = "Candidate index being built"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
 class ReportNotReadyError(CredmatchError):

@@ -160,6 +160,11 @@ class MatchingSettings:
     candidate_ivf_nprobe: int = 64
     """IVF clusters scanned per query: recall against speed (see benchmarks/RESULTS.md)."""
 
+    index_build_wait_seconds: float = 10.0
+    """How long a match waits for its tenant's candidate index to be filled (a first fill
+    from the database runs in the background); after that it answers 503 with
+    ``Retry-After`` and the fill goes on. Loading a snapshot takes seconds."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class FetchSettings:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,15 @@ import numpy.typing as npt
 
 from embeddings import IndexFileError, IndexManifest, VectorIndex
 from embeddings.skill_space import SkillSpace, weighted_mean_vector
+from service.errors import IndexBuildingError
 from service.matching.filters import EvidenceFilter, credential_tags
+from service.matching.snapshot import (
+    VECTORS,
+    SnapshotManifest,
+    current_snapshot,
+    read_snapshot,
+    write_snapshot,
+)
 from service.settings import Settings
 from service.trust.service import IssuerWeight
 
@@ -207,6 +216,38 @@ class _EvidenceColumns:
         if self._dead > max(4096, self._used // 2):
             self._compact()
 
+    def export(self) -> dict[str, npt.NDArray[Any]]:
+        """The live rows, run after run in slot order, with spare capacity after them.
+
+        Keys: ``owner`` and ``count`` per slot, ``row_<field>`` per field of `_HELD`.
+        """
+        slots = np.arange(len(self._slot_of), dtype=np.int64)
+        index = self._row_index(slots)
+        spare = max(1024, len(index) // 8)
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "owner": self._owner[: len(slots)],
+            "count": self._count[: len(slots)],
+        }
+        for name, column in self._rows.items():
+            rows = np.zeros(len(index) + spare, dtype=column.dtype)
+            rows[: len(index)] = column[index]
+            arrays[f"row_{name}"] = rows
+        return arrays
+
+    @classmethod
+    def restore(cls, arrays: Mapping[str, npt.NDArray[Any]], rows: int) -> _EvidenceColumns:
+        """Columns from :meth:`export`'s arrays (memory-mapped ones stay mapped)."""
+        columns = cls()
+        owner, count = arrays["owner"], arrays["count"]
+        columns._rows = {name: arrays[f"row_{name}"] for name in _HELD.names or ()}
+        columns._used = rows
+        columns._owner = owner
+        columns._count = count
+        columns._start = (np.cumsum(count) - count).astype(np.int64)
+        columns._slot_of = dict(zip(owner.tolist(), range(len(owner)), strict=True))
+        columns.candidates = int(np.count_nonzero(count))
+        return columns
+
     def pairs(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(candidate, skill) of every current row."""
         slots = np.arange(len(self._slot_of), dtype=np.int64)
@@ -370,6 +411,12 @@ class CandidateIndex:
         self._issuer_names: list[str] = []
         self._issuer_position: dict[str, int] = {}
         self._tag_sets: list[frozenset[str]] = []
+        # A first fill runs in a background thread (see ensure_current), from the snapshot
+        # named here when there is one.
+        self.snapshot_source: tuple[Path, str, str] | None = None
+        self._build_guard = threading.Lock()
+        self._builder: threading.Thread | None = None
+        self._build_failure: Exception | None = None
         self._tag_set_position: dict[str, int] = {}
         # Holders per skill as sorted arrays of candidate ids, not Python sets: at a million
         # candidates sets held 5.5 million int objects, which every full garbage collection
@@ -672,37 +719,169 @@ class CandidateIndex:
             scores, ids = self.vectors.search(query.reshape(1, -1), k)
         return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if int(i) >= 0]
 
-    def save(self, directory: Path, *, model: str, taxonomy: str) -> None:
-        """Persist the vectors with a manifest recording the watermark."""
+    def save(self, directory: Path, *, model: str, taxonomy: str) -> Path | None:
+        """Write a snapshot of the whole index state (see :mod:`service.matching.snapshot`).
+
+        Vectors, evidence columns, holder lists, interned issuers and tags, and the
+        watermark they are current to: a worker that loads it serves at once and catches up
+        from the watermark. Nothing is written for an index never filled.
+
+        Returns:
+            The snapshot's folder, or None when there was nothing to save.
+        """
         with self._lock:
-            self.vectors.save(
+            if not self._loaded:
+                return None
+            arrays = self._evidence.export()
+            skills = np.asarray(sorted(self._holders), dtype=np.int64)
+            lists = [self._holders[int(skill)] for skill in skills]
+            arrays["holder_skill"] = skills
+            arrays["holder_offset"] = np.r_[0, np.cumsum([len(x) for x in lists])].astype(np.int64)
+            arrays["holder_id"] = (
+                np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, np.int64)
+            )
+            manifest = SnapshotManifest(
+                model=model,
+                taxonomy=taxonomy,
+                tenant=self.tenant_id,
+                watermark=self.watermark,
+                trained_for=self.trained_for,
+                issuer_names=list(self._issuer_names),
+                tag_texts=sorted(self._tag_set_position, key=self._tag_set_position.__getitem__),
+                rows=int(arrays["count"].sum()),
+            )
+            vectors_manifest = IndexManifest(
+                kind=KIND,
+                model=model,
+                dimension=self.vectors.dimension,
+                taxonomy=taxonomy,
+                count=len(self.vectors),
+                watermark=self.watermark,
+                extra={"tenant": self.tenant_id, "trained_for": self.trained_for},
+            )
+            return write_snapshot(
                 directory,
-                IndexManifest(
-                    kind=KIND,
-                    model=model,
-                    dimension=self.vectors.dimension,
-                    taxonomy=taxonomy,
-                    count=len(self.vectors),
-                    watermark=self.watermark,
-                    extra={"tenant": self.tenant_id, "trained_for": self.trained_for},
-                ),
+                manifest,
+                arrays,
+                lambda folder: self.vectors.save(folder, vectors_manifest),
             )
 
     @classmethod
     def load(
         cls, directory: Path, tenant_id: int, *, model: str, taxonomy: str, dimension: int
     ) -> CandidateIndex:
-        """Load a saved index, or start empty when it is missing or built from other inputs."""
+        """The tenant's current snapshot, or an empty index when there is none that fits.
+
+        A snapshot fits when it was built with this model and taxonomy for this tenant and
+        its files match their checksums; anything else starts empty (filled from the
+        database on first use), never half-loaded.
+        """
         index = cls(tenant_id, dimension)
-        try:
-            vectors, manifest = VectorIndex.load(directory)
-        except IndexFileError:
-            return index
-        if (manifest.kind, manifest.model, manifest.taxonomy) == (KIND, model, taxonomy):
-            index.vectors = vectors
-            index.watermark = manifest.watermark
-            index.trained_for = int(manifest.extra.get("trained_for", 0))
+        index.restore(directory, model=model, taxonomy=taxonomy)
         return index
+
+    def restore(self, directory: Path, *, model: str, taxonomy: str) -> bool:
+        """Take the state of the tenant's current snapshot, when one fits (see :meth:`load`).
+
+        Returns:
+            Whether a snapshot was restored.
+        """
+        folder = current_snapshot(directory)
+        if folder is None:
+            return False
+        try:
+            manifest, arrays = read_snapshot(folder)
+            if (manifest.model, manifest.taxonomy, manifest.tenant) != (
+                model,
+                taxonomy,
+                self.tenant_id,
+            ):
+                return False
+            vectors, vectors_manifest = VectorIndex.load(folder / VECTORS)
+        except IndexFileError:
+            return False
+        if (vectors_manifest.kind, vectors_manifest.dimension) != (KIND, self.vectors.dimension):
+            return False
+        with self._lock:
+            self.vectors = vectors
+            self.watermark = manifest.watermark
+            self.trained_for = manifest.trained_for
+            self._evidence = _EvidenceColumns.restore(arrays, manifest.rows)
+            self._issuer_names = list(manifest.issuer_names)
+            self._issuer_position = {name: i for i, name in enumerate(manifest.issuer_names)}
+            self._tag_sets = []
+            self._tag_set_position = {}
+            for text in manifest.tag_texts:
+                self._tag_set(text)
+            offsets = arrays["holder_offset"]
+            holder_ids = arrays["holder_id"]
+            self._holders = {
+                skill: holder_ids[start:end]
+                for skill, start, end in zip(
+                    arrays["holder_skill"].tolist(),
+                    offsets[:-1].tolist(),
+                    offsets[1:].tolist(),
+                    strict=True,
+                )
+            }
+            self._loaded = True
+        return True
+
+    def ensure_current(
+        self,
+        feed: ChangeFeed,
+        open_feed: Callable[[], AbstractContextManager[ChangeFeed]],
+        space: SkillSpace,
+        settings: Settings,
+    ) -> None:
+        """Catch up for a request, never holding it longer than the build wait.
+
+        A filled index catches up in the request (the changes since the last request). An
+        unfilled one is filled in the background, from the tenant's snapshot when there is
+        one that fits, else from ``open_feed`` (its own database session); the request
+        waits ``index_build_wait_seconds`` for it, then is refused with a 503 and
+        ``Retry-After`` while the fill goes on. Other tenants' indexes are not involved.
+
+        Raises:
+            IndexBuildingError: The fill is still running after the wait.
+        """
+        if not self._loaded:
+            with self._build_guard:
+                if self._builder is None or not (self._builder.is_alive() or self._loaded):
+                    self._builder = threading.Thread(
+                        target=self._fill,
+                        args=(open_feed, space, settings),
+                        name=f"candidate-index-{self.tenant_id}",
+                        daemon=True,
+                    )
+                    self._builder.start()
+                builder = self._builder
+            wait = settings.matching.index_build_wait_seconds
+            builder.join(wait)
+            if builder.is_alive():
+                raise IndexBuildingError(
+                    "the candidate index of this tenant is being built; retry shortly",
+                    retry_after=max(1, math.ceil(wait)),
+                )
+            failure, self._build_failure = self._build_failure, None
+            if failure is not None:
+                raise failure
+        self.catch_up(feed, space, settings)
+
+    def _fill(
+        self,
+        open_feed: Callable[[], AbstractContextManager[ChangeFeed]],
+        space: SkillSpace,
+        settings: Settings,
+    ) -> None:
+        try:
+            if self.snapshot_source is not None:
+                directory, model, taxonomy = self.snapshot_source
+                self.restore(directory, model=model, taxonomy=taxonomy)
+            with open_feed() as feed:
+                self.catch_up(feed, space, settings)
+        except Exception as exc:
+            self._build_failure = exc
 
 
 class CandidateIndexes:
@@ -727,17 +906,16 @@ class CandidateIndexes:
         return self.directory / f"tenant-{tenant_id}"
 
     def get(self, tenant_id: int) -> CandidateIndex:
-        """The tenant's index (loaded from disk on first use)."""
+        """The tenant's index; filled on first use (see :meth:`CandidateIndex.ensure_current`).
+
+        Nothing is read here, under the lock all tenants share: the snapshot is read by the
+        fill, under the tenant's own lock.
+        """
         with self._lock:
             index = self._indexes.get(tenant_id)
             if index is None:
-                index = CandidateIndex.load(
-                    self._path(tenant_id),
-                    tenant_id,
-                    model=self.model,
-                    taxonomy=self.taxonomy,
-                    dimension=self.dimension,
-                )
+                index = CandidateIndex(tenant_id, self.dimension)
+                index.snapshot_source = (self._path(tenant_id), self.model, self.taxonomy)
                 self._indexes[tenant_id] = index
             return index
 

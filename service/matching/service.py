@@ -34,13 +34,16 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import msgspec
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from embeddings.skill_space import weighted_mean_vector
@@ -321,6 +324,13 @@ class DatabaseChangeFeed:
     session: Session
     tenant_id: int
 
+    @classmethod
+    @contextmanager
+    def opened(cls, bind: Engine | Connection, tenant_id: int) -> Iterator[DatabaseChangeFeed]:
+        """A feed over a session of its own (a background fill outlives the request's)."""
+        with Session(bind) as session, session.begin():
+            yield cls(session, tenant_id)
+
     def change_counter(self) -> int:
         """The tenant's change counter now."""
         return registry.change_counter(self.session, self.tenant_id)
@@ -367,7 +377,12 @@ def match_candidates(
         )
     after = decode_cursor(query.cursor) if query.cursor else None
     index = indexes.get(tenant_id)
-    index.catch_up(DatabaseChangeFeed(session, tenant_id), context.space, settings)
+    index.ensure_current(
+        DatabaseChangeFeed(session, tenant_id),
+        partial(DatabaseChangeFeed.opened, session.get_bind(), tenant_id),
+        context.space,
+        settings,
+    )
     pool = _retrieve(
         session,
         index,

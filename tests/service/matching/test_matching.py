@@ -162,7 +162,9 @@ def test_candidate_index_survives_restart(runtime: Runtime) -> None:
     try:
         _, reloaded = reopened.require_taxonomy()
         index = reloaded.get(tenant_id)
-        assert len(index.vectors) == 1
+        assert len(index.vectors) == 0  # nothing is read under the lock all tenants share
+        match(reopened, tenant_id, JobQuery(skills=[ExplicitSkill(uri=SQL)]))
+        assert len(index.vectors) == 1  # from the snapshot, caught up from its watermark
         assert index.watermark == indexes.get(tenant_id).watermark
     finally:
         reopened.engine.dispose()
