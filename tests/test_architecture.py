@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,15 @@ def test_value_objects_and_the_index_do_no_io_of_their_own(module: str) -> None:
         or name.startswith("service.db.engine")
     )
     assert io == [], f"{module} reads the database itself"
+
+
+def test_the_architecture_map_matches_the_tree() -> None:
+    document = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for feature in FEATURES:
+        assert f"`{feature}/`" in document, f"service/{feature}/ is not on the map"
+    files = {path.name for path in ROOT.rglob("*.py") if ".venv" not in path.parts}
+    named = set(re.findall(r"`(?:[\w/]+/)?(\w+\.py)`", document))
+    assert named, "the map names no file"
+    assert sorted(named - files) == [], "the map names files that are not in the tree"
+    packages = {p.parent.name for p in (ROOT / "service").glob("*/*.py")}
+    assert sorted(packages - set(FEATURES)) == ["api", "db", "web"]  # the core's rooms
