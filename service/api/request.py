@@ -1,15 +1,23 @@
-"""The request class of the app: JSON bodies within a nesting limit, refused cleanly beyond it."""
+"""What every request must be before a handler sees it.
+
+The request class refuses JSON bodies nested too deep and strings holding NUL characters;
+:func:`refuse_unusable_text` refuses paths and query strings with NUL characters or bytes
+that are not UTF-8. Both answer a 400 problem: PostgreSQL cannot store a NUL in a text
+column (it would end as a 500), and text that is not UTF-8 would be stored mangled.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from litestar import Request
 from litestar.exceptions import ClientException
 
 from ingest._jsonld import MAX_DEPTH, nesting_depth
+from service.errors import InvalidRequestError
 
-__all__ = ["MAX_JSON_DEPTH", "CredmatchRequest"]
+__all__ = ["MAX_JSON_DEPTH", "CredmatchRequest", "refuse_unusable_text"]
 
 MAX_JSON_DEPTH = MAX_DEPTH
 """Deepest JSON body accepted (credentials have the same limit); request types need far less."""
@@ -37,4 +45,48 @@ class CredmatchRequest(Request[Any, Any, Any]):
             ) from None
         if nesting_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise ClientException(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+        if _holds_nul(value):
+            raise InvalidRequestError("a string of the JSON body holds a NUL character (\\u0000)")
         return value
+
+
+async def refuse_unusable_text(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: the path and the query string must be UTF-8 text without NUL.
+
+    Raises:
+        InvalidRequestError: The path or a query parameter holds a NUL character or bytes
+            that are not UTF-8 (400).
+    """
+    raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+    _check_text(unquote_to_bytes(raw_path), "the path")
+    query: bytes = request.scope.get("query_string", b"")
+    for pair in query.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        shown = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+        _check_text(unquote_to_bytes(name.replace(b"+", b" ")), "a query parameter name")
+        _check_text(unquote_to_bytes(value.replace(b"+", b" ")), f"query parameter {shown!r}")
+
+
+def _check_text(raw: bytes, what: str) -> None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequestError(f"{what} is not UTF-8 text") from None
+    if "\x00" in text:
+        raise InvalidRequestError(f"{what} holds a NUL character (%00)")
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a decoded JSON value holds a NUL in any string (keys included)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False

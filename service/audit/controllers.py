@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from litestar import Controller, get
 from litestar.params import Parameter, QueryParameter
 
+from service.api import schemas as wire
 from service.api.dependencies import PrincipalDep, SessionDep, require_api_key
 from service.audit import schemas as s
 from service.audit import views
@@ -41,7 +42,7 @@ class AuditController(Controller):
         action: Annotated[
             Literal["match", "search", "export", "erase"] | None, QueryParameter()
         ] = None,
-        key_id: Annotated[int | None, QueryParameter(name="keyId", ge=1)] = None,
+        key_id: Annotated[int | None, QueryParameter(name="keyId", ge=1, le=wire.MAX_ID)] = None,
         candidate_id: Annotated[
             str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
         ] = None,
