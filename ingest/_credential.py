@@ -7,6 +7,7 @@ so that `ingest._ob2` does not import the parser that imports it.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -142,8 +143,42 @@ def decode_json_object(raw: bytes, max_bytes: int, *, what: str = "a credential"
         raise _fail("JSON nesting is too deep", "too-large") from None
     except (msgspec.DecodeError, UnicodeDecodeError) as error:
         raise _fail(f"not valid JSON: {error}", "malformed-json") from None
+    repeated = repeated_key(raw)
+    if repeated is not None:
+        raise _fail(f"not valid JSON: key {repeated!r} given twice in one object", "malformed-json")
     if not isinstance(document, dict):
         raise _fail(f"{what} must be a JSON object", "not-an-object")
     if nesting_depth(document) > MAX_DEPTH:
         raise _fail(f"JSON nesting is deeper than {MAX_DEPTH} levels", "too-large")
     return document
+
+
+class _RepeatedKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedKeyError(key)
+        seen[key] = value
+    return seen
+
+
+def repeated_key(raw: bytes | str) -> str | None:
+    """The first key given twice in one object of a JSON text, or None.
+
+    A decoder keeps the last of two values and another the first: a signature checked on one
+    reading and a document stored and read with the other would disagree, so a JSON text with
+    a repeated key is refused, never read one way. ``raw`` must be valid JSON.
+    """
+    try:
+        json.loads(raw, object_pairs_hook=_pairs_without_repeats)
+    except _RepeatedKeyError as repeated:
+        return repeated.key
+    except (ValueError, RecursionError):
+        return None  # not JSON, or nested too deep: the caller's decoder says why
+    return None

@@ -26,6 +26,7 @@ from typing import Any, Final, cast
 
 import msgspec
 
+from ingest._credential import repeated_key
 from ingest._ecdsa import Algorithm, b64url_decode
 from ingest._errors import CredentialFormatError
 from ingest._jsonld import MAX_DEPTH, VC_V2_CONTEXT, nesting_depth
@@ -80,11 +81,15 @@ def is_compact_jws(raw: bytes) -> bool:
 
 def _json_part(part: bytes, what: str) -> dict[str, Any]:
     try:
-        value = msgspec.json.decode(b64url_decode(part.decode("ascii")))
+        decoded = b64url_decode(part.decode("ascii"))
+        value = msgspec.json.decode(decoded)
     except RecursionError:
         raise _fail(f"JWS {what} nesting is too deep", "too-large") from None
     except (ValueError, msgspec.DecodeError):
         raise _fail(f"JWS {what} is not base64url JSON", "malformed-json") from None
+    repeated = repeated_key(decoded)
+    if repeated is not None:  # RFC 7515 section 4: reject, never read one way
+        raise _fail(f"JWS {what} gives key {repeated!r} twice", "malformed-json")
     if not isinstance(value, dict):
         raise _fail(f"JWS {what} must be a JSON object", "not-an-object")
     if nesting_depth(value) > MAX_DEPTH:

@@ -40,6 +40,7 @@ from ingest._credential import (
     as_list,
     decode_json_object,
     parse_datetime,
+    repeated_key,
 )
 from ingest._documents import DocumentStore
 from ingest._errors import CredentialFormatError, FetchError, FormatErrorCode
@@ -109,12 +110,16 @@ def decode_jws(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise _fail("not a compact JWS", "malformed-json")
     header_part, payload_part, _ = token.split(".")
     try:
-        header = msgspec.json.decode(_b64decode(header_part))
-        payload = msgspec.json.decode(_b64decode(payload_part))
+        header_json, payload_json = _b64decode(header_part), _b64decode(payload_part)
+        header = msgspec.json.decode(header_json)
+        payload = msgspec.json.decode(payload_json)
     except RecursionError:
         raise _fail("JWS header or payload nesting is too deep", "too-large") from None
     except (binascii.Error, ValueError, msgspec.DecodeError) as error:
         raise _fail(f"JWS header or payload is not JSON: {error}", "malformed-json") from None
+    repeated = repeated_key(header_json) or repeated_key(payload_json)
+    if repeated is not None:
+        raise _fail(f"JWS header or payload gives key {repeated!r} twice", "malformed-json")
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise _fail("JWS header and payload must be JSON objects", "not-an-object")
     if nesting_depth(payload) > MAX_DEPTH:

@@ -17,10 +17,11 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from sqlalchemy.orm import Session
 
 from ingest import Verifier
+from service.api import schemas as wire
 from service.errors import (
     AuthenticationError,
     CredmatchError,
@@ -34,7 +35,15 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.taxonomy.service import TaxonomyContext
 
-CandidateIdParam = Annotated[str, Parameter(min_length=1, max_length=200)]
+CandidateIdParam = Annotated[
+    str, Parameter(min_length=1, max_length=200, pattern=wire.CANDIDATE_ID_PATTERN)
+]
+CandidateIdQuery = Annotated[
+    str | None,
+    QueryParameter(
+        name="candidateId", min_length=1, max_length=200, pattern=wire.CANDIDATE_ID_PATTERN
+    ),
+]
 PrincipalDep = NamedDependency[Principal]
 SessionDep = NamedDependency[Session]
 RuntimeDep = NamedDependency[Runtime]

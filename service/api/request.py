@@ -14,6 +14,7 @@ from urllib.parse import unquote_to_bytes
 from litestar import Request
 from litestar.exceptions import ClientException
 
+from ingest._credential import repeated_key
 from ingest._jsonld import MAX_DEPTH, nesting_depth
 from service.errors import InvalidRequestError
 
@@ -24,7 +25,9 @@ MAX_JSON_DEPTH = MAX_DEPTH
 
 
 class CredmatchRequest(Request[Any, Any, Any]):
-    """A request whose JSON body is refused with a 400 problem when nested too deep.
+    """A request whose JSON body is refused with a 400 problem when it cannot be read one way.
+
+    That is: nested too deep, an object giving a key twice, or a string holding a NUL.
 
     Litestar decodes a body to plain values before converting it to the handler's type; a
     hostile body nested thousands of levels deep would otherwise end that decoding with a
@@ -36,6 +39,7 @@ class CredmatchRequest(Request[Any, Any, Any]):
 
         Raises:
             ClientException: The body is nested deeper than `MAX_JSON_DEPTH` levels.
+            InvalidRequestError: An object gives a key twice, or a string holds a NUL.
         """
         try:
             value = await super().json()
@@ -45,6 +49,9 @@ class CredmatchRequest(Request[Any, Any, Any]):
             ) from None
         if nesting_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             raise ClientException(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+        repeated = repeated_key(await self.body())
+        if repeated is not None:
+            raise InvalidRequestError(f"the JSON body gives key {repeated!r} twice in one object")
         if _holds_nul(value):
             raise InvalidRequestError("a string of the JSON body holds a NUL character (\\u0000)")
         return value

@@ -25,6 +25,11 @@ Tags = Annotated[list[Tag], Meta(max_length=50)]
 MAX_ID = 2**63 - 1
 """Largest id a path or query parameter may carry (a signed 64-bit database integer)."""
 
+CANDIDATE_ID_PATTERN = r"^[^/\u0000-\u001f\u007f]+$"
+"""A candidate's id: any text without a slash or a control character. A slash could be
+written but never read back (``GET /v1/candidates/{id}`` cannot carry one), so it is refused
+where ids are written."""
+
 
 class Request(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, rename="camel"):
     """Base of request bodies."""

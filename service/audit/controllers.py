@@ -9,7 +9,7 @@ from litestar import Controller, get
 from litestar.params import Parameter, QueryParameter
 
 from service.api import schemas as wire
-from service.api.dependencies import PrincipalDep, SessionDep, require_api_key
+from service.api.dependencies import CandidateIdQuery, PrincipalDep, SessionDep, require_api_key
 from service.audit import schemas as s
 from service.audit import views
 from service.audit.service import AuditFilter, audit_page
@@ -43,9 +43,7 @@ class AuditController(Controller):
             Literal["match", "search", "export", "erase"] | None, QueryParameter()
         ] = None,
         key_id: Annotated[int | None, QueryParameter(name="keyId", ge=1, le=wire.MAX_ID)] = None,
-        candidate_id: Annotated[
-            str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
-        ] = None,
+        candidate_id: CandidateIdQuery = None,
         since: Annotated[datetime | None, QueryParameter()] = None,
         until: Annotated[datetime | None, QueryParameter()] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter, Parameter, QueryParameter, RawBody
+from litestar.params import HeaderParameter, Parameter, RawBody
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -20,6 +20,7 @@ from service.api.dependencies import (
     SETTINGS,
     TAXONOMY,
     VERIFIER,
+    CandidateIdQuery,
     MetricsDep,
     PrincipalDep,
     SessionDep,
@@ -41,10 +42,6 @@ from service.keys.auth import Principal, Role
 from service.keys.roles import allow
 from service.taxonomy import service as taxonomy_service
 from service.trust.service import load_policy
-
-CandidateQuery = Annotated[
-    str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
-]
 
 
 class PresentationController(Controller):
@@ -77,7 +74,7 @@ class PresentationController(Controller):
         principal: NamedDependency[Principal],
         db_session: NamedDependency[Session],
         settings: SettingsDep,
-        candidate_id: CandidateQuery = None,
+        candidate_id: CandidateIdQuery = None,
     ) -> s.ChallengeOut:
         """Issue and store a challenge for the tenant."""
         issued = issue_challenge(
@@ -122,7 +119,7 @@ class PresentationController(Controller):
         context: TaxonomyDep,
         verifier: VerifierDep,
         settings: SettingsDep,
-        candidate_id: CandidateQuery = None,
+        candidate_id: CandidateIdQuery = None,
     ) -> s.PresentationOut:
         """Check the presentation and ingest its credentials."""
         result = accept_presentation(
@@ -255,9 +252,7 @@ class CredentialController(Controller):
         verifier: VerifierDep,
         settings: SettingsDep,
         metrics: MetricsDep,
-        candidate_id: Annotated[
-            str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
-        ] = None,
+        candidate_id: CandidateIdQuery = None,
         recipient_email: Annotated[
             str | None,
             HeaderParameter(
@@ -338,9 +333,7 @@ class IngestJobController(Controller):
         body: RawBody,
         principal: PrincipalDep,
         db_session: SessionDep,
-        candidate_id: Annotated[
-            str | None, QueryParameter(name="candidateId", min_length=1, max_length=200)
-        ] = None,
+        candidate_id: CandidateIdQuery = None,
     ) -> s.JobOut:
         """Queue a batch; candidates default to each credential's subject id."""
         job = submit_job(

@@ -23,6 +23,7 @@ from ingest import (
     Verifier,
     parse_credential,
 )
+from ingest._credential import repeated_key
 from tests.ingest.ingest_testkit import (
     ESCO_SKILL,
     Json,
@@ -363,3 +364,23 @@ def test_unknown_context_nested_in_a_scoped_context_is_found() -> None:
         parse_credential(_raw(badge))
 
     assert raised.value.url == "https://evil.example/ctx.json"
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (b'{"a": 1, "a": 2}', "a"),
+        (b'{"a": {"b": [1, {"c": 1, "c": 1}]}}', "c"),
+        (b'{"a": {"b": 1}, "c": {"b": 2}}', None),  # the same key in two objects is fine
+    ],
+)
+def test_repeated_key_finds_a_key_given_twice_in_one_object(raw: bytes, key: str | None) -> None:
+    assert repeated_key(raw) == key
+
+
+def test_a_credential_giving_a_key_twice_is_malformed_json(signed_badge: Json) -> None:
+    text = json.dumps(signed_badge)
+    raw = ('{"issuer": "https://elsewhere.example/issuer", ' + text[1:]).encode()
+    error = _error(raw)
+    assert error.code == "malformed-json"
+    assert "'issuer' given twice" in str(error)

@@ -308,3 +308,15 @@ def test_arbitrary_dot_separated_base64_only_raises_format_errors(
     except CredentialFormatError:
         return
     Verifier(clock=fixed_clock).verify(document)
+
+
+def test_a_jws_payload_or_header_giving_a_key_twice_is_malformed() -> None:
+    key = Ed25519PrivateKey.generate()
+    did, kid, _ = issuer_and_kid(key)
+    payload = msgspec.json.encode({"iss": did, "vc": make_badge(did)})
+    repeated = b'{"iss": "did:example:other", ' + payload[1:]
+    with pytest.raises(CredentialFormatError) as raised:
+        parse_credential(compact({"alg": "EdDSA", "kid": kid}, repeated, key).encode())
+    assert raised.value.code == "malformed-json"
+    assert "'iss'" in str(raised.value)
+    parse_credential(compact({"alg": "EdDSA", "kid": kid}, payload, key).encode())  # once: fine

@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -14,6 +15,7 @@ import pytest
 
 from service.app import create_app
 from service.runtime import Runtime
+from service.samples import SampleAchievement, SampleIssuer
 from service.serving import BackgroundServer
 from tests.service.conftest import Tenant
 
@@ -77,3 +79,81 @@ def test_an_id_above_the_largest_is_refused_not_a_server_error(
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize("candidate", ["a/b", "tab\there", "line\nbreak"])
+def test_a_candidate_id_that_could_not_be_read_back_is_refused_where_it_is_written(
+    server: httpx.Client, runtime: Runtime, candidate: str
+) -> None:
+    tenant = Tenant(runtime)
+    document = SampleIssuer(name="Uni", domain="uni.example").issue(
+        SampleAchievement(slug="py", name="Python", description="Python."), "did:example:a"
+    )
+    response = server.post(
+        "/v1/credentials",
+        params={"candidateId": candidate},
+        json=document,
+        headers=tenant.headers("ingest"),
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["type"].endswith("/invalid-request")
+    assert "candidateId" in response.text
+    # Refused before anything was read: no credential, no quarantine entry.
+    assert server.get("/v1/quarantine", headers=tenant.headers("ingest")).json()["items"] == []
+    search = server.post(
+        "/v1/candidates/search",
+        json={"skills": ["Python"], "mode": "any"},
+        headers=tenant.headers("recruiter"),
+    )
+    assert search.json()["total"] == 0
+
+
+def _with_repeated_key(document: dict[str, object], key: str, first: object) -> bytes:
+    """The document's JSON with ``key`` given twice at the top: first ``first``, then its own."""
+    text = json.dumps(document)
+    return ("{" + json.dumps(key) + ": " + json.dumps(first) + ", " + text[1:]).encode()
+
+
+def test_a_credential_giving_a_key_twice_is_quarantined_as_malformed_json(
+    server: httpx.Client, runtime: Runtime
+) -> None:
+    tenant = Tenant(runtime)
+    document = SampleIssuer(name="Uni", domain="uni.example").issue(
+        SampleAchievement(slug="py", name="Python", description="Python."), "did:example:a"
+    )
+    raw = _with_repeated_key(document, "validFrom", "1999-01-01T00:00:00Z")
+    response = server.post(
+        "/v1/credentials",
+        params={"candidateId": "ana"},
+        content=raw,
+        headers={**tenant.headers("ingest"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "malformed-json"
+    assert "'validFrom' given twice" in response.json()["detail"]
+    [entry] = server.get("/v1/quarantine", headers=tenant.headers("ingest")).json()["items"]
+    assert (entry["reasonCode"], entry["candidateId"]) == ("malformed-json", "ana")
+    assert "validFrom" in entry["reason"]
+    # The same document once is fine: the repeat alone was the problem.
+    accepted = server.post(
+        "/v1/credentials",
+        params={"candidateId": "ana"},
+        json=document,
+        headers=tenant.headers("ingest"),
+    )
+    assert accepted.status_code == 201, accepted.text
+
+
+def test_a_request_body_giving_a_key_twice_is_refused_and_nothing_changes(
+    server: httpx.Client, runtime: Runtime
+) -> None:
+    tenant = Tenant(runtime)
+    before = server.get("/v1/trust-policy", headers=tenant.headers("admin")).json()
+    body = b'{"trusted": [], "acceptUntrusted": false, "acceptUntrusted": true}'
+    response = server.put(
+        "/v1/trust-policy",
+        content=body,
+        headers={**tenant.headers("admin"), "Content-Type": "application/json"},
+    )
+    _assert_invalid(response, "'acceptUntrusted' twice")
+    assert server.get("/v1/trust-policy", headers=tenant.headers("admin")).json() == before
