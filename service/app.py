@@ -22,7 +22,7 @@ from service.api.dependencies import (
 from service.api.health import HealthController
 from service.api.openapi import declare_problem_responses
 from service.api.problems import problem_details_plugin, unexpected_error
-from service.api.request import CredmatchRequest, refuse_unusable_text
+from service.api.request import CredmatchRequest, screen_request
 from service.audit.controllers import AuditController
 from service.candidates.controllers import CandidateController, CandidatePrivacyController
 from service.credentials.controllers import (
@@ -125,7 +125,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         exception_handlers={Exception: unexpected_error},
         request_max_body_size=MAX_BODY_BYTES,
         request_class=CredmatchRequest,
-        before_request=refuse_unusable_text,
+        before_request=screen_request,
         openapi_config=OpenAPIConfig(
             title="credmatch",
             version="0.1.0",

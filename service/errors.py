@@ -10,7 +10,8 @@ Exceptions::
     ├── KeyConflictError           409 ``key-conflict`` (revoked already, or the caller's key)
     ├── ReportNotReadyError        409 ``report-not-ready``
     ├── ReportFailedError          409 ``report-failed``
-    ├── UnsupportedPostingFormatError  415 ``unsupported-media-type``
+    ├── UnsupportedMediaTypeError  415 ``unsupported-media-type`` (a JSON endpoint, not JSON)
+    │   └── UnsupportedPostingFormatError  415: an upload postings cannot be read from
     ├── CredentialRejectedError    422 ``credential-rejected`` (+ the failing checks)
     │   └── CredentialUnreadableError  422 ``credential-rejected``: not parsed, not stored
     ├── PresentationRejectedError  422 ``presentation-invalid`` (+ checks, quarantined)
@@ -58,6 +59,7 @@ __all__ = [
     "ReportFailedError",
     "ReportNotReadyError",
     "SettingsError",
+    "UnsupportedMediaTypeError",
     "UnsupportedPostingFormatError",
 ]
 
@@ -234,12 +236,16 @@ class ReportFailedError(CredmatchError):
     title = "Report failed"
 
 
-class UnsupportedPostingFormatError(CredmatchError):
-    """The upload is in a media type postings cannot be read from."""
+class UnsupportedMediaTypeError(CredmatchError):
+    """The body is in a media type the endpoint does not read."""
 
     status = 415
     problem = "unsupported-media-type"
     title = "Unsupported media type"
+
+
+class UnsupportedPostingFormatError(UnsupportedMediaTypeError):
+    """The upload is in a media type postings cannot be read from."""
 
 
 class KeyConflictError(CredmatchError):

@@ -4,8 +4,9 @@ Litestar documents a handler's success response and a generic 400 of its own sha
 errors are RFC 9457 ``application/problem+json`` bodies (`service.api.problems`). After the
 app is built, `declare_problem_responses` adds to each operation the errors common to its
 kind (bad input, authentication, permission, a missing resource, a body too large, a
-service not ready) and gives every error response, including the ones a handler declares
-with `problem_responses`, the problem details schema. Operations without the API-key guard
+body that is not JSON where JSON is read, a service not ready) and gives every error
+response, including the ones a handler declares with `problem_responses`, the problem
+details schema. Operations without the API-key guard
 are marked as needing no security (the document's default asks for a key), and the
 success response of a handler declaring `renderings` lists those media types too.
 """
@@ -29,6 +30,7 @@ from litestar.openapi.spec import (
 from litestar.routes import HTTPRoute
 
 from service.api.dependencies import require_api_key
+from service.api.request import expects_json_body
 from service.errors import PROBLEM_BASE
 
 __all__ = [
@@ -107,6 +109,8 @@ def _common_statuses(handler: HTTPRouteHandler, path: str, operation: Operation)
         statuses.add(HTTPStatus.NOT_FOUND)
     if operation.request_body is not None or handler.http_methods & {"POST", "PUT", "PATCH"}:
         statuses.add(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    if expects_json_body(handler):
+        statuses.add(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
     return statuses
 
 

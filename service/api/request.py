@@ -12,13 +12,16 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from litestar import Request
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import BodyKwarg
 
 from ingest._credential import repeated_key
 from ingest._jsonld import MAX_DEPTH, nesting_depth
-from service.errors import InvalidRequestError
+from service.errors import InvalidRequestError, UnsupportedMediaTypeError
 
-__all__ = ["MAX_JSON_DEPTH", "CredmatchRequest", "refuse_unusable_text"]
+__all__ = ["MAX_JSON_DEPTH", "CredmatchRequest", "expects_json_body", "screen_request"]
 
 MAX_JSON_DEPTH = MAX_DEPTH
 """Deepest JSON body accepted (credentials have the same limit); request types need far less."""
@@ -57,12 +60,25 @@ class CredmatchRequest(Request[Any, Any, Any]):
         return value
 
 
-async def refuse_unusable_text(request: Request[Any, Any, Any]) -> None:
-    """Before any handler: the path and the query string must be UTF-8 text without NUL.
+def expects_json_body(handler: HTTPRouteHandler) -> bool:
+    """Whether the handler reads its body as JSON (a ``data`` parameter of JSON media type).
+
+    Endpoints reading a raw body (credentials, postings uploads) decide on its type
+    themselves.
+    """
+    data = handler.parsed_fn_signature.parameters.get("data")
+    definition = data.kwarg_definition if data is not None else None
+    return isinstance(definition, BodyKwarg) and definition.media_type == RequestEncodingType.JSON
+
+
+async def screen_request(request: Request[Any, Any, Any]) -> None:
+    """Before any handler: UTF-8 text without NUL in the path and query; JSON where JSON is read.
 
     Raises:
         InvalidRequestError: The path or a query parameter holds a NUL character or bytes
             that are not UTF-8 (400).
+        UnsupportedMediaTypeError: A body sent to a JSON endpoint with a ``Content-Type``
+            other than ``application/json`` or ``*/*+json`` (415).
     """
     raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
     _check_text(unquote_to_bytes(raw_path), "the path")
@@ -72,6 +88,18 @@ async def refuse_unusable_text(request: Request[Any, Any, Any]) -> None:
         shown = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
         _check_text(unquote_to_bytes(name.replace(b"+", b" ")), "a query parameter name")
         _check_text(unquote_to_bytes(value.replace(b"+", b" ")), f"query parameter {shown!r}")
+    if expects_json_body(request.route_handler) and _has_body(request):
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            raise UnsupportedMediaTypeError(
+                "this endpoint reads a JSON body: send it with Content-Type: "
+                f"application/json (not {media or 'no Content-Type'})"
+            )
+
+
+def _has_body(request: Request[Any, Any, Any]) -> bool:
+    length = request.headers.get("content-length")
+    return (length is not None and length.strip() != "0") or "transfer-encoding" in request.headers
 
 
 def _check_text(raw: bytes, what: str) -> None:

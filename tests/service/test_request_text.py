@@ -157,3 +157,42 @@ def test_a_request_body_giving_a_key_twice_is_refused_and_nothing_changes(
     )
     _assert_invalid(response, "'acceptUntrusted' twice")
     assert server.get("/v1/trust-policy", headers=tenant.headers("admin")).json() == before
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+def test_a_json_endpoint_refuses_a_body_of_another_media_type_with_415(
+    server: httpx.Client, runtime: Runtime, content_type: str | None
+) -> None:
+    tenant = Tenant(runtime)
+    headers = tenant.headers("admin")
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    body = b'{"role": "matcher", "name": "typed"}'
+    response = server.post("/v1/keys", content=body, headers=headers)
+    assert response.status_code == 415, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/unsupported-media-type")
+    assert "application/json" in problem["detail"]
+    names = [
+        k["name"] for k in server.get("/v1/keys", headers=tenant.headers("admin")).json()["items"]
+    ]
+    assert "typed" not in names
+    for accepted in (
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/vnd.x+json",
+    ):
+        created = server.post(
+            "/v1/keys", content=body, headers={**headers, "Content-Type": accepted}
+        )
+        assert created.status_code == 201, (accepted, created.text)
+
+
+def test_the_document_declares_415_where_a_json_body_is_read(server: httpx.Client) -> None:
+    document = server.get("/schema/openapi.json").json()
+    match = document["paths"]["/v1/match"]["post"]["responses"]
+    assert "415" in match and "problem+json" in str(match["415"]["content"])
+    assert "415" not in document["paths"]["/v1/candidates/{candidate_id}"]["get"]["responses"]
