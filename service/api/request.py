@@ -8,14 +8,17 @@ column (it would end as a 500), and text that is not UTF-8 would be stored mangl
 
 from __future__ import annotations
 
+import typing
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import msgspec
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, ValidationException
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import BodyKwarg
+from litestar.params import BodyKwarg, ParameterKwarg
 
 from ingest._credential import repeated_key
 from ingest._jsonld import MAX_DEPTH, nesting_depth
@@ -43,6 +46,7 @@ class CredmatchRequest(Request[Any, Any, Any]):
         Raises:
             ClientException: The body is nested deeper than `MAX_JSON_DEPTH` levels.
             InvalidRequestError: An object gives a key twice, or a string holds a NUL.
+            ValidationException: A value has another JSON type than its field states.
         """
         try:
             value = await super().json()
@@ -57,6 +61,7 @@ class CredmatchRequest(Request[Any, Any, Any]):
             raise InvalidRequestError(f"the JSON body gives key {repeated!r} twice in one object")
         if _holds_nul(value):
             raise InvalidRequestError("a string of the JSON body holds a NUL character (\\u0000)")
+        _check_types_strictly(value, self.route_handler)
         return value
 
 
@@ -88,6 +93,7 @@ async def screen_request(request: Request[Any, Any, Any]) -> None:
         shown = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
         _check_text(unquote_to_bytes(name.replace(b"+", b" ")), "a query parameter name")
         _check_text(unquote_to_bytes(value.replace(b"+", b" ")), f"query parameter {shown!r}")
+    _check_query_limits(request)
     if expects_json_body(request.route_handler) and _has_body(request):
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json" and not media.endswith("+json"):
@@ -95,6 +101,65 @@ async def screen_request(request: Request[Any, Any, Any]) -> None:
                 "this endpoint reads a JSON body: send it with Content-Type: "
                 f"application/json (not {media or 'no Content-Type'})"
             )
+
+
+def _check_query_limits(request: Request[Any, Any, Any]) -> None:
+    """What the document states of query parameters and Litestar does not enforce.
+
+    A repeatable parameter given more often than its ``maxItems``, and a date-time that is not
+    an ISO 8601 text (Litestar reads a number as seconds since 1970: ``since=2.2e-265``).
+
+    Raises:
+        InvalidRequestError: Either (400).
+    """
+    for field, definition in request.route_handler.parsed_fn_signature.parameters.items():
+        kwarg = definition.kwarg_definition
+        if not isinstance(kwarg, ParameterKwarg) or kwarg.header or kwarg.cookie:
+            continue
+        if field in request.path_params:
+            continue
+        name = kwarg.name or kwarg.query or field
+        values = request.query_params.getall(name, [])
+        if kwarg.max_items is not None and len(values) > kwarg.max_items:
+            raise InvalidRequestError(
+                f"query parameter {name!r} is given {len(values)} times; at most {kwarg.max_items}"
+            )
+        if _is_datetime(definition.annotation):
+            for value in values:
+                try:
+                    datetime.fromisoformat(value)
+                except ValueError:
+                    raise InvalidRequestError(
+                        f"query parameter {name!r} must be an ISO 8601 date-time, not {value!r}"
+                    ) from None
+
+
+def _is_datetime(annotation: Any) -> bool:
+    return annotation is datetime or datetime in typing.get_args(annotation)
+
+
+def _check_types_strictly(value: Any, handler: HTTPRouteHandler) -> None:
+    """The body must have the JSON types its schema states: ``"10"`` is not the number 10.
+
+    Litestar converts a body to the handler's type with lax rules (a numeric string passes
+    as a number, and so on); the OpenAPI document promises the strict types, so the body is
+    first checked against them.
+
+    Raises:
+        ValidationException: A value of another JSON type than its field's (400).
+    """
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None or not expects_json_body(handler):
+        return
+    try:
+        msgspec.convert(value, type=data.annotation, strict=True, str_keys=True)
+    except msgspec.ValidationError as error:
+        message = str(error)
+        key = message.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in message else None
+        raise ValidationException(
+            detail="the JSON body does not match the endpoint's schema",
+            extra=[{"message": message, "key": key, "source": "body"}],
+        ) from None
 
 
 def _has_body(request: Request[Any, Any, Any]) -> bool:

@@ -196,3 +196,43 @@ def test_the_document_declares_415_where_a_json_body_is_read(server: httpx.Clien
     match = document["paths"]["/v1/match"]["post"]["responses"]
     assert "415" in match and "problem+json" in str(match["415"]["content"])
     assert "415" not in document["paths"]["/v1/candidates/{candidate_id}"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "key"),
+    [
+        ("/v1/match", {"skills": [{"text": "python"}], "topK": "10"}, "topK"),
+        ("/v1/candidates/search", {"skills": ["python"], "limit": "5"}, "limit"),
+        ("/v1/candidates/search", {"skills": ["python"], "trustedIssuersOnly": "true"}, None),
+        ("/v1/skills/extract", {"text": "Python", "threshold": "0.5"}, "threshold"),
+    ],
+)
+def test_a_value_of_another_json_type_than_the_schema_states_is_refused(
+    server: httpx.Client, runtime: Runtime, path: str, body: dict[str, object], key: str | None
+) -> None:
+    tenant = Tenant(runtime)
+    response = server.post(path, json=body, headers=tenant.headers("admin"))
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-request")
+    assert "got `str`" in str(problem["errors"])
+    if key is not None:
+        assert problem["errors"][0]["key"] == key
+
+
+def test_query_parameters_keep_the_limits_the_document_states(
+    server: httpx.Client, runtime: Runtime
+) -> None:
+    tenant = Tenant(runtime)
+    admin = tenant.headers("admin")
+    for since in ("2.2e-265", "0", "yesterday"):
+        refused = server.get("/v1/audit", params={"since": since}, headers=admin)
+        _assert_invalid(refused, "must be an ISO 8601 date-time")
+    for since in ("2025-01-01T00:00:00Z", "2025-01-01T00:00:00+02:00"):
+        assert server.get("/v1/audit", params={"since": since}, headers=admin).status_code == 200
+    tags = [("skill", "python")] + [("candidateTag", f"t{n}") for n in range(51)]
+    _assert_invalid(
+        server.get("/v1/candidates/search", params=tags, headers=admin),
+        "'candidateTag' is given 51 times; at most 50",
+    )
+    assert server.get("/v1/candidates/search", params=tags[:-1], headers=admin).status_code == 200
