@@ -1,7 +1,8 @@
 """The layout rules of ARCHITECTURE.md, checked on the source tree.
 
 * A feature's repository (``service/<feature>/*repository.py``) is imported only from inside
-  that feature: other features, the core and the benchmarks go through its ``service.py``.
+  that feature and its tests: other features, the core, the benchmarks and other tests go
+  through its ``service.py``.
 * The filter value object and the candidate index do no I/O of their own.
 * Module-level imports between the project's modules form no cycle.
 """
@@ -69,9 +70,15 @@ def test_the_features_are_the_ones_the_architecture_names() -> None:
 @pytest.mark.parametrize("repository", REPOSITORIES)
 def test_a_feature_repository_is_imported_only_from_its_feature(repository: str) -> None:
     feature = repository.split(".")[1]
+    # A feature's own tests (tests/service/<feature>/) may read its tables directly.
+    tests = {
+        _module_name(path): path
+        for path in (ROOT / "tests").rglob("*.py")
+        if not path.is_relative_to(ROOT / "tests" / "service" / feature)
+    }
     intruders = sorted(
         name
-        for name, path in _sources().items()
+        for name, path in {**_sources(), **tests}.items()
         if not name.startswith(f"service.{feature}.")
         and repository in _imports(path, top_level_only=False)
     )

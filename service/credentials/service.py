@@ -62,6 +62,8 @@ declared_skills_of_candidate = repo.declared_skills_of_candidate
 checks_of = repo.checks_of
 iter_quarantine = repo.iter_quarantine
 pending_job_items = repo.pending_job_items
+create_job = repo.create_job
+cached_mapping = repo.cached_mapping
 
 
 @dataclass(frozen=True, slots=True)

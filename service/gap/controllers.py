@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody, Parameter, QueryParameter, RawBody
+from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from service.api import schemas as wire
@@ -113,7 +114,7 @@ class PostingController(Controller):
         )
 
     @get(
-        "/{external_id:str}",
+        "/{external_id:path}",
         sync_to_thread=True,
         summary="A stored posting: its skills and the text left unread",
         opt=allow(Role.ANALYST, Role.INGEST),
@@ -123,17 +124,25 @@ class PostingController(Controller):
             "the skills read from it (strength, confidence, phrase) and `ignored`, each "
             "heading and boilerplate phrase (equal-opportunity, benefits, pay, application, "
             "screening, company, contact) left unread, with offsets in the description read "
-            "and the reason."
+            "and the reason. An externalId may hold slashes (`/v1/postings/indeed/123`)."
         ),
     )
     def show(
         self,
-        external_id: Annotated[str, Parameter(min_length=1, max_length=200)],
+        external_id: Annotated[
+            PurePosixPath,
+            PathParameter(
+                description="the posting's externalId; may hold slashes",
+                schema_extra={"type": "string", "minLength": 1, "maxLength": 200},
+            ),
+        ],
         principal: PrincipalDep,
         db_session: SessionDep,
     ) -> s.PostingOut:
         """The posting, its demanded skills and what was not read."""
-        return gap_views.posting_out(stored_posting(db_session, principal.tenant_id, external_id))
+        # A path parameter arrives with its leading slash: /v1/postings/a/b names "a/b".
+        wanted = str(external_id).removeprefix("/")
+        return gap_views.posting_out(stored_posting(db_session, principal.tenant_id, wanted))
 
     @get(
         "/uploads/{upload_id:int}",

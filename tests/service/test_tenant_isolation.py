@@ -459,7 +459,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/trust-policy/assess"): assess_issuer,
     ("POST", "/v1/postings"): upload_postings,
     ("GET", "/v1/postings/uploads/{upload_id:int}"): upload_progress,
-    ("GET", "/v1/postings/{external_id:str}"): show_posting,
+    ("GET", "/v1/postings/{external_id:path}"): show_posting,
     ("POST", "/v1/reports/gap"): gap_report,
     ("GET", "/v1/reports/{report_id:int}"): show_report,
     ("GET", "/v1/reports/{report_id:int}/charts/{chart:str}"): report_chart,

@@ -16,7 +16,7 @@ from service.app import create_app
 from service.audit.service import Actor
 from service.candidates.privacy import erase_candidate
 from service.cli import main
-from service.credentials import repository as credentials_repository
+from service.credentials import service as credentials_service
 from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import (
@@ -330,10 +330,10 @@ def test_queued_job_lines_of_the_candidate_leave_their_job(
     """
     with unit_of_work(runtime.sessions) as session:
         tenant_id = registry.get_or_create_tenant(session, tenant.name).id
-        mixed = credentials_repository.create_job(
+        mixed = credentials_service.create_job(
             session, tenant_id, [(1, "ana", b"{}"), (2, "zed", b"{}")]
         )
-        only_ana = credentials_repository.create_job(
+        only_ana = credentials_service.create_job(
             session, tenant_id, [(1, "ana", b"{}"), (2, "ana", b"[]")]
         )
         erasure = erase_candidate(session, Actor(tenant_id, None, "cli"), "ana")

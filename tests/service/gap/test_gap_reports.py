@@ -9,13 +9,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from service.app import create_app
-from service.candidates import repository as candidates_repository
+from service.candidates.service import set_candidate_tags
 from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import utcnow
@@ -143,9 +144,8 @@ def market(server: httpx.Client, tenant: Tenant, runtime: Runtime) -> Tenant:
     with unit_of_work(runtime.sessions) as session:
         tenant_id = registry.get_or_create_tenant(session, tenant.name).id
         for who in ("ana", "cy"):
-            candidate = registry.get_candidate(session, tenant_id, who)
-            assert candidate is not None
-            candidates_repository.replace_candidate_tags(session, candidate, ["spring"])
+            assert registry.get_candidate(session, tenant_id, who) is not None
+            set_candidate_tags(session, tenant_id, who, ["spring"])
     tenant.issuers = {"uni": uni.did, "college": college.did}  # type: ignore[attr-defined]
     return tenant
 
@@ -718,3 +718,15 @@ def test_a_stored_posting_shows_its_skills_and_the_boilerplate_left_unread(
     assert missing.headers["content-type"].startswith("application/problem+json")
     other = Tenant(runtime)
     assert server.get("/v1/postings/ad-7", headers=other.headers("analyst")).status_code == 404
+
+
+@pytest.mark.parametrize("external_id", ["indeed/2025/123", "jobs/uploads/5", "a b/c%d"])
+def test_a_posting_whose_external_id_holds_slashes_can_be_read_back(
+    server: httpx.Client, tenant: Tenant, external_id: str
+) -> None:
+    body = json.dumps({"externalId": external_id, "title": "Analyst", "description": "SQL"})
+    assert _upload(server, tenant, body).json()["created"] == 1
+    path = "/v1/postings/" + "/".join(quote(part, safe="") for part in external_id.split("/"))
+    shown = server.get(path, headers=tenant.headers("analyst"))
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["externalId"] == external_id

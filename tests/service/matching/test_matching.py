@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ingest import parse_credential
-from service.credentials import repository as credentials_repository
+from service.credentials import service as credentials_service
 from service.credentials.service import Accepted, Rejected, achievement_text, ingest_credential
 from service.db import registry
 from service.db.engine import unit_of_work
@@ -191,7 +191,7 @@ def test_achievement_mapping_is_cached_per_fingerprint(runtime: Runtime) -> None
     parsed, _ = parse_credential(json.dumps(ISSUER.issue(achievement, "did:t3")).encode())
     fingerprint = achievement_text(parsed.achievements[0]).fingerprint()
     with unit_of_work(runtime.sessions) as session:
-        cached = credentials_repository.cached_mapping(
+        cached = credentials_service.cached_mapping(
             session, fingerprint, context.taxonomy_id, context.mapper.cache_key
         )
     assert cached is not None and len(cached) == len(first.evidence)
