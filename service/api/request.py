@@ -81,7 +81,7 @@ async def screen_request(request: Request[Any, Any, Any]) -> None:
 
     Raises:
         InvalidRequestError: The path or a query parameter holds a NUL character or bytes
-            that are not UTF-8 (400).
+            that are not UTF-8, or a query parameter breaks its stated limits (400).
         UnsupportedMediaTypeError: A body sent to a JSON endpoint with a ``Content-Type``
             other than ``application/json`` or ``*/*+json`` (415).
     """
@@ -89,10 +89,11 @@ async def screen_request(request: Request[Any, Any, Any]) -> None:
     _check_text(unquote_to_bytes(raw_path), "the path")
     query: bytes = request.scope.get("query_string", b"")
     for pair in query.split(b"&"):
-        name, _, value = pair.partition(b"=")
-        shown = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
-        _check_text(unquote_to_bytes(name.replace(b"+", b" ")), "a query parameter name")
-        _check_text(unquote_to_bytes(value.replace(b"+", b" ")), f"query parameter {shown!r}")
+        raw_name, _, raw_value = pair.partition(b"=")
+        name = unquote_to_bytes(raw_name.replace(b"+", b" "))
+        _check_text(name, "a query parameter name")  # UTF-8 from here on
+        value = unquote_to_bytes(raw_value.replace(b"+", b" "))
+        _check_text(value, f"query parameter {name.decode()!r}")
     _check_query_limits(request)
     if expects_json_body(request.route_handler) and _has_body(request):
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
