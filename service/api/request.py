@@ -14,11 +14,12 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg, ParameterKwarg
+from litestar.routes import HTTPRoute
 
 from ingest._credential import repeated_key
 from ingest._jsonld import MAX_DEPTH, nesting_depth
@@ -76,7 +77,7 @@ def expects_json_body(handler: HTTPRouteHandler) -> bool:
     return isinstance(definition, BodyKwarg) and definition.media_type == RequestEncodingType.JSON
 
 
-async def screen_request(request: Request[Any, Any, Any]) -> None:
+async def screen_request(request: Request[Any, Any, Any]) -> Response[None] | None:
     """Before any handler: UTF-8 text without NUL in the path and query; JSON where JSON is read.
 
     Raises:
@@ -84,6 +85,11 @@ async def screen_request(request: Request[Any, Any, Any]) -> None:
             that are not UTF-8, or a query parameter breaks its stated limits (400).
         UnsupportedMediaTypeError: A body sent to a JSON endpoint with a ``Content-Type``
             other than ``application/json`` or ``*/*+json`` (415).
+
+    Returns:
+        For ``OPTIONS``, the answer itself: 204 with an ``Allow`` header naming every
+        method of the path (Litestar 2's own names only one handler's: litestar#4169).
+        Otherwise None, and the handler runs.
     """
     raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
     _check_text(unquote_to_bytes(raw_path), "the path")
@@ -94,6 +100,8 @@ async def screen_request(request: Request[Any, Any, Any]) -> None:
         _check_text(name, "a query parameter name")  # UTF-8 from here on
         value = unquote_to_bytes(raw_value.replace(b"+", b" "))
         _check_text(value, f"query parameter {name.decode()!r}")
+    if request.method == "OPTIONS":
+        return _allowed_methods(request)
     _check_query_limits(request)
     if expects_json_body(request.route_handler) and _has_body(request):
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -102,6 +110,18 @@ async def screen_request(request: Request[Any, Any, Any]) -> None:
                 "this endpoint reads a JSON body: send it with Content-Type: "
                 f"application/json (not {media or 'no Content-Type'})"
             )
+    return None
+
+
+def _allowed_methods(request: Request[Any, Any, Any]) -> Response[None]:
+    template = request.scope.get("path_template")
+    methods = {
+        method
+        for route in request.app.routes
+        if route.path_format == template and isinstance(route, HTTPRoute)
+        for method in route.methods
+    } | {"OPTIONS"}
+    return Response(None, status_code=204, headers={"Allow": ", ".join(sorted(methods))})
 
 
 def _check_query_limits(request: Request[Any, Any, Any]) -> None:

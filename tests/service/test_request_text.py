@@ -236,3 +236,23 @@ def test_query_parameters_keep_the_limits_the_document_states(
         "'candidateTag' is given 51 times; at most 50",
     )
     assert server.get("/v1/candidates/search", params=tags[:-1], headers=admin).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "document_path"),
+    [
+        ("/v1/keys", "/v1/keys"),
+        ("/v1/candidates/ana", "/v1/candidates/{candidate_id}"),
+        ("/v1/trust-policy", "/v1/trust-policy"),
+        ("/v1/match", "/v1/match"),
+    ],
+)
+def test_options_allows_every_method_the_document_lists_for_the_path(
+    server: httpx.Client, runtime: Runtime, path: str, document_path: str
+) -> None:
+    tenant = Tenant(runtime)
+    document = server.get("/schema/openapi.json").json()
+    documented = {method.upper() for method in document["paths"][document_path]} | {"OPTIONS"}
+    response = server.options(path, headers=tenant.headers("admin"))
+    assert response.status_code == 204
+    assert set(response.headers["allow"].split(", ")) == documented
