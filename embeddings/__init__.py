@@ -10,7 +10,7 @@ Exceptions::
 from embeddings._packaged import Vectors, packaged_model_path
 from embeddings.encoder import BACKENDS, SentenceTransformerEncoder, TextEncoder, load_encoder
 from embeddings.errors import EmbeddingsError, IndexFileError, ModelNotAvailableError
-from embeddings.index import IndexManifest, VectorIndex, read_manifest
+from embeddings.index import IndexManifest, VectorIndex, file_sha256, read_manifest
 
 __all__ = [
     "BACKENDS",
@@ -22,6 +22,7 @@ __all__ = [
     "TextEncoder",
     "VectorIndex",
     "Vectors",
+    "file_sha256",
     "load_encoder",
     "packaged_model_path",
     "read_manifest",

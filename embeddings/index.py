@@ -248,7 +248,7 @@ class VectorIndex:
         token = uuid.uuid4().hex
         tmp_index = directory / f".{_INDEX_FILE}.{token}.tmp"
         faiss.write_index(self._index, str(tmp_index))
-        digest = _sha256(tmp_index)
+        digest = file_sha256(tmp_index)
         tmp_index.replace(directory / _INDEX_FILE)
         stamped = msgspec.structs.replace(
             manifest, built_at=time.time(), extra={**manifest.extra, "sha256": digest}
@@ -266,7 +266,7 @@ class VectorIndex:
         """
         manifest = read_manifest(directory)
         expected = manifest.extra.get("sha256")
-        if expected is not None and _sha256(directory / _INDEX_FILE) != expected:
+        if expected is not None and file_sha256(directory / _INDEX_FILE) != expected:
             raise IndexFileError(f"{directory}: index file does not match its manifest")
         try:
             raw = faiss.read_index(str(directory / _INDEX_FILE))
@@ -281,7 +281,12 @@ class VectorIndex:
         return index, manifest
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, hex.
+
+    Raises:
+        IndexFileError: There is no such file.
+    """
     try:
         with path.open("rb") as handle:
             return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -17,7 +17,6 @@ once. Older snapshots are removed after a save, all but the newest :data:`KEEP`.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 import uuid
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from embeddings import IndexFileError
+from embeddings import IndexFileError, file_sha256
 
 FORMAT = "credmatch-candidate-snapshot/1"
 CURRENT = "CURRENT"
@@ -81,7 +80,7 @@ def write_snapshot(
     for name, array in arrays.items():
         path = staging / f"{name}.npy"
         np.save(path, np.ascontiguousarray(array), allow_pickle=False)
-        digests[name] = _sha256(path)
+        digests[name] = file_sha256(path)
     write_vectors(staging / VECTORS)
     document = {"format": FORMAT, **dataclasses.asdict(manifest), "sha256": digests}
     (staging / MANIFEST).write_text(json.dumps(document), encoding="utf-8")
@@ -121,8 +120,8 @@ def read_snapshot(folder: Path) -> tuple[SnapshotManifest, dict[str, npt.NDArray
     arrays: dict[str, npt.NDArray[Any]] = {}
     for name, digest in digests.items():
         path = folder / f"{name}.npy"
-        if not path.is_file() or _sha256(path) != digest:
-            raise IndexFileError(f"{path}: missing or does not match the snapshot's checksum")
+        if file_sha256(path) != digest:  # a missing file raises IndexFileError too
+            raise IndexFileError(f"{path}: does not match the snapshot's checksum")
         arrays[name] = np.load(path, mmap_mode="c", allow_pickle=False)
     try:
         manifest = SnapshotManifest(**document)
@@ -141,8 +140,3 @@ def _prune(tenant_folder: Path, *, keep: str) -> None:
             # A worker still mapping its files keeps them readable: unlinking a mapped file
             # removes its name, not its pages.
             shutil.rmtree(old, ignore_errors=True)
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
