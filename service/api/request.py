@@ -169,11 +169,11 @@ def _check_types_strictly(value: Any, handler: HTTPRouteHandler) -> None:
     Raises:
         ValidationException: A value of another JSON type than its field's (400).
     """
-    data = handler.parsed_fn_signature.parameters.get("data")
-    if data is None or not expects_json_body(handler):
+    if not expects_json_body(handler):
         return
+    body_type = handler.parsed_fn_signature.parameters["data"].annotation
     try:
-        msgspec.convert(value, type=data.annotation, strict=True, str_keys=True)
+        msgspec.convert(value, type=body_type, strict=True, str_keys=True)
     except msgspec.ValidationError as error:
         message = str(error)
         key = message.rsplit("at `$.", 1)[1].rstrip("`") if "at `$." in message else None
