@@ -119,7 +119,12 @@ BACKENDS = ("onnx", "torch")
 
 
 def load_encoder(
-    distribution: str, *, backend: str = "onnx", batch_size: int = 32, cache_dir: Path
+    distribution: str,
+    *,
+    backend: str = "onnx",
+    batch_size: int = 32,
+    cache_dir: Path,
+    threads: int | None = None,
 ) -> TextEncoder:
     """The packaged model on the chosen backend.
 
@@ -128,14 +133,21 @@ def load_encoder(
         backend: ``onnx`` (exported once into ``cache_dir``) or ``torch``.
         batch_size: Texts per forward pass.
         cache_dir: Folder for derived model files (the ONNX export).
+        threads: Threads one encoding uses (``None``: every core; a bulk worker takes one).
 
     Raises:
         ModelNotAvailableError: Unknown backend, or the model cannot be loaded on it.
     """
     if backend == "torch":
+        if threads is not None:
+            import torch  # noqa: PLC0415 (the torch backend loads it anyway)
+
+            torch.set_num_threads(threads)
         return SentenceTransformerEncoder(distribution, batch_size=batch_size)
     if backend == "onnx":
-        return OnnxSentenceEncoder(distribution, cache_dir=cache_dir, batch_size=batch_size)
+        return OnnxSentenceEncoder(
+            distribution, cache_dir=cache_dir, batch_size=batch_size, threads=threads
+        )
     raise ModelNotAvailableError(
         f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}"
     )

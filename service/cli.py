@@ -51,6 +51,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from service.app import create_app  # noqa: PLC0415
     from service.observability import configure_logging  # noqa: PLC0415
+    from service.serving import ProblemHttpProtocol  # noqa: PLC0415
 
     settings = _settings(args)
     host = args.host or settings.server.host
@@ -66,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level="info",
         log_config=None,
         access_log=False,
+        http=ProblemHttpProtocol,
     )
     return 0
 
@@ -229,7 +231,12 @@ def cmd_postings_import(args: argparse.Namespace) -> int:
     from service.gap.postings import import_posting_file  # noqa: PLC0415
 
     summary = import_posting_file(
-        _settings(args), Path(args.file), tenant=args.tenant, progress=_progress(), kind=args.format
+        _settings(args),
+        Path(args.file),
+        tenant=args.tenant,
+        progress=_progress(),
+        kind=args.format,
+        workers=args.workers,
     )
     console.print(
         f"new {summary.created}, updated {summary.updated}, already stored "
@@ -689,6 +696,13 @@ def _add_postings_commands(commands: argparse._SubParsersAction[argparse.Argumen
     imp.add_argument("--tenant", required=True)
     imp.add_argument(
         "--format", choices=["csv", "ndjson", "json"], help="the format (default: by suffix)"
+    )
+    imp.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="workers reading postings: local processes, or Ray actors when "
+        "CREDMATCH_RAY_ADDRESS is set (default: this process; on Ray CREDMATCH_RAY_WORKERS)",
     )
     imp.set_defaults(handler=cmd_postings_import)
 

@@ -3,7 +3,7 @@
 Nothing reads the environment at import time: callers build a :class:`Settings` with
 :meth:`Settings.from_env` (or ``Settings().replaced(...)``, in tests) and pass it to
 ``create_app`` and services. Settings come in groups (database, embedding, mapping,
-matching, fetch, presentation, server, limits); the variables keep their flat names
+matching, fetch, presentation, server, limits, bulk); the variables keep their flat names
 (``CREDMATCH_PORT`` is ``server.port``, see :data:`FLAT_NAMES`).
 """
 
@@ -53,6 +53,9 @@ class EmbeddingSettings:
 
     batch_size: int = 32
     """Texts per encoder forward pass (32 pads less than larger batches: faster on CPU)."""
+
+    threads: int = 0
+    """Threads one encoding uses; 0 uses every core. Bulk workers use 1 each."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,6 +237,23 @@ class ServerSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BulkSettings:
+    """Bulk work (credential files, posting uploads, label embedding): where it runs."""
+
+    env_prefix: ClassVar[str] = ""
+    """What ``CREDMATCH_`` is followed by in the variable of each field."""
+
+    ray_address: str = ""
+    """A Ray cluster to run bulk work on (``ray://host:10001``, or ``auto`` for the cluster
+    this machine belongs to), or ``local`` to start one in this process; empty runs it here
+    (and on ``--workers`` processes where a command has that option). Needs the
+    ``credmatch[ray]`` extra."""
+
+    ray_workers: int = 2
+    """Ray workers a bulk command uses when it is given no ``--workers``."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class LimitsSettings:
     """Request limits: sizes, counts and rates."""
 
@@ -276,6 +296,7 @@ class Settings:
     presentation: PresentationSettings = field(default_factory=PresentationSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    bulk: BulkSettings = field(default_factory=BulkSettings)
 
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised ``CREDMATCH_*`` variables, kept so typos can be reported."""
@@ -313,6 +334,7 @@ class Settings:
             backend=self.embedding.backend,
             batch_size=self.embedding.batch_size,
             cache_dir=self.model_cache_dir,
+            threads=self.embedding.threads or None,
         )
 
     @property

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -13,6 +12,7 @@ import httpx
 from rich.progress import Progress
 
 from ingest import Verifier
+from service.bulk import WorkerPool, open_pool
 from service.credentials import repository as repo
 from service.credentials.jobs import split_ndjson
 from service.credentials.service import (
@@ -79,7 +79,7 @@ def ingest_paths(
 ) -> IngestSummary:
     """Ingest every credential, one transaction per document (a failure loses nothing).
 
-    Parsing and verification (the CPU-bound part) run on ``workers`` processes; storing runs
+    Parsing and verification (the CPU-bound part) run on ``workers`` workers; storing runs
     here, in input order. Documents already stored are recognised by their content hash
     before any verification, so re-running after a crash resumes quickly and stores nothing
     twice.
@@ -91,7 +91,9 @@ def ingest_paths(
         candidate: Candidate id for every document; default is each credential's subject id.
         progress: Progress display.
         runtime: Opened resources to reuse (else opened and closed here).
-        workers: Processes verifying in parallel (1: verify in this process).
+        workers: Workers verifying in parallel (:func:`service.bulk.open_pool`: local
+            processes, or Ray actors when ``CREDMATCH_RAY_ADDRESS`` is set; 1 without Ray:
+            verify in this process).
     """
     files = list(iter_credential_files(paths))
     missing = [p for p in files if not p.is_file()]
@@ -100,17 +102,7 @@ def ingest_paths(
     owned = runtime is None
     active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
     summary = IngestSummary()
-    pool = (
-        # spawn, not fork: the parent holds model threads and database connections.
-        ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(settings,),
-        )
-        if workers > 1
-        else None
-    )
+    pool = open_pool(settings, workers=workers, initializer=_start_worker, initargs=(settings,))
     try:
         context, _ = active.require_taxonomy()
         with unit_of_work(active.sessions) as session:
@@ -136,7 +128,7 @@ def ingest_paths(
                 progress.advance(task)
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.close()
         if owned:
             active.close()
     return summary
@@ -151,7 +143,7 @@ def _start_worker(settings: Settings) -> None:
     _worker_verifier = build_verifier(settings, httpx.Client(follow_redirects=False))
 
 
-def _examine_in_worker(raw: bytes, max_bytes: int) -> Examined:
+def _examine_in_worker(raw: bytes, *, max_bytes: int) -> Examined:
     if _worker_verifier is None:
         raise RuntimeError("worker process was not initialised")
     return examine(_worker_verifier, raw, max_bytes=max_bytes)
@@ -172,7 +164,7 @@ def _examine_batch(
     runtime: Runtime,
     tenant_id: int,
     batch: Sequence[tuple[str, bytes]],
-    pool: ProcessPoolExecutor | None,
+    pool: WorkerPool | None,
     settings: Settings,
 ) -> list[Examined | None]:
     """Verify a batch ahead on the pool, skipping documents already stored (None: later)."""
@@ -185,9 +177,8 @@ def _examine_batch(
     todo = [n for n, (_, raw) in enumerate(batch) if content_hash(raw) not in stored]
     results: list[Examined | None] = [None] * len(batch)
     done = pool.map(
-        _examine_in_worker,
+        functools.partial(_examine_in_worker, max_bytes=settings.limits.max_credential_bytes),
         [batch[n][1] for n in todo],
-        [settings.limits.max_credential_bytes] * len(todo),
     )
     for n, examined in zip(todo, done, strict=True):
         results[n] = examined

@@ -38,13 +38,15 @@ import msgspec
 from rich.progress import Progress
 from sqlalchemy.orm import Session
 
-from ingest.mapping import PhraseRequirement, TooManyPhrasesError
+from ingest.mapping import JobReading, PhraseRequirement, SkillMapper, TooManyPhrasesError
+from service.bulk import WorkerPool, open_pool
 from service.db import registry
-from service.db.engine import unit_of_work
+from service.db.engine import build_engine, session_factory, unit_of_work
 from service.db.models import JobPosting, Skill
 from service.errors import (
     InvalidRequestError,
     NotFoundError,
+    NotReadyError,
     UnsupportedPostingFormatError,
 )
 from service.gap import repository as gap_repo
@@ -409,6 +411,95 @@ def demanded_skills(requirements: Sequence[PhraseRequirement]) -> list[tuple[int
 
 
 ProgressCallback = Callable[[int, ImportSummary], None]
+JobReader = Callable[[list[str]], list[JobReading | TooManyPhrasesError]]
+"""Reads posting texts into requirements, in order (a mapper's ``read_jobs``)."""
+
+_worker_reader: tuple[str, SkillMapper] | None = None
+
+
+def start_posting_reader(settings: Settings) -> None:
+    """Initialise a bulk worker that reads postings: the default release's mapper.
+
+    Raises:
+        NotReadyError: No taxonomy is imported.
+    """
+    global _worker_reader  # noqa: PLW0603 (one mapper per worker process)
+    encoder = settings.open_encoder()
+    engine = build_engine(settings.resolved_database_url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            context = taxonomy_service.load_taxonomy_context(session, settings, encoder)
+    finally:
+        engine.dispose()
+    if context is None:
+        raise NotReadyError("no taxonomy is loaded in the worker's database")
+    _worker_reader = (context.key, context.mapper)
+
+
+def read_postings_in_worker(
+    texts: list[str],
+) -> tuple[str, list[JobReading | TooManyPhrasesError]]:
+    """Read a batch of posting texts on a bulk worker: the release read with, the readings."""
+    if _worker_reader is None:
+        raise RuntimeError("the worker was not initialised with start_posting_reader")
+    key, mapper = _worker_reader
+    return key, mapper.read_jobs(texts)
+
+
+class PooledReader:
+    """Reads an upload's posting texts ahead on bulk workers; hands readings out per batch.
+
+    The texts go to the workers in upload order, :data:`EXTRACTION_BATCH` at a time, each
+    distinct text once; :meth:`__call__` waits for the batches holding the texts asked for.
+    Each reading is kept until every posting with that text has asked for it.
+
+    Args:
+        pool: The workers.
+        release: The key of the release the caller stores against (a worker on another
+            default release is an error, not a silent mix).
+        texts: The mapped texts of the upload's postings, in upload order.
+    """
+
+    def __init__(self, pool: WorkerPool, release: str, texts: Sequence[str]) -> None:
+        self._release = release
+        self._wanted: dict[str, int] = defaultdict(int)
+        for text in texts:
+            self._wanted[text] += 1
+        distinct = list(self._wanted)
+        batches = [
+            distinct[start : start + EXTRACTION_BATCH]
+            for start in range(0, len(distinct), EXTRACTION_BATCH)
+        ]
+        self._results = zip(batches, pool.map(read_postings_in_worker, batches), strict=True)
+        self._ready: dict[str, JobReading | TooManyPhrasesError] = {}
+
+    def __call__(self, texts: list[str]) -> list[JobReading | TooManyPhrasesError]:
+        """The readings of ``texts`` (each one read by a worker).
+
+        Raises:
+            NotReadyError: A worker read with another release than the caller's.
+            KeyError: A text that was not among the upload's.
+        """
+        for text in texts:
+            while text not in self._ready:
+                step = next(self._results, None)
+                if step is None:
+                    raise KeyError(f"no worker read the text {text[:60]!r}")
+                batch, (release, readings) = step
+                if release != self._release:
+                    raise NotReadyError(
+                        f"a worker reads with release {release}, not {self._release}: "
+                        "the default taxonomy changed during the import; run it again"
+                    )
+                self._ready.update(zip(batch, readings, strict=True))
+        found = [self._ready[text] for text in texts]
+        for text in texts:
+            self._wanted[text] -= 1
+            if self._wanted[text] <= 0:
+                self._ready.pop(text, None)
+        return found
+
+
 SeenPostings = dict[str, tuple[int, str]]
 """Key -> (row, content hash) of the postings of one upload already stored or found stored."""
 
@@ -422,6 +513,7 @@ def import_postings(
     summary: ImportSummary | None = None,
     on_batch: ProgressCallback | None = None,
     seen: SeenPostings | None = None,
+    reader: JobReader | None = None,
 ) -> ImportSummary:
     """Read the skills of the valid rows and store them (see the module docstring).
 
@@ -434,6 +526,8 @@ def import_postings(
         on_batch: Called after each batch with the rows processed so far.
         seen: The postings of this upload stored (or found stored) by earlier calls, so a
             later row with the same key is a duplicate, or a conflict; updated here.
+        reader: Reads posting texts (a :class:`PooledReader` on bulk workers); by default
+            the context's mapper, here.
 
     Returns:
         The counts, the rejected rows with reasons and the notes on accepted rows.
@@ -452,6 +546,7 @@ def import_postings(
             occupations=occupations,
             seen=seen,
             summary=summary,
+            reader=reader or context.mapper.read_jobs,
         )
         done += len(batch)
         if on_batch is not None:
@@ -468,6 +563,7 @@ def _import_batch(
     occupations: OccupationResolver,
     seen: SeenPostings,
     summary: ImportSummary,
+    reader: JobReader,
 ) -> None:
     summary.total += len(batch)
     postings = [row for row in batch if isinstance(row, PostingIn)]
@@ -476,7 +572,7 @@ def _import_batch(
             summary.reject(row)
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
     fresh, twins = _triage(postings, stored, seen, summary)
-    readings = context.mapper.read_jobs([p.mapped_text for p in fresh.values()])
+    readings = reader([p.mapped_text for p in fresh.values()])
     values: list[PostingValues] = []
     for posting, reading in zip(fresh.values(), readings, strict=True):
         same = twins.pop(posting.key, [])
@@ -594,6 +690,7 @@ def import_in_chunks(
     on_chunk: Callable[[Session, int, ImportSummary], None] | None = None,
     chunk_size: int = CHUNK_POSTINGS,
     seen: SeenPostings | None = None,
+    pool: WorkerPool | None = None,
 ) -> ImportSummary:
     """Import rows a chunk per transaction, so a long import keeps what it has done.
 
@@ -608,18 +705,50 @@ def import_in_chunks(
         chunk_size: Rows per transaction.
         seen: What the rows before these stored (a resumed upload: :func:`stored_before`);
             the chunks share it, so a key is one posting across the whole upload.
+        pool: Bulk workers that read the postings ahead (this process stores them);
+            ``None`` reads them here.
     """
     summary = summary if summary is not None else ImportSummary()
     seen = seen if seen is not None else {}
+    reader = None
+    if pool is not None:
+        with sessions() as session:
+            unread = _unread_texts(session, tenant_id, rows)
+        reader = PooledReader(pool, context.key, unread)
     for start in range(0, len(rows), chunk_size):
         chunk = rows[start : start + chunk_size]
         with sessions() as session:
             import_postings(
-                session, context, tenant_id=tenant_id, rows=chunk, summary=summary, seen=seen
+                session,
+                context,
+                tenant_id=tenant_id,
+                rows=chunk,
+                summary=summary,
+                seen=seen,
+                reader=reader,
             )
             if on_chunk is not None:
                 on_chunk(session, start + len(chunk), summary)
     return summary
+
+
+def _unread_texts(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> list[str]:
+    """The mapped texts :func:`import_postings` will read, in upload order.
+
+    That is each key's first posting, unless it is stored as uploaded (then it is a
+    duplicate, read by nobody).
+    """
+    postings = [row for row in rows if isinstance(row, PostingIn)]
+    stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
+    texts: list[str] = []
+    keys: set[str] = set()
+    for posting in postings:
+        if posting.key in keys:
+            continue
+        keys.add(posting.key)
+        if stored.get(posting.key, (0, ""))[1] != posting.content_hash:
+            texts.append(posting.mapped_text)
+    return texts
 
 
 def stored_before(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> SeenPostings:
@@ -759,6 +888,7 @@ def import_posting_file(
     progress: Progress,
     kind: PostingFormat | None = None,
     runtime: Runtime | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
     """Import a file of postings for a tenant (``credmatch postings import``).
 
@@ -769,8 +899,12 @@ def import_posting_file(
         progress: Progress display, advanced per committed chunk.
         kind: The file's format when its suffix does not say it.
         runtime: An opened runtime to use (else one is opened and closed here).
+        workers: Bulk workers reading the postings (:func:`service.bulk.open_pool`: local
+            processes, or Ray actors when ``CREDMATCH_RAY_ADDRESS`` is set); ``None`` or 1
+            reads them in this process (Ray: ``CREDMATCH_RAY_WORKERS``).
 
     Raises:
+        SettingsError: ``workers`` below 1, or Ray asked for and unavailable.
         InvalidRequestError: The file is missing, of an unknown kind, or unreadable as a whole.
     """
     found = kind or FILE_FORMATS.get(path.suffix.lower())
@@ -784,10 +918,18 @@ def import_posting_file(
         raise InvalidRequestError(f"cannot read {path}: {error.strerror}") from None
     rows = parse_postings(body, found)
     active = runtime or Runtime.open(settings, show_progress=progress.console.is_terminal)
+    pool: WorkerPool | None = None
     try:
         context, _ = active.require_taxonomy()
         with unit_of_work(active.sessions) as session:
             tenant_id = registry.get_or_create_tenant(session, tenant).id
+        # Workers share the cores: one encoder thread each.
+        pool = open_pool(
+            settings,
+            workers=workers,
+            initializer=start_posting_reader,
+            initargs=(settings.replaced(embedding_threads=1),),
+        )
         with progress:
             task = progress.add_task("postings", total=len(rows))
             return import_in_chunks(
@@ -797,7 +939,10 @@ def import_posting_file(
                 rows=rows,
                 on_chunk=lambda _session, done, _summary: progress.update(task, completed=done),
                 chunk_size=EXTRACTION_BATCH,
+                pool=pool,
             )
     finally:
+        if pool is not None:
+            pool.close()
         if runtime is None:
             active.close()

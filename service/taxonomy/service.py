@@ -18,6 +18,7 @@ from embeddings.skill_space import SkillLabelEntry, SkillSpace
 from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import MappingSettings, SkillMapper
 from ingest.mapping_model import DEFAULT_ARTEFACT, LearnedRanking, MappingModel, Thresholds
+from service.bulk import bulk_encoder
 from service.db.models import Taxonomy
 from service.errors import InvalidRequestError
 from service.settings import Settings
@@ -239,8 +240,12 @@ def _cached_space(
     *,
     show_progress: bool,
     on_build: Callable[[int], None] | None,
+    settings: Settings,
 ) -> SkillSpace:
-    """The label space of ``rows`` (id, label, kind), loaded from ``directory`` or built."""
+    """The label space of ``rows`` (id, label, kind), loaded from ``directory`` or built.
+
+    A build encodes the labels on Ray workers when ``CREDMATCH_RAY_ADDRESS`` is set.
+    """
     # The vectors are valid exactly when the (id, label) rows they were built from are
     # unchanged: a re-import that gives skills new ids must rebuild them.
     release = _label_fingerprint(rows)
@@ -265,9 +270,14 @@ def _cached_space(
             SkillLabelEntry(skill_id=row_id, label=label, preferred=kind == "preferred")
             for row_id, label, kind in rows
         ]
-        space = SkillSpace.build(
-            labels, encoder, taxonomy=taxonomy_key, release=release, show_progress=show_progress
-        )
+        with bulk_encoder(settings, encoder) as building:
+            space = SkillSpace.build(
+                labels,
+                building,
+                taxonomy=taxonomy_key,
+                release=release,
+                show_progress=show_progress,
+            )
         space.save(directory)
     return space
 
@@ -306,6 +316,7 @@ def load_taxonomy_context(
         taxonomy.key,
         show_progress=show_progress,
         on_build=on_build,
+        settings=settings,
     )
     titles = repo.occupation_titles(session, taxonomy.id)
     occupations = (
@@ -316,6 +327,7 @@ def load_taxonomy_context(
             taxonomy.key,
             show_progress=show_progress,
             on_build=on_build,
+            settings=settings,
         )
         if titles
         else None

@@ -1,0 +1,258 @@
+"""Bulk work on workers: local processes and a local Ray, on real databases.
+
+Ray runs for real here (a local instance started by the module's fixture, two CPUs); the
+posting and credential tests compare what the workers store with what the same input
+stores when read in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import ray
+from rich.console import Console
+from rich.progress import Progress
+
+from embeddings import TextEncoder
+from service.bulk import PooledEncoder, ProcessWorkerPool, RayWorkerPool, bulk_encoder, open_pool
+from service.credentials.bulk import ingest_paths
+from service.db import registry
+from service.db.engine import unit_of_work
+from service.errors import SettingsError
+from service.gap.postings import ImportSummary, import_posting_file, stored_posting
+from service.runtime import Runtime
+from service.samples import SampleAchievement, SampleIssuer
+from service.settings import Settings
+from service.taxonomy.service import load_taxonomy_context
+from tests.conftest import REPO_ROOT
+from tests.service.conftest import ESCO
+
+_factor = 0
+
+
+def _set_factor(value: int) -> None:
+    global _factor  # noqa: PLW0603 (the worker's state, as a real initializer keeps it)
+    _factor = value
+
+
+def _times_factor(item: int) -> tuple[int, int]:
+    return item * _factor, os.getpid()
+
+
+def _die_once_then_double(item: tuple[int, str]) -> int:
+    number, marker = item
+    if number == 3 and not Path(marker).exists():
+        Path(marker).write_text("died")
+        os._exit(1)  # the worker process dies mid-task, as a killed node would
+    return number * 2
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """One local Ray for the module (pools join it and leave it running)."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture
+def worker_settings(runtime: Runtime) -> Settings:
+    """The runtime's settings; workers find the model's ONNX export the tests keep."""
+    models = runtime.settings.model_cache_dir
+    if not models.exists():
+        models.symlink_to(REPO_ROOT / "var" / "test-models", target_is_directory=True)
+    return runtime.settings
+
+
+def test_pool_is_chosen_by_settings_and_workers() -> None:
+    settings = Settings()
+    assert open_pool(settings, workers=None, initializer=_set_factor, initargs=(2,)) is None
+    assert open_pool(settings, workers=1, initializer=_set_factor, initargs=(2,)) is None
+    with pytest.raises(SettingsError, match="at least 1"):
+        open_pool(settings, workers=0, initializer=_set_factor, initargs=(2,))
+    pool = open_pool(settings, workers=2, initializer=_set_factor, initargs=(3,))
+    assert isinstance(pool, ProcessWorkerPool)
+    try:
+        assert [value for value, _ in pool.map(_times_factor, range(6))] == [0, 3, 6, 9, 12, 15]
+    finally:
+        pool.close()
+
+
+def test_ray_address_without_ray_installed_is_a_settings_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
+    settings = Settings().replaced(ray_address="local")
+    with pytest.raises(SettingsError, match=r"credmatch\[ray\]"):
+        open_pool(settings, workers=1, initializer=_set_factor, initargs=(1,))
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_ray_workers_keep_their_state_and_answer_in_order() -> None:
+    settings = Settings().replaced(ray_address="local", ray_workers=2)
+    pool = open_pool(settings, workers=None, initializer=_set_factor, initargs=(5,))
+    assert isinstance(pool, RayWorkerPool)
+    try:
+        results = list(pool.map(_times_factor, range(40)))
+    finally:
+        pool.close()
+    assert [value for value, _ in results] == [5 * n for n in range(40)]
+    assert len({pid for _, pid in results}) == 2  # both actors worked
+    assert os.getpid() not in {pid for _, pid in results}
+    assert ray.is_initialized()  # a pool that joined a running Ray leaves it running
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_a_ray_worker_that_dies_is_restarted_and_its_task_run_again(tmp_path: Path) -> None:
+    marker = tmp_path / "died"
+    settings = Settings().replaced(ray_address="local")
+    pool = open_pool(settings, workers=2, initializer=_set_factor, initargs=(1,))
+    assert pool is not None
+    try:
+        results = list(pool.map(_die_once_then_double, [(n, str(marker)) for n in range(8)]))
+    finally:
+        pool.close()
+    assert marker.read_text() == "died"  # a worker did die mid-task
+    assert results == [2 * n for n in range(8)]  # and nothing was lost or repeated
+
+
+_POSTINGS = [
+    (
+        "Data engineer",
+        "Requirements:\n- Python and SQL\n- relational databases\nWe offer a pension.",
+    ),
+    ("Analyst", "You will write SQL queries against our databases every day."),
+    ("Developer", "Python3, SQL, databases; the team builds web services."),
+    (
+        "Data engineer",
+        "Requirements:\n- Python and SQL\n- relational databases\nWe offer a pension.",
+    ),
+    ("Clerk", "Answer the phone and greet visitors."),
+]
+
+
+def _write_postings(path: Path) -> None:
+    lines = [
+        json.dumps({"externalId": f"job-{n}", "title": title, "description": text})
+        for n, (title, text) in enumerate(_POSTINGS)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _stored(runtime: Runtime, tenant: str) -> dict[str, tuple[list[tuple[str, str]], object]]:
+    """Each stored posting's (skill, strength) pairs and ignored text, by external id."""
+    with unit_of_work(runtime.sessions) as session:
+        tenant_id = registry.get_or_create_tenant(session, tenant).id
+        stored: dict[str, tuple[list[tuple[str, str]], object]] = {}
+        for n in range(len(_POSTINGS)):
+            found = stored_posting(session, tenant_id, f"job-{n}")
+            skills = sorted((skill.uri, strength) for skill, strength, _, _ in found.skills)
+            stored[f"job-{n}"] = (skills, found.posting.ignored)
+    return stored
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_posting_import_on_ray_stores_what_the_in_process_import_stores(
+    runtime: Runtime, worker_settings: Settings, tmp_path: Path
+) -> None:
+    upload = tmp_path / "postings.jsonl"
+    _write_postings(upload)
+    progress = Progress(console=Console(quiet=True))
+    here = import_posting_file(
+        worker_settings, upload, tenant="bulk-here", progress=progress, runtime=runtime
+    )
+
+    def on_ray() -> ImportSummary:
+        return import_posting_file(
+            worker_settings.replaced(ray_address="local"),
+            upload,
+            tenant="bulk-ray",
+            progress=progress,
+            runtime=runtime,
+            workers=2,
+        )
+
+    first = on_ray()
+    assert (first.created, first.rejected) == (here.created, here.rejected) == (5, 0)
+    expected = _stored(runtime, "bulk-here")
+    assert sum(bool(skills) for skills, _ in expected.values()) >= 3  # skills were found
+    assert _stored(runtime, "bulk-ray") == expected
+    again = on_ray()
+    assert (again.created, again.duplicates) == (0, 5)  # nothing is stored twice
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_credential_files_verified_on_ray_are_stored_once(
+    runtime: Runtime, worker_settings: Settings, tmp_path: Path
+) -> None:
+    issuer = SampleIssuer(name="Ray College", domain="ray.example")
+    achievement = SampleAchievement(
+        slug="sql",
+        name="SQL",
+        description="SQL queries.",
+        aligned_skill_uris=(ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742",),
+    )
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for n in range(6):
+        document = issuer.issue(achievement, f"did:example:ray-{n}")
+        (folder / f"c{n}.json").write_text(json.dumps(document))
+    tampered = issuer.issue(achievement, "did:example:ray-tampered")
+    tampered["name"] = "Tampered after signing"
+    (folder / "tampered.json").write_text(json.dumps(tampered))
+    progress = Progress(console=Console(quiet=True))
+    ray_settings = worker_settings.replaced(ray_address="local")
+
+    first = ingest_paths(
+        ray_settings, [folder], tenant="bulk-ray-creds", candidate=None, progress=progress,
+        runtime=runtime, workers=2,
+    )  # fmt: skip
+    again = ingest_paths(
+        ray_settings, [folder], tenant="bulk-ray-creds", candidate=None, progress=progress,
+        runtime=runtime, workers=2,
+    )  # fmt: skip
+
+    assert (first.accepted, first.rejected) == (6, 1)
+    assert again.accepted == 0  # already stored: recognised before any worker verifies
+    with unit_of_work(runtime.sessions) as session:
+        tenant_id = registry.get_or_create_tenant(session, "bulk-ray-creds").id
+        for n in range(6):
+            assert registry.get_candidate(session, tenant_id, f"did:example:ray-{n}") is not None
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_pooled_encoder_gives_the_local_vectors_in_order(
+    encoder: TextEncoder, worker_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("service.bulk.ENCODE_CHUNK", 3)  # several tasks for a few texts
+    texts = ["SQL", "manage a team", "Python (computer programming)", "database", "x", "weld"]
+    with bulk_encoder(worker_settings.replaced(ray_address="local"), encoder) as pooled:
+        assert isinstance(pooled, PooledEncoder)
+        vectors = pooled.encode(texts)
+    np.testing.assert_allclose(vectors, encoder.encode(texts), atol=1e-5)
+    with bulk_encoder(worker_settings, encoder) as local:
+        assert local is encoder  # no Ray address: the process's own encoder
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_a_label_index_built_on_ray_matches_the_local_one(
+    runtime: Runtime, encoder: TextEncoder, worker_settings: Settings, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "models").symlink_to(worker_settings.model_cache_dir.resolve())
+    settings = worker_settings.replaced(data_dir=data_dir, ray_address="local")
+    with unit_of_work(runtime.sessions) as session:
+        built = load_taxonomy_context(session, settings, encoder)
+    assert built is not None and runtime.taxonomy is not None
+    here = runtime.taxonomy.space
+    assert built.space.skill_ids.tolist() == here.skill_ids.tolist()
+    np.testing.assert_allclose(built.space.skill_vectors, here.skill_vectors, atol=1e-5)
