@@ -7,6 +7,7 @@ Exceptions::
     ├── AuthenticationError        401 ``unauthenticated``
     ├── PermissionDeniedError      403 ``forbidden``
     ├── InvalidRequestError        400 ``invalid-request``
+    │   └── MalformedHttpError     400 ``malformed-http``: not parsed as HTTP (server layer)
     ├── KeyConflictError           409 ``key-conflict`` (revoked already, or the caller's key)
     ├── ReportNotReadyError        409 ``report-not-ready``
     ├── ReportFailedError          409 ``report-failed``
@@ -51,6 +52,7 @@ __all__ = [
     "IndexBuildingError",
     "InvalidRequestError",
     "KeyConflictError",
+    "MalformedHttpError",
     "NotFoundError",
     "NotReadyError",
     "PermissionDeniedError",
@@ -124,6 +126,16 @@ class InvalidRequestError(CredmatchError):
     status = 400
     problem = "invalid-request"
     title = "Invalid request"
+
+
+class MalformedHttpError(InvalidRequestError):
+    """Bytes the HTTP server could not parse as a request, answered before any route.
+
+    Control bytes in a header, or a request line or headers over the parser's limits.
+    """
+
+    problem = "malformed-http"
+    title = "Malformed HTTP request"
 
 
 class CredentialRejectedError(CredmatchError):
