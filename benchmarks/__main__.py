@@ -26,6 +26,9 @@ NAME:
   postings-match
            the 1,000 labelled synthetic job ads (title + description) through /v1/match over a
            pool of one candidate per ESCO occupation: Hit@1, Hit@10, MRR@10 beside TF-IDF
+  postings-import
+           postings/s through `credmatch postings import` on the 1,000 labelled ads and
+           --postings synthetic ones (--workers, --ray local, --credmatch another checkout)
   ann      candidate index at --sizes: exact vs IVF build time, bytes/candidate, recall@100,
            latency per --nprobes (no database)
 """
@@ -47,6 +50,7 @@ from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
 from benchmarks.load_bench import run_load
 from benchmarks.match_bench import run_match
+from benchmarks.postings_import_bench import run_postings_import
 from benchmarks.postings_match_bench import run_postings_match
 from benchmarks.ranking_bench import ESCO_DIR, run_ranking
 from benchmarks.search_bench import run_search
@@ -70,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
             "train-mapping",
             "fit-thresholds",
             "postings-match",
+            "postings-import",
             "ann",
             "gap",
             "load",
@@ -133,6 +138,22 @@ def _parser() -> argparse.ArgumentParser:
         help="gap: demand quality of the 1,000 labelled synthetic ads (overlap@50 with their "
         "occupations' skills), boilerplate dropped and read",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="postings-import: credmatch postings import --workers values to run",
+    )
+    parser.add_argument(
+        "--ray", default=None, help="postings-import: CREDMATCH_RAY_ADDRESS for the runs"
+    )
+    parser.add_argument(
+        "--credmatch",
+        type=Path,
+        default=None,
+        help="postings-import: the credmatch script to measure (default: this checkout's)",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--nprobes", type=int, nargs="+", default=[8, 16, 32, 64])
     parser.add_argument("--occupations", type=int, default=200, help="ranking: occupations")
@@ -145,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _without_database(args: argparse.Namespace) -> dict[str, Any] | None:
+def _without_database(args: argparse.Namespace) -> dict[str, Any] | None:  # noqa: PLR0911
     """The result of a benchmark that needs no benchmark database (else ``None``)."""
     data_dir = Path(args.data_dir)
     if args.name == "ann":
@@ -172,6 +193,18 @@ def _without_database(args: argparse.Namespace) -> dict[str, Any] | None:
             backend=args.backend,
             fit=args.fit,
         )
+    if args.name == "postings-import":
+        return {
+            "postings_import": run_postings_import(
+                data_dir=data_dir,
+                esco_dir=args.esco_dir,
+                synthetic=args.postings,
+                workers=args.workers,
+                ray=args.ray,
+                script=args.credmatch,
+                seed=args.seed,
+            )
+        }
     if args.name == "verify":
         return {"verify": run_verify(count=args.credentials, processes=args.processes)}
     return None
