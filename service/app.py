@@ -20,7 +20,7 @@ from service.api.dependencies import (
     require_api_key,
 )
 from service.api.health import HealthController
-from service.api.openapi import declare_problem_responses
+from service.api.openapi import declare_problem_responses, state_schema_rules
 from service.api.problems import problem_details_plugin, unexpected_error
 from service.api.request import CredmatchRequest, screen_request
 from service.audit.controllers import AuditController
@@ -142,6 +142,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         debug=False,
     )
     declare_problem_responses(app)
+    state_schema_rules(app)
     app.state.metrics = Metrics(lambda: app.state.get("runtime"))
     app.state.rate_limiter = TokenBucketLimiter(
         per_minute=settings.limits.rate_limit_per_minute, burst=settings.limits.rate_limit_burst

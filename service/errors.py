@@ -7,7 +7,11 @@ Exceptions::
     ├── AuthenticationError        401 ``unauthenticated``
     ├── PermissionDeniedError      403 ``forbidden``
     ├── InvalidRequestError        400 ``invalid-request``
-    │   └── MalformedHttpError     400 ``malformed-http``: not parsed as HTTP (server layer)
+    │   ├── MalformedHttpError     400 ``malformed-http``: not parsed as HTTP (server layer)
+    │   └── UnprocessableRequestError  422 ``unprocessable-request``: valid by the schema,
+    │       │                          refused by a rule it cannot state (dates in order, ...)
+    │       ├── InvalidCursorError     422 ``invalid-cursor``: not a cursor this API returned
+    │       └── UnresolvedSkillsError  422 ``unresolved-skills`` (+ unresolved, suggestions)
     ├── KeyConflictError           409 ``key-conflict`` (revoked already, or the caller's key)
     ├── ReportNotReadyError        409 ``report-not-ready``
     ├── ReportFailedError          409 ``report-failed``
@@ -50,6 +54,7 @@ __all__ = [
     "DomainMismatchError",
     "HolderMismatchError",
     "IndexBuildingError",
+    "InvalidCursorError",
     "InvalidRequestError",
     "KeyConflictError",
     "MalformedHttpError",
@@ -61,6 +66,8 @@ __all__ = [
     "ReportFailedError",
     "ReportNotReadyError",
     "SettingsError",
+    "UnprocessableRequestError",
+    "UnresolvedSkillsError",
     "UnsupportedMediaTypeError",
     "UnsupportedPostingFormatError",
 ]
@@ -136,6 +143,36 @@ class MalformedHttpError(InvalidRequestError):
 
     problem = "malformed-http"
     title = "Malformed HTTP request"
+
+
+class UnprocessableRequestError(InvalidRequestError):
+    """A request its schema accepts, refused by a rule the schema cannot state.
+
+    A schema-valid request is never answered 400: dates out of order, an entry given twice,
+    a cursor from elsewhere are 422, documented on each operation that checks them.
+    """
+
+    status = 422
+    problem = "unprocessable-request"
+    title = "Request cannot be acted on"
+
+
+class InvalidCursorError(UnprocessableRequestError):
+    """A page cursor this API did not return (or one it cannot read back)."""
+
+    problem = "invalid-cursor"
+    title = "Invalid cursor"
+
+
+class UnresolvedSkillsError(UnprocessableRequestError):
+    """Nothing a match or search asks for resolves to a skill of the taxonomy.
+
+    The problem names what was not resolved (``unresolved``) and, for a job, the skills it
+    may have meant (``suggestions``), so a caller can confirm one and ask again.
+    """
+
+    problem = "unresolved-skills"
+    title = "No skill recognised"
 
 
 class CredentialRejectedError(CredmatchError):

@@ -62,8 +62,30 @@ class CredmatchRequest(Request[Any, Any, Any]):
             raise InvalidRequestError(f"the JSON body gives key {repeated!r} twice in one object")
         if _holds_nul(value):
             raise InvalidRequestError("a string of the JSON body holds a NUL character (\\u0000)")
+        value = integral_numbers(value)
         _check_types_strictly(value, self.route_handler)
         return value
+
+
+_LARGEST_INTEGRAL = float(2**63)
+
+
+def integral_numbers(value: Any) -> Any:
+    """``value`` with each integral number written as ``0.0`` or ``1e3`` made an integer.
+
+    JSON Schema counts ``0.0`` as an integer, so an integer field must take it; a float
+    field takes the integer as well. Numbers beyond 2**63 keep their float form (and fail
+    any integer field's limit).
+    """
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < _LARGEST_INTEGRAL:
+            return int(value)
+        return value
+    if isinstance(value, list):
+        return [integral_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: integral_numbers(item) for key, item in value.items()}
+    return value
 
 
 def expects_json_body(handler: HTTPRouteHandler) -> bool:

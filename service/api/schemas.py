@@ -16,7 +16,10 @@ ShortText = Annotated[str, Meta(max_length=500)]
 Identifier = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-Tag = Annotated[str, Meta(min_length=1, max_length=100)]
+TAG_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+"""A tag: one line, no control character."""
+
+Tag = Annotated[str, Meta(min_length=1, max_length=100, pattern=TAG_PATTERN)]
 
 
 Tags = Annotated[list[Tag], Meta(max_length=50)]
@@ -24,6 +27,15 @@ Tags = Annotated[list[Tag], Meta(max_length=50)]
 
 MAX_ID = 2**63 - 1
 """Largest id a path or query parameter may carry (a signed 64-bit database integer)."""
+
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+"""Every string the API reads: no NUL character (PostgreSQL text cannot hold one)."""
+
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+"""A page cursor as the API writes it (URL-safe base64 without padding)."""
+
+Cursor = Annotated[str, Meta(max_length=500, pattern=CURSOR_PATTERN)]
+"""A page cursor from the previous page's ``next`` (a well-formed one from elsewhere: 422)."""
 
 CANDIDATE_ID_PATTERN = r"^[^/\u0000-\u001f\u007f]+$"
 """A candidate's id: any text without a slash or a control character. A slash could be

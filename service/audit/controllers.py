@@ -10,6 +10,7 @@ from litestar.params import Parameter, QueryParameter
 
 from service.api import schemas as wire
 from service.api.dependencies import CandidateIdQuery, PrincipalDep, SessionDep, require_api_key
+from service.api.openapi import problem_responses
 from service.audit import schemas as s
 from service.audit import views
 from service.audit.service import AuditFilter, audit_page
@@ -28,6 +29,7 @@ class AuditController(Controller):
         sync_to_thread=True,
         summary="Audit log: who matched, searched, exported or erased what",
         opt=allow(),
+        responses=problem_responses(422),
         description=(
             "Newest first. Each event names the API key and role, the request as sent and the "
             "candidates returned (the page) or acted on. Filter by action, key, a candidate "
@@ -47,7 +49,9 @@ class AuditController(Controller):
         since: Annotated[datetime | None, QueryParameter()] = None,
         until: Annotated[datetime | None, QueryParameter()] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        cursor: Annotated[
+            str | None, QueryParameter(max_length=200, pattern=wire.CURSOR_PATTERN)
+        ] = None,
     ) -> s.AuditPageOut:
         """One page of the tenant's audit events."""
         page = audit_page(

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from service.audit import repository as audit_repo
 from service.audit.repository import AuditFilter
 from service.db.models import AuditEvent
-from service.errors import InvalidRequestError
+from service.errors import InvalidCursorError
 from service.keys.auth import Principal
 
 __all__ = [
@@ -136,7 +136,7 @@ def audit_page(
     events are written.
 
     Raises:
-        InvalidRequestError: The cursor is not one this API returned.
+        InvalidCursorError: The cursor is not one this API returned.
     """
     where = AuditFilter(
         action=where.action,
@@ -181,5 +181,5 @@ def _decode_cursor(cursor: str) -> int:
         if not isinstance(event_id, int) or isinstance(event_id, bool):
             raise TypeError(event_id)
     except (binascii.Error, msgspec.DecodeError, ValueError, TypeError):
-        raise InvalidRequestError("cursor is not one this API returned") from None
+        raise InvalidCursorError("cursor is not one this API returned") from None
     return event_id

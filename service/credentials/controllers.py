@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Schema
 from litestar.params import HeaderParameter, Parameter, RawBody
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -29,7 +30,7 @@ from service.api.dependencies import (
     VerifierDep,
     require_api_key,
 )
-from service.api.openapi import problem_responses
+from service.api.openapi import problem_responses, raw_body
 from service.credentials import repository as repo
 from service.credentials import schemas as s
 from service.credentials import views
@@ -322,7 +323,17 @@ class IngestJobController(Controller):
         status_code=HTTP_202_ACCEPTED,
         request_max_body_size=MAX_JOB_BODY_BYTES,
         summary="Queue a batch of credentials (NDJSON, one document per line)",
-        opt=allow(Role.INGEST),
+        opt={
+            **allow(Role.INGEST),
+            **raw_body(
+                # Any text with a non-blank line: each line is stored, and one that is not
+                # a credential is quarantined with its reason.
+                application_x_ndjson=Schema(
+                    pattern=r"\S", description="One credential document per line"
+                )
+            ),
+        },
+        responses=problem_responses(422),
         description=(
             "Every line is stored byte for byte before the answer; the batch is then ingested "
             "in the background. Follow progress at GET /v1/ingest/jobs/{id}."

@@ -21,7 +21,7 @@ from service.credentials import repository as repo
 from service.credentials.service import Accepted, Rejected, ingest_credential
 from service.db.engine import unit_of_work
 from service.db.models import IngestJob
-from service.errors import InvalidRequestError, NotFoundError
+from service.errors import InvalidRequestError, NotFoundError, UnprocessableRequestError
 from service.runtime import Runtime
 
 logger = logging.getLogger("credmatch.jobs")
@@ -55,7 +55,7 @@ def submit_job(
     """
     lines = list(split_ndjson(body))
     if not lines:
-        raise InvalidRequestError("the body holds no document; send one credential per line")
+        raise UnprocessableRequestError("the body holds no document; send one credential per line")
     if len(lines) > MAX_JOB_ITEMS:
         raise InvalidRequestError(
             f"the body holds {len(lines)} documents; at most {MAX_JOB_ITEMS} per job"

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import JSONBody, Parameter, PathParameter, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
@@ -22,7 +23,7 @@ from service.api.dependencies import (
     TaxonomyDep,
     require_api_key,
 )
-from service.api.openapi import problem_responses, renderings
+from service.api.openapi import problem_responses, raw_body, renderings
 from service.errors import CredmatchError, ReportFailedError, ReportNotReadyError
 from service.gap import schemas as s
 from service.gap import views as gap_views
@@ -70,10 +71,22 @@ class PostingController(Controller):
         status_code=HTTP_200_OK,
         request_max_body_size=MAX_POSTINGS_BODY_BYTES,
         summary="Upload job postings (JSONL, CSV or a JSON array)",
-        opt=allow(Role.ANALYST, Role.INGEST),
+        opt={
+            **allow(Role.ANALYST, Role.INGEST),
+            **raw_body(
+                # Text bodies: any text (a line or row that is no posting is reported in
+                # the answer's errors, and the others are read).
+                application_x_ndjson=Schema(description="One posting object per line"),
+                text_csv=Schema(description="A header row, then one posting per row"),
+                application_json=Schema(
+                    type=OpenAPIType.ARRAY,
+                    items=Schema(description="A posting object (other values: a row error)"),
+                ),
+            ),
+        },
         responses={
             202: ResponseSpec(s.PostingUploadOut, description="Queued for the background"),
-            **problem_responses(415),
+            **problem_responses(415, 422),
         },
         description=(
             "Content-Type application/x-ndjson (one posting object per line), text/csv "
@@ -237,7 +250,10 @@ class GapReportController(Controller):
         status_code=HTTP_201_CREATED,
         summary="Compare the skills postings demand with the skills a cohort holds",
         opt={**allow(Role.ANALYST), **renderings("text/csv", "text/html")},
-        responses={202: ResponseSpec(s.GapReportOut, description="Queued for the background")},
+        responses={
+            202: ResponseSpec(s.GapReportOut, description="Queued for the background"),
+            **problem_responses(422),
+        },
         description=(
             "Per skill: share of postings demanding it (must-have, nice-to-have), share of "
             "the cohort holding it verified, the gap; rolled up by ESCO skill group and "

@@ -47,6 +47,7 @@ from service.errors import (
     InvalidRequestError,
     NotFoundError,
     NotReadyError,
+    UnprocessableRequestError,
     UnsupportedPostingFormatError,
 )
 from service.gap import repository as gap_repo
@@ -220,7 +221,7 @@ def parse_postings(body: bytes, kind: PostingFormat) -> list[ParsedRow]:
     else:
         fields = list(_ndjson_rows(text))
     if not fields:
-        raise InvalidRequestError("the body holds no posting")
+        raise UnprocessableRequestError("the body holds no posting")
     if len(fields) > MAX_ROWS:
         raise InvalidRequestError(f"the body holds {len(fields)} postings; at most {MAX_ROWS}")
     dates = DateReader.for_values(
@@ -266,7 +267,9 @@ def _from_object(number: int, value: Any) -> RowFields:
         return RowProblem(number, "", "a posting must be a JSON object")
     unknown = sorted(name for name in value if _canonical(name) is None)
     if unknown:
-        return RowProblem(number, unknown[0], f"unknown field; known fields: {', '.join(_FIELDS)}")
+        return RowProblem(
+            number, _shown(unknown[0]), f"unknown field; known fields: {', '.join(_FIELDS)}"
+        )
     fields: dict[str, str] = {}
     for name, item in value.items():
         if item is not None and not isinstance(item, str):
@@ -277,6 +280,11 @@ def _from_object(number: int, value: Any) -> RowFields:
                 return RowProblem(number, name, f"a second field for {canonical}")
             fields[canonical] = item
     return number, fields
+
+
+def _shown(name: str) -> str:
+    """A key as a row problem names it: control characters (NUL included) escaped."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in name[:100])
 
 
 def _canonical(name: str) -> str | None:
@@ -298,7 +306,7 @@ def _csv_records(text: str) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise InvalidRequestError(
+            raise UnprocessableRequestError(
                 f"the CSV cannot be read at line {reader.line_num}: {error}"
             ) from None
         yield record
@@ -312,7 +320,7 @@ def _csv_rows(text: str) -> Iterator[RowFields]:
     columns = {n: _CSV_ALIASES.get(name.strip().lower()) for n, name in enumerate(header)}
     named = set(columns.values())
     if "title" not in named and "description" not in named:
-        raise InvalidRequestError(
+        raise UnprocessableRequestError(
             "the CSV header names neither a title (title, job_title) nor a description column"
         )
     for number, record in enumerate(reader, start=1):

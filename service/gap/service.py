@@ -42,7 +42,8 @@ from msgspec import Meta
 from sqlalchemy.orm import Session
 
 from ingest import IssuerTrustPolicy
-from service.errors import InvalidRequestError
+from service.api.schemas import Tag
+from service.errors import UnprocessableRequestError
 from service.gap import repository as gap_repo
 from service.gap.repository import PostingScope
 from service.matching.filters import EvidenceFilter, credential_tags, normalize_tags
@@ -53,7 +54,7 @@ from service.trust.service import IssuerWeight, issuer_weight, load_policy
 
 Share = float
 ProgressCallback = Callable[[float, str], None]
-TagList = Annotated[list[Annotated[str, Meta(min_length=1, max_length=100)]], Meta(max_length=50)]
+TagList = Annotated[list[Tag], Meta(max_length=50)]
 IssuerList = Annotated[
     list[Annotated[str, Meta(min_length=1, max_length=500)]], Meta(max_length=50)
 ]
@@ -297,7 +298,7 @@ def build_report(
         and posting_scope.posted_before is not None
         and posting_scope.posted_after >= posting_scope.posted_before
     ):
-        raise InvalidRequestError("postings.postedAfter must be before postings.postedBefore")
+        raise UnprocessableRequestError("postings.postedAfter must be before postings.postedBefore")
     evidence_filter = query.cohort.evidence_filter()
     progress(0.05, "postings")
     demand = _read_demand(session, tenant_id, posting_scope)

@@ -21,6 +21,7 @@ from service.api.dependencies import (
     TaxonomyDep,
     require_api_key,
 )
+from service.api.openapi import problem_responses
 from service.audit.service import actor_of, record_event
 from service.keys.auth import Role
 from service.keys.roles import allow
@@ -48,6 +49,7 @@ class MatchController(Controller):
         status_code=HTTP_200_OK,
         summary="Rank candidates for a job",
         opt=allow(Role.MATCHER, Role.RECRUITER),
+        responses=problem_responses(422),
     )
     def match(
         self,

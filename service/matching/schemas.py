@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from service.api.schemas import Request, Response, ShortText, SkillRef, Tags, Text
+from service.api.schemas import Cursor, Request, Response, ShortText, SkillRef, Tags, Text
 from service.credentials.schemas import IssuerOut
 from service.taxonomy.schemas import ExtractionMethod
 
@@ -36,7 +36,7 @@ class MatchIn(Request):
     tags: Tags = msgspec.field(default_factory=list)
     candidate_tags: Tags = msgspec.field(default_factory=list)
     trusted_issuers_only: bool = False
-    cursor: Annotated[str, Meta(max_length=500)] | None = None
+    cursor: Cursor | None = None
 
 
 RequirementSource = Literal["explicit", "text", "title"]

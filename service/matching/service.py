@@ -54,7 +54,7 @@ from service.credentials import service as credentials_service
 from service.credentials.service import EvidenceView
 from service.db import registry
 from service.db.models import Candidate, Skill
-from service.errors import InvalidRequestError
+from service.errors import InvalidCursorError, InvalidRequestError, UnresolvedSkillsError
 from service.matching.filters import EvidenceFilter
 from service.matching.index import (
     CandidateIndex,
@@ -363,11 +363,11 @@ def match_candidates(
     """Rank a tenant's candidates for a job.
 
     Raises:
-        InvalidRequestError: Nothing in the request resolves to a taxonomy skill.
+        UnresolvedSkillsError: Nothing in the request resolves to a taxonomy skill.
     """
     requirements, unresolved = resolve_requirements(session, context, query, settings)
     if not requirements:
-        raise InvalidRequestError(
+        raise UnresolvedSkillsError(
             "no skill of the taxonomy was recognised in the job; confirm one of the suggested "
             "skills, add required skills or give a more specific description",
             extra={
@@ -504,17 +504,17 @@ def decode_cursor(cursor: str) -> tuple[float, int, int]:
     """(score, candidate id, rank) of a cursor this API returned.
 
     Raises:
-        InvalidRequestError: The cursor is not one this API returned.
+        InvalidCursorError: The cursor is not one this API returned.
     """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         score, candidate_id, rank = msgspec.json.decode(base64.urlsafe_b64decode(padded))
         decoded = float(score), int(candidate_id), int(rank)
     except (binascii.Error, msgspec.DecodeError, ValueError, TypeError, OverflowError):
-        raise InvalidRequestError("cursor is not one this API returned") from None
+        raise InvalidCursorError("cursor is not one this API returned") from None
     # Out-of-range numbers would reach the database as query parameters it cannot hold.
     if not (math.isfinite(decoded[0]) and 0 <= decoded[1] <= MAX_ID and 0 <= decoded[2] <= MAX_ID):
-        raise InvalidRequestError("cursor is not one this API returned")
+        raise InvalidCursorError("cursor is not one this API returned")
     return decoded
 
 

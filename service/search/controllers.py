@@ -10,6 +10,7 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.orm import Session
 
+from service.api import schemas as wire
 from service.api.dependencies import (
     SETTINGS,
     TAXONOMY,
@@ -19,6 +20,7 @@ from service.api.dependencies import (
     TaxonomyDep,
     require_api_key,
 )
+from service.api.openapi import problem_responses
 from service.audit.service import actor_of, record_event
 from service.keys.auth import Principal, Role
 from service.keys.roles import allow
@@ -81,6 +83,7 @@ class SearchController(Controller):
         status_code=HTTP_200_OK,
         summary="Search candidates by verified skills",
         opt=allow(Role.RECRUITER, Role.MATCHER),
+        responses=problem_responses(422),
         description=(
             "Each skill (id, URI or free text) is resolved through the taxonomy and reported "
             "back. mode=all needs every skill, any at least one; minStrength bounds the "
@@ -106,6 +109,7 @@ class SearchController(Controller):
         sync_to_thread=True,
         summary="Search candidates by verified skills (query)",
         opt=allow(Role.RECRUITER, Role.MATCHER),
+        responses=problem_responses(422),
     )
     def search_by_query(
         self,
@@ -126,7 +130,9 @@ class SearchController(Controller):
         trusted_only: Annotated[bool, QueryParameter(name="trustedIssuersOnly")] = False,
         sort: Annotated[s.SearchSort, QueryParameter()] = "score",
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+        cursor: Annotated[
+            str | None, QueryParameter(max_length=500, pattern=wire.CURSOR_PATTERN)
+        ] = None,
     ) -> s.SearchOut:
         """The same search as POST, from the query string (``skill`` repeatable)."""
         return _search(

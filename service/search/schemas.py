@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from service.api.schemas import Request, Response, ShortText, SkillRef, Tags
+from service.api.schemas import Cursor, Request, Response, ShortText, SkillRef, Tags
 from service.matching.schemas import ProofOut
 
 SearchSort = Literal["score", "skills", "recent"]
@@ -31,7 +31,7 @@ class SearchIn(Request):
     trusted_issuers_only: bool = False
     sort: SearchSort = "score"
     limit: Annotated[int, Meta(ge=1, le=100)] = 20
-    cursor: Annotated[str, Meta(max_length=500)] | None = None
+    cursor: Cursor | None = None
 
 
 class ResolvedSkillOut(Response):

@@ -34,7 +34,7 @@ from service.credentials import service as credentials_service
 from service.credentials.service import EvidenceView
 from service.db import registry
 from service.db.models import Candidate, Skill
-from service.errors import InvalidRequestError
+from service.errors import InvalidCursorError, InvalidRequestError, UnresolvedSkillsError
 from service.matching.filters import EvidenceFilter, credential_tags
 from service.matching.index import is_expired, status_factor
 from service.settings import Settings
@@ -139,7 +139,7 @@ def search_candidates(
     wanted = list(dict.fromkeys(r.skill.id for r in resolved if r.skill is not None))
     unresolved = [r.given for r in resolved if r.skill is None]
     if not wanted:
-        raise InvalidRequestError(
+        raise UnresolvedSkillsError(
             "none of the skills was found in the taxonomy", extra={"unresolved": unresolved}
         )
     policy = load_policy(session, tenant_id)
@@ -276,10 +276,10 @@ def _decode_cursor(cursor: str) -> SortKey:
         first, second, third, candidate_id = values
         key = (float(first), float(second), float(third), int(candidate_id))
     except (binascii.Error, msgspec.DecodeError, ValueError, TypeError, OverflowError):
-        raise InvalidRequestError("cursor is not one this API returned") from None
+        raise InvalidCursorError("cursor is not one this API returned") from None
     # Out-of-range numbers would reach the database as query parameters it cannot hold.
     if not (all(math.isfinite(value) for value in key[:3]) and 0 <= key[3] <= _MAX_ID):
-        raise InvalidRequestError("cursor is not one this API returned")
+        raise InvalidCursorError("cursor is not one this API returned")
     return key
 
 

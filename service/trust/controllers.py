@@ -9,6 +9,7 @@ from litestar.params import JSONBody, Parameter
 
 from ingest import IssuerTrustPolicy, TrustedIssuer
 from service.api.dependencies import PrincipalDep, SessionDep, require_api_key
+from service.api.openapi import problem_responses
 from service.keys.auth import Role
 from service.keys.roles import allow
 from service.trust import schemas as s
@@ -38,6 +39,7 @@ class TrustPolicyController(Controller):
         sync_to_thread=True,
         summary="Replace the tenant's issuer trust policy",
         opt=allow(Role.ADMIN),
+        responses=problem_responses(422),
         description=(
             "Trusted issuers by exact id (DID or issuer URL) or by domain (https issuer URLs "
             "and did:web, subdomains included), each with a weight in (0, 1]; whether "

@@ -13,7 +13,7 @@ import msgspec
 from sqlalchemy.orm import Session
 
 from ingest import IssuerTrustPolicy
-from service.errors import InvalidRequestError
+from service.errors import UnprocessableRequestError
 from service.trust import repository as repo
 
 IssuerWeight = Callable[[str], float]
@@ -32,12 +32,13 @@ def save_policy(session: Session, tenant_id: int, policy: IssuerTrustPolicy) -> 
     """Validate and store (replace) the tenant's policy.
 
     Raises:
-        InvalidRequestError: A weight out of range, a malformed domain or a repeated entry.
+        UnprocessableRequestError: A weight out of range, a malformed domain or a repeated
+            entry (rules beyond the schema: 422).
     """
     try:
         policy.validate()
     except ValueError as error:
-        raise InvalidRequestError(str(error)) from None
+        raise UnprocessableRequestError(str(error)) from None
     repo.put_trust_policy(session, tenant_id, msgspec.to_builtins(policy))
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,7 @@ from embeddings import TextEncoder
 from service.db.engine import unit_of_work
 from service.keys.auth import create_api_key
 from service.runtime import Runtime
+from service.samples import SampleAchievement, SampleIssuer
 from service.settings import Settings
 from service.taxonomy.service import import_release
 
@@ -209,3 +212,16 @@ class Tenant:
 def tenant(runtime: Runtime) -> Tenant:
     """A new tenant per test, so tests sharing a database never see each other's data."""
     return Tenant(runtime)
+
+
+def python_badge(holder: str = "did:example:ana") -> dict[str, Any]:
+    """A signed Open Badges 3.0 credential aligned to the mini taxonomy's Python skill."""
+    issuer = SampleIssuer(name="Uni", domain="uni.example")
+    badge = SampleAchievement(
+        slug="py",
+        name="Python programming",
+        description="Writes Python programs.",
+        aligned_skill_uris=(ESCO + MINI_SKILLS[0][0],),
+        tags=("data",),
+    )
+    return issuer.issue(badge, holder, valid_from=datetime(2025, 1, 1, tzinfo=UTC))

@@ -255,8 +255,8 @@ def test_bad_match_request_is_a_problem(server: httpx.Client, tenant: Tenant) ->
     nothing = server.post(
         "/v1/match", json={"description": "the and of"}, headers=tenant.headers("matcher")
     )
-    assert nothing.status_code == 400
-    assert nothing.json()["type"].endswith("/invalid-request")
+    assert nothing.status_code == 422
+    assert nothing.json()["type"].endswith("/unresolved-skills")
 
 
 def test_a_job_nothing_clears_the_threshold_for_gets_suggestions_to_confirm(
@@ -267,7 +267,7 @@ def test_a_job_nothing_clears_the_threshold_for_gets_suggestions_to_confirm(
         "/v1/match", json={"description": text}, headers=tenant.headers("matcher")
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     suggestions = response.json()["suggestions"]
     assert suggestions  # the phrases it read, not a bare refusal
     for reading in suggestions:

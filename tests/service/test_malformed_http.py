@@ -62,7 +62,7 @@ def test_unparsable_requests_get_a_malformed_http_problem(
 
 
 def test_a_well_formed_request_on_the_same_server_is_answered(server: BackgroundServer) -> None:
-    status, headers, body = _exchange(
+    status, _, body = _exchange(
         server, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     )
 

@@ -248,7 +248,7 @@ def test_problems_are_shown(page: WebDriver, people: Tenant) -> None:
     page.find_element(By.ID, "search-button").click()
     _wait(page, "the second problem", lambda _: error.text != unresolved_text and error.text)
 
-    assert "(400)" in unresolved_text
+    assert "(422)" in unresolved_text
     assert "Not found in the taxonomy: zzzzqqqq xxyyzz" in unresolved_text
     assert "(401)" in error.text
     assert page.find_element(By.ID, "candidates").find_elements(By.TAG_NAME, "li") == []
@@ -285,7 +285,7 @@ def test_a_job_nothing_is_recognised_in_offers_its_suggestions_to_confirm(
     )
 
     refused = _api_match(site, people, description=UNRECOGNISED_JOB)
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     expected = refused.json()["suggestions"]
     assert len(readings) == len(expected) > 0
     for shown, reading in zip(readings, expected, strict=True):

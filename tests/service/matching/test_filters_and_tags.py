@@ -172,7 +172,10 @@ def test_match_pages_with_a_cursor(server: httpx.Client, learners: Tenant) -> No
     assert seen == [(c["rank"], c["candidateId"]) for c in whole["candidates"]]
     assert [rank for rank, _ in seen] == [1, 2, 3]
     assert whole["next"] is None
-    assert _match(server, learners, cursor="garbage").status_code == 400
+    stray = _match(server, learners, cursor="garbage")  # well-formed, not one we returned
+    assert stray.status_code == 422
+    assert stray.json()["type"] == "https://credmatch.dev/problems/invalid-cursor"
+    assert _match(server, learners, cursor="not base64!").status_code == 400  # the pattern
 
 
 def test_search_filters_by_tags(server: httpx.Client, learners: Tenant) -> None:

@@ -134,8 +134,10 @@ def test_bad_searches_are_problems(server: httpx.Client, people: Tenant) -> None
         "/v1/candidates/search", json={"skills": ["Python"]}, headers=people.headers("ingest")
     )
 
-    assert nothing.status_code == 400
+    assert nothing.status_code == 422
+    assert nothing.json()["type"] == "https://credmatch.dev/problems/unresolved-skills"
     assert nothing.json()["unresolved"] == ["zzzzqqqq xxyyzz"]
-    assert bad_cursor.status_code == 400
+    assert bad_cursor.status_code == 422
+    assert bad_cursor.json()["type"] == "https://credmatch.dev/problems/invalid-cursor"
     assert empty.status_code == 400
     assert forbidden.status_code == 403
