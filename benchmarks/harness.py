@@ -146,9 +146,12 @@ class ServerProcess:
     Args:
         settings: Data folder and database of the benchmark (passed as ``CREDMATCH_*``).
         startup_timeout: Seconds to wait for ``/health``.
+        workers: ``credmatch serve --workers`` (forked workers sharing what start-up loaded).
     """
 
-    def __init__(self, settings: Settings, *, startup_timeout: float = 600) -> None:
+    def __init__(
+        self, settings: Settings, *, startup_timeout: float = 600, workers: int = 1
+    ) -> None:
         self.port = free_port()
         environment = {
             **os.environ,
@@ -157,6 +160,8 @@ class ServerProcess:
             "CREDMATCH_RATE_LIMIT_PER_MINUTE": str(settings.limits.rate_limit_per_minute),
         }
         command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
+        if workers > 1:
+            command += ["--workers", str(workers)]
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self._process = subprocess.Popen(  # noqa: S603 (our own CLI, fixed arguments)
             command, env=environment, stdout=self._log, stderr=subprocess.STDOUT

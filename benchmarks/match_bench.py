@@ -37,7 +37,13 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, insert, select, text
 
-from benchmarks.harness import BenchEnvironment, ServerProcess, Stopwatch, console, percentiles
+from benchmarks.harness import (
+    BenchEnvironment,
+    ServerProcess,
+    Stopwatch,
+    console,
+    percentiles,
+)
 from service.db import registry
 from service.db.engine import unit_of_work
 from service.db.models import Candidate, Credential, Evidence, Skill, Tenant
@@ -258,6 +264,20 @@ def first_match(client: httpx.Client, text: str, headers: dict[str, str]) -> int
         time.sleep(float(response.headers.get("Retry-After", "1")))
 
 
+def child_pids(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (the workers of a preforking server)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text(encoding="utf-8")
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
 def memory_mib(pid: int) -> dict[str, float]:
     """Resident (RSS), proportional (PSS) and private (USS) memory of a process, in MiB.
 
@@ -312,6 +332,54 @@ def run_restart(env: BenchEnvironment, texts: list[str], headers: dict[str, str]
         "stop_and_save_seconds": round(saving.seconds, 2),
         "workers": figures,
         "second_worker_uss_over_first_rss": round(figures[1]["memory_mib"]["uss"] / first_rss, 3),
+        "preforked": run_preforked(env, texts, headers),
+    }
+
+
+def run_preforked(
+    env: BenchEnvironment, texts: list[str], headers: dict[str, str]
+) -> dict[str, Any]:
+    """``credmatch serve --workers 2`` on the same snapshots: start, matches, memory.
+
+    The parent loads the snapshots before forking; 20 matches from two client threads reach
+    both workers. Each process's memory is read after them: a worker's USS is what it holds
+    alone (its own model session, what it changed), the rest is shared.
+    """
+    with console.status("preforked server, 2 workers: start"), Stopwatch() as up:
+        server = ServerProcess(env.settings, workers=2)
+    try:
+        with (
+            Stopwatch() as serving,
+            httpx.Client(base_url=server.url, timeout=600) as client,
+            ThreadPoolExecutor(2) as pool,
+        ):
+            refusals = first_match(client, texts[0], headers)
+            answers = list(
+                pool.map(
+                    lambda n: (
+                        client.post(
+                            "/v1/match",
+                            json={"description": texts[n % len(texts)]},
+                            headers=headers,
+                        ).status_code
+                    ),
+                    range(20),
+                )
+            )
+        children = child_pids(server.pid)
+        memory = {"parent": memory_mib(server.pid)}
+        for n, pid in enumerate(children, start=1):
+            memory[f"worker_{n}"] = memory_mib(pid)
+    finally:
+        server.stop()
+    workers = [memory[f"worker_{n}"] for n in range(1, len(children) + 1)]
+    return {
+        "start_to_ready_seconds": round(up.seconds, 2),
+        "first_match_and_20_more_seconds": round(serving.seconds, 2),
+        "503_refusals": refusals,
+        "answers": {str(code): answers.count(code) for code in sorted(set(answers))},
+        "memory_mib": memory,
+        "worker_uss_over_worker_rss": [round(w["uss"] / w["rss"], 3) for w in workers],
     }
 
 

@@ -30,7 +30,11 @@ model, so they stay in the process that owns the index.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -84,8 +88,8 @@ class ProcessWorkerPool:
         self._executor = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=initializer,
-            initargs=initargs,
+            initializer=_start_process_worker,
+            initargs=(initializer, initargs),
         )
 
     def map(self, task: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
@@ -95,6 +99,22 @@ class ProcessWorkerPool:
     def close(self) -> None:
         """Stop the processes."""
         self._executor.shutdown()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_process_worker(initializer: Callable[..., None], initargs: tuple[Any, ...]) -> None:
+    """Run the initializer in a spawned worker that ends with the command that spawned it.
+
+    However the command ends: a killed ``credmatch ingest`` leaves no idle worker behind.
+    """
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:  # the parent died before the line above
+            os._exit(1)
+    initializer(*initargs)
 
 
 class _RayWorker:

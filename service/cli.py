@@ -58,6 +58,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.server.port
     configure_logging(settings.server.log_format)
     console.print(f"credmatch listening on http://{host}:{port} (OpenAPI at /schema)")
+    if args.workers > 1:
+        from service.prefork import serve_preforked  # noqa: PLC0415
+
+        return serve_preforked(
+            settings,
+            host=host,
+            port=port,
+            workers=args.workers,
+            on_ready=lambda: configure_logging(settings.server.log_format),
+        )
     # The app writes its own access log (route templates, request ids); uvicorn's loggers
     # propagate to the handler configured above instead of installing their own.
     uvicorn.run(
@@ -587,6 +597,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API server")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes forked after start-up, sharing what it loaded (default 1)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser("demo", help="end-to-end demo on the embedded database")

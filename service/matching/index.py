@@ -26,6 +26,7 @@ from embeddings.skill_space import SkillSpace, weighted_mean_vector
 from service.errors import IndexBuildingError
 from service.matching.filters import EvidenceFilter, credential_tags
 from service.matching.snapshot import (
+    CURRENT,
     VECTORS,
     SnapshotManifest,
     current_snapshot,
@@ -868,6 +869,24 @@ class CandidateIndex:
                 raise failure
         self.catch_up(feed, space, settings)
 
+    def fill_now(
+        self,
+        open_feed: Callable[[], AbstractContextManager[ChangeFeed]],
+        space: SkillSpace,
+        settings: Settings,
+    ) -> None:
+        """Fill the index in this thread, as :meth:`ensure_current` does in the background.
+
+        For a process that loads before it serves (``credmatch serve --workers``).
+
+        Raises:
+            Exception: What the fill raised.
+        """
+        self._fill(open_feed, space, settings)
+        failure, self._build_failure = self._build_failure, None
+        if failure is not None:
+            raise failure
+
     def _fill(
         self,
         open_feed: Callable[[], AbstractContextManager[ChangeFeed]],
@@ -918,6 +937,16 @@ class CandidateIndexes:
                 index.snapshot_source = (self._path(tenant_id), self.model, self.taxonomy)
                 self._indexes[tenant_id] = index
             return index
+
+    def snapshot_tenants(self) -> list[int]:
+        """The tenants that have a saved snapshot in this folder, by id."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(
+            int(folder.name.removeprefix("tenant-"))
+            for folder in self.directory.glob("tenant-*")
+            if folder.name.removeprefix("tenant-").isdigit() and (folder / CURRENT).is_file()
+        )
 
     def loaded(self) -> list[CandidateIndex]:
         """The indexes loaded so far (a tenant's is loaded by its first match or search)."""

@@ -46,7 +46,7 @@ import numpy.typing as npt
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from embeddings.skill_space import weighted_mean_vector
+from embeddings.skill_space import SkillSpace, weighted_mean_vector
 from ingest import IssuerTrustPolicy
 from ingest.mapping import Strength, TooManyPhrasesError
 from service.candidates.service import candidate_scope
@@ -498,6 +498,23 @@ def encode_cursor(score: float, candidate_id: int, rank: int) -> str:
     """An opaque cursor after the candidate with this score and rank (keyset: score, id)."""
     payload = msgspec.json.encode([score, candidate_id, rank])
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def fill_snapshot_indexes(
+    indexes: CandidateIndexes, engine: Engine, space: SkillSpace, settings: Settings
+) -> int:
+    """Fill, in this thread, the index of every tenant with a snapshot; return how many.
+
+    Each index is restored from its snapshot and caught up from the database, as a tenant's
+    first match would do it. A server that forks its workers calls this first, so they
+    share the indexes instead of each filling its own.
+    """
+    tenants = indexes.snapshot_tenants()
+    for tenant_id in tenants:
+        indexes.get(tenant_id).fill_now(
+            partial(DatabaseChangeFeed.opened, engine, tenant_id), space, settings
+        )
+    return len(tenants)
 
 
 def decode_cursor(cursor: str) -> tuple[float, int, int]:
