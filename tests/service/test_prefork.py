@@ -60,7 +60,7 @@ class Preforked:
         }
         port = self.url.rsplit(":", 1)[1]
         with log.open("wb") as out:
-            self.process = subprocess.Popen(  # noqa: S603 (our own CLI)
+            self.process = subprocess.Popen(
                 [sys.executable, "-m", "service.cli", "serve", "--port", port, "--workers", "2"],
                 env=environment,
                 stdout=out,
@@ -104,8 +104,7 @@ def test_workers_serve_one_port_and_a_dead_worker_is_replaced(
         assert stored.status_code == 201, stored.text
         job = {"description": "Python programming"}
         answers = [
-            client.post("/v1/match", json=job, headers=tenant.headers("matcher"))
-            for _ in range(12)
+            client.post("/v1/match", json=job, headers=tenant.headers("matcher")) for _ in range(12)
         ]
         assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
         assert {a.json()["candidates"][0]["candidateId"] for a in answers} == {"ana"}
