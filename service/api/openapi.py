@@ -233,7 +233,7 @@ def state_schema_rules(app: Litestar) -> None:
         _state_integer_limits(schema)
     for schema in _parameter_schemas(document.paths):
         _refuse_nul(schema)
-    for body in _request_body_schemas(document.paths, components or {}):
+    for body in _request_body_schemas(document.paths):
         for schema in _schemas_of(body, components or {}):
             _refuse_nul(schema)
             if schema.properties and schema.additional_properties is None:
@@ -289,7 +289,7 @@ def _parameter_schemas(paths: Any) -> Iterator[Schema]:
                 yield from _schemas_of(getattr(parameter, "schema", None))
 
 
-def _request_body_schemas(paths: Any, components: dict[str, Any]) -> Iterator[Any]:
+def _request_body_schemas(paths: Any) -> Iterator[Any]:
     for item in (paths or {}).values():
         for method in ("post", "put", "patch"):
             operation = getattr(item, method, None)

@@ -225,3 +225,13 @@ def python_badge(holder: str = "did:example:ana") -> dict[str, Any]:
         tags=("data",),
     )
     return issuer.issue(badge, holder, valid_from=datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def sql_achievement() -> SampleAchievement:
+    """An achievement aligned to the mini taxonomy's SQL skill."""
+    return SampleAchievement(
+        slug="sql",
+        name="SQL",
+        description="SQL queries.",
+        aligned_skill_uris=(ESCO + MINI_SKILLS[1][0],),
+    )

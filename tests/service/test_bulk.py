@@ -27,11 +27,11 @@ from service.db.engine import unit_of_work
 from service.errors import SettingsError
 from service.gap.postings import ImportSummary, import_posting_file, stored_posting
 from service.runtime import Runtime
-from service.samples import SampleAchievement, SampleIssuer
+from service.samples import SampleIssuer
 from service.settings import Settings
 from service.taxonomy.service import load_taxonomy_context
 from tests.conftest import REPO_ROOT
-from tests.service.conftest import ESCO
+from tests.service.conftest import sql_achievement
 
 _factor = 0
 
@@ -194,12 +194,7 @@ def test_credential_files_verified_on_ray_are_stored_once(
     runtime: Runtime, worker_settings: Settings, tmp_path: Path
 ) -> None:
     issuer = SampleIssuer(name="Ray College", domain="ray.example")
-    achievement = SampleAchievement(
-        slug="sql",
-        name="SQL",
-        description="SQL queries.",
-        aligned_skill_uris=(ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742",),
-    )
+    achievement = sql_achievement()
     folder = tmp_path / "inbox"
     folder.mkdir()
     for n in range(6):

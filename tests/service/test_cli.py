@@ -24,9 +24,9 @@ from service.db.models import (
 )
 from service.keys.auth import authenticate
 from service.runtime import Runtime
-from service.samples import SampleAchievement, SampleIssuer
+from service.samples import SampleIssuer
 from tests.conftest import shared_data
-from tests.service.conftest import ESCO
+from tests.service.conftest import sql_achievement
 
 
 def test_keys_create_prints_a_working_key(
@@ -59,12 +59,7 @@ def test_ingest_command_accepts_folders_and_quarantines_bad_files(
     runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     issuer = SampleIssuer(name="CLI College", domain="cli.example")
-    achievement = SampleAchievement(
-        slug="sql",
-        name="SQL",
-        description="SQL queries.",
-        aligned_skill_uris=(ESCO + "598de5b0-5b58-4ea7-8058-a4bc4d18c742",),
-    )
+    achievement = sql_achievement()
     folder = tmp_path / "inbox"
     folder.mkdir()
     for n in range(3):
