@@ -8,7 +8,9 @@ what both need lives here, below both, so that neither imports the other to get 
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import importlib.util
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +65,36 @@ def packaged_model_path(distribution: str) -> Path:
     if not (model_dir / "modules.json").is_file():
         raise ModelNotAvailableError(f"package {distribution!r} holds no model at {model_dir}")
     return model_dir
+
+
+def packaged_model_id(distribution: str) -> str:
+    """The identifier a packaged model's vectors are stored under: ``name==version``.
+
+    Raises:
+        ModelNotAvailableError: The distribution is not installed.
+    """
+    try:
+        return f"{distribution}=={importlib.metadata.version(distribution)}"
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise ModelNotAvailableError(
+            f"embedding model package {distribution!r} is not installed"
+        ) from exc
+
+
+def packaged_model_dimension(distribution: str) -> int:
+    """The vector dimension of a packaged model, read from its pooling configuration.
+
+    Reads two small JSON files and loads no weights: a process that must not open a model
+    runtime (the parent of forked workers) learns the dimension this way.
+
+    Raises:
+        ModelNotAvailableError: The distribution is not installed, or its pooling
+            configuration is missing or unreadable.
+    """
+    pooling = packaged_model_path(distribution) / "1_Pooling" / "config.json"
+    try:
+        return int(json.loads(pooling.read_text(encoding="utf-8"))["word_embedding_dimension"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelNotAvailableError(
+            f"cannot read the dimension of {distribution!r} from {pooling}: {exc}"
+        ) from exc

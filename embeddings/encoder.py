@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import threading
 from collections.abc import Sequence
@@ -11,7 +10,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from embeddings._packaged import Vectors, packaged_model_path, quiet_weight_loading
+from embeddings._packaged import (
+    Vectors,
+    packaged_model_id,
+    packaged_model_path,
+    quiet_weight_loading,
+)
 from embeddings.errors import ModelNotAvailableError
 from embeddings.onnx_encoder import OnnxSentenceEncoder
 from embeddings.progress import batches_with_progress
@@ -55,10 +59,10 @@ class SentenceTransformerEncoder:
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415 (env first)
 
         path = packaged_model_path(distribution)
-        version = importlib.metadata.version(distribution)
+        model_id = packaged_model_id(distribution)
         with quiet_weight_loading():
             self._model: Any = SentenceTransformer(str(path), device=device)
-        self._model_id = f"{distribution}=={version}"
+        self._model_id = model_id
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise ModelNotAvailableError(f"model {distribution!r} does not declare its dimension")

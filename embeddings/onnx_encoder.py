@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -29,7 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from embeddings._packaged import Vectors, packaged_model_path, quiet_weight_loading
+from embeddings._packaged import (
+    Vectors,
+    packaged_model_id,
+    packaged_model_path,
+    quiet_weight_loading,
+)
 from embeddings.errors import ModelNotAvailableError
 from embeddings.progress import batches_with_progress
 
@@ -74,14 +78,16 @@ class OnnxSentenceEncoder:
         from tokenizers import Tokenizer  # noqa: PLC0415
 
         model_dir = packaged_model_path(distribution)
-        version = importlib.metadata.version(distribution)
-        self._model_id = f"{distribution}=={version}"
+        self._model_id = packaged_model_id(distribution)
         self._dimension, max_length = _check_pipeline(model_dir)
         self._tokenizer: Any = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=max_length)
         self._tokenizer.no_padding()
         graph = _exported_graph(
-            model_dir, cache_dir / f"{distribution}-{version}", self._tokenizer, self._dimension
+            model_dir,
+            cache_dir / self._model_id.replace("==", "-"),
+            self._tokenizer,
+            self._dimension,
         )
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)

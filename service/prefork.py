@@ -16,7 +16,6 @@ snapshots of the indexes it holds on the way out, and then the parent.
 from __future__ import annotations
 
 import gc
-import importlib.metadata
 import logging
 import os
 import signal
@@ -29,8 +28,7 @@ from types import FrameType
 import faiss
 import uvicorn
 
-from embeddings import TextEncoder, Vectors, packaged_model_path
-from embeddings.onnx_encoder import _check_pipeline
+from embeddings import TextEncoder, Vectors, packaged_model_dimension, packaged_model_id
 from service.app import create_app
 from service.matching.service import fill_snapshot_indexes
 from service.runtime import Runtime
@@ -60,8 +58,8 @@ class ForkSafeEncoder:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         model = settings.embedding.model
-        self._model_id = f"{model}=={importlib.metadata.version(model)}"
-        self._dimension, _ = _check_pipeline(packaged_model_path(model))
+        self._model_id = packaged_model_id(model)
+        self._dimension = packaged_model_dimension(model)
         self._encoder: TextEncoder | None = None
 
     @property

@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings import ModelNotAvailableError, SentenceTransformerEncoder, TextEncoder, load_encoder
+from embeddings import (
+    ModelNotAvailableError,
+    SentenceTransformerEncoder,
+    TextEncoder,
+    load_encoder,
+    packaged_model_dimension,
+    packaged_model_id,
+)
 from embeddings.onnx_encoder import OnnxSentenceEncoder
 from tests.conftest import REPO_ROOT
 
@@ -71,3 +78,16 @@ def test_the_export_is_reused_and_redone_when_its_manifest_is_off(
 def test_unknown_backend_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelNotAvailableError, match="unknown embedding backend 'tensorflow'"):
         load_encoder(MODEL, backend="tensorflow", cache_dir=tmp_path)
+
+
+def test_model_id_and_dimension_are_known_without_loading_the_model(
+    encoder: TextEncoder, torch_encoder: SentenceTransformerEncoder
+) -> None:
+    # What the parent of forked workers relies on: the same id and dimension as both
+    # backends report once they have loaded the model.
+    assert packaged_model_id(MODEL) == encoder.model_id == torch_encoder.model_id
+    assert packaged_model_dimension(MODEL) == encoder.dimension == torch_encoder.dimension == 384
+    with pytest.raises(ModelNotAvailableError, match="not installed"):
+        packaged_model_dimension("no-such-model-package")
+    with pytest.raises(ModelNotAvailableError, match="not installed"):
+        packaged_model_id("no-such-model-package")
