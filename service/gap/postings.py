@@ -466,10 +466,15 @@ class PooledReader:
         release: The key of the release the caller stores against (a worker on another
             default release is an error, not a silent mix).
         texts: The mapped texts of the upload's postings, in upload order.
+        fallback: Reads, here, a text no worker was given (a key whose first posting was
+            rejected is read again from a later row with other content).
     """
 
-    def __init__(self, pool: WorkerPool, release: str, texts: Sequence[str]) -> None:
+    def __init__(
+        self, pool: WorkerPool, release: str, texts: Sequence[str], fallback: JobReader
+    ) -> None:
         self._release = release
+        self._fallback = fallback
         self._wanted: dict[str, int] = defaultdict(int)
         for text in texts:
             self._wanted[text] += 1
@@ -486,13 +491,14 @@ class PooledReader:
 
         Raises:
             NotReadyError: A worker read with another release than the caller's.
-            KeyError: A text that was not among the upload's.
         """
         for text in texts:
             while text not in self._ready:
                 step = next(self._results, None)
                 if step is None:
-                    raise KeyError(f"no worker read the text {text[:60]!r}")
+                    missing = list(dict.fromkeys(t for t in texts if t not in self._ready))
+                    self._ready.update(zip(missing, self._fallback(missing), strict=True))
+                    break
                 batch, (release, readings) = step
                 if release != self._release:
                     raise NotReadyError(
@@ -722,7 +728,7 @@ def import_in_chunks(
     if pool is not None:
         with sessions() as session:
             unread = _unread_texts(session, tenant_id, rows)
-        reader = PooledReader(pool, context.key, unread)
+        reader = PooledReader(pool, context.key, unread, fallback=context.mapper.read_jobs)
     for start in range(0, len(rows), chunk_size):
         chunk = rows[start : start + chunk_size]
         with sessions() as session:
@@ -743,20 +749,14 @@ def import_in_chunks(
 def _unread_texts(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> list[str]:
     """The mapped texts :func:`import_postings` will read, in upload order.
 
-    That is each key's first posting, unless it is stored as uploaded (then it is a
-    duplicate, read by nobody).
+    The upload is sorted as one batch by :func:`_triage`, the function that sorts each
+    batch when the postings are stored, so both agree on what is read: each key's first
+    posting, unless it is stored as uploaded.
     """
     postings = [row for row in rows if isinstance(row, PostingIn)]
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
-    texts: list[str] = []
-    keys: set[str] = set()
-    for posting in postings:
-        if posting.key in keys:
-            continue
-        keys.add(posting.key)
-        if stored.get(posting.key, (0, ""))[1] != posting.content_hash:
-            texts.append(posting.mapped_text)
-    return texts
+    fresh, _ = _triage(postings, stored, {}, ImportSummary())
+    return [posting.mapped_text for posting in fresh.values()]
 
 
 def stored_before(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> SeenPostings:

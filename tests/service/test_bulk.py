@@ -25,7 +25,12 @@ from service.credentials.bulk import ingest_paths
 from service.db import registry
 from service.db.engine import unit_of_work
 from service.errors import SettingsError
-from service.gap.postings import ImportSummary, import_posting_file, stored_posting
+from service.gap.postings import (
+    EXTRACTION_BATCH,
+    ImportSummary,
+    import_posting_file,
+    stored_posting,
+)
 from service.runtime import Runtime
 from service.samples import SampleIssuer
 from service.settings import Settings
@@ -187,6 +192,43 @@ def test_posting_import_on_ray_stores_what_the_in_process_import_stores(
     assert _stored(runtime, "bulk-ray") == expected
     again = on_ray()
     assert (again.created, again.duplicates) == (0, 5)  # nothing is stored twice
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_a_key_sent_again_after_its_rejection_is_read_on_ray_as_here(
+    runtime: Runtime, worker_settings: Settings, tmp_path: Path
+) -> None:
+    # The first row is rejected (too many phrases); the same key comes back in a later
+    # batch with other content, which is read then: no worker was given that text.
+    too_long = "\n".join(f"- skill number {n} of the list" for n in range(250))
+    rows = [{"externalId": "job-long", "title": "Clerk", "description": too_long}]
+    rows += [
+        {"externalId": f"filler-{n}", "title": "Clerk", "description": "Answer the phone."}
+        for n in range(EXTRACTION_BATCH)
+    ]
+    rows.append({"externalId": "job-long", "title": "Analyst", "description": "Write SQL."})
+    upload = tmp_path / "postings.jsonl"
+    upload.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    progress = Progress(console=Console(quiet=True))
+    here = import_posting_file(
+        worker_settings, upload, tenant="bulk-again-here", progress=progress, runtime=runtime
+    )
+    on_ray = import_posting_file(
+        worker_settings.replaced(ray_address="local"),
+        upload,
+        tenant="bulk-again-ray",
+        progress=progress,
+        runtime=runtime,
+        workers=2,
+    )
+
+    assert (here.created, here.rejected) == (on_ray.created, on_ray.rejected) == (65, 1)
+    with unit_of_work(runtime.sessions) as session:
+        for tenant in ("bulk-again-here", "bulk-again-ray"):
+            tenant_id = registry.get_or_create_tenant(session, tenant).id
+            found = stored_posting(session, tenant_id, "job-long")
+            assert found.posting.description == "Write SQL."
+            assert "SQL" in {skill.preferred_label for skill, *_ in found.skills}
 
 
 @pytest.mark.usefixtures("local_ray")
