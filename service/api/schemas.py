@@ -16,15 +16,6 @@ ShortText = Annotated[str, Meta(max_length=500)]
 Identifier = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
-TAG_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]+$"
-"""A tag: one line, no control character."""
-
-Tag = Annotated[str, Meta(min_length=1, max_length=100, pattern=TAG_PATTERN)]
-
-
-Tags = Annotated[list[Tag], Meta(max_length=50)]
-
-
 MAX_ID = 2**63 - 1
 """Largest id a path or query parameter may carry (a signed 64-bit database integer)."""
 

@@ -7,14 +7,10 @@ from typing import Any, Literal
 
 import msgspec
 
-from service.api.schemas import (
-    Request,
-    Response,
-    SkillRef,
-    Tags,
-)
+from service.api.schemas import Request, Response, SkillRef
 from service.audit.schemas import AuditEventOut
 from service.credentials.schemas import CredentialOut, EvidenceOut, QuarantinedOut
+from service.matching.filters import Tags
 
 
 class CandidateSkillOut(Response):

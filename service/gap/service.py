@@ -42,11 +42,10 @@ from msgspec import Meta
 from sqlalchemy.orm import Session
 
 from ingest import IssuerTrustPolicy
-from service.api.schemas import Tag
 from service.errors import UnprocessableRequestError
 from service.gap import repository as gap_repo
 from service.gap.repository import PostingScope
-from service.matching.filters import EvidenceFilter, credential_tags, normalize_tags
+from service.matching.filters import EvidenceFilter, Tags, credential_tags, normalize_tags
 from service.matching.index import is_expired, status_factor
 from service.settings import Settings
 from service.taxonomy.service import TaxonomyContext, short_id
@@ -54,7 +53,6 @@ from service.trust.service import IssuerWeight, issuer_weight, load_policy
 
 Share = float
 ProgressCallback = Callable[[float, str], None]
-TagList = Annotated[list[Tag], Meta(max_length=50)]
 IssuerList = Annotated[
     list[Annotated[str, Meta(min_length=1, max_length=500)]], Meta(max_length=50)
 ]
@@ -70,8 +68,8 @@ class _Struct(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_field
 class CohortFilter(_Struct):
     """Which learners the report is about (all the tenant's candidates by default)."""
 
-    candidate_tags: TagList = msgspec.field(default_factory=list)
-    tags: TagList = msgspec.field(default_factory=list)
+    candidate_tags: Tags = msgspec.field(default_factory=list)
+    tags: Tags = msgspec.field(default_factory=list)
     issuers: IssuerList = msgspec.field(default_factory=list)
     issued_after: datetime | None = None
     trusted_issuers_only: bool = False

@@ -16,6 +16,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
+
+from msgspec import Meta
 
 from ingest import issuer_host
 from service.db.models import Credential
@@ -23,6 +26,15 @@ from service.errors import InvalidRequestError
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 100
+
+TAG_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+"""A tag: one line, no control character."""
+
+Tag = Annotated[str, Meta(min_length=1, max_length=MAX_TAG_LENGTH, pattern=TAG_PATTERN)]
+"""A tag as a request may carry it (:func:`normalize_tags` trims and lower-cases it)."""
+
+Tags = Annotated[list[Tag], Meta(max_length=MAX_TAGS)]
+"""The tags of one filter or one credential request."""
 
 
 def normalize_tags(tags: Iterable[str], *, drop_invalid: bool = False) -> tuple[str, ...]:

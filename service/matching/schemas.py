@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from service.api.schemas import Cursor, Request, Response, ShortText, SkillRef, Tags, Text
+from service.api.schemas import Cursor, Request, Response, ShortText, SkillRef, Text
 from service.credentials.schemas import IssuerOut
+from service.matching.filters import Tags
 from service.taxonomy.schemas import ExtractionMethod
 
 

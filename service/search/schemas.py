@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from service.api.schemas import Cursor, Request, Response, ShortText, SkillRef, Tags
+from service.api.schemas import Cursor, Request, Response, ShortText, SkillRef
+from service.matching.filters import Tags
 from service.matching.schemas import ProofOut
 
 SearchSort = Literal["score", "skills", "recent"]
