@@ -14,8 +14,13 @@ Method:
   50 most listed reference skills; ``top50_of_labelled_occupations_pct``, the share of the
   report's 50 most demanded skills that some labelled occupation of the ads lists
   (essential or optional); ``own_occupation_pct``, over all (posting, demanded skill) pairs,
-  the share whose skill the posting's own occupation lists. Each is also measured with the
-  boilerplate filter off (``drop_boilerplate=False``), the reading before session 7.
+  the share whose skill the posting's own occupation lists.
+- **Variants**: the default reading (the text, boilerplate set aside, and the essential skills
+  of the occupation each title names, as ``/v1/match`` reads a job); the text only
+  (``titleSkills: false``); the text only with the boilerplate filter off
+  (``drop_boilerplate=False``, the reading before session 7). The ``label`` column is
+  imported as the posting's occupation, which only filters reports: the title is matched
+  against the release's occupation titles without it.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from benchmarks.harness import BenchEnvironment, Stopwatch, console
 from benchmarks.match_bench import tenant_id_of
 from benchmarks.postings_match_bench import FILES, POSTINGS_DIR
 from service.db.engine import unit_of_work
-from service.db.models import JobPosting, PostingSkill, Skill
+from service.db.models import JobPosting, OccupationSkill, PostingSkill, Skill
 from service.gap.postings import import_postings, parse_postings
 from service.gap.service import GapQuery, build_report
 from taxonomy import read_esco_bundle
@@ -52,7 +58,12 @@ def _reference(esco_dir: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
 
 
 def _demand(
-    env: BenchEnvironment, tenant: str, rows: list[Any], *, drop_boilerplate: bool
+    env: BenchEnvironment,
+    tenant: str,
+    rows: list[Any],
+    *,
+    drop_boilerplate: bool,
+    title_skills: bool,
 ) -> dict[str, Any]:
     """Import the postings for ``tenant`` and return the report's demand and every pair."""
     context, _ = env.runtime.require_taxonomy()
@@ -66,15 +77,13 @@ def _demand(
         summary = import_postings(session, context, tenant_id=tenant_id, rows=rows)
     with unit_of_work(env.runtime.sessions) as session:
         report = build_report(
-            session, context, env.runtime.settings, tenant_id=tenant_id, query=GapQuery()
+            session,
+            context,
+            env.runtime.settings,
+            tenant_id=tenant_id,
+            query=GapQuery(top_skills=1000, title_skills=title_skills),
         )
-        pairs = session.execute(
-            select(JobPosting.occupation_code, Skill.uri)
-            .join(PostingSkill, PostingSkill.posting_id == JobPosting.id)
-            .join(Skill, Skill.id == PostingSkill.skill_id)
-            .where(JobPosting.tenant_id == tenant_id)
-        ).tuples()
-        pair_list = [(code, uri) for code, uri in pairs]
+        pair_list = _pairs(session, tenant_id, env, title_skills=title_skills)
     ranked = sorted(report.skills, key=lambda s: (-s.postings, s.label))
     return {
         "import_s": round(watch.seconds, 1),
@@ -83,6 +92,52 @@ def _demand(
         "top": [(s.uri, s.label, s.postings) for s in ranked[:TOP]],
         "pairs": pair_list,
     }
+
+
+def _pairs(
+    session: Session, tenant_id: int, env: BenchEnvironment, *, title_skills: bool
+) -> list[tuple[str, str]]:
+    """(labelled occupation code, skill URI) of every skill a posting demands, as counted."""
+    by_posting: dict[int, set[str]] = {}
+    code_of: dict[int, str] = {}
+    for posting_id, code, uri in session.execute(
+        select(JobPosting.id, JobPosting.occupation_code, Skill.uri)
+        .join(PostingSkill, PostingSkill.posting_id == JobPosting.id)
+        .join(Skill, Skill.id == PostingSkill.skill_id)
+        .where(JobPosting.tenant_id == tenant_id)
+    ):
+        by_posting.setdefault(posting_id, set()).add(uri)
+        code_of[posting_id] = code
+    if title_skills:
+        matching = env.runtime.settings.matching
+        rows = session.execute(
+            select(JobPosting.id, JobPosting.occupation_code, JobPosting.title_occupation_id).where(
+                JobPosting.tenant_id == tenant_id,
+                JobPosting.title_similarity >= matching.title_min_similarity,
+            )
+        ).all()
+        titled = [(pid, code, oid) for pid, code, oid in rows if oid is not None]
+        essentials: dict[int, list[int]] = {}
+        for occupation_id, skill_id in session.execute(
+            select(OccupationSkill.occupation_id, OccupationSkill.skill_id).where(
+                OccupationSkill.relation == "essential",
+                OccupationSkill.occupation_id.in_({oid for _, _, oid in titled}),
+            )
+        ):
+            essentials.setdefault(occupation_id, []).append(skill_id)
+        uri_of = dict(
+            session.execute(
+                select(Skill.id, Skill.uri).where(
+                    Skill.id.in_({sid for ids in essentials.values() for sid in ids})
+                )
+            ).all()
+        )
+        for posting_id, code, occupation_id in titled:
+            code_of[posting_id] = code
+            by_posting.setdefault(posting_id, set()).update(
+                uri_of[sid] for sid in essentials.get(occupation_id, ())
+            )
+    return [(code_of[pid], uri) for pid, uris in by_posting.items() for uri in uris]
 
 
 def run_gap_quality(
@@ -102,9 +157,20 @@ def run_gap_quality(
         "postings_with_a_known_occupation": sum(code in listed for code in codes),
         "reference_top": [uri for uri, _ in reference.most_common(10)],
     }
-    for variant, drop in (("boilerplate_dropped", True), ("boilerplate_read", False)):
+    variants = (
+        ("text_and_title", True, True),
+        ("text_only", True, False),
+        ("text_only_boilerplate_read", False, False),
+    )
+    for variant, drop, title_skills in variants:
         with console.status(f"importing {len(rows)} postings ({variant})"):
-            found = _demand(env, f"bench-gap-quality-{variant}", rows, drop_boilerplate=drop)
+            found = _demand(
+                env,
+                f"bench-gap-quality-{variant}",
+                rows,
+                drop_boilerplate=drop,
+                title_skills=title_skills,
+            )
         top = [uri for uri, _, _ in found["top"]]
         own = [uri in listed.get(code or "", set()) for code, uri in found["pairs"]]
         result[variant] = {

@@ -489,6 +489,13 @@ class JobPosting(Base):
     occupation_id: Mapped[int | None] = mapped_column(
         ForeignKey("occupations.id", ondelete="SET NULL"), default=None, index=True
     )
+    title_occupation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occupations.id", ondelete="SET NULL"), default=None
+    )
+    """The occupation whose title is closest to the posting's title (read at import)."""
+    title_similarity: Mapped[float | None] = mapped_column(Float, default=None)
+    """The cosine between the two titles; a report counts the occupation's essential skills
+    when it reaches the matching threshold, as ``/v1/match`` does."""
     taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
     model: Mapped[str] = mapped_column(String(100), default="")
     ignored: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -137,7 +137,10 @@ class PostingController(Controller):
             "the skills read from it (strength, confidence, phrase) and `ignored`, each "
             "heading and boilerplate phrase (equal-opportunity, benefits, pay, application, "
             "screening, company, contact) left unread, with offsets in the description read "
-            "and the reason. An externalId may hold slashes (`/v1/postings/indeed/123`)."
+            "and the reason; and `titleOccupation`, the occupation whose title is closest to "
+            "the posting's (a report counts its essential skills as nice-to-haves when the "
+            "similarity reaches the matching threshold, as /v1/match does). An externalId may "
+            "hold slashes (`/v1/postings/indeed/123`)."
         ),
     )
     def show(
@@ -280,14 +283,8 @@ class GapReportController(Controller):
         table: TableParam = "skills",
     ) -> Response[Any]:
         """Compute and store a report, or queue it."""
-        query = GapQuery(
-            cohort=data.cohort,
-            postings=data.postings,
-            top_skills=data.top_skills,
-            top_occupations=data.top_occupations,
-            recommendations=data.recommendations,
-            trend_skills=data.trend_skills,
-        )
+        # Every field of the query, whatever it grows (the request only adds ``async``).
+        query = GapQuery(**{name: getattr(data, name) for name in GapQuery.__struct_fields__})
         wanted = _wanted_format(request, report_format)
         stored = submit_report(
             db_session,

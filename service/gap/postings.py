@@ -42,7 +42,7 @@ from ingest.mapping import JobReading, PhraseRequirement, SkillMapper, TooManyPh
 from service.bulk import WorkerPool, open_pool
 from service.db import registry
 from service.db.engine import build_engine, session_factory, unit_of_work
-from service.db.models import JobPosting, Skill
+from service.db.models import JobPosting, Occupation, Skill
 from service.errors import (
     InvalidRequestError,
     NotFoundError,
@@ -587,8 +587,13 @@ def _import_batch(
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
     fresh, twins = _triage(postings, stored, seen, summary)
     readings = reader([p.mapped_text for p in fresh.values()])
+    title_occupations = context.occupations_of_titles(
+        [p.title for p in fresh.values()], min_similarity=-1.0
+    )
     values: list[PostingValues] = []
-    for posting, reading in zip(fresh.values(), readings, strict=True):
+    for posting, reading, title_occupation in zip(
+        fresh.values(), readings, title_occupations, strict=True
+    ):
         same = twins.pop(posting.key, [])
         if isinstance(reading, TooManyPhrasesError):
             for row in (posting, *same):
@@ -634,6 +639,7 @@ def _import_batch(
                     }
                     for i in reading.ignored
                 ],
+                title_occupation=title_occupation,
             )
         )
     gap_repo.save_postings(
@@ -839,10 +845,13 @@ class StoredPosting:
     Attributes:
         posting: The posting row (its ``ignored`` holds the unread text and reasons).
         skills: (skill, strength, confidence, phrase) of each demanded skill.
+        title_occupation: The occupation whose title is closest to the posting's, or
+            ``None`` (no title, or a release without occupations).
     """
 
     posting: JobPosting
     skills: list[tuple[Skill, str, float, str]]
+    title_occupation: Occupation | None = None
 
 
 def stored_posting(session: Session, tenant_id: int, external_id: str) -> StoredPosting:
@@ -856,8 +865,15 @@ def stored_posting(session: Session, tenant_id: int, external_id: str) -> Stored
         raise NotFoundError(f"no posting {external_id!r}")
     rows = gap_repo.posting_skills_of(session, tenant_id, external_id)
     skills = taxonomy_service.skills_by_ids(session, {row.skill_id for row in rows})
+    title_occupation = (
+        gap_repo.occupation_by_id(session, posting.title_occupation_id)
+        if posting.title_occupation_id is not None
+        else None
+    )
     return StoredPosting(
-        posting, [(skills[r.skill_id], r.strength, r.confidence, r.phrase) for r in rows]
+        posting,
+        [(skills[r.skill_id], r.strength, r.confidence, r.phrase) for r in rows],
+        title_occupation,
     )
 
 

@@ -285,6 +285,7 @@ def _skills_table(report: GapReport) -> str:
         + _cell(s.postings, "postings")
         + _cell(s.must_share, "mustShare", percent=True)
         + _cell(s.nice_share, "niceShare", percent=True)
+        + _cell(s.title_postings, "titlePostings")
         + _cell(s.demand_share, "demandShare", percent=True)
         + _cell(s.holders, "holders")
         + _cell(s.supply_share, "supplyShare", percent=True)
@@ -294,7 +295,10 @@ def _skills_table(report: GapReport) -> str:
     )
     head = (
         "<tr><th>Skill</th><th>Pillar</th><th>Group</th><th>Postings</th><th>Must-have</th>"
-        "<th>Nice-to-have</th><th>Demand</th><th>Learners</th><th>Cohort</th><th>Gap</th></tr>"
+        "<th>Nice-to-have</th>"
+        '<th><abbr title="Postings that demand it only as an essential skill of the occupation '
+        'their title names">From title</abbr></th>'
+        "<th>Demand</th><th>Learners</th><th>Cohort</th><th>Gap</th></tr>"
     )
     return f'<table id="skills"><thead>{head}</thead><tbody>{rows}</tbody></table>'
 

@@ -45,7 +45,8 @@ class PostingValues:
     """A posting ready to store, with the skills read from it.
 
     ``skills`` rows are (skill id, strength, confidence, phrase); ``ignored`` holds the text
-    left unread (``text``, ``start``, ``end``, ``reason``).
+    left unread (``text``, ``start``, ``end``, ``reason``); ``title_occupation`` is the
+    occupation whose title is closest to the posting's, with the cosine.
     """
 
     external_id: str
@@ -58,6 +59,7 @@ class PostingValues:
     occupation_id: int | None
     skills: Sequence[tuple[int, str, float, str]]
     ignored: Sequence[dict[str, Any]] = ()
+    title_occupation: tuple[int, float] | None = None
 
 
 def stored_postings(
@@ -107,6 +109,8 @@ def save_postings(
             "occupation_code": values.occupation_code,
             "occupation_id": values.occupation_id,
             "ignored": list(values.ignored),
+            "title_occupation_id": values.title_occupation[0] if values.title_occupation else None,
+            "title_similarity": values.title_occupation[1] if values.title_occupation else None,
             "taxonomy_id": taxonomy_id,
             "model": model,
             "updated_at": now,
@@ -413,21 +417,56 @@ def _scoped(statement: Select[*_Columns], tenant_id: int, scope: PostingScope) -
     return statement
 
 
-def posting_rows(
-    session: Session, tenant_id: int, scope: PostingScope
-) -> list[tuple[int, datetime | None, int | None, str]]:
-    """(posting id, posted at, occupation id, occupation code) of the postings in scope."""
+@dataclass(frozen=True, slots=True)
+class PostingRow:
+    """What a report reads of a posting besides its skills."""
+
+    id: int
+    posted_at: datetime | None
+    occupation_id: int | None
+    occupation_code: str
+    title_occupation_id: int | None
+    title_similarity: float | None
+
+
+def posting_rows(session: Session, tenant_id: int, scope: PostingScope) -> list[PostingRow]:
+    """The postings in scope, by id."""
     statement = _scoped(
         select(
             JobPosting.id,
             JobPosting.posted_at,
             JobPosting.occupation_id,
             JobPosting.occupation_code,
+            JobPosting.title_occupation_id,
+            JobPosting.title_similarity,
         ),
         tenant_id,
         scope,
     ).order_by(JobPosting.id)
-    return [(pid, posted, oid, code) for pid, posted, oid, code in session.execute(statement)]
+    return [PostingRow(*row) for row in session.execute(statement)]
+
+
+def occupation_by_id(session: Session, occupation_id: int) -> Occupation | None:
+    """An occupation row, or None."""
+    return session.get(Occupation, occupation_id)
+
+
+def essential_skills_of(session: Session, occupation_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Occupation id -> its essential skills, in the order the release lists them."""
+    wanted = sorted(set(occupation_ids))
+    found: dict[int, list[int]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        rows = session.execute(
+            select(OccupationSkill.occupation_id, OccupationSkill.skill_id)
+            .where(
+                OccupationSkill.occupation_id.in_(wanted[start : start + _CHUNK]),
+                OccupationSkill.relation == "essential",
+            )
+            .order_by(OccupationSkill.id)
+        )
+        for occupation_id, skill_id in rows:
+            found.setdefault(occupation_id, []).append(skill_id)
+    return found
 
 
 def posting_skill_rows(

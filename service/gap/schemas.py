@@ -9,7 +9,7 @@ import msgspec
 
 from service.api.schemas import Response, SkillRef
 from service.gap.service import GapQuery, GapReport
-from service.taxonomy.schemas import IgnoredTextOut
+from service.taxonomy.schemas import IgnoredTextOut, OccupationRef
 
 
 class RowProblemOut(Response):
@@ -50,6 +50,17 @@ class PostingSkillOut(Response):
     phrase: str
 
 
+class TitleOccupationOut(Response):
+    """The occupation whose title is closest to a posting's title, and how close (cosine).
+
+    A gap report counts its essential skills as the posting's nice-to-haves when
+    ``similarity`` reaches the matching threshold (``title_min_similarity``).
+    """
+
+    occupation: OccupationRef
+    similarity: float
+
+
 class PostingOut(Response):
     """A stored posting: what its skills were read from, the skills, and the text left unread."""
 
@@ -61,6 +72,7 @@ class PostingOut(Response):
     model: str
     skills: list[PostingSkillOut]
     ignored: list[IgnoredTextOut]
+    title_occupation: TitleOccupationOut | None = None
 
 
 class GapReportIn(GapQuery, kw_only=True, forbid_unknown_fields=True, rename="camel"):

@@ -2,7 +2,12 @@
 
 Demand: the tenant's postings in scope (:class:`PostingFilter`) and the skills read from them
 (:mod:`service.gap.postings`). A skill's demand share is the share of postings naming it; must-have
-and nice-to-have are counted apart (a posting naming it both ways counts as must-have).
+and nice-to-have are counted apart (a posting naming it both ways counts as must-have). A
+posting's title is read as ``/v1/match`` reads a job's: when it is close enough to an
+occupation's title (the matching settings' ``title_min_similarity``, with
+``title_skill_weight`` above 0), each essential skill of that occupation the text does not
+name counts as a nice-to-have of the posting, and the skill's ``titlePostings`` counts the
+postings that demand it through their title only (``titleSkills: false`` leaves titles out).
 
 Supply: the cohort is the tenant's candidates, narrowed by candidate tags and, when a
 credential condition is set (issue date, issuer, achievement tag), to the candidates holding
@@ -116,6 +121,9 @@ class GapQuery(_Struct):
     top_occupations: Annotated[int, Meta(ge=0, le=100)] = 10
     recommendations: Annotated[int, Meta(ge=0, le=50)] = 10
     trend_skills: Annotated[int, Meta(ge=0, le=20)] = 5
+    title_skills: bool = True
+    """Count the essential skills of the occupation each posting's title names (as
+    ``/v1/match`` does) as nice-to-haves; false counts only the skills read from the text."""
 
 
 class SkillGap(_Struct):
@@ -129,6 +137,7 @@ class SkillGap(_Struct):
     postings: int
     must_postings: int
     nice_postings: int
+    title_postings: int
     demand_share: Share
     must_share: Share
     nice_share: Share
@@ -243,7 +252,8 @@ class _Demand:
     dated: dict[int, str]  # posting id -> YYYY-MM
     occupation_of: dict[int, tuple[int | None, str]]
     must: dict[int, set[int]]  # skill id -> postings naming it as must-have
-    nice: dict[int, set[int]]
+    nice: dict[int, set[int]]  # ... as nice-to-have (title skills included)
+    title: dict[int, set[int]]  # ... only through the occupation their title names
     without_skills: int
 
     def postings_of(self, skill_id: int) -> set[int]:
@@ -299,7 +309,14 @@ def build_report(
         raise UnprocessableRequestError("postings.postedAfter must be before postings.postedBefore")
     evidence_filter = query.cohort.evidence_filter()
     progress(0.05, "postings")
-    demand = _read_demand(session, tenant_id, posting_scope)
+    reads_titles = query.title_skills and settings.matching.title_skill_weight > 0
+    demand = _read_demand(
+        session,
+        tenant_id,
+        posting_scope,
+        title_similarity=settings.matching.title_min_similarity if reads_titles else None,
+        known_skill=context.space.has_skill,
+    )
     progress(0.3, "cohort")
     policy = load_policy(session, tenant_id)
     supply = _read_supply(session, settings, tenant_id, evidence_filter, policy)
@@ -341,20 +358,54 @@ def build_report(
     )
 
 
-def _read_demand(session: Session, tenant_id: int, scope: PostingScope) -> _Demand:
+def _read_demand(
+    session: Session,
+    tenant_id: int,
+    scope: PostingScope,
+    *,
+    title_similarity: float | None,
+    known_skill: Callable[[int], bool],
+) -> _Demand:
+    """The skills the postings in scope demand.
+
+    From their text, and from the occupation their title names when its title is at
+    ``title_similarity`` or closer (``None``: titles are not read).
+    """
     postings = gap_repo.posting_rows(session, tenant_id, scope)
     must: dict[int, set[int]] = defaultdict(set)
     nice: dict[int, set[int]] = defaultdict(set)
-    with_skills: set[int] = set()
+    named: dict[int, set[int]] = defaultdict(set)  # posting id -> skills its text names
     for posting_id, skill_id, strength in gap_repo.posting_skill_rows(session, tenant_id, scope):
         (must if strength == "must" else nice)[skill_id].add(posting_id)
-        with_skills.add(posting_id)
+        named[posting_id].add(skill_id)
+    title: dict[int, set[int]] = defaultdict(set)
+    if title_similarity is not None:
+        titled = [
+            p
+            for p in postings
+            if p.title_occupation_id is not None
+            and p.title_similarity is not None
+            and p.title_similarity >= title_similarity
+        ]
+        essentials = gap_repo.essential_skills_of(
+            session, (p.title_occupation_id for p in titled if p.title_occupation_id)
+        )
+        for posting in titled:
+            text_skills = named.get(posting.id, set())
+            for skill_id in essentials.get(posting.title_occupation_id or 0, ()):
+                if skill_id not in text_skills and known_skill(skill_id):
+                    nice[skill_id].add(posting.id)
+                    title[skill_id].add(posting.id)
+    with_skills = set(named).union(*title.values())
     return _Demand(
-        posting_ids=[p[0] for p in postings],
-        dated={pid: _month(posted) for pid, posted, _, _ in postings if posted is not None},
-        occupation_of={pid: (oid, code) for pid, _, oid, code in postings if code},
+        posting_ids=[p.id for p in postings],
+        dated={p.id: _month(p.posted_at) for p in postings if p.posted_at is not None},
+        occupation_of={
+            p.id: (p.occupation_id, p.occupation_code) for p in postings if p.occupation_code
+        },
         must=dict(must),
         nice=dict(nice),
+        title=dict(title),
         without_skills=len(postings) - len(with_skills),
     )
 
@@ -563,6 +614,7 @@ def _skill_gap(skill_id: int, info: _SkillInfo, demand: _Demand, supply: _Supply
         postings=len(must) + len(nice),
         must_postings=len(must),
         nice_postings=len(nice),
+        title_postings=len(demand.title.get(skill_id, set())),
         demand_share=demand_share,
         must_share=_share(len(must), total),
         nice_share=_share(len(nice), total),

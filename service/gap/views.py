@@ -9,7 +9,7 @@ from service.gap.jobs import StoredReport
 from service.gap.postings import ImportSummary, QueuedUpload, RowProblem, StoredPosting
 from service.gap.render import available_charts
 from service.taxonomy.views import ignored_text_out as ignored_out
-from service.taxonomy.views import skill_ref
+from service.taxonomy.views import occupation_ref, skill_ref
 
 Status = Literal["queued", "running", "done", "failed"]
 
@@ -38,6 +38,14 @@ def posting_out(stored: StoredPosting) -> s.PostingOut:
             for skill, strength, confidence, phrase in stored.skills
         ],
         ignored=[ignored_out(item) for item in posting.ignored],
+        title_occupation=(
+            s.TitleOccupationOut(
+                occupation=occupation_ref(stored.title_occupation),
+                similarity=round(posting.title_similarity or 0.0, 4),
+            )
+            if stored.title_occupation is not None
+            else None
+        ),
     )
 
 

@@ -158,13 +158,23 @@ class TaxonomyContext:
 
         ``None`` when the release has no occupations or no title is that close.
         """
-        core = title_core(title)
-        if self.occupations is None or not core:
-            return None
-        (hits,) = self.occupations.search_labels(self.mapper.encoder.encode([core]), 1)
-        if not hits or hits[0].score < min_similarity:
-            return None
-        return hits[0].skill_id, round(hits[0].score, 4)
+        return self.occupations_of_titles([title], min_similarity)[0]
+
+    def occupations_of_titles(
+        self, titles: Sequence[str], min_similarity: float
+    ) -> list[tuple[int, float] | None]:
+        """:meth:`occupation_of_title` for many titles, encoded together (each once)."""
+        cores = [title_core(title) for title in titles]
+        distinct = list(dict.fromkeys(core for core in cores if core))
+        if self.occupations is None or not distinct:
+            return [None] * len(titles)
+        hits = self.occupations.search_labels(self.mapper.encoder.encode(distinct), 1)
+        found: dict[str, tuple[int, float]] = {
+            core: (best[0].skill_id, round(best[0].score, 4))
+            for core, best in zip(distinct, hits, strict=True)
+            if best and best[0].score >= min_similarity
+        }
+        return [found.get(core) for core in cores]
 
     def find_skill(self, identifier: str) -> int | None:
         """A skill's database id by URI or by the last segment of its URI (its short id)."""

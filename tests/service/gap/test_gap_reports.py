@@ -733,3 +733,44 @@ def test_a_posting_whose_external_id_holds_slashes_can_be_read_back(
     shown = server.get(path, headers=tenant.headers("analyst"))
     assert shown.status_code == 200, shown.text
     assert shown.json()["externalId"] == external_id
+
+
+def test_the_title_adds_its_occupations_essential_skills_as_match_reads_it(
+    server: httpx.Client, tenant: Tenant
+) -> None:
+    """The mini release's "data analyst" needs Python and SQL (essential), as in match."""
+    rows = [
+        # The text names SQL; the title adds Python (SQL is already demanded by the text).
+        {"externalId": "t1", "title": "Data Analyst (m/f/d)", "description": "Write SQL."},
+        # Nothing to read in the text: the title alone demands both.
+        {"externalId": "t2", "title": "Data analyst", "description": "We offer a pension."},
+        # A title naming no occupation of the release adds nothing.
+        {"externalId": "t3", "title": "Pastry chef", "description": "We offer a pension."},
+    ]
+    assert _upload(server, tenant, _ndjson(rows)).json()["created"] == 3
+
+    shown = server.get("/v1/postings/t2", headers=tenant.headers("analyst")).json()
+    assert shown["skills"] == []  # the stored skills are the text's
+    named = shown["titleOccupation"]
+    assert (named["occupation"]["label"], named["occupation"]["code"]) == ("data analyst", "2511.3")
+    assert named["similarity"] >= 0.7
+    chef = server.get("/v1/postings/t3", headers=tenant.headers("analyst")).json()
+    assert chef["titleOccupation"] is None or chef["titleOccupation"]["similarity"] < 0.7
+
+    report = _report(server, tenant)["report"]
+    skills = _skills({"report": report})
+    sql, python = skills[SQL_ID], skills[PYTHON_ID]
+    assert (sql["postings"], sql["mustPostings"], sql["nicePostings"]) == (2, 1, 1)
+    assert sql["titlePostings"] == 1  # t2 only: t1's text names it
+    assert (python["postings"], python["nicePostings"], python["titlePostings"]) == (2, 2, 2)
+    assert report["postingsWithoutSkills"] == 1  # the pastry chef
+    html = server.get(
+        f"/v1/reports/{_report(server, tenant)['id']}",
+        headers={**tenant.headers("analyst"), "Accept": "text/html"},
+    ).text
+    assert 'data-field="titlePostings" data-value="2"' in html
+
+    text_only = _report(server, tenant, titleSkills=False)["report"]
+    assert set(_skills({"report": text_only})) == {SQL_ID}
+    assert _skills({"report": text_only})[SQL_ID]["titlePostings"] == 0
+    assert text_only["postingsWithoutSkills"] == 2

@@ -124,6 +124,7 @@ def _gap(skill_id: str, label: str, gap: float) -> SkillGap:
         postings=1,
         must_postings=1,
         nice_postings=0,
+        title_postings=0,
         demand_share=0.5,
         must_share=0.5,
         nice_share=0.0,
