@@ -490,12 +490,14 @@ class JobPosting(Base):
         ForeignKey("occupations.id", ondelete="SET NULL"), default=None, index=True
     )
     title_occupation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("occupations.id", ondelete="SET NULL"), default=None
+        ForeignKey("occupations.id", ondelete="SET NULL"), default=None, index=True
     )
     """The occupation whose title is closest to the posting's title (read at import)."""
     title_similarity: Mapped[float | None] = mapped_column(Float, default=None)
-    """The cosine between the two titles; a report counts the occupation's essential skills
-    when it reaches the matching threshold, as ``/v1/match`` does."""
+    """The cosine between the two titles (0 when the title names nothing; NULL until read:
+    the background worker reads postings stored before this column); a report counts the
+    occupation's essential skills when it reaches the matching threshold, as ``/v1/match``
+    does."""
     taxonomy_id: Mapped[int] = mapped_column(ForeignKey("taxonomies.id", ondelete="CASCADE"))
     model: Mapped[str] = mapped_column(String(100), default="")
     ignored: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -34,6 +34,7 @@ from service.gap.postings import (
     import_in_chunks,
     parse_postings,
     posting_format,
+    read_missing_titles,
     stored_before,
     summary_from_json,
     summary_to_json,
@@ -71,7 +72,13 @@ class ReportRunner(PollingWorker):
         """Process one queued upload or report; returns whether there was one."""
         if self.runtime.taxonomy is None:
             return False
-        return self.run_upload() or self.run_report()
+        return self.run_upload() or self.run_report() or self.read_titles()
+
+    def read_titles(self) -> bool:
+        """Read the titles of some postings stored before titles were read (when idle)."""
+        context, _ = self.runtime.require_taxonomy()
+        with unit_of_work(self.runtime.sessions) as session:
+            return read_missing_titles(session, context) > 0
 
     def run_upload(self) -> bool:
         """Claim and import one posting upload, a chunk per transaction."""

@@ -483,22 +483,33 @@ class PooledReader:
             distinct[start : start + EXTRACTION_BATCH]
             for start in range(0, len(distinct), EXTRACTION_BATCH)
         ]
+        self._sent = set(distinct)
         self._results = zip(batches, pool.map(read_postings_in_worker, batches), strict=True)
         self._ready: dict[str, JobReading | TooManyPhrasesError] = {}
 
     def __call__(self, texts: list[str]) -> list[JobReading | TooManyPhrasesError]:
-        """The readings of ``texts`` (each one read by a worker).
+        """The readings of ``texts``, in order.
+
+        A worker's reading, or one made here for a text no worker was given or whose
+        reading was already handed out to every posting it was read for.
 
         Raises:
             NotReadyError: A worker read with another release than the caller's.
         """
+        here = list(
+            dict.fromkeys(
+                t
+                for t in texts
+                if t not in self._ready and (t not in self._sent or self._wanted[t] <= 0)
+            )
+        )
+        if here:
+            self._ready.update(zip(here, self._fallback(here), strict=True))
         for text in texts:
             while text not in self._ready:
                 step = next(self._results, None)
                 if step is None:
-                    missing = list(dict.fromkeys(t for t in texts if t not in self._ready))
-                    self._ready.update(zip(missing, self._fallback(missing), strict=True))
-                    break
+                    raise RuntimeError(f"no worker answered for the text {text[:60]!r}")
                 batch, (release, readings) = step
                 if release != self._release:
                     raise NotReadyError(
@@ -587,9 +598,7 @@ def _import_batch(
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
     fresh, twins = _triage(postings, stored, seen, summary)
     readings = reader([p.mapped_text for p in fresh.values()])
-    title_occupations = context.occupations_of_titles(
-        [p.title for p in fresh.values()], min_similarity=-1.0
-    )
+    title_occupations = read_titles(context, [p.title for p in fresh.values()])
     values: list[PostingValues] = []
     for posting, reading, title_occupation in zip(
         fresh.values(), readings, title_occupations, strict=True
@@ -652,6 +661,50 @@ def _import_batch(
             v.external_id: stored[v.external_id][0] for v in values if v.external_id in stored
         },
     )
+
+
+TitleReading = tuple[int | None, float | None]
+"""(occupation id, cosine) stored for a posting's title: (None, None) not read (a release
+without occupations), (None, 0.0) read and naming nothing (no title)."""
+
+
+def read_titles(context: TaxonomyContext, titles: Sequence[str]) -> list[TitleReading]:
+    """The occupation whose title is closest to each posting title, and the cosine.
+
+    The best occupation is kept whatever its cosine: a report applies the matching
+    threshold in force when it runs.
+    """
+    if context.occupations is None:
+        return [(None, None)] * len(titles)
+    return [
+        (None, 0.0) if found is None else found
+        for found in context.occupations_of_titles(titles, min_similarity=-1.0)
+    ]
+
+
+TITLE_CHUNK = 512
+"""Postings whose titles :func:`read_missing_titles` reads per transaction."""
+
+
+def read_missing_titles(session: Session, context: TaxonomyContext) -> int:
+    """Read the titles of up to :data:`TITLE_CHUNK` postings stored before titles were read.
+
+    Postings of the default release whose title was never matched against its occupations
+    (stored by a version without that step) get their title occupation; the background
+    worker calls this until it returns 0.
+
+    Returns:
+        How many postings were read.
+    """
+    if context.occupations is None:
+        return 0
+    unread = gap_repo.postings_without_title_reading(session, context.taxonomy_id, TITLE_CHUNK)
+    readings = read_titles(context, [title for _, title in unread])
+    gap_repo.store_title_readings(
+        session,
+        [(posting_id, *found) for (posting_id, _), found in zip(unread, readings, strict=True)],
+    )
+    return len(unread)
 
 
 def _triage(
@@ -733,7 +786,7 @@ def import_in_chunks(
     reader = None
     if pool is not None:
         with sessions() as session:
-            unread = _unread_texts(session, tenant_id, rows)
+            unread = _unread_texts(session, tenant_id, rows, seen)
         reader = PooledReader(pool, context.key, unread, fallback=context.mapper.read_jobs)
     for start in range(0, len(rows), chunk_size):
         chunk = rows[start : start + chunk_size]
@@ -752,16 +805,19 @@ def import_in_chunks(
     return summary
 
 
-def _unread_texts(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> list[str]:
+def _unread_texts(
+    session: Session, tenant_id: int, rows: Sequence[ParsedRow], seen: SeenPostings
+) -> list[str]:
     """The mapped texts :func:`import_postings` will read, in upload order.
 
-    The upload is sorted as one batch by :func:`_triage`, the function that sorts each
-    batch when the postings are stored, so both agree on what is read: each key's first
-    posting, unless it is stored as uploaded.
+    The rows are sorted as one batch by :func:`_triage`, the function that sorts each
+    batch when the postings are stored, from what the upload stored before them (``seen``,
+    copied), so both agree on what is read: each key's first posting, unless it is stored
+    as uploaded or conflicts with a row stored before.
     """
     postings = [row for row in rows if isinstance(row, PostingIn)]
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
-    fresh, _ = _triage(postings, stored, {}, ImportSummary())
+    fresh, _ = _triage(postings, stored, dict(seen), ImportSummary())
     return [posting.mapped_text for posting in fresh.values()]
 
 
@@ -846,7 +902,9 @@ class StoredPosting:
         posting: The posting row (its ``ignored`` holds the unread text and reasons).
         skills: (skill, strength, confidence, phrase) of each demanded skill.
         title_occupation: The occupation whose title is closest to the posting's, or
-            ``None`` (no title, or a release without occupations).
+            ``None``: no title, a release without occupations, the occupation removed,
+            or a posting stored before titles were read and not yet read again
+            (:func:`read_missing_titles` does that).
     """
 
     posting: JobPosting

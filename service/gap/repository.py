@@ -46,7 +46,8 @@ class PostingValues:
 
     ``skills`` rows are (skill id, strength, confidence, phrase); ``ignored`` holds the text
     left unread (``text``, ``start``, ``end``, ``reason``); ``title_occupation`` is the
-    occupation whose title is closest to the posting's, with the cosine.
+    occupation whose title is closest to the posting's and the cosine (see
+    :data:`service.gap.postings.TitleReading`).
     """
 
     external_id: str
@@ -59,7 +60,7 @@ class PostingValues:
     occupation_id: int | None
     skills: Sequence[tuple[int, str, float, str]]
     ignored: Sequence[dict[str, Any]] = ()
-    title_occupation: tuple[int, float] | None = None
+    title_occupation: tuple[int | None, float | None] = (None, None)
 
 
 def stored_postings(
@@ -109,8 +110,8 @@ def save_postings(
             "occupation_code": values.occupation_code,
             "occupation_id": values.occupation_id,
             "ignored": list(values.ignored),
-            "title_occupation_id": values.title_occupation[0] if values.title_occupation else None,
-            "title_similarity": values.title_occupation[1] if values.title_occupation else None,
+            "title_occupation_id": values.title_occupation[0],
+            "title_similarity": values.title_occupation[1],
             "taxonomy_id": taxonomy_id,
             "model": model,
             "updated_at": now,
@@ -444,6 +445,33 @@ def posting_rows(session: Session, tenant_id: int, scope: PostingScope) -> list[
         scope,
     ).order_by(JobPosting.id)
     return [PostingRow(*row) for row in session.execute(statement)]
+
+
+def postings_without_title_reading(
+    session: Session, taxonomy_id: int, limit: int
+) -> list[tuple[int, str]]:
+    """(id, title) of postings read with this release whose title was never read."""
+    rows = session.execute(
+        select(JobPosting.id, JobPosting.title)
+        .where(JobPosting.taxonomy_id == taxonomy_id, JobPosting.title_similarity.is_(None))
+        .order_by(JobPosting.id)
+        .limit(limit)
+    )
+    return [(posting_id, title) for posting_id, title in rows]
+
+
+def store_title_readings(
+    session: Session, readings: Sequence[tuple[int, int | None, float | None]]
+) -> None:
+    """Store (posting id, title occupation id, cosine) of postings read again."""
+    if readings:
+        session.execute(
+            update(JobPosting),
+            [
+                {"id": pid, "title_occupation_id": oid, "title_similarity": cosine}
+                for pid, oid, cosine in readings
+            ],
+        )
 
 
 def occupation_by_id(session: Session, occupation_id: int) -> Occupation | None:

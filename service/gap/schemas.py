@@ -54,7 +54,8 @@ class TitleOccupationOut(Response):
     """The occupation whose title is closest to a posting's title, and how close (cosine).
 
     A gap report counts its essential skills as the posting's nice-to-haves when
-    ``similarity`` reaches the matching threshold (``title_min_similarity``).
+    ``similarity`` reaches the matching threshold (``title_min_similarity``, with
+    ``title_skill_weight`` above 0) and the report does not ask ``titleSkills: false``.
     """
 
     occupation: OccupationRef

@@ -8,6 +8,8 @@ occupation's title (the matching settings' ``title_min_similarity``, with
 ``title_skill_weight`` above 0), each essential skill of that occupation the text does not
 name counts as a nice-to-have of the posting, and the skill's ``titlePostings`` counts the
 postings that demand it through their title only (``titleSkills: false`` leaves titles out).
+``postingsWithoutSkills`` counts the postings that demand nothing, from text or title (an
+upload's ``withoutSkills`` counts those whose text named no skill).
 
 Supply: the cohort is the tenant's candidates, narrowed by candidate tags and, when a
 credential condition is set (issue date, issuer, achievement tag), to the candidates holding
@@ -137,7 +139,6 @@ class SkillGap(_Struct):
     postings: int
     must_postings: int
     nice_postings: int
-    title_postings: int
     demand_share: Share
     must_share: Share
     nice_share: Share
@@ -145,6 +146,9 @@ class SkillGap(_Struct):
     supply_share: Share
     mean_strength: float
     gap: float
+    title_postings: int = 0
+    """Postings that demand it only as an essential skill of the occupation their title
+    names (0 in reports made before titles were read)."""
 
 
 class Rollup(_Struct):

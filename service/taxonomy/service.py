@@ -158,19 +158,24 @@ class TaxonomyContext:
 
         ``None`` when the release has no occupations or no title is that close.
         """
-        return self.occupations_of_titles([title], min_similarity)[0]
+        found = self.occupations_of_titles([title], min_similarity)[0]
+        return None if found is None else (found[0], round(found[1], 4))
 
     def occupations_of_titles(
         self, titles: Sequence[str], min_similarity: float
     ) -> list[tuple[int, float] | None]:
-        """:meth:`occupation_of_title` for many titles, encoded together (each once)."""
+        """:meth:`occupation_of_title` for many titles, encoded together (each once).
+
+        The cosines are not rounded, so a stored one compares with a threshold as the
+        search's own did.
+        """
         cores = [title_core(title) for title in titles]
         distinct = list(dict.fromkeys(core for core in cores if core))
         if self.occupations is None or not distinct:
             return [None] * len(titles)
         hits = self.occupations.search_labels(self.mapper.encoder.encode(distinct), 1)
         found: dict[str, tuple[int, float]] = {
-            core: (best[0].skill_id, round(best[0].score, 4))
+            core: (best[0].skill_id, float(best[0].score))
             for core, best in zip(distinct, hits, strict=True)
             if best and best[0].score >= min_similarity
         }

@@ -13,14 +13,16 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from service.app import create_app
 from service.candidates.service import set_candidate_tags
 from service.db import registry
 from service.db.engine import unit_of_work
-from service.db.models import utcnow
+from service.db.models import JobPosting, utcnow
 from service.gap import repository as gap_repo
+from service.gap.jobs import ReportRunner
 from service.gap.postings import import_in_chunks, import_postings, parse_postings, stored_before
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
@@ -774,3 +776,38 @@ def test_the_title_adds_its_occupations_essential_skills_as_match_reads_it(
     assert set(_skills({"report": text_only})) == {SQL_ID}
     assert _skills({"report": text_only})[SQL_ID]["titlePostings"] == 0
     assert text_only["postingsWithoutSkills"] == 2
+
+
+def test_postings_stored_before_titles_were_read_get_them_read_in_the_background(
+    server: httpx.Client, tenant: Tenant, runtime: Runtime
+) -> None:
+    rows = [
+        {"externalId": "old-1", "title": "Data analyst", "description": "We offer a pension."},
+        {"externalId": "old-2", "title": "", "description": "Write SQL."},
+    ]
+    assert _upload(server, tenant, _ndjson(rows)).json()["created"] == 2
+    with unit_of_work(runtime.sessions) as session:
+        tenant_id = registry.get_or_create_tenant(session, tenant.name).id
+        session.execute(  # as migration 0010 leaves the postings stored before it
+            update(JobPosting)
+            .where(JobPosting.tenant_id == tenant_id)
+            .values(title_occupation_id=None, title_similarity=None)
+        )
+
+    # The server's own worker reads them when idle; this one may find them read already.
+    runner = ReportRunner(runtime)
+    while runner.read_titles():
+        pass
+
+    shown = server.get("/v1/postings/old-1", headers=tenant.headers("analyst")).json()
+    assert shown["titleOccupation"]["occupation"]["code"] == "2511.3"
+    untitled = server.get("/v1/postings/old-2", headers=tenant.headers("analyst")).json()
+    assert untitled["titleOccupation"] is None
+    with unit_of_work(runtime.sessions) as session:
+        marks = session.scalars(
+            select(JobPosting.title_similarity).where(JobPosting.tenant_id == tenant_id)
+        ).all()
+    assert None not in marks  # each was read once; the empty title as naming nothing
+    after = _skills(_report(server, tenant))
+    assert after[PYTHON_ID]["titlePostings"] == 1
+    assert not runner.read_titles()

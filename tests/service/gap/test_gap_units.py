@@ -22,6 +22,8 @@ from service.gap.service import (
     TrendSeries,
     _pillar,
     _rollup_group,
+    report_from_json,
+    report_to_json,
 )
 
 GROUPS = {
@@ -265,3 +267,12 @@ def test_posting_dates_are_stored_in_utc() -> None:
     first = rows[0]
     assert isinstance(first, PostingIn) and first.posted_at is not None
     assert first.posted_at.utcoffset() == timedelta(0)
+
+
+def test_a_report_stored_before_titles_were_read_still_loads() -> None:
+    stored = report_to_json(_report(skills=[_gap("a", "SQL", 0.25)]))
+    for skill in stored["skills"]:
+        del skill["titlePostings"]  # what a report of migration 0009 holds
+    loaded = report_from_json(stored)
+    assert loaded.skills[0].title_postings == 0
+    assert loaded.skills[0].label == "SQL"
