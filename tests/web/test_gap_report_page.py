@@ -48,18 +48,12 @@ POSTINGS = [
 ]
 
 
-@pytest.fixture
-def report(site: Site, tenant: Tenant) -> dict[str, Any]:
-    """A finished report over three postings and two learners (ana: Python, SQL; ben: SQL)."""
-    body = "\n".join(json.dumps(p) for p in POSTINGS)
-    upload = site.client.post(
-        "/v1/postings",
-        content=body.encode(),
-        headers={**tenant.headers("analyst"), "Content-Type": "application/x-ndjson"},
-    )
-    assert upload.status_code == 200, upload.text
+def _report_for(
+    site: Site, tenant: Tenant, held: list[tuple[SampleAchievement, str]]
+) -> dict[str, Any]:
+    """Issue each (achievement, learner) as a verified credential, then run a gap report."""
     issuer = SampleIssuer(name="Uni", domain="uni.example")
-    for badge, who in [(PYTHON, "ana"), (SQL, "ana"), (SQL, "ben")]:
+    for badge, who in held:
         document = issuer.issue(
             badge, f"did:example:{who}", valid_from=datetime(2025, 1, 1, tzinfo=UTC)
         )
@@ -73,6 +67,19 @@ def report(site: Site, tenant: Tenant) -> dict[str, Any]:
     response = site.client.post("/v1/reports/gap", json={}, headers=tenant.headers("analyst"))
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def report(site: Site, tenant: Tenant) -> dict[str, Any]:
+    """A finished report over three postings and two learners (ana: Python, SQL; ben: SQL)."""
+    body = "\n".join(json.dumps(p) for p in POSTINGS)
+    upload = site.client.post(
+        "/v1/postings",
+        content=body.encode(),
+        headers={**tenant.headers("analyst"), "Content-Type": "application/x-ndjson"},
+    )
+    assert upload.status_code == 200, upload.text
+    return _report_for(site, tenant, [(PYTHON, "ana"), (SQL, "ana"), (SQL, "ben")])
 
 
 @pytest.fixture
@@ -183,21 +190,7 @@ def export_report(site: Site, tenant: Tenant) -> dict[str, Any]:
     # The long ad is capped, not dropped; the relative date leaves its ad undated; the
     # baker's code is kept as given although the release has no such occupation.
     assert warned == {(2, "description"), (3, "occupation"), (4, "date")}
-    issuer = SampleIssuer(name="Uni", domain="uni.example")
-    for badge, who in [(PYTHON, "ana"), (SQL, "ana"), (BREAD, "ben")]:
-        document = issuer.issue(
-            badge, f"did:example:{who}", valid_from=datetime(2025, 1, 1, tzinfo=UTC)
-        )
-        response = site.client.post(
-            "/v1/credentials",
-            params={"candidateId": who},
-            json=document,
-            headers=tenant.headers("ingest"),
-        )
-        assert response.status_code == 201, response.text
-    response = site.client.post("/v1/reports/gap", json={}, headers=tenant.headers("analyst"))
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return _report_for(site, tenant, [(PYTHON, "ana"), (SQL, "ana"), (BREAD, "ben")])
 
 
 def test_a_real_shaped_export_reads_as_requirements_in_the_html_report(
