@@ -8,7 +8,10 @@ the occupation code) and an ``externalId``. Its skills are read with the same ma
 phrase by phrase, its first `MAPPED_DESCRIPTION_CHARS` characters only, with a warning, the
 title only when there is no description, must-have or nice-to-have from the text); the
 best skill of each requirement phrase is stored, a skill named as both must-have and
-nice-to-have counting as must-have. Phrases of many postings are encoded together.
+nice-to-have counting as must-have. Phrases of many postings are encoded together. The
+title is also matched against the release's occupation titles (:func:`read_titles`): the
+closest occupation and the cosine are stored, and a gap report counts that occupation's
+essential skills when the cosine reaches the matching threshold, as ``/v1/match`` does.
 
 Uploads are idempotent: a posting is keyed by its ``externalId``, or by a hash of its content
 when it has none. The same posting uploaded again is a duplicate (nothing is read again); a
