@@ -296,6 +296,38 @@ def memory_mib(pid: int) -> dict[str, float]:
     }
 
 
+def private_by_mapping(pid: int, top: int = 8) -> list[dict[str, Any]]:
+    """Where a process's private memory lies: its largest private mappings, in MiB.
+
+    Each entry is one mapping of ``/proc/<pid>/smaps`` (a file, ``[heap]``, or an anonymous
+    region: NumPy and FAISS arrays, Python arenas, ONNX Runtime's allocations) with its
+    size, RSS and private (clean + dirty) memory.
+    """
+    mappings: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for line in Path(f"/proc/{pid}/smaps").read_text(encoding="utf-8").splitlines():
+        head = line.split()
+        if head and "-" in head[0] and ":" not in head[0]:
+            start, end = (int(part, 16) for part in head[0].split("-"))
+            current = {
+                "mapping": head[5] if len(head) > 5 else "[anon]",
+                "size": (end - start) / 2**20,
+                "rss": 0.0,
+                "private": 0.0,
+            }
+            mappings.append(current)
+        elif (
+            current is not None and head and head[0] in {"Rss:", "Private_Clean:", "Private_Dirty:"}
+        ):
+            value = int(head[1]) / 1024
+            current["rss" if head[0] == "Rss:" else "private"] += value
+    mappings.sort(key=lambda m: -m["private"])
+    return [
+        {k: (round(v, 1) if isinstance(v, float) else v) for k, v in m.items()}
+        for m in mappings[:top]
+    ]
+
+
 def run_restart(env: BenchEnvironment, texts: list[str], headers: dict[str, str]) -> dict[str, Any]:
     """Stop the server (it saves its snapshots), start two workers on them, time both.
 
@@ -368,8 +400,10 @@ def run_preforked(
             )
         children = child_pids(server.pid)
         memory = {"parent": memory_mib(server.pid)}
+        private: dict[str, list[dict[str, Any]]] = {}
         for n, pid in enumerate(children, start=1):
             memory[f"worker_{n}"] = memory_mib(pid)
+            private[f"worker_{n}"] = private_by_mapping(pid)
     finally:
         server.stop()
     workers = [memory[f"worker_{n}"] for n in range(1, len(children) + 1)]
@@ -380,6 +414,7 @@ def run_preforked(
         "answers": {str(code): answers.count(code) for code in sorted(set(answers))},
         "memory_mib": memory,
         "worker_uss_over_worker_rss": [round(w["uss"] / w["rss"], 3) for w in workers],
+        "largest_private_mappings": private,
     }
 
 
