@@ -282,7 +282,11 @@ def memory_mib(pid: int) -> dict[str, float]:
     """Resident (RSS), proportional (PSS) and private (USS) memory of a process, in MiB.
 
     USS is what the process alone holds: pages shared with another process (a snapshot
-    both map, the page cache) count in its RSS, not its USS.
+    both map, the page cache) count in its RSS, not its USS. ``private_dirty`` is the part of
+    the USS the process wrote (its allocations and copy-on-write copies); the rest of the USS
+    is clean pages of files only this process has touched so far (a snapshot's arrays read
+    through ``mmap``), which stay in the page cache and are shared as soon as another
+    process reads them.
     """
     fields: dict[str, float] = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="utf-8").splitlines():
@@ -293,6 +297,7 @@ def memory_mib(pid: int) -> dict[str, float]:
         "rss": round(fields["Rss"], 1),
         "pss": round(fields["Pss"], 1),
         "uss": round(fields["Private_Clean"] + fields["Private_Dirty"], 1),
+        "private_dirty": round(fields["Private_Dirty"], 1),
     }
 
 
@@ -301,7 +306,7 @@ def private_by_mapping(pid: int, top: int = 8) -> list[dict[str, Any]]:
 
     Each entry is one mapping of ``/proc/<pid>/smaps`` (a file, ``[heap]``, or an anonymous
     region: NumPy and FAISS arrays, Python arenas, ONNX Runtime's allocations) with its
-    size, RSS and private (clean + dirty) memory.
+    size, RSS, private (clean + dirty) and private dirty memory.
     """
     mappings: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None
@@ -314,6 +319,7 @@ def private_by_mapping(pid: int, top: int = 8) -> list[dict[str, Any]]:
                 "size": (end - start) / 2**20,
                 "rss": 0.0,
                 "private": 0.0,
+                "private_dirty": 0.0,
             }
             mappings.append(current)
         elif (
@@ -321,6 +327,8 @@ def private_by_mapping(pid: int, top: int = 8) -> list[dict[str, Any]]:
         ):
             value = int(head[1]) / 1024
             current["rss" if head[0] == "Rss:" else "private"] += value
+            if head[0] == "Private_Dirty:":
+                current["private_dirty"] += value
     mappings.sort(key=lambda m: -m["private"])
     return [
         {k: (round(v, 1) if isinstance(v, float) else v) for k, v in m.items()}
@@ -328,7 +336,9 @@ def private_by_mapping(pid: int, top: int = 8) -> list[dict[str, Any]]:
     ]
 
 
-def run_restart(env: BenchEnvironment, texts: list[str], headers: dict[str, str]) -> dict[str, Any]:
+def run_restart(
+    env: BenchEnvironment, texts: list[str], headers: dict[str, str], *, requests: int
+) -> dict[str, Any]:
     """Stop the server (it saves its snapshots), start two workers on them, time both.
 
     Each worker is timed from its process start to its first answered match, and its
@@ -342,7 +352,7 @@ def run_restart(env: BenchEnvironment, texts: list[str], headers: dict[str, str]
     workers: list[ServerProcess] = []
     figures: list[dict[str, Any]] = []
     try:
-        for n, text in enumerate(texts[:2]):
+        for n, text in enumerate(texts[-2:]):
             with console.status(f"restarted worker {n + 1}: first match"), Stopwatch() as up:
                 worker = ServerProcess(env.settings)
                 workers.append(worker)
@@ -364,18 +374,19 @@ def run_restart(env: BenchEnvironment, texts: list[str], headers: dict[str, str]
         "stop_and_save_seconds": round(saving.seconds, 2),
         "workers": figures,
         "second_worker_uss_over_first_rss": round(figures[1]["memory_mib"]["uss"] / first_rss, 3),
-        "preforked": run_preforked(env, texts, headers),
+        "preforked": run_preforked(env, texts, headers, requests=requests),
     }
 
 
 def run_preforked(
-    env: BenchEnvironment, texts: list[str], headers: dict[str, str]
+    env: BenchEnvironment, texts: list[str], headers: dict[str, str], *, requests: int
 ) -> dict[str, Any]:
     """``credmatch serve --workers 2`` on the same snapshots: start, matches, memory.
 
-    The parent loads the snapshots before forking; 20 matches from two client threads reach
-    both workers. Each process's memory is read after them: a worker's USS is what it holds
-    alone (its own model session, what it changed), the rest is shared.
+    The parent loads the snapshots before forking; ``requests`` matches (the benchmark's job
+    texts in turn) from two client threads reach both workers. Each process's memory is
+    read after them: a worker's USS is what it holds alone (its own model session, what it
+    changed), the rest is shared.
     """
     with console.status("preforked server, 2 workers: start"), Stopwatch() as up:
         server = ServerProcess(env.settings, workers=2)
@@ -395,7 +406,7 @@ def run_preforked(
                             headers=headers,
                         ).status_code
                     ),
-                    range(20),
+                    range(requests),
                 )
             )
         children = child_pids(server.pid)
@@ -409,11 +420,15 @@ def run_preforked(
     workers = [memory[f"worker_{n}"] for n in range(1, len(children) + 1)]
     return {
         "start_to_ready_seconds": round(up.seconds, 2),
-        "first_match_and_20_more_seconds": round(serving.seconds, 2),
+        "requests": requests,
+        "first_match_and_requests_seconds": round(serving.seconds, 2),
         "503_refusals": refusals,
         "answers": {str(code): answers.count(code) for code in sorted(set(answers))},
         "memory_mib": memory,
         "worker_uss_over_worker_rss": [round(w["uss"] / w["rss"], 3) for w in workers],
+        "worker_private_dirty_over_worker_rss": [
+            round(w["private_dirty"] / w["rss"], 3) for w in workers
+        ],
         "largest_private_mappings": private,
     }
 
@@ -483,7 +498,9 @@ def run_match(
     }
     # After the figures that read the running server: the restart stops it.
     result["restart"] = (
-        run_restart(env, texts[-2:], headers) if restart else {"skipped": "--no-restart"}
+        run_restart(env, texts, headers, requests=queries)
+        if restart
+        else {"skipped": "--no-restart"}
     )
     return result
 
