@@ -286,7 +286,10 @@ def memory_mib(pid: int) -> dict[str, float]:
     the USS the process wrote (its allocations and copy-on-write copies); the rest of the USS
     is clean pages of files only this process has touched so far (a snapshot's arrays read
     through ``mmap``), which stay in the page cache and are shared as soon as another
-    process reads them.
+    process reads them (a file written seconds before reports its unflushed page-cache
+    pages as dirty too). ``own`` is what the process adds to the machine: its private pages
+    of anonymous memory (heap, arenas, arrays it allocated, copy-on-write copies, including
+    those inside a file mapping), without the page cache.
     """
     fields: dict[str, float] = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="utf-8").splitlines():
@@ -298,7 +301,30 @@ def memory_mib(pid: int) -> dict[str, float]:
         "pss": round(fields["Pss"], 1),
         "uss": round(fields["Private_Clean"] + fields["Private_Dirty"], 1),
         "private_dirty": round(fields["Private_Dirty"], 1),
+        "own": round(_own_mib(pid), 1),
     }
+
+
+def _own_mib(pid: int) -> float:
+    """Private anonymous memory of a process in MiB (see :func:`memory_mib`)."""
+    total = 0.0
+    path = ""
+    fields: dict[str, int] = {}
+
+    def close() -> float:
+        private = fields.get("Private_Clean:", 0) + fields.get("Private_Dirty:", 0)
+        # In a file mapping only the anonymous (copy-on-write) pages are the process's own.
+        own = min(private, fields.get("Anonymous:", 0)) if path.startswith("/") else private
+        return own / 1024
+
+    for line in Path(f"/proc/{pid}/smaps").read_text(encoding="utf-8").splitlines():
+        head = line.split()
+        if head and "-" in head[0] and ":" not in head[0]:
+            total += close()
+            path, fields = (head[5] if len(head) > 5 else ""), {}
+        elif len(head) >= 2 and head[0].endswith(":") and head[1].isdigit():
+            fields[head[0]] = int(head[1])
+    return total + close()
 
 
 def private_by_mapping(pid: int, top: int = 8) -> list[dict[str, Any]]:
@@ -429,6 +455,7 @@ def run_preforked(
         "worker_private_dirty_over_worker_rss": [
             round(w["private_dirty"] / w["rss"], 3) for w in workers
         ],
+        "worker_own_over_worker_rss": [round(w["own"] / w["rss"], 3) for w in workers],
         "largest_private_mappings": private,
     }
 
