@@ -37,9 +37,10 @@ from benchmarks.harness import BenchEnvironment, Stopwatch, console
 from benchmarks.match_bench import tenant_id_of
 from benchmarks.postings_match_bench import FILES, POSTINGS_DIR
 from service.db.engine import unit_of_work
-from service.db.models import JobPosting, OccupationSkill, PostingSkill, Skill
+from service.db.models import JobPosting, PostingSkill, Skill
 from service.gap.postings import import_postings, parse_postings
 from service.gap.service import GapQuery, build_report
+from service.taxonomy import service as taxonomy_service
 from taxonomy import read_esco_bundle
 
 TOP = 50
@@ -117,14 +118,7 @@ def _pairs(
             )
         ).all()
         titled = [(pid, code, oid) for pid, code, oid in rows if oid is not None]
-        essentials: dict[int, list[int]] = {}
-        for occupation_id, skill_id in session.execute(
-            select(OccupationSkill.occupation_id, OccupationSkill.skill_id).where(
-                OccupationSkill.relation == "essential",
-                OccupationSkill.occupation_id.in_({oid for _, _, oid in titled}),
-            )
-        ):
-            essentials.setdefault(occupation_id, []).append(skill_id)
+        essentials = taxonomy_service.essential_skills_of(session, (oid for _, _, oid in titled))
         uri_of = dict(
             session.execute(
                 select(Skill.id, Skill.uri).where(

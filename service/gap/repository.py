@@ -479,24 +479,6 @@ def occupation_by_id(session: Session, occupation_id: int) -> Occupation | None:
     return session.get(Occupation, occupation_id)
 
 
-def essential_skills_of(session: Session, occupation_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Occupation id -> its essential skills, in the order the release lists them."""
-    wanted = sorted(set(occupation_ids))
-    found: dict[int, list[int]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        rows = session.execute(
-            select(OccupationSkill.occupation_id, OccupationSkill.skill_id)
-            .where(
-                OccupationSkill.occupation_id.in_(wanted[start : start + _CHUNK]),
-                OccupationSkill.relation == "essential",
-            )
-            .order_by(OccupationSkill.id)
-        )
-        for occupation_id, skill_id in rows:
-            found.setdefault(occupation_id, []).append(skill_id)
-    return found
-
-
 def posting_skill_rows(
     session: Session, tenant_id: int, scope: PostingScope
 ) -> list[tuple[int, int, str]]:

@@ -55,6 +55,7 @@ from service.gap.repository import PostingScope
 from service.matching.filters import EvidenceFilter, Tags, credential_tags, normalize_tags
 from service.matching.index import is_expired, status_factor
 from service.settings import Settings
+from service.taxonomy import service as taxonomy_service
 from service.taxonomy.service import TaxonomyContext, short_id
 from service.trust.service import IssuerWeight, issuer_weight, load_policy
 
@@ -391,7 +392,7 @@ def _read_demand(
             and p.title_similarity is not None
             and p.title_similarity >= title_similarity
         ]
-        essentials = gap_repo.essential_skills_of(
+        essentials = taxonomy_service.essential_skills_of(
             session, (p.title_occupation_id for p in titled if p.title_occupation_id)
         )
         for posting in titled:

@@ -326,16 +326,29 @@ def occupation_titles(session: Session, taxonomy_id: int) -> list[tuple[int, str
 
 def essential_skill_ids(session: Session, occupation_id: int) -> list[int]:
     """An occupation's essential skills, in the order the release lists them."""
-    return list(
-        session.scalars(
-            select(OccupationSkill.skill_id)
+    return essential_skills_of(session, [occupation_id]).get(occupation_id, [])
+
+
+_ID_CHUNK = 5000
+"""Ids per ``IN`` list (SQLite and PostgreSQL both take this many bound parameters)."""
+
+
+def essential_skills_of(session: Session, occupation_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Occupation id -> its essential skills, in the order the release lists them."""
+    wanted = sorted(set(occupation_ids))
+    found: dict[int, list[int]] = {}
+    for start in range(0, len(wanted), _ID_CHUNK):
+        rows = session.execute(
+            select(OccupationSkill.occupation_id, OccupationSkill.skill_id)
             .where(
-                OccupationSkill.occupation_id == occupation_id,
+                OccupationSkill.occupation_id.in_(wanted[start : start + _ID_CHUNK]),
                 OccupationSkill.relation == "essential",
             )
             .order_by(OccupationSkill.id)
         )
-    )
+        for occupation_id, skill_id in rows:
+            found.setdefault(occupation_id, []).append(skill_id)
+    return found
 
 
 def skills_of_occupation(session: Session, occupation_id: int) -> list[tuple[Skill, str]]:

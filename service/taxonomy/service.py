@@ -30,6 +30,7 @@ from service.taxonomy.label_search import LabelSearch
 default_taxonomy = repo.default_taxonomy
 skills_by_ids = repo.skills_by_ids
 essential_skill_ids = repo.essential_skill_ids
+essential_skills_of = repo.essential_skills_of
 aligned_skill = repo.aligned_skill
 
 _log = logging.getLogger(__name__)
