@@ -20,8 +20,6 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -29,6 +27,7 @@ from typing import Literal
 from embeddings import TextEncoder
 from embeddings.skill_space import SkillSpace
 from ingest.boilerplate import boilerplate_reason
+from ingest.hit_cache import HitCache
 from ingest.label_dictionary import DictionaryHit, LabelDictionary
 from ingest.mapping_model import CANDIDATES, LearnedRanking, Thresholds
 
@@ -455,13 +454,18 @@ class SkillMapper:
         self.settings = settings or MappingSettings()
         self.dictionary = dictionary
         self.learned = learned
-        self._remembered: OrderedDict[tuple[str, int], tuple[tuple[int, float], ...]] = (
-            OrderedDict()
-        )
-        self._remembered_lock = threading.Lock()
-        self.phrase_cache_hits = 0
-        """Phrases answered from the phrase cache so far (with `phrase_cache_misses`)."""
-        self.phrase_cache_misses = 0
+        self.phrase_cache = HitCache(self.settings.phrase_cache)
+        """Label hits of phrases read before (``settings.phrase_cache`` phrases)."""
+
+    @property
+    def phrase_cache_hits(self) -> int:
+        """Phrases answered from the phrase cache so far."""
+        return self.phrase_cache.hits
+
+    @property
+    def phrase_cache_misses(self) -> int:
+        """Phrases encoded and searched while the phrase cache is on."""
+        return self.phrase_cache.misses
 
     @property
     def model(self) -> str:
@@ -517,7 +521,11 @@ class SkillMapper:
         return self._rank([Phrase(t, -1, -1) for t in distinct[: self.settings.max_phrases]])
 
     def with_settings(self, settings: MappingSettings) -> SkillMapper:
-        """This mapper with other settings, sharing the encoder, indexes and phrase cache."""
+        """This mapper with other settings, sharing the encoder, indexes and phrase cache.
+
+        The phrase cache is the same object (its size and its counts too), so what a view
+        reads is remembered for every view.
+        """
         view = SkillMapper(
             self.space,
             self.encoder,
@@ -526,7 +534,7 @@ class SkillMapper:
             self.dictionary,
             learned=self.learned,
         )
-        view._remembered, view._remembered_lock = self._remembered, self._remembered_lock
+        view.phrase_cache = self.phrase_cache
         return view
 
     def ranking(self, top_k: int, threshold: float) -> SkillMapper:
@@ -792,33 +800,12 @@ class SkillMapper:
         key: int,
         compute: Callable[[list[str]], list[list[tuple[int, float]]]],
     ) -> list[list[tuple[int, float]]]:
-        """``compute`` of each text, through the phrase cache.
+        """``compute`` of each text, through the phrase cache (keyed by text and ``key``).
 
-        Texts in the cache (``settings.phrase_cache`` entries, keyed by text and ``key``)
-        skip the encoder and the search; the rest are computed together and remembered.
+        Texts in the cache skip the encoder and the search; the rest are computed together
+        and remembered.
         """
-        size = self.settings.phrase_cache
-        found: dict[str, tuple[tuple[int, float], ...]] = {}
-        if size > 0:
-            with self._remembered_lock:
-                for text in texts:
-                    remembered = self._remembered.get((text, key))
-                    if remembered is not None:
-                        self._remembered.move_to_end((text, key))
-                        found[text] = remembered
-        missing = [text for text in dict.fromkeys(texts) if text not in found]
-        if missing:
-            for text, hits in zip(missing, compute(missing), strict=True):
-                found[text] = tuple(hits)
-        if size > 0:
-            with self._remembered_lock:
-                self.phrase_cache_hits += len(texts) - len(missing)
-                self.phrase_cache_misses += len(missing)
-                for text in missing:
-                    self._remembered[(text, key)] = found[text]
-                while len(self._remembered) > size:
-                    self._remembered.popitem(last=False)
-        return [list(found[text]) for text in texts]
+        return self.phrase_cache.get(texts, key, compute)
 
     def _rank(self, phrases: Sequence[Phrase], method: Method = "embedding") -> list[SkillMatch]:
         """Aggregate label hits per skill: the best phrase gives the score and the evidence.

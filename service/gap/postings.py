@@ -34,14 +34,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 from rich.progress import Progress
 from sqlalchemy.orm import Session
 
-from ingest.mapping import JobReading, PhraseRequirement, SkillMapper, TooManyPhrasesError
+from ingest.mapping import JobReading, PhraseRequirement, TooManyPhrasesError
 from service.bulk import WorkerPool, open_pool
 from service.db import registry
 from service.db.engine import build_engine, session_factory, unit_of_work
@@ -422,10 +423,36 @@ def demanded_skills(requirements: Sequence[PhraseRequirement]) -> list[tuple[int
 
 
 ProgressCallback = Callable[[int, ImportSummary], None]
-JobReader = Callable[[list[str]], list[JobReading | TooManyPhrasesError]]
-"""Reads posting texts into requirements, in order (a mapper's ``read_jobs``)."""
 
-_worker_reader: tuple[str, SkillMapper] | None = None
+
+class PostingText(NamedTuple):
+    """What is read of a posting: the text its skills come from and its title."""
+
+    text: str
+    title: str
+
+
+TitleReading = tuple[int | None, float | None]
+"""(occupation id, cosine) stored for a posting's title: (None, None) not read (a release
+without occupations), (None, 0.0) read and naming nothing (no title)."""
+
+PostingReading = tuple[JobReading | TooManyPhrasesError, TitleReading]
+"""A posting as read: the requirements of its text (or why it was refused), its title."""
+
+JobReader = Callable[[list[PostingText]], list[PostingReading]]
+"""Reads postings, in order (by default :func:`read_posting_texts`, here)."""
+
+
+def read_posting_texts(
+    context: TaxonomyContext, postings: Sequence[PostingText]
+) -> list[PostingReading]:
+    """The requirements of each posting's text and the occupation its title names."""
+    readings = context.mapper.read_jobs([posting.text for posting in postings])
+    titles = read_titles(context, [posting.title for posting in postings])
+    return list(zip(readings, titles, strict=True))
+
+
+_worker_reader: TaxonomyContext | None = None
 
 
 def start_posting_reader(settings: Settings) -> None:
@@ -444,41 +471,39 @@ def start_posting_reader(settings: Settings) -> None:
         engine.dispose()
     if context is None:
         raise NotReadyError("no taxonomy is loaded in the worker's database")
-    _worker_reader = (context.key, context.mapper)
+    _worker_reader = context
 
 
-def read_postings_in_worker(
-    texts: list[str],
-) -> tuple[str, list[JobReading | TooManyPhrasesError]]:
-    """Read a batch of posting texts on a bulk worker: the release read with, the readings."""
+def read_postings_in_worker(postings: list[PostingText]) -> tuple[str, list[PostingReading]]:
+    """Read a batch of postings on a bulk worker: the release read with, the readings."""
     if _worker_reader is None:
         raise RuntimeError("the worker was not initialised with start_posting_reader")
-    key, mapper = _worker_reader
-    return key, mapper.read_jobs(texts)
+    return _worker_reader.key, read_posting_texts(_worker_reader, postings)
 
 
 class PooledReader:
-    """Reads an upload's posting texts ahead on bulk workers; hands readings out per batch.
+    """Reads an upload's postings ahead on bulk workers; hands readings out per batch.
 
-    The texts go to the workers in upload order, :data:`EXTRACTION_BATCH` at a time, each
-    distinct text once; :meth:`__call__` waits for the batches holding the texts asked for.
-    Each reading is kept until every posting with that text has asked for it.
+    The postings (text and title) go to the workers in upload order,
+    :data:`EXTRACTION_BATCH` at a time, each distinct one once; :meth:`__call__` waits for
+    the batches holding the postings asked for. Each reading is kept until every posting
+    with that text and title has asked for it.
 
     Args:
         pool: The workers.
         release: The key of the release the caller stores against (a worker on another
             default release is an error, not a silent mix).
-        texts: The mapped texts of the upload's postings, in upload order.
-        fallback: Reads, here, a text no worker was given (a key whose first posting was
-            rejected is read again from a later row with other content).
+        texts: The texts and titles of the upload's postings to read, in upload order.
+        fallback: Reads, here, a posting no worker was given (a key whose first posting
+            was rejected is read again from a later row with other content).
     """
 
     def __init__(
-        self, pool: WorkerPool, release: str, texts: Sequence[str], fallback: JobReader
+        self, pool: WorkerPool, release: str, texts: Sequence[PostingText], fallback: JobReader
     ) -> None:
         self._release = release
         self._fallback = fallback
-        self._wanted: dict[str, int] = defaultdict(int)
+        self._wanted: dict[PostingText, int] = defaultdict(int)
         for text in texts:
             self._wanted[text] += 1
         distinct = list(self._wanted)
@@ -488,12 +513,12 @@ class PooledReader:
         ]
         self._sent = set(distinct)
         self._results = zip(batches, pool.map(read_postings_in_worker, batches), strict=True)
-        self._ready: dict[str, JobReading | TooManyPhrasesError] = {}
+        self._ready: dict[PostingText, PostingReading] = {}
 
-    def __call__(self, texts: list[str]) -> list[JobReading | TooManyPhrasesError]:
+    def __call__(self, texts: list[PostingText]) -> list[PostingReading]:
         """The readings of ``texts``, in order.
 
-        A worker's reading, or one made here for a text no worker was given or whose
+        A worker's reading, or one made here for a posting no worker was given or whose
         reading was already handed out to every posting it was read for.
 
         Raises:
@@ -512,7 +537,7 @@ class PooledReader:
             while text not in self._ready:
                 step = next(self._results, None)
                 if step is None:
-                    raise RuntimeError(f"no worker answered for the text {text[:60]!r}")
+                    raise RuntimeError(f"no worker answered for the text {text.text[:60]!r}")
                 batch, (release, readings) = step
                 if release != self._release:
                     raise NotReadyError(
@@ -574,7 +599,7 @@ def import_postings(
             occupations=occupations,
             seen=seen,
             summary=summary,
-            reader=reader or context.mapper.read_jobs,
+            reader=reader or partial(read_posting_texts, context),
         )
         done += len(batch)
         if on_batch is not None:
@@ -600,12 +625,9 @@ def _import_batch(
             summary.reject(row)
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
     fresh, twins = _triage(postings, stored, seen, summary)
-    readings = reader([p.mapped_text for p in fresh.values()])
-    title_occupations = read_titles(context, [p.title for p in fresh.values()])
+    readings = reader([PostingText(p.mapped_text, p.title) for p in fresh.values()])
     values: list[PostingValues] = []
-    for posting, reading, title_occupation in zip(
-        fresh.values(), readings, title_occupations, strict=True
-    ):
+    for posting, (reading, title_occupation) in zip(fresh.values(), readings, strict=True):
         same = twins.pop(posting.key, [])
         if isinstance(reading, TooManyPhrasesError):
             for row in (posting, *same):
@@ -664,11 +686,6 @@ def _import_batch(
             v.external_id: stored[v.external_id][0] for v in values if v.external_id in stored
         },
     )
-
-
-TitleReading = tuple[int | None, float | None]
-"""(occupation id, cosine) stored for a posting's title: (None, None) not read (a release
-without occupations), (None, 0.0) read and naming nothing (no title)."""
 
 
 def read_titles(context: TaxonomyContext, titles: Sequence[str]) -> list[TitleReading]:
@@ -790,7 +807,9 @@ def import_in_chunks(
     if pool is not None:
         with sessions() as session:
             unread = _unread_texts(session, tenant_id, rows, seen)
-        reader = PooledReader(pool, context.key, unread, fallback=context.mapper.read_jobs)
+        reader = PooledReader(
+            pool, context.key, unread, fallback=partial(read_posting_texts, context)
+        )
     for start in range(0, len(rows), chunk_size):
         chunk = rows[start : start + chunk_size]
         with sessions() as session:
@@ -810,8 +829,8 @@ def import_in_chunks(
 
 def _unread_texts(
     session: Session, tenant_id: int, rows: Sequence[ParsedRow], seen: SeenPostings
-) -> list[str]:
-    """The mapped texts :func:`import_postings` will read, in upload order.
+) -> list[PostingText]:
+    """The texts and titles :func:`import_postings` will read, in upload order.
 
     The rows are sorted as one batch by :func:`_triage`, the function that sorts each
     batch when the postings are stored, from what the upload stored before them (``seen``,
@@ -821,7 +840,7 @@ def _unread_texts(
     postings = [row for row in rows if isinstance(row, PostingIn)]
     stored = gap_repo.stored_postings(session, tenant_id, (p.key for p in postings))
     fresh, _ = _triage(postings, stored, dict(seen), ImportSummary())
-    return [posting.mapped_text for posting in fresh.values()]
+    return [PostingText(posting.mapped_text, posting.title) for posting in fresh.values()]
 
 
 def stored_before(session: Session, tenant_id: int, rows: Sequence[ParsedRow]) -> SeenPostings:

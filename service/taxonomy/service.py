@@ -6,7 +6,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 import taxonomy as tx
 from embeddings import IndexFileError, TextEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
+from ingest.hit_cache import HitCache
 from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import MappingSettings, SkillMapper
 from ingest.mapping_model import DEFAULT_ARTEFACT, LearnedRanking, MappingModel, Thresholds
@@ -143,6 +144,9 @@ class TaxonomyContext:
         occupations: The titles (preferred and alternative labels) of the release's
             occupations that list essential skills, embedded; ``None`` when it has none
             (the packaged ESCO release ships skills only).
+        title_cache: The closest occupation title of job titles read before (postings
+            repeat their titles); the product sizes it as the phrase cache, by default
+            it remembers nothing.
     """
 
     taxonomy_id: int
@@ -153,6 +157,7 @@ class TaxonomyContext:
     labels: LabelSearch
     skill_segments: dict[str, int]
     occupations: SkillSpace | None = None
+    title_cache: HitCache = field(default_factory=lambda: HitCache(0))
 
     def occupation_of_title(self, title: str, min_similarity: float) -> tuple[int, float] | None:
         """The occupation a job title names: (database id, cosine of its closest title).
@@ -172,13 +177,18 @@ class TaxonomyContext:
         """
         cores = [title_core(title) for title in titles]
         distinct = list(dict.fromkeys(core for core in cores if core))
-        if self.occupations is None or not distinct:
+        occupations = self.occupations
+        if occupations is None or not distinct:
             return [None] * len(titles)
-        hits = self.occupations.search_labels(self.mapper.encoder.encode(distinct), 1)
+
+        def closest(texts: list[str]) -> list[list[tuple[int, float]]]:
+            hits = occupations.search_labels(self.mapper.encoder.encode(texts), 1)
+            return [[(best.skill_id, float(best.score)) for best in found] for found in hits]
+
         found: dict[str, tuple[int, float]] = {
-            core: (best[0].skill_id, float(best[0].score))
-            for core, best in zip(distinct, hits, strict=True)
-            if best and best[0].score >= min_similarity
+            core: best[0]
+            for core, best in zip(distinct, self.title_cache.get(distinct, 1, closest), strict=True)
+            if best and best[0][1] >= min_similarity
         }
         return [found.get(core) for core in cores]
 
@@ -368,6 +378,7 @@ def load_taxonomy_context(
         skill_ids=skill_ids,
         labels=LabelSearch(rows),
         skill_segments=_segments(skill_ids),
+        title_cache=HitCache(mapper.settings.phrase_cache),
     )
 
 

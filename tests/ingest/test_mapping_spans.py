@@ -265,14 +265,18 @@ def test_list_items_have_their_own_threshold(mapper: SkillMapper) -> None:
 def test_an_item_threshold_above_one_encodes_no_item(mapper: SkillMapper) -> None:
     text = "knead dough for loaves, greet shoppers warmly"
     for item_threshold, encoded in ((1.01, 1), (0.9, 3)):  # the phrase; the phrase and 2 items
-        counting = mapper.with_settings(
+        counting = SkillMapper(
+            mapper.space,
+            mapper.encoder,
+            mapper.resolve_uri,
             replace(
                 mapper.settings, item_threshold=item_threshold, whole_phrase=True, phrase_cache=64
-            )
+            ),
+            mapper.dictionary,
+            learned=mapper.learned,
         )
         counting.extract_requirements(text)
         assert counting.phrase_cache_misses == encoded
-        counting._remembered.clear()
 
 
 def test_the_callers_cut_reads_the_same_spans(mapper: SkillMapper) -> None:

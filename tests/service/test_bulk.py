@@ -25,10 +25,15 @@ from service.credentials.bulk import ingest_paths
 from service.db import registry
 from service.db.engine import unit_of_work
 from service.errors import SettingsError
+from service.gap import postings as posting_import
 from service.gap.postings import (
     EXTRACTION_BATCH,
     ImportSummary,
+    PostingText,
     import_posting_file,
+    read_postings_in_worker,
+    read_titles,
+    start_posting_reader,
     stored_posting,
 )
 from service.runtime import Runtime
@@ -152,16 +157,45 @@ def _write_postings(path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def _stored(runtime: Runtime, tenant: str) -> dict[str, tuple[list[tuple[str, str]], object]]:
-    """Each stored posting's (skill, strength) pairs and ignored text, by external id."""
+Stored = tuple[list[tuple[str, str]], object, tuple[int | None, float | None]]
+
+
+def _stored(runtime: Runtime, tenant: str) -> dict[str, Stored]:
+    """Each stored posting's (skill, strength) pairs, ignored text and title reading."""
     with unit_of_work(runtime.sessions) as session:
         tenant_id = registry.get_or_create_tenant(session, tenant).id
-        stored: dict[str, tuple[list[tuple[str, str]], object]] = {}
+        stored: dict[str, Stored] = {}
         for n in range(len(_POSTINGS)):
             found = stored_posting(session, tenant_id, f"job-{n}")
             skills = sorted((skill.uri, strength) for skill, strength, _, _ in found.skills)
-            stored[f"job-{n}"] = (skills, found.posting.ignored)
+            similarity = found.posting.title_similarity
+            title = (
+                found.posting.title_occupation_id,
+                None if similarity is None else round(similarity, 4),
+            )
+            stored[f"job-{n}"] = (skills, found.posting.ignored, title)
     return stored
+
+
+def test_a_posting_worker_reads_the_title_with_the_text(
+    runtime: Runtime, worker_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker's initialiser, run here: the title's occupation comes back with the text's
+    # requirements, so the importing process encodes neither.
+    monkeypatch.setattr(posting_import, "_worker_reader", None)  # restored afterwards
+    start_posting_reader(worker_settings.replaced(embedding_threads=1))
+    postings = [PostingText(text, title) for title, text in _POSTINGS[:3]]
+    release, readings = read_postings_in_worker(postings)
+    context, _ = runtime.require_taxonomy()
+    assert release == context.key
+    titles = read_titles(context, [posting.title for posting in postings])
+    assert [occupation for _, (occupation, _) in readings] == [found[0] for found in titles]
+    assert [cosine for _, (_, cosine) in readings] == pytest.approx(
+        [found[1] for found in titles], abs=1e-4
+    )
+    assert all(occupation is not None for occupation, _ in titles)
+    here = context.mapper.read_jobs([posting.text for posting in postings])
+    assert [reading for reading, _ in readings] == here
 
 
 @pytest.mark.usefixtures("local_ray")
@@ -188,7 +222,10 @@ def test_posting_import_on_ray_stores_what_the_in_process_import_stores(
     first = on_ray()
     assert (first.created, first.rejected) == (here.created, here.rejected) == (5, 0)
     expected = _stored(runtime, "bulk-here")
-    assert sum(bool(skills) for skills, _ in expected.values()) >= 3  # skills were found
+    assert sum(bool(skills) for skills, _, _ in expected.values()) >= 3  # skills were found
+    # Every title was read (on the workers too) and "Analyst" names the data analyst.
+    assert all(title[1] is not None for _, _, title in expected.values())
+    assert expected["job-1"][2][0] is not None
     assert _stored(runtime, "bulk-ray") == expected
     again = on_ray()
     assert (again.created, again.duplicates) == (0, 5)  # nothing is stored twice

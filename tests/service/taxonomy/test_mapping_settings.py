@@ -49,3 +49,20 @@ def test_the_artefact_applies_to_esco_only_and_can_be_turned_off(runtime: Runtim
     assert learned_ranking(Settings(), onet, context.space, rows, {}) is None  # type: ignore[arg-type]
     off = Settings().replaced(mapping_learned=False)
     assert learned_ranking(off, esco, context.space, rows, {}) is None  # type: ignore[arg-type]
+
+
+def test_a_title_read_again_comes_from_the_title_cache_with_the_same_answer(
+    runtime: Runtime,
+) -> None:
+    context, _ = runtime.require_taxonomy()
+    titles = ["Senior Data Analyst (m/f/d)", "data analyst", "Florist"]
+    first = context.occupations_of_titles(titles, min_similarity=-1.0)
+    hits = context.title_cache.hits
+    again = context.occupations_of_titles(list(reversed(titles)), min_similarity=-1.0)
+    assert again == list(reversed(first))
+    assert context.title_cache.hits == hits + 3  # one per distinct title core
+    assert all(found is not None for found in first)
+    # The threshold applies to what is remembered, not to what was computed.
+    cosine = first[2][1]  # type: ignore[index]
+    assert context.occupations_of_titles(["Florist"], min_similarity=cosine + 1e-6) == [None]
+    assert context.occupations_of_titles(["Florist"], min_similarity=cosine) == [first[2]]
