@@ -24,7 +24,6 @@ from service.db.models import (
     GapReportRow,
     JobPosting,
     Occupation,
-    OccupationSkill,
     PostingSkill,
     PostingUpload,
     Skill,
@@ -689,30 +688,20 @@ def collection_members(session: Session, taxonomy_id: int, collection: str) -> s
     )
 
 
-def occupations_with_essentials(
+def occupations_by_id(
     session: Session, occupation_ids: Sequence[int]
-) -> dict[int, tuple[str, str, str, list[int]]]:
-    """Occupation id -> (URI, code, preferred label, essential skill ids)."""
+) -> dict[int, tuple[str, str, str]]:
+    """Occupation id -> (URI, code, preferred label)."""
     if not occupation_ids:
         return {}
-    found: dict[int, tuple[str, str, str, list[int]]] = {
-        oid: (uri, code, label, [])
+    return {
+        oid: (uri, code, label)
         for oid, uri, code, label in session.execute(
             select(
                 Occupation.id, Occupation.uri, Occupation.code, Occupation.preferred_label
             ).where(Occupation.id.in_(list(occupation_ids)))
         )
     }
-    for oid, skill_id in session.execute(
-        select(OccupationSkill.occupation_id, OccupationSkill.skill_id)
-        .where(
-            OccupationSkill.occupation_id.in_(list(occupation_ids)),
-            OccupationSkill.relation == "essential",
-        )
-        .order_by(OccupationSkill.id)
-    ):
-        found[oid][3].append(skill_id)
-    return found
 
 
 def stored_postings_keys(session: Session, tenant_id: int) -> list[str]:

@@ -699,13 +699,16 @@ def _occupations(
         (oid, "" if oid is not None else code) for oid, code in demand.occupation_of.values()
     )
     top = sorted(counts.items(), key=lambda item: (-item[1], item[0][1]))[:limit]
-    known = gap_repo.occupations_with_essentials(
-        session, [oid for (oid, _), _ in top if oid is not None]
-    )
+    named = [oid for (oid, _), _ in top if oid is not None]
+    occupations = gap_repo.occupations_by_id(session, named)
+    essentials_of = taxonomy_service.essential_skills_of(session, named)
+    known = {
+        oid: (*occupation, essentials_of.get(oid, [])) for oid, occupation in occupations.items()
+    }
     labels = {
         sid: label
         for sid, _, label, _, _ in gap_repo.skill_rows(
-            session, (s for entry in known.values() for s in entry[3])
+            session, (s for essentials in essentials_of.values() for s in essentials)
         )
     }
     cohort = supply.cohort_size
