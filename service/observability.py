@@ -58,6 +58,7 @@ from service.db.engine import unit_of_work
 from service.errors import SettingsError
 
 if TYPE_CHECKING:
+    from ingest.hit_cache import HitCache
     from service.runtime import Runtime
 
 __all__ = [
@@ -204,14 +205,17 @@ class _RuntimeCollector(Collector):
         candidates, vectors, pending = self._families()
         runtime = self._runtime_of()
         if runtime is not None and runtime.taxonomy is not None:
-            phrases = CounterMetricFamily(
+            taxonomy = runtime.taxonomy
+            yield _cache_counter(
                 "credmatch_phrase_cache",
                 "Job phrases answered from the phrase cache (hit) or encoded (miss)",
-                labels=["result"],
+                taxonomy.mapper.phrase_cache,
             )
-            phrases.add_metric(["hit"], runtime.taxonomy.mapper.phrase_cache_hits)
-            phrases.add_metric(["miss"], runtime.taxonomy.mapper.phrase_cache_misses)
-            yield phrases
+            yield _cache_counter(
+                "credmatch_title_cache",
+                "Job titles whose occupation came from the title cache (hit) or was encoded (miss)",
+                taxonomy.title_cache,
+            )
         if runtime is not None:
             if runtime.indexes is not None:
                 for index in runtime.indexes.loaded():
@@ -397,3 +401,11 @@ def _log_access(
             "key_id": getattr(principal, "key_id", None),
         },
     )
+
+
+def _cache_counter(name: str, documentation: str, cache: HitCache) -> CounterMetricFamily:
+    """A cache's hits and misses as one counter with a ``result`` label."""
+    family = CounterMetricFamily(name, documentation, labels=["result"])
+    family.add_metric(["hit"], cache.hits)
+    family.add_metric(["miss"], cache.misses)
+    return family

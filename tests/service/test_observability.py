@@ -185,12 +185,7 @@ def test_candidate_index_sizes_are_read_at_scrape_time(
 def test_phrase_cache_hits_and_misses_are_counted(server: httpx.Client, tenant: Tenant) -> None:
     job = {"description": "Requirements:\n- structured query language (SQL)"}
     name = "credmatch_phrase_cache_total"
-    counts = []
-    for _ in range(3):
-        response = server.post("/v1/match", json=job, headers=tenant.headers("matcher"))
-        assert response.status_code == 200, response.text
-        after = samples(server)
-        counts.append((value(after, name, result="miss"), value(after, name, result="hit")))
+    counts = [_counts_after_match(server, tenant, job, name) for _ in range(3)]
     # The first request encodes what it reads (the list item and the phrase read whole);
     # the next ones find each of those texts in the cache.
     (misses, hits), (misses_2, hits_2), (misses_3, hits_3) = counts
@@ -352,3 +347,23 @@ def test_sync_handlers_in_worker_threads_see_the_request_id() -> None:
     assert body["thread"] != threading.current_thread().name
     [line] = [json.loads(text) for text in stream.getvalue().splitlines()]
     assert line["request_id"] == "in-thread"
+
+
+def test_title_cache_hits_and_misses_are_counted(server: httpx.Client, tenant: Tenant) -> None:
+    job = {"title": "Junior data analyst (m/f/d)", "description": "Requirements:\n- SQL"}
+    name = "credmatch_title_cache_total"
+    (misses, hits), (misses_2, hits_2) = [
+        _counts_after_match(server, tenant, job, name) for _ in range(2)
+    ]
+    assert misses >= 1  # the first request encoded the title
+    assert (misses_2, hits_2) == (misses, hits + 1)  # the second one remembered it
+
+
+def _counts_after_match(
+    server: httpx.Client, tenant: Tenant, job: dict[str, str], name: str
+) -> tuple[float, float]:
+    """(misses, hits) of the counter ``name`` after one more match of ``job``."""
+    response = server.post("/v1/match", json=job, headers=tenant.headers("matcher"))
+    assert response.status_code == 200, response.text
+    after = samples(server)
+    return value(after, name, result="miss"), value(after, name, result="hit")
