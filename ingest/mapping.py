@@ -523,8 +523,9 @@ class SkillMapper:
     def with_settings(self, settings: MappingSettings) -> SkillMapper:
         """This mapper with other settings, sharing the encoder, indexes and phrase cache.
 
-        The phrase cache is the same object (its size and its counts too), so what a view
-        reads is remembered for every view.
+        The phrase cache is the same object (its counts too), so what a view reads is
+        remembered for every view; a view whose ``phrase_cache`` size differs gets a cache
+        of its own (0: none, so it encodes every phrase).
         """
         view = SkillMapper(
             self.space,
@@ -534,7 +535,8 @@ class SkillMapper:
             self.dictionary,
             learned=self.learned,
         )
-        view.phrase_cache = self.phrase_cache
+        if settings.phrase_cache == self.settings.phrase_cache:
+            view.phrase_cache = self.phrase_cache
         return view
 
     def ranking(self, top_k: int, threshold: float) -> SkillMapper:

@@ -24,6 +24,8 @@ Prometheus text format:
 - ``credmatch_ingest_job_items_pending``: job items not yet ingested, across all workers;
 - ``credmatch_phrase_cache_total{result}``: job phrases answered from the phrase cache
   (``hit``) or encoded (``miss``) by this process.
+- ``credmatch_title_cache_total{result}``: job titles whose occupation came from the title
+  cache (``hit``) or was encoded (``miss``) by this process.
 
 Litestar's own Prometheus middleware is not used: it registers its metrics in the global
 registry, shared by every app of the process.

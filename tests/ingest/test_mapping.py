@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -224,4 +225,21 @@ def test_phrase_cache_off_encodes_every_time(mapper: SkillMapper, encoder: TextE
     uncached.extract_requirements("- Python")
     uncached.extract_requirements("- Python")
     assert counting.encoded == ["Python", "Python"]
+    assert (uncached.phrase_cache_hits, uncached.phrase_cache_misses) == (0, 0)
+
+
+def test_a_view_shares_the_phrase_cache_unless_it_asks_for_another_size(
+    mapper: SkillMapper, encoder: TextEncoder
+) -> None:
+    counting = _CountingEncoder(encoder)
+    cached = SkillMapper(mapper.space, counting, URIS.get, MappingSettings(phrase_cache=8))
+    cached.extract_requirements("- Python")
+    same_size = cached.with_settings(replace(cached.settings, top_k=2))
+    same_size.extract_requirements("- Python")
+    assert counting.encoded == ["Python"]  # the view found what the mapper had read
+    # A view without a cache (as a benchmark times reading) encodes every time.
+    uncached = cached.with_settings(replace(cached.settings, phrase_cache=0))
+    uncached.extract_requirements("- Python")
+    uncached.extract_requirements("- Python")
+    assert counting.encoded == ["Python", "Python", "Python"]
     assert (uncached.phrase_cache_hits, uncached.phrase_cache_misses) == (0, 0)
