@@ -777,7 +777,7 @@ class SkillMapper:
             return learned.rank(texts, self.encoder.encode(texts), count)
 
         # Negative keys keep learned rankings apart from label searches in the cache.
-        return self._remember([s.text for s in spans], -count, rank)
+        return self.phrase_cache.get([s.text for s in spans], -count, rank)
 
     def search_labels(self, query: str, k: int) -> list[tuple[int, float]]:
         """Skills whose labels are closest to a free-text query, best first, one per skill."""
@@ -794,20 +794,7 @@ class SkillMapper:
             found = self.space.search_labels(self.encoder.encode(texts), k)
             return [[(hit.skill_id, hit.score) for hit in hits] for hits in found]
 
-        return self._remember([p.text for p in phrases], k, search)
-
-    def _remember(
-        self,
-        texts: Sequence[str],
-        key: int,
-        compute: Callable[[list[str]], list[list[tuple[int, float]]]],
-    ) -> list[list[tuple[int, float]]]:
-        """``compute`` of each text, through the phrase cache (keyed by text and ``key``).
-
-        Texts in the cache skip the encoder and the search; the rest are computed together
-        and remembered.
-        """
-        return self.phrase_cache.get(texts, key, compute)
+        return self.phrase_cache.get([p.text for p in phrases], k, search)
 
     def _rank(self, phrases: Sequence[Phrase], method: Method = "embedding") -> list[SkillMatch]:
         """Aggregate label hits per skill: the best phrase gives the score and the evidence.

@@ -702,9 +702,6 @@ def _occupations(
     named = [oid for (oid, _), _ in top if oid is not None]
     occupations = gap_repo.occupations_by_id(session, named)
     essentials_of = taxonomy_service.essential_skills_of(session, named)
-    known = {
-        oid: (*occupation, essentials_of.get(oid, [])) for oid, occupation in occupations.items()
-    }
     labels = {
         sid: label
         for sid, _, label, _, _ in gap_repo.skill_rows(
@@ -714,9 +711,12 @@ def _occupations(
     cohort = supply.cohort_size
     found = []
     for (occupation_id, given), count in top:
-        entry = known.get(occupation_id) if occupation_id is not None else None
-        uri, label, essentials = (entry[0], entry[2], entry[3]) if entry else ("", given, [])
-        code = (entry[1] or short_id(entry[0])) if entry else given
+        if occupation_id is None or occupation_id not in occupations:
+            uri, code, label, essentials = "", given, given, []
+        else:
+            uri, stored_code, label = occupations[occupation_id]
+            code = stored_code or short_id(uri)
+            essentials = essentials_of.get(occupation_id, [])
         readiness: float | None = None
         ready: int | None = None
         least: list[str] = []
