@@ -675,6 +675,9 @@ class ThresholdGrid:
     # 1.0: unambiguous labels only; 1.01: the kind is off.
     alternative: tuple[float, ...] = (0.5, 1.0, 1.01)
     whole_phrase: tuple[bool, ...] = (True, False)
+    beside_label: tuple[float, ...] = (0.0,)
+    """The semantic kind's bound in a phrase where the dictionary found a label (0: the
+    phrase's own bound; 1.01: nothing read by the encoder beside a label)."""
 
 
 COSINE_GRID = ThresholdGrid(
@@ -687,6 +690,7 @@ LEARNED_GRID = ThresholdGrid(
     margin=(0.0, 0.1, 0.25),
     alternative=(1.0, 1.01),
     whole_phrase=(True,),
+    beside_label=(0.0, 0.35, 0.45, 0.55, 0.65, 1.01),
 )
 """Spans ranked by the mapping artefact: thresholds are re-ranker probabilities. The
 re-ranker was trained on whole sentences, so a phrase holding a list is read whole; 1.01
@@ -786,13 +790,14 @@ def fit_thresholds(
     grid = COSINE_GRID if base.learned is None else LEARNED_GRID
     best: tuple[float, Thresholds] | None = None
     tried = 0
-    for semantic, item, exact, alternative, margin, whole in itertools.product(
+    for semantic, item, exact, alternative, margin, whole, beside in itertools.product(
         grid.semantic,
         grid.item or (None,),
         grid.exact,
         grid.alternative,
         grid.margin,
         grid.whole_phrase,
+        grid.beside_label,
     ):
         point = Thresholds(
             semantic=semantic,
@@ -801,6 +806,7 @@ def fit_thresholds(
             alternative=alternative,
             whole_phrase=whole,
             alternatives_margin=margin,
+            semantic_beside_label=beside,
         )
         mapper = base.with_settings(base.settings.at(point))
         score = _fit_score([extraction_metrics(extract_sets(mapper, s), g) for s, g in halves])
@@ -847,6 +853,7 @@ def evaluate_extraction(
             "item_threshold": defaults.item_threshold,
             "exact_threshold": defaults.exact_threshold,
             "alternative_threshold": defaults.alternative_threshold,
+            "beside_label_threshold": defaults.beside_label_threshold,
             "whole_phrase": defaults.whole_phrase,
             "top_k": defaults.top_k,
             "alternatives_margin": defaults.alternatives_margin,

@@ -219,6 +219,10 @@ class MappingSettings:
     is short and reads less surely than a whole phrase: the artefact's is higher)."""
     exact_threshold: float = 0.5
     alternative_threshold: float = 1.01
+    beside_label_threshold: float = 0.0
+    """The semantic kind's bound in a phrase where the dictionary found a label (never below
+    the span or item threshold): a phrase that names one skill is read by the encoder
+    too, and that second reading is right less often."""
     whole_phrase: bool = False
     """Also read a phrase holding a list as a whole (skills its items miss)."""
     drop_boilerplate: bool = True
@@ -236,6 +240,7 @@ class MappingSettings:
             alternative_threshold=point.alternative,
             whole_phrase=point.whole_phrase,
             alternatives_margin=point.alternatives_margin,
+            beside_label_threshold=point.semantic_beside_label,
         )
 
 
@@ -554,6 +559,7 @@ class SkillMapper:
                 top_k=top_k,
                 span_threshold=threshold,
                 item_threshold=threshold if items_on else self.settings.item_threshold,
+                beside_label_threshold=threshold,
                 alternatives_margin=float("inf"),
                 labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
             )
@@ -738,6 +744,8 @@ class SkillMapper:
             requirements.append(PhraseRequirement(span, line.strength, tuple(skills)))
         for position, (span, nearest) in enumerate(zip(line.semantic, per_span, strict=True)):
             least = settings.item_threshold if position < line.items else settings.span_threshold
+            if line.found:
+                least = max(least, settings.beside_label_threshold)
             ranked = [
                 hit for hit in _best_per_skill(nearest) if hit[1] >= least and hit[0] not in taken
             ]

@@ -200,6 +200,9 @@ class Thresholds:
         whole_phrase: Also read a phrase holding a list as a whole.
         alternatives_margin: Alternative skills of one span kept within this margin of its
             best probability.
+        semantic_beside_label: Least probability of the semantic kind in a phrase where the
+            dictionary already found a skill's label (a second reading of a phrase that
+            names its skill is right less often); never below ``semantic`` or ``item``.
         fitted_on: What they were fitted on (free text, for the manifest and RESULTS.md).
     """
 
@@ -209,6 +212,7 @@ class Thresholds:
     alternative: float
     whole_phrase: bool
     alternatives_margin: float
+    semantic_beside_label: float = 0.0
     fitted_on: str = ""
 
     def as_json(self) -> dict[str, Any]:
@@ -220,6 +224,7 @@ class Thresholds:
             "alternative": self.alternative,
             "whole_phrase": self.whole_phrase,
             "alternatives_margin": self.alternatives_margin,
+            "semantic_beside_label": self.semantic_beside_label,
             "fitted_on": self.fitted_on,
         }
 
@@ -378,6 +383,8 @@ def _thresholds(document: Mapping[str, Any], folder: Path) -> Thresholds:
             key: float(document[key])
             for key in ("semantic", "item", "exact", "alternative", "alternatives_margin")
         }
+        # Absent from artefacts written before it was fitted: no bound of its own.
+        values["semantic_beside_label"] = float(document.get("semantic_beside_label", 0.0))
         whole = document["whole_phrase"]
     except (KeyError, TypeError, ValueError) as error:
         raise MappingModelError(f"{where}: {error}") from error

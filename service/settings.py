@@ -89,6 +89,11 @@ class TextMappingSettings:
     """The same for a list item of a job phrase that holds several ("Python, SQL and
     Docker": three items)."""
 
+    beside_label_threshold: float | None = None
+    """The semantic kind's minimum in a job phrase where the dictionary found a label (never
+    below the two above): such a phrase names its skill, and what the encoder reads in it
+    besides is right less often."""
+
     whole_phrase: bool | None = None
     """Also read a job phrase that holds a list as a whole, for skills its items miss."""
 

@@ -436,6 +436,7 @@ def mapping_settings(settings: Settings, fitted: Thresholds | None) -> MappingSe
         "item_threshold": settings.mapping.item_threshold,
         "exact_threshold": settings.mapping.exact_threshold,
         "alternative_threshold": settings.mapping.alternative_threshold,
+        "beside_label_threshold": settings.mapping.beside_label_threshold,
         "alternatives_margin": settings.mapping.alternatives_margin,
         "whole_phrase": settings.mapping.whole_phrase,
     }

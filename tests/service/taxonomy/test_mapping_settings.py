@@ -28,8 +28,17 @@ def test_a_variable_overrides_one_fitted_value_and_only_that_one() -> None:
     )
     chosen = mapping_settings(settings, fitted)
     assert chosen.item_threshold == 0.93 and chosen.whole_phrase is False
+    assert chosen.beside_label_threshold == fitted.semantic_beside_label
     assert chosen.span_threshold == fitted.semantic
     assert chosen.exact_threshold == fitted.exact
+
+
+def test_the_bound_beside_a_label_can_be_set_from_the_environment() -> None:
+    fitted = MappingModel.load(DEFAULT_ARTEFACT).thresholds
+    settings = Settings.from_env({"CREDMATCH_MAPPING_BESIDE_LABEL_THRESHOLD": "0.8"})
+    chosen = mapping_settings(settings, fitted)
+    assert chosen.beside_label_threshold == 0.8
+    assert chosen.span_threshold == fitted.semantic
 
 
 def test_without_the_artefact_the_cosine_defaults_apply() -> None:
