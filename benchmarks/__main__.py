@@ -18,8 +18,9 @@ NAME:
            default settings: sentences with any skill, gold returned, recall, precision)
            on TECH, HOUSE, SkillSkape validation/dev (no database)
   train-mapping
-           train the mapping artefact (adapter + re-ranker) into ingest/mapping_model/, then
-           fit its operating point as fit-thresholds does
+           train the mapping artefact (adapter + re-ranker) into ingest/mapping_model/ (or
+           --artefact-out DIR), then fit its operating point as fit-thresholds does;
+           --hidden-reranker also tries re-rankers with one hidden layer
   fit-thresholds
            fit the artefact's job-text thresholds per evidence kind on the even-numbered
            validation sentences; write them, with odd-sentence figures, into the artefact
@@ -54,8 +55,9 @@ from benchmarks.postings_import_bench import run_postings_import
 from benchmarks.postings_match_bench import run_postings_match
 from benchmarks.ranking_bench import ESCO_DIR, run_ranking
 from benchmarks.search_bench import run_search
-from benchmarks.train_mapping import run_train_mapping
+from benchmarks.train_mapping import RERANKER_FORMS, RerankerForm, run_train_mapping
 from benchmarks.verify_bench import run_verify
+from ingest.mapping_model import DEFAULT_ARTEFACT
 from taxonomy import read_esco_bundle
 
 
@@ -133,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
         help="extraction: fit per-kind thresholds on even sentences, report odd ones",
     )
     parser.add_argument(
+        "--hidden-reranker",
+        action="store_true",
+        help="train-mapping: also try re-rankers with one hidden layer, the form chosen on "
+        "training folds (not the shipped artefact's: RESULTS.md, session 12)",
+    )
+    parser.add_argument(
+        "--artefact-out",
+        type=Path,
+        default=None,
+        help="train-mapping: write the artefact here instead of over the shipped one",
+    )
+    parser.add_argument(
         "--quality",
         action="store_true",
         help="gap: demand quality of the 1,000 labelled synthetic ads (overlap@50 with their "
@@ -182,7 +196,18 @@ def _without_database(args: argparse.Namespace) -> dict[str, Any] | None:  # noq
     if args.name == "fit-thresholds":
         return run_fit_thresholds(data_dir=data_dir)
     if args.name == "train-mapping":
-        return run_train_mapping(data_dir=data_dir, seed=args.seed, set_names=args.sets)
+        if args.hidden_reranker and args.artefact_out is None:
+            raise SystemExit(
+                "train-mapping --hidden-reranker needs --artefact-out DIR: the shipped "
+                "artefact's re-ranker is logistic (RESULTS.md, session 12)"
+            )
+        return run_train_mapping(
+            data_dir=data_dir,
+            output=args.artefact_out or DEFAULT_ARTEFACT,
+            seed=args.seed,
+            set_names=args.sets,
+            reranker_forms=RERANKER_FORMS if args.hidden_reranker else (RerankerForm(0),),
+        )
     if args.name == "extraction":
         return run_extraction(
             data_dir=data_dir,

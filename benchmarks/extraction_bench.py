@@ -676,8 +676,8 @@ class ThresholdGrid:
     alternative: tuple[float, ...] = (0.5, 1.0, 1.01)
     whole_phrase: tuple[bool, ...] = (True, False)
     beside_label: tuple[float, ...] = (0.0,)
-    """The semantic kind's bound in a phrase where the dictionary found a label (0: the
-    phrase's own bound; 1.01: nothing read by the encoder beside a label)."""
+    """The semantic kind's bound for a phrase read whole where the dictionary found a label
+    (0: the phrase's own bound; 1.01: not read)."""
 
 
 COSINE_GRID = ThresholdGrid(

@@ -10,10 +10,13 @@ Method (``python -m benchmarks train-mapping``; seeded, CPU):
 - Adapter: ``W`` (384 x 384, from the identity), minimising the softmax cross-entropy of the
   adapted phrase vector against every skill's preferred-label vector, temperature ``tau``,
   plus ``l2 * ||W - I||^2``; Adam, mini-batches, a fixed number of epochs.
-- Re-ranker: logistic regression over `ingest.mapping_model.FEATURES` of the top
-  ``candidates`` skills of the adapted label search. Its training rows come from SkillSkape
-  train *cross-fitted* (the adapter that scores a sentence was trained without it), so the
-  re-ranker does not learn to trust over-fitted cosines.
+- Re-ranker: over `ingest.mapping_model.FEATURES` of the top ``candidates`` skills of the
+  adapted label search. Its training rows come from SkillSkape train *cross-fitted* (the
+  adapter that scores a sentence was trained without it), so the re-ranker does not learn to
+  trust over-fitted cosines. Logistic regression, as shipped; with ``--hidden-reranker`` the
+  form (logistic, or one ReLU layer of 16-64 units with some weight decay) is chosen on those
+  training rows alone: two folds of the sentences, the form whose best candidate is gold
+  most often on the held fold (:func:`select_reranker_form`).
 - Selection: a small grid of adapter settings, picked by mean RP@5 on the validation sets
   (Decorte TECH/HOUSE validation, SkillSkape dev). Every configuration's figures are kept in
   the manifest and printed; none of these sets is a test set.
@@ -278,6 +281,17 @@ def _features(
     return all_candidates, all_features, adapted_scores
 
 
+def _standardised(
+    features: Sequence[npt.NDArray[np.float32]], labels: Sequence[npt.NDArray[np.float32]]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], torch.Tensor, torch.Tensor]:
+    """Feature means and scales, and the standardised rows and their labels as tensors."""
+    x = np.concatenate(features)
+    mean = x.mean(axis=0).astype(np.float32)
+    scale = np.maximum(x.std(axis=0), 1e-6).astype(np.float32)
+    rows = torch.from_numpy(((x - mean) / scale).astype(np.float32))
+    return mean, scale, rows, torch.from_numpy(np.concatenate(labels).astype(np.float32))
+
+
 def train_reranker(
     features: Sequence[npt.NDArray[np.float32]],
     labels: Sequence[npt.NDArray[np.float32]],
@@ -286,13 +300,8 @@ def train_reranker(
     steps: int = 300,
 ) -> Reranker:
     """Logistic regression (L-BFGS) over standardised features."""
-    x = np.concatenate(features)
-    y = np.concatenate(labels)
-    mean = x.mean(axis=0)
-    scale = np.maximum(x.std(axis=0), 1e-6)
-    xs = torch.from_numpy(((x - mean) / scale).astype(np.float32))
-    ys = torch.from_numpy(y.astype(np.float32))
-    weights = torch.zeros(x.shape[1], requires_grad=True)
+    mean, scale, xs, ys = _standardised(features, labels)
+    weights = torch.zeros(xs.shape[1], requires_grad=True)
     bias = torch.zeros(1, requires_grad=True)
     optimiser = torch.optim.LBFGS([weights, bias], max_iter=steps, line_search_fn="strong_wolfe")
 
@@ -306,10 +315,47 @@ def train_reranker(
 
     optimiser.step(closure)  # type: ignore[no-untyped-call]
     return Reranker(
-        mean=mean.astype(np.float32),
-        scale=scale.astype(np.float32),
+        mean=mean,
+        scale=scale,
         weights=weights.detach().numpy().astype(np.float32),
         bias=float(bias.item()),
+    )
+
+
+def train_hidden_reranker(
+    features: Sequence[npt.NDArray[np.float32]],
+    labels: Sequence[npt.NDArray[np.float32]],
+    *,
+    units: int,
+    weight_decay: float,
+    steps: int = 400,
+    learning_rate: float = 0.01,
+    seed: int = 42,
+) -> Reranker:
+    """One ReLU layer of ``units``, then the logistic output, over standardised features.
+
+    Full-batch Adam with decoupled weight decay, a fixed number of steps, seeded.
+    """
+    mean, scale, xs, ys = _standardised(features, labels)
+    torch.manual_seed(seed)
+    network = torch.nn.Sequential(
+        torch.nn.Linear(xs.shape[1], units), torch.nn.ReLU(), torch.nn.Linear(units, 1)
+    )
+    optimiser = torch.optim.AdamW(network.parameters(), lr=learning_rate, weight_decay=weight_decay)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(network(xs)[:, 0], ys)
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimiser.step()
+    hidden, output = network[0], network[2]
+    assert isinstance(hidden, torch.nn.Linear) and isinstance(output, torch.nn.Linear)
+    return Reranker(
+        mean=mean,
+        scale=scale,
+        weights=output.weight.detach().numpy()[0].astype(np.float32),
+        bias=float(output.bias.detach().item()),
+        hidden_weights=np.ascontiguousarray(hidden.weight.detach().numpy().T, dtype=np.float32),
+        hidden_bias=hidden.bias.detach().numpy().astype(np.float32),
     )
 
 
@@ -339,7 +385,75 @@ def _reranked_scores(
     return scores
 
 
-def _cross_fitted_reranker(
+@dataclass(frozen=True)
+class RerankerForm:
+    """One form of re-ranker tried by :func:`select_reranker_form`."""
+
+    units: int
+    """Hidden ReLU units (0: logistic regression over the features)."""
+    weight_decay: float = 0.0
+
+    @property
+    def name(self) -> str:
+        """A short readable id."""
+        return "logistic" if not self.units else f"hidden {self.units}, decay {self.weight_decay}"
+
+    def train(
+        self, features: Sequence[npt.NDArray[np.float32]], labels: Sequence[npt.NDArray[np.float32]]
+    ) -> Reranker:
+        """A re-ranker of this form fitted on ``features`` / ``labels`` rows."""
+        if not self.units:
+            return train_reranker(features, labels)
+        return train_hidden_reranker(
+            features, labels, units=self.units, weight_decay=self.weight_decay
+        )
+
+
+RERANKER_FORMS = (
+    RerankerForm(0),
+    *(RerankerForm(units, decay) for units in (16, 32, 64) for decay in (1e-4, 1e-3)),
+)
+
+
+def select_reranker_form(
+    features: Sequence[npt.NDArray[np.float32]],
+    labels: Sequence[npt.NDArray[np.float32]],
+    *,
+    forms: Sequence[RerankerForm] = RERANKER_FORMS,
+    seed: int = 7,
+) -> tuple[RerankerForm, dict[str, float]]:
+    """The form whose best candidate is most often gold on held training sentences.
+
+    Two folds of the training sentences (each sentence's candidate rows stay together):
+    each form is fitted on one fold and scored on the other, both ways. No validation set
+    is read.
+
+    Returns:
+        The chosen form and every form's mean top-1 (percent).
+    """
+    order = np.random.default_rng(seed).permutation(len(features))
+    folds = (order[: len(order) // 2], order[len(order) // 2 :])
+    scores: dict[str, float] = {}
+    for form in forms:
+        held_scores = []
+        for fit, held in (folds, folds[::-1]):
+            reranker = form.train([features[i] for i in fit], [labels[i] for i in fit])
+            held_scores.append(
+                np.mean(
+                    [
+                        float(labels[i][int(np.argmax(reranker.probability(features[i])))])
+                        if len(features[i])
+                        else 0.0
+                        for i in held
+                    ]
+                )
+            )
+        scores[form.name] = round(100 * float(np.mean(held_scores)), 2)
+    best = max(forms, key=lambda form: scores[form.name])  # the first of equals
+    return best, scores
+
+
+def _cross_fitted_rows(
     space: Space,
     train: EvalSet,
     train_vectors: Vectors,
@@ -347,9 +461,9 @@ def _cross_fitted_reranker(
     *,
     config: AdapterConfig,
     seed: int,
-) -> Reranker:
-    """A re-ranker fitted on rows that each half of the training sentences gives when an
-    adapter trained on the other half scores it."""
+) -> tuple[list[npt.NDArray[np.float32]], list[npt.NDArray[np.float32]]]:
+    """Re-ranker rows (features, gold flags) per training sentence, each half of the
+    sentences scored by an adapter trained on the other half."""
     columns = {uri: col for col, uri in enumerate(space.uris)}
     order = np.random.default_rng(seed).permutation(len(train.sentences))
     halves = (order[: len(order) // 2], order[len(order) // 2 :])
@@ -372,7 +486,18 @@ def _cross_fitted_reranker(
         found, rows, _ = _features(space, held_sentences, train_vectors[held], half_weight)
         features.extend(rows)
         labels.extend(_gold_rows(found, [train.gold[i] for i in held]))
-    return train_reranker(features, labels)
+    return features, labels
+
+
+def _reranker_summary(
+    form: RerankerForm, form_scores: dict[str, float], reranker: Reranker
+) -> dict[str, Any]:
+    summary: dict[str, Any] = {"form": form.name, "top1_on_training_folds": form_scores}
+    if reranker.hidden_weights is None:  # a logistic model's weights read per feature
+        summary["weights"] = dict(
+            zip(FEATURES, (round(float(w), 4) for w in reranker.weights), strict=True)
+        )
+    return summary
 
 
 def run_train_mapping(
@@ -382,8 +507,13 @@ def run_train_mapping(
     seed: int = 42,
     set_names: Sequence[str] = SETS,
     grid: Iterable[AdapterConfig] = GRID,
+    reranker_forms: Sequence[RerankerForm] = (RerankerForm(0),),
 ) -> dict[str, Any]:
-    """Train, select on validation, write the artefact; return every figure measured."""
+    """Train, select on validation, write the artefact; return every figure measured.
+
+    With several ``reranker_forms``, the re-ranker's form is chosen on the training rows
+    (:func:`select_reranker_form`); the shipped artefact's is logistic.
+    """
     started = time.perf_counter()
     torch.manual_seed(seed)
     release = read_esco_bundle(DEFAULT_ESCO_BUNDLE)
@@ -436,7 +566,14 @@ def run_train_mapping(
     assert best is not None
     _, config, weight = best
 
-    reranker = _cross_fitted_reranker(space, train, train_vectors, alt, config=config, seed=seed)
+    features, labels = _cross_fitted_rows(
+        space, train, train_vectors, alt, config=config, seed=seed
+    )
+    form, form_scores = reranker_forms[0], dict[str, float]()
+    if len(reranker_forms) > 1:
+        form, form_scores = select_reranker_form(features, labels, forms=reranker_forms)
+        console.print(f"re-ranker forms, top-1 on held training folds: {form_scores}")
+    reranker = form.train(features, labels)
 
     final: dict[str, Any] = {}
     for v, vectors in zip(validation, val_vectors, strict=True):
@@ -457,9 +594,7 @@ def run_train_mapping(
         "selected_adapter": config.name,
         "grid": tried,
         "validation": final,
-        "reranker_weights": dict(
-            zip(FEATURES, (round(float(w), 4) for w in reranker.weights), strict=True)
-        ),
+        "reranker": _reranker_summary(form, form_scores, reranker),
         "train_sentences": len(train.sentences),
         "train_seconds": round(time.perf_counter() - started, 1),
     }
@@ -481,7 +616,13 @@ def run_train_mapping(
         encoder=encoder.model_id,
         version=ARTEFACT_VERSION,
         metadata={
-            "hyperparameters": {**config.__dict__, "candidates": CANDIDATES, "seed": seed},
+            "hyperparameters": {
+                **config.__dict__,
+                "candidates": CANDIDATES,
+                "seed": seed,
+                "reranker": form.name,
+            },
+            **({"reranker_forms_top1_on_training_folds": form_scores} if form_scores else {}),
             "data": {
                 "skillskape_train_sha256": file_sha256(
                     DEFAULT_SKILL_DATA / "skillskape" / "train.csv"

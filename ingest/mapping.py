@@ -197,7 +197,8 @@ class MappingSettings:
     """Thresholds of the mapper (taken from :class:`service.settings.Settings`).
 
     ``threshold`` bounds label similarity where achievements are read; in job text,
-    ``span_threshold`` bounds the semantic kind (label similarity of a span) and
+    ``span_threshold`` bounds the semantic kind (label similarity of a span; ``item_threshold``
+    for list items, ``beside_label_threshold`` for a phrase read whole that names a label) and
     ``exact_threshold`` and ``alternative_threshold`` bound dictionary hits on preferred and
     alternative labels, whose confidence is 1 divided by the number of skills the matched
     label names (above 1: the kind is off).
@@ -220,9 +221,8 @@ class MappingSettings:
     exact_threshold: float = 0.5
     alternative_threshold: float = 1.01
     beside_label_threshold: float = 0.0
-    """The semantic kind's bound in a phrase where the dictionary found a label (never below
-    the span or item threshold): a phrase that names one skill is read by the encoder
-    too, and that second reading is right less often."""
+    """The semantic kind's bound for a phrase read whole where the dictionary found a label
+    (never below ``span_threshold``): that second reading is right less often."""
     whole_phrase: bool = False
     """Also read a phrase holding a list as a whole (skills its items miss)."""
     drop_boilerplate: bool = True
@@ -544,26 +544,30 @@ class SkillMapper:
             view.phrase_cache = self.phrase_cache
         return view
 
-    def ranking(self, top_k: int, threshold: float) -> SkillMapper:
+    def ranking(self, top_k: int, threshold: float | None) -> SkillMapper:
         """This mapper with the caller's own ranking cut.
 
         It keeps the ``top_k`` best skills of each span at ``threshold`` or more (0 keeps
-        every skill found), without the alternatives margin; the spans read are the same
-        (list items only when their kind is on). The view shares the encoder, the label
-        index, the dictionary and the phrase cache.
+        every skill found; ``None`` keeps the calibrated semantic bounds), without the
+        alternatives margin; the spans read are the same (list items only when their kind is
+        on). The view shares the encoder, the label index, the dictionary and the phrase
+        cache.
         """
-        items_on = self.settings.item_threshold <= 1.0
-        return self.with_settings(
-            replace(
-                self.settings,
-                top_k=top_k,
-                span_threshold=threshold,
-                item_threshold=threshold if items_on else self.settings.item_threshold,
-                beside_label_threshold=threshold,
-                alternatives_margin=float("inf"),
-                labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
-            )
+        settings = replace(
+            self.settings,
+            top_k=top_k,
+            alternatives_margin=float("inf"),
+            labels_per_phrase=max(self.settings.labels_per_phrase, 3 * top_k),
         )
+        if threshold is not None:
+            on = self.settings
+            settings = replace(
+                settings,
+                span_threshold=threshold,
+                item_threshold=threshold if on.item_threshold <= 1.0 else on.item_threshold,
+                beside_label_threshold=threshold,
+            )
+        return self.with_settings(settings)
 
     def extract_requirements(self, text: str) -> list[PhraseRequirement]:
         """What a job text requires, span by span (:meth:`read_job`'s requirements).
@@ -665,11 +669,13 @@ class SkillMapper:
         if not phrase.spans:
             whole = () if _mostly_covered(phrase, phrase, covered) else (phrase,)
             return _Reading(phrase, strength, tuple(found), whole, items=0)
-        items = (
-            [item for item in phrase.spans if not _mostly_covered(phrase, item, covered)]
-            if self.settings.item_threshold <= 1.0
-            else []  # the kind is off: no item is encoded
-        )
+        left = [item for item in phrase.spans if not _mostly_covered(phrase, item, covered)]
+        if found and 2 * (len(phrase.spans) - len(left)) >= len(phrase.spans):
+            # A list of skills, half or more named by the dictionary ("SQL, Java and baking
+            # bread"): each item it left is an entry of the list, read on its own like a
+            # phrase; the list read whole would mostly read the named skills again.
+            return _Reading(phrase, strength, tuple(found), tuple(left), items=0)
+        items = left if self.settings.item_threshold <= 1.0 else []  # above 1: the kind is off
         if self.settings.whole_phrase and not _mostly_covered(phrase, phrase, covered):
             items.append(replace(phrase, heading=False, spans=()))
             return _Reading(phrase, strength, tuple(found), tuple(items), items=len(items) - 1)
@@ -743,9 +749,12 @@ class SkillMapper:
             taken.update(skill.skill_id for skill in skills)
             requirements.append(PhraseRequirement(span, line.strength, tuple(skills)))
         for position, (span, nearest) in enumerate(zip(line.semantic, per_span, strict=True)):
-            least = settings.item_threshold if position < line.items else settings.span_threshold
-            if line.found:
-                least = max(least, settings.beside_label_threshold)
+            if position < line.items:
+                least = settings.item_threshold
+            elif line.found and span.text == line.phrase.text:  # read whole beside a hit
+                least = max(settings.span_threshold, settings.beside_label_threshold)
+            else:  # a phrase, or an entry of a list of skills
+                least = settings.span_threshold
             ranked = [
                 hit for hit in _best_per_skill(nearest) if hit[1] >= least and hit[0] not in taken
             ]

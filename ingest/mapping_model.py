@@ -161,28 +161,52 @@ def candidate_features(
 
 @dataclass(frozen=True, slots=True)
 class Reranker:
-    """A logistic model over standardised features."""
+    """A logistic model over standardised features, optionally after one ReLU layer.
+
+    Attributes:
+        mean: Feature means (standardisation).
+        scale: Feature standard deviations.
+        weights: Output weights: one per feature, or one per hidden unit.
+        bias: Output bias.
+        hidden_weights: ``(features, units)`` weights of the hidden layer, if any.
+        hidden_bias: ``(units,)`` biases of the hidden layer, if any.
+    """
 
     mean: npt.NDArray[np.float32]
     scale: npt.NDArray[np.float32]
     weights: npt.NDArray[np.float32]
     bias: float
+    hidden_weights: npt.NDArray[np.float32] | None = None
+    hidden_bias: npt.NDArray[np.float32] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.hidden_weights is None) != (self.hidden_bias is None):
+            raise ValueError("a hidden layer needs both its weights and its biases")
 
     def probability(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """P(named) per row of ``features``."""
-        logits = ((features - self.mean) / self.scale) @ self.weights + self.bias
+        inputs = (features - self.mean) / self.scale
+        if self.hidden_weights is not None and self.hidden_bias is not None:
+            inputs = np.maximum(inputs @ self.hidden_weights + self.hidden_bias, 0.0)
+        logits = inputs @ self.weights + self.bias
         result: npt.NDArray[np.float32] = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
         return result
 
     def as_json(self) -> dict[str, Any]:
         """The JSON form stored in ``reranker.json``."""
-        return {
+        document: dict[str, Any] = {
             "features": list(FEATURES),
             "mean": [float(v) for v in self.mean],
             "scale": [float(v) for v in self.scale],
             "weights": [float(v) for v in self.weights],
             "bias": float(self.bias),
         }
+        if self.hidden_weights is not None and self.hidden_bias is not None:
+            document["hidden"] = {
+                "weights": [[float(v) for v in row] for row in self.hidden_weights],
+                "bias": [float(v) for v in self.hidden_bias],
+            }
+        return document
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +224,9 @@ class Thresholds:
         whole_phrase: Also read a phrase holding a list as a whole.
         alternatives_margin: Alternative skills of one span kept within this margin of its
             best probability.
-        semantic_beside_label: Least probability of the semantic kind in a phrase where the
-            dictionary already found a skill's label (a second reading of a phrase that
-            names its skill is right less often); never below ``semantic`` or ``item``.
+        semantic_beside_label: Least probability of the semantic kind for a phrase read whole
+            where the dictionary already found a skill's label (a second reading of a phrase
+            that names its skill is right less often); never below ``semantic``.
         fitted_on: What they were fitted on (free text, for the manifest and RESULTS.md).
     """
 
@@ -357,23 +381,52 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _reranker(document: Mapping[str, Any], folder: Path) -> Reranker:
+    where = folder / "reranker.json"
     if document.get("features") != list(FEATURES):
         raise MappingModelError(
-            f"{folder / 'reranker.json'} was trained on features {document.get('features')}, "
+            f"{where} was trained on features {document.get('features')}, "
             f"this version computes {list(FEATURES)}"
         )
+    hidden = document.get("hidden")
     try:
         arrays = [
             np.asarray(document[key], dtype=np.float32) for key in ("mean", "scale", "weights")
         ]
         bias = float(document["bias"])
+        layer = (
+            None
+            if hidden is None
+            else (
+                np.asarray(hidden["weights"], dtype=np.float32),
+                np.asarray(hidden["bias"], dtype=np.float32),
+            )
+        )
     except (KeyError, TypeError, ValueError) as error:
-        raise MappingModelError(f"{folder / 'reranker.json'}: {error}") from error
-    if any(a.shape != (len(FEATURES),) for a in arrays) or not math.isfinite(bias):
-        raise MappingModelError(f"{folder / 'reranker.json'}: one value per feature expected")
-    if not all(np.all(np.isfinite(a)) for a in arrays) or np.any(arrays[1] <= 0):
-        raise MappingModelError(f"{folder / 'reranker.json'}: values must be finite, scales > 0")
-    return Reranker(mean=arrays[0], scale=arrays[1], weights=arrays[2], bias=bias)
+        raise MappingModelError(f"{where}: {error}") from error
+    count = len(FEATURES)
+    if any(a.shape != (count,) for a in arrays[:2]) or not math.isfinite(bias):
+        raise MappingModelError(f"{where}: one mean and one scale per feature expected")
+    units = count if layer is None else (layer[1].shape[0] if layer[1].ndim == 1 else 0)
+    if (
+        units < 1
+        or arrays[2].shape != (units,)
+        or (layer is not None and (layer[0].shape != (count, units) or layer[1].shape != (units,)))
+    ):
+        raise MappingModelError(
+            f"{where}: output weights {arrays[2].shape} do not fit "
+            + ("the features" if layer is None else f"a hidden layer of {units} units")
+        )
+    values = [*arrays, *(layer or ())]
+    if not all(np.all(np.isfinite(a)) for a in values) or np.any(arrays[1] <= 0):
+        raise MappingModelError(f"{where}: values must be finite, scales > 0")
+    return Reranker(
+        mean=arrays[0],
+        scale=arrays[1],
+        weights=arrays[2],
+        bias=bias,
+        hidden_weights=None if layer is None else layer[0],
+        hidden_bias=None if layer is None else layer[1],
+    )
 
 
 def _thresholds(document: Mapping[str, Any], folder: Path) -> Thresholds:

@@ -90,9 +90,9 @@ class TextMappingSettings:
     Docker": three items)."""
 
     beside_label_threshold: float | None = None
-    """The semantic kind's minimum in a job phrase where the dictionary found a label (never
-    below the two above): such a phrase names its skill, and what the encoder reads in it
-    besides is right less often."""
+    """The semantic kind's minimum for a job phrase read whole where the dictionary found a
+    label (never below the span threshold): such a phrase names its skill, and what the
+    encoder reads in it besides is right less often."""
 
     whole_phrase: bool | None = None
     """Also read a job phrase that holds a list as a whole, for skills its items miss."""

@@ -298,10 +298,7 @@ def extract_skills(
     """
     mapper = context.mapper
     if top_k is not None or threshold is not None:
-        mapper = mapper.ranking(
-            top_k if top_k is not None else mapper.settings.top_k,
-            threshold if threshold is not None else mapper.settings.span_threshold,
-        )
+        mapper = mapper.ranking(top_k if top_k is not None else mapper.settings.top_k, threshold)
     try:
         reading = mapper.read_job(text)
     except TooManyPhrasesError as error:

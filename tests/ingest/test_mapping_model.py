@@ -58,6 +58,14 @@ def _write(folder: Path, adapter: np.ndarray | None = None) -> Path:
     return folder
 
 
+def _replace_file(folder: Path, name: str, document: dict[str, object]) -> None:
+    """Write one of the artefact's files and its new hash into the manifest."""
+    (folder / name).write_text(json.dumps(document))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name] = file_sha256(folder / name)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
 def _candidates() -> list[Candidate]:
     return [
         Candidate("http://example.org/skill/python", 0.9, 0.8, "Python", ["Python", "py"]),
@@ -87,10 +95,7 @@ def test_thresholds_round_trip_and_an_older_file_has_no_bound_beside_a_label(
     # thresholds.json as written before the bound existed (its hash kept in the manifest)
     older = point.as_json()
     del older["semantic_beside_label"]
-    (folder / "thresholds.json").write_text(json.dumps(older))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["thresholds.json"] = file_sha256(folder / "thresholds.json")
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    _replace_file(folder, "thresholds.json", older)
     assert MappingModel.load(folder).thresholds == replace(point, semantic_beside_label=0.0)
 
 
@@ -132,12 +137,43 @@ def test_a_manifest_for_other_features_is_refused(tmp_path: Path) -> None:
     folder = _write(tmp_path / "a")
     document = json.loads((folder / "reranker.json").read_text())
     document["features"] = document["features"][:-1]
-    (folder / "reranker.json").write_text(json.dumps(document))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["reranker.json"] = file_sha256(folder / "reranker.json")
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    _replace_file(folder, "reranker.json", document)
     with pytest.raises(MappingModelError, match="was trained on features"):
         MappingModel.load(folder)
+
+
+def test_a_hidden_layer_reranker_scores_through_relu_and_its_shapes_are_checked(
+    tmp_path: Path,
+) -> None:
+    count = len(FEATURES)
+    hidden = Reranker(
+        mean=np.zeros(count, np.float32),
+        scale=np.ones(count, np.float32),
+        weights=np.asarray([1.0, -1.0], np.float32),
+        bias=0.0,
+        hidden_weights=np.eye(count, 2, dtype=np.float32),  # unit k reads feature k
+        hidden_bias=np.zeros(2, np.float32),
+    )
+    rows = np.zeros((3, count), np.float32)
+    rows[0, 0], rows[1, 1], rows[2, 0] = 2.0, 2.0, -2.0  # the ReLU drops the negative input
+    np.testing.assert_allclose(
+        hidden.probability(rows), 1 / (1 + np.exp(-np.asarray([2.0, -2.0, 0.0]))), rtol=1e-6
+    )
+    folder = _write(tmp_path / "a")
+    _replace_file(folder, "reranker.json", hidden.as_json())
+    loaded = MappingModel.load(folder).reranker
+    np.testing.assert_allclose(loaded.probability(rows), hidden.probability(rows), rtol=1e-6)
+    broken = hidden.as_json()
+    broken["weights"] = [1.0, -1.0, 0.5]  # three outputs for two hidden units
+    _replace_file(folder, "reranker.json", broken)
+    with pytest.raises(MappingModelError, match="do not fit a hidden layer of 2 units"):
+        MappingModel.load(folder)
+    for bias in (0.5, []):  # a scalar, no unit at all
+        _replace_file(
+            folder, "reranker.json", {**broken, "hidden": {**broken["hidden"], "bias": bias}}
+        )
+        with pytest.raises(MappingModelError, match="do not fit a hidden layer"):
+            MappingModel.load(folder)
 
 
 def test_features_see_verbatim_labels_and_word_overlap() -> None:

@@ -291,13 +291,41 @@ def test_the_callers_cut_reads_the_same_spans(mapper: SkillMapper) -> None:
 def test_a_phrase_naming_a_label_reads_its_other_skills_at_their_own_bound(
     mapper: SkillMapper,
 ) -> None:
-    named = "Java and bake fresh bread each morning"
-    unnamed = "bake fresh bread each morning"
-    strict = mapper.with_settings(replace(mapper.settings, beside_label_threshold=0.99))
-    assert _found(mapper.extract_requirements(named)) == {JAVA: "exact", BREAD: "embedding"}
-    # Beside the dictionary's hit, the encoder's reading must clear the higher bound ...
+    named = "Bake fresh bread with Java each morning"  # no list: the phrase is read whole
+    unnamed = "Bake fresh bread each morning"
+    whole = mapper.with_settings(replace(mapper.settings, item_threshold=1.01))  # items unread
+    strict = whole.with_settings(replace(whole.settings, beside_label_threshold=0.99))
+    assert _found(whole.extract_requirements(named)) == {JAVA: "exact", BREAD: "embedding"}
+    # Beside the dictionary's hit, the phrase read whole must clear the higher bound ...
     assert _found(strict.extract_requirements(named)) == {JAVA: "exact"}
     # ... which leaves a phrase the dictionary found nothing in at its own bound,
     assert _found(strict.extract_requirements(unnamed)) == {BREAD: "embedding"}
     # and the caller's own cut replaces it like the other semantic bounds.
     assert BREAD in _found(strict.ranking(5, 0.0).extract_requirements(named))
+
+
+def test_the_callers_top_k_alone_keeps_the_calibrated_bounds(mapper: SkillMapper) -> None:
+    calibrated = replace(
+        mapper.settings,
+        beside_label_threshold=0.99,
+        item_threshold=0.9,
+    )
+    top_only = mapper.with_settings(calibrated).ranking(3, None).settings
+    assert replace(top_only, top_k=5, alternatives_margin=0.0) == replace(
+        calibrated, labels_per_phrase=top_only.labels_per_phrase
+    )
+    assert top_only.top_k == 3 and top_only.alternatives_margin == float("inf")
+
+
+def test_in_a_list_of_skills_each_entry_the_dictionary_left_is_read_on_its_own(
+    mapper: SkillMapper,
+) -> None:
+    text = "Data engineer: SQL, Java and bake fresh loaves every morning"
+    # As shipped (items unread), and with the phrase read whole bound out of reach: the
+    # list is not read whole, its unnamed entry is read like a phrase.
+    shipped = replace(mapper.settings, item_threshold=1.01, beside_label_threshold=0.99)
+    requirements = mapper.with_settings(shipped).extract_requirements(text)
+    assert _found(requirements) == {SQL: "exact", JAVA: "exact", BREAD: "embedding"}
+    (bread,) = [r for r in requirements if r.skills[0].skill_id == BREAD]
+    assert bread.phrase.text == "bake fresh loaves every morning"  # the item, not the line
+    _check_offsets(text, requirements)
