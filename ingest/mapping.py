@@ -669,7 +669,11 @@ class SkillMapper:
         if not phrase.spans:
             whole = () if _mostly_covered(phrase, phrase, covered) else (phrase,)
             return _Reading(phrase, strength, tuple(found), whole, items=0)
-        left = [item for item in phrase.spans if not _mostly_covered(phrase, item, covered)]
+        left = (
+            [item for item in phrase.spans if not _mostly_covered(phrase, item, covered)]
+            if found
+            else list(phrase.spans)  # nothing covered: no item to scan
+        )
         if found and 2 * (len(phrase.spans) - len(left)) >= len(phrase.spans):
             # A list of skills, half or more named by the dictionary ("SQL, Java and baking
             # bread"): each item it left is an entry of the list, read on its own like a
