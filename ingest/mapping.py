@@ -193,6 +193,29 @@ class JobReading:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidenceBounds:
+    """The least confidence each kind of job-text evidence needs to be returned.
+
+    ``None``: the kind is off. Attributes: ``semantic``, the encoder's reading of a phrase
+    (or of an entry of a list of skills); ``list_item``, of an item of a phrase holding
+    several; ``beside_label``, of a phrase read whole where the dictionary found a label;
+    ``exact_label`` and ``alternative_label``, a preferred or alternative label found
+    verbatim (its confidence is 1 divided by the number of skills the label names).
+    """
+
+    semantic: float
+    list_item: float | None
+    beside_label: float
+    exact_label: float | None
+    alternative_label: float | None
+
+
+def _bound(threshold: float) -> float | None:
+    """A threshold as a bound: above 1 nothing reaches it, so the kind is off (``None``)."""
+    return threshold if threshold <= 1.0 else None
+
+
+@dataclass(frozen=True, slots=True)
 class MappingSettings:
     """Thresholds of the mapper (taken from :class:`service.settings.Settings`).
 
@@ -229,6 +252,16 @@ class MappingSettings:
     """Leave job-ad boilerplate unread (:func:`ingest.boilerplate.boilerplate_reason`): the
     phrases that offer, announce or describe the employer, and the lines under a heading
     of such a section ("Benefits:", "About us:")."""
+
+    def bounds(self) -> EvidenceBounds:
+        """The bound each kind of job-text evidence must reach, as a caller is told it."""
+        return EvidenceBounds(
+            semantic=self.span_threshold,
+            list_item=_bound(self.item_threshold),
+            beside_label=max(self.span_threshold, self.beside_label_threshold),
+            exact_label=_bound(self.exact_threshold),
+            alternative_label=_bound(self.alternative_threshold),
+        )
 
     def at(self, point: Thresholds) -> MappingSettings:
         """These settings at another job-text operating point (e.g. an artefact's)."""

@@ -159,12 +159,32 @@ class IgnoredTextOut(Response):
     reason: IgnoredReason
 
 
+class EvidenceBoundsOut(Response):
+    """The least confidence each evidence kind needs to be returned (``null``: kind off).
+
+    ``semantic``: the encoder's reading of a phrase, or of an entry of a list of skills;
+    ``listItem``: of one item of a phrase holding several; ``besideLabel``: of a phrase
+    read whole where a label was found verbatim; ``exactLabel`` / ``alternativeLabel``: a
+    preferred / alternative label found verbatim (confidence 1 / the skills it names).
+    """
+
+    semantic: float
+    list_item: float | None
+    beside_label: float
+    exact_label: float | None
+    alternative_label: float | None
+
+
 class ExtractOut(Response):
-    """What the text names and what was left unread, with the model, release and threshold."""
+    """What the text names and what was left unread, with the model, release and bounds.
+
+    ``threshold`` is ``bounds.semantic``, kept for callers that read it.
+    """
 
     taxonomy: str
     model: str
     threshold: float
+    bounds: EvidenceBoundsOut
     phrases: list[ExtractedPhraseOut]
     skills: list[ExtractedSkillOut]
     ignored: list[IgnoredTextOut]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from ingest.mapping import Method, Strength, TooManyPhrasesError
+from ingest.mapping import EvidenceBounds, Method, Strength, TooManyPhrasesError
 from service.db.models import Occupation, Skill, SkillGroup
 from service.errors import InvalidRequestError, NotFoundError
 from service.settings import Settings
@@ -265,6 +265,7 @@ class Extraction:
     taxonomy: str
     model: str
     threshold: float
+    bounds: EvidenceBounds
     phrases: Sequence[ExtractedPhrase] = field(default_factory=tuple)
     ignored: Sequence[IgnoredText] = field(default_factory=tuple)
 
@@ -311,6 +312,7 @@ def extract_skills(
         taxonomy=context.key,
         model=context.mapper.model,
         threshold=mapper.settings.span_threshold,
+        bounds=mapper.settings.bounds(),
         phrases=[
             ExtractedPhrase(
                 text=r.phrase.text,

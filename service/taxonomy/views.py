@@ -111,6 +111,13 @@ def extraction_out(extraction: Extraction) -> s.ExtractOut:
         taxonomy=extraction.taxonomy,
         model=extraction.model,
         threshold=extraction.threshold,
+        bounds=s.EvidenceBoundsOut(
+            semantic=extraction.bounds.semantic,
+            list_item=extraction.bounds.list_item,
+            beside_label=extraction.bounds.beside_label,
+            exact_label=extraction.bounds.exact_label,
+            alternative_label=extraction.bounds.alternative_label,
+        ),
         phrases=[
             s.ExtractedPhraseOut(
                 text=p.text,

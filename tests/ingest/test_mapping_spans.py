@@ -317,6 +317,21 @@ def test_the_callers_top_k_alone_keeps_the_calibrated_bounds(mapper: SkillMapper
     assert top_only.top_k == 3 and top_only.alternatives_margin == float("inf")
 
 
+def test_bounds_name_each_kind_with_none_for_a_kind_turned_off() -> None:
+    settings = MappingSettings(
+        span_threshold=0.2,
+        item_threshold=1.01,
+        beside_label_threshold=0.1,  # never below the phrase's own bound
+        exact_threshold=0.5,
+        alternative_threshold=0.75,
+    )
+    bounds = settings.bounds()
+    assert (bounds.semantic, bounds.list_item, bounds.beside_label) == (0.2, None, 0.2)
+    assert (bounds.exact_label, bounds.alternative_label) == (0.5, 0.75)
+    stricter = replace(settings, beside_label_threshold=0.6, alternative_threshold=1.01)
+    assert (stricter.bounds().beside_label, stricter.bounds().alternative_label) == (0.6, None)
+
+
 def test_in_a_list_of_skills_each_entry_the_dictionary_left_is_read_on_its_own(
     mapper: SkillMapper,
 ) -> None:

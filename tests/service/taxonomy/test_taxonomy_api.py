@@ -165,6 +165,9 @@ def test_extract_splits_lists_and_returns_the_own_ranking_on_request(
     assert ranking.status_code == 200, ranking.text
     body = ranking.json()
     assert body["threshold"] == 0
+    assert body["bounds"]["semantic"] == 0
+    assert body["bounds"]["besideLabel"] == 0  # the caller's cut replaces each semantic bound
+    assert body["bounds"]["exactLabel"] == default["bounds"]["exactLabel"]
     (whole,) = body["phrases"]
     scores = [s["confidence"] for s in whole["skills"]]
     assert len(scores) > 10  # the full ranking, not the calibrated cut
@@ -199,3 +202,11 @@ def test_extract_lists_the_boilerplate_it_left_unread_and_names_the_artefact(
     artefact = MappingModel.load(DEFAULT_ARTEFACT)
     assert body["model"].endswith("+" + artefact.version)  # the ESCO release is read with it
     assert body["threshold"] == artefact.thresholds.semantic
+    point = artefact.thresholds
+    assert body["bounds"] == {
+        "semantic": point.semantic,
+        "listItem": point.item if point.item <= 1 else None,
+        "besideLabel": max(point.semantic, point.semantic_beside_label),
+        "exactLabel": point.exact if point.exact <= 1 else None,
+        "alternativeLabel": point.alternative if point.alternative <= 1 else None,
+    }
