@@ -103,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--limit", type=int, default=None, help="sentences per set (smoke run)")
     parser.add_argument(
+        "--half",
+        choices=("even", "odd"),
+        default=None,
+        help="postings-match: send only the even- or odd-numbered ads (the pool stays whole)",
+    )
+    parser.add_argument(
         "--baseline",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -297,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.name == "postings-match":
             results["postings_match"] = run_postings_match(
-                env, esco_dir=args.esco_dir, seed=args.seed, limit=args.limit
+                env, esco_dir=args.esco_dir, seed=args.seed, limit=args.limit, half=args.half
             )
         if args.name == "ranking":
             results["ranking"] = run_ranking(

@@ -22,7 +22,9 @@ Method (``python -m benchmarks postings-match``):
   ranked by cosine.
 - **Metrics**, per data set and overall: Hit@1 and Hit@10 (the ad's occupation's candidate
   in the top 1 / 10) and MRR@10, in percent; plus the requirements the product read per ad
-  and the share of ads with any requirement.
+  and the share of ads with any requirement. The same figures are given for the even- and
+  odd-numbered ads (their order in the files): a setting chosen on one half is reported on
+  the other.
 
 Every draw comes from one ``random.Random(seed)``.
 """
@@ -104,6 +106,11 @@ def tfidf_rankings(candidate_texts: Sequence[str], queries: Sequence[str]) -> li
     return [list(np.argsort(-row, kind="stable")[:TOP_K]) for row in scores]
 
 
+def _half(number: int) -> str:
+    """Which half an ad falls in by its position: ``even`` or ``odd``."""
+    return "odd" if number % 2 else "even"
+
+
 def run_postings_match(
     env: BenchEnvironment,
     *,
@@ -111,8 +118,13 @@ def run_postings_match(
     seed: int,
     postings_dir: Path = POSTINGS_DIR,
     limit: int | None = None,
+    half: str | None = None,
 ) -> dict[str, Any]:
-    """Build the pool, send every ad to /v1/match, score it beside TF-IDF."""
+    """Build the pool, send every ad to /v1/match, score it beside TF-IDF.
+
+    ``half`` (``even`` or ``odd``) sends only that half of the ads; the pool is built from
+    all of them, so the candidates are the same either way.
+    """
     rng = random.Random(seed)
     skill_ids, labels = _skill_rows(env)
     with console.status("reading ESCO occupations"):
@@ -145,14 +157,16 @@ def run_postings_match(
     with console.status(f"writing {len(occupations)} candidates"):
         write_candidates(env, tenant_id, holdings)
 
-    product = {source: _Scores() for source in (*FILES, "all")}
-    baseline = {source: _Scores() for source in (*FILES, "all")}
+    groups = (*FILES, "all", "even", "odd")
+    product = {source: _Scores() for source in groups}
+    baseline = {source: _Scores() for source in groups}
     requirements: list[int] = []
     rejected = 0
     latencies: list[float] = []
     headers = {"Authorization": f"Bearer {env.api_key(TENANT, 'matcher')}"}
-    with http_client(env, 1) as client, console.status(f"matching {len(ads)} ads"):
-        for ad in ads:
+    sent = [(n, ad) for n, ad in enumerate(ads) if half is None or _half(n) == half]
+    with http_client(env, 1) as client, console.status(f"matching {len(sent)} ads"):
+        for number, ad in sent:
             body = {"title": ad.title, "description": ad.description, "topK": TOP_K}
             with Stopwatch() as one:
                 response = client.post("/v1/match", json=body, headers=headers)
@@ -166,16 +180,17 @@ def run_postings_match(
                 ranked = [c["candidateId"] for c in result["candidates"]]
                 requirements.append(len(result["requirements"]))
                 latencies.append(one.seconds)
-            for source in (ad.source, "all"):
+            for source in (ad.source, "all", _half(number)):
                 product[source].add(ranked, candidate_of[ad.occupation_uri])
     texts = [" . ".join(e.label for e in held) for held in holdings]
     with console.status("TF-IDF baseline"):
-        rankings = tfidf_rankings(texts, [f"{ad.title}\n{ad.description}" for ad in ads])
-    for ad, rows in zip(ads, rankings, strict=True):
-        for source in (ad.source, "all"):
+        rankings = tfidf_rankings(texts, [f"{ad.title}\n{ad.description}" for _, ad in sent])
+    for (number, ad), rows in zip(sent, rankings, strict=True):
+        for source in (ad.source, "all", _half(number)):
             baseline[source].add([f"c{row}" for row in rows], candidate_of[ad.occupation_uri])
     return {
-        "ads": len(ads),
+        "ads": len(sent),
+        "half": half or "both",
         "ads_without_a_known_occupation_code": unknown_codes,
         "ads_whose_occupation_has_no_essential_skill": without_skills,
         "candidates": len(occupations),
