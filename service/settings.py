@@ -155,6 +155,14 @@ class MatchingSettings:
     chosen among (0.3, 0.6) x (0.7, 0.8) on the 1,000 synthetic postings of
     ``python -m benchmarks postings-match`` (see benchmarks/RESULTS.md)."""
 
+    specificity_exponent: float = 3.0
+    """How much a skill few occupations list outweighs a common one as a requirement read
+    from the job's text or title: each such requirement's weight is multiplied by
+    ``(idf / idf_max) ** specificity_exponent`` over the release's occupations
+    (``service.taxonomy.service.SkillSpecificity``); 0: every skill weighs the same. Chosen
+    among 0-4 on the even-numbered ads of ``python -m benchmarks postings-match`` (see
+    benchmarks/RESULTS.md); a release without occupations weighs every skill the same."""
+
     unknown_status_factor: float = 0.8
     """Evidence strength of a verified credential whose revocation status could not be checked."""
 

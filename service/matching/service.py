@@ -16,7 +16,9 @@ the phrase's best-matching taxonomy skills within ``mapping_alternatives_margin`
                  weight; 1 by default; 0 for untrusted issuers when the query asks for
                  trusted issuers only)
 
-``w_r`` is ``must_have_weight`` or ``nice_to_have_weight`` (or the weight given explicitly).
+``w_r`` is ``must_have_weight`` or ``nice_to_have_weight`` (or the weight given explicitly); a
+requirement read from the job's text or title is multiplied by its main skill's specificity
+(``service.taxonomy.service.SkillSpecificity``: how few occupations list it).
 Expired and unverified credentials count for nothing. Candidates are retrieved from the FAISS
 candidate index (query = weighted mean of the required skill vectors), unioned with every
 verified holder of a must-have skill (exact lookup), then re-ranked exactly; ties are broken by
@@ -180,6 +182,11 @@ def resolve_requirements(
         raise InvalidRequestError(str(exc)) from exc
     explicit_ids = {row[0] for row in explicit_rows}
     phrases = [p for p in phrases if p.skills[0].skill_id not in explicit_ids]
+    exponent = settings.matching.specificity_exponent
+
+    def specific(skill_id: int) -> float:
+        return context.specificity.factor(skill_id, exponent)
+
     skills = taxonomy_service.skills_by_ids(
         session, explicit_ids | {m.skill_id for p in phrases for m in p.skills}
     )
@@ -197,7 +204,7 @@ def resolve_requirements(
         Requirement(
             skill=skills[p.skills[0].skill_id],
             alternatives=tuple(skills[m.skill_id] for m in p.skills),
-            weight=_weight(p.strength, settings),
+            weight=_weight(p.strength, settings) * specific(p.skills[0].skill_id),
             strength=p.strength,
             source="text",
             phrase=p.phrase.text,
@@ -251,7 +258,8 @@ def title_requirements(
         Requirement(
             skill=skills[skill_id],
             alternatives=(skills[skill_id],),
-            weight=settings.matching.title_skill_weight,
+            weight=settings.matching.title_skill_weight
+            * context.specificity.factor(skill_id, settings.matching.specificity_exponent),
             strength="nice",
             source="title",
             phrase=title,

@@ -324,6 +324,26 @@ def occupation_titles(session: Session, taxonomy_id: int) -> list[tuple[int, str
     return rows
 
 
+def occupations_per_skill(session: Session, taxonomy_id: int) -> tuple[int, dict[int, int]]:
+    """How many occupations of a release list skills, and how many list each skill.
+
+    Essential and optional relations both count; a skill no occupation lists is absent.
+    """
+    of_release = select(Occupation.id).where(Occupation.taxonomy_id == taxonomy_id)
+    listing = (
+        select(OccupationSkill.skill_id, func.count(OccupationSkill.occupation_id.distinct()))
+        .where(OccupationSkill.occupation_id.in_(of_release))
+        .group_by(OccupationSkill.skill_id)
+    )
+    counts = {skill_id: count for skill_id, count in session.execute(listing)}
+    occupations = session.scalar(
+        select(func.count(OccupationSkill.occupation_id.distinct())).where(
+            OccupationSkill.occupation_id.in_(of_release)
+        )
+    )
+    return int(occupations or 0), counts
+
+
 def essential_skill_ids(session: Session, occupation_id: int) -> list[int]:
     """An occupation's essential skills, in the order the release lists them."""
     return essential_skills_of(session, [occupation_id]).get(occupation_id, [])

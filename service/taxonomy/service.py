@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -130,6 +131,39 @@ def _label_fingerprint(rows: list[tuple[int, str, str]]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SkillSpecificity:
+    """How few occupations of a release list each skill: its weight as a job requirement.
+
+    A skill that hundreds of occupations need ("communication", "work in a team") is held
+    by most candidates and says little about fit; one that few list ("operate forklift")
+    says much. As TF-IDF weighs a word, with occupations as documents: ``idf(s) =
+    ln((1 + N) / (1 + n_s)) + 1`` for ``N`` occupations listing skills and ``n_s`` listing
+    ``s``; :meth:`factor` is ``(idf(s) / idf_max) ** exponent``, in (0, 1], 1 for a skill
+    no occupation lists. A release with fewer than :attr:`MIN_OCCUPATIONS` such occupations
+    cannot tell a common skill from a specific one: every factor is 1.
+
+    Attributes:
+        occupations: Occupations of the release that list skills.
+        listed_by: Skill id -> occupations listing it (essential or optional).
+    """
+
+    MIN_OCCUPATIONS: ClassVar[int] = 100
+    """ESCO lists skills for about 3,000 occupations, O*NET for about 900."""
+
+    occupations: int = 0
+    listed_by: Mapping[int, int] = field(default_factory=dict)
+
+    def factor(self, skill_id: int, exponent: float) -> float:
+        """The weight factor of a skill at ``exponent`` (0: every skill weighs 1)."""
+        if exponent <= 0 or self.occupations < self.MIN_OCCUPATIONS:
+            return 1.0
+        most = math.log(1 + self.occupations) + 1
+        listed = self.listed_by.get(skill_id, 0)
+        idf = math.log((1 + self.occupations) / (1 + listed)) + 1
+        return round(float((idf / most) ** exponent), 4)
+
+
+@dataclass(frozen=True, slots=True)
 class TaxonomyContext:
     """Everything mapping and matching need about the default release.
 
@@ -147,6 +181,7 @@ class TaxonomyContext:
         title_cache: The closest occupation title of job titles read before (postings
             repeat their titles); the product sizes it as the phrase cache, by default
             it remembers nothing.
+        specificity: How few occupations list each skill (requirement weights).
     """
 
     taxonomy_id: int
@@ -158,6 +193,7 @@ class TaxonomyContext:
     skill_segments: dict[str, int]
     occupations: SkillSpace | None = None
     title_cache: HitCache = field(default_factory=lambda: HitCache(0))
+    specificity: SkillSpecificity = field(default_factory=SkillSpecificity)
 
     def occupation_of_title(self, title: str, min_similarity: float) -> tuple[int, float] | None:
         """The occupation a job title names: (database id, cosine of its closest title).
@@ -379,6 +415,7 @@ def load_taxonomy_context(
         labels=LabelSearch(rows),
         skill_segments=_segments(skill_ids),
         title_cache=HitCache(mapper.settings.phrase_cache),
+        specificity=SkillSpecificity(*repo.occupations_per_skill(session, taxonomy.id)),
     )
 
 

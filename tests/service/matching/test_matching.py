@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.settings import Settings
-from service.taxonomy.service import import_release, title_core
+from service.taxonomy.service import SkillSpecificity, import_release, title_core
 from tests.service.conftest import ESCO, mini_release
 
 PYTHON = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
@@ -284,6 +285,55 @@ def test_the_title_adds_the_essential_skills_of_the_occupation_it_names(
     ):
         plain = match(runtime, tenant_id, dataclasses.replace(query, title=other), settings)
         assert {r.source for r in plain.requirements} == {"explicit"}
+
+
+def test_a_skill_few_occupations_list_weighs_more_as_a_requirement(runtime: Runtime) -> None:
+    context, indexes = runtime.require_taxonomy()
+    # The mini release's one occupation lists SQL, and no occupation machine learning; one
+    # occupation cannot tell common from specific, so the loaded release weighs all alike.
+    assert context.specificity.occupations == 1
+    assert context.specificity.listed_by[context.skill_ids[SQL]] == 1
+    assert context.skill_ids[ML] not in context.specificity.listed_by
+    assert context.specificity.factor(context.skill_ids[SQL], 3.0) == 1.0
+    # In a release of 200 occupations that all list SQL, SQL says little about fit.
+    wide = dataclasses.replace(
+        context, specificity=SkillSpecificity(200, {context.skill_ids[SQL]: 200})
+    )
+    tenant_id = new_tenant(runtime)
+    for candidate, uri in {"querier": SQL, "learner": ML}.items():
+        ingest(
+            runtime, tenant_id, ISSUER.issue(badge(uri, uri[-6:]), f"did:{candidate}"), candidate
+        )
+    query = JobQuery(description="Requirements:\n- SQL\n- machine learning")
+
+    def weights_and_scores(exponent: float) -> tuple[dict[str, float], dict[str, float]]:
+        settings = runtime.settings.replaced(specificity_exponent=exponent)
+        with unit_of_work(runtime.sessions) as session:
+            result = match_candidates(
+                session, wide, indexes, settings, tenant_id=tenant_id, query=query
+            )
+        weights = {r.skill.uri: r.weight for r in result.requirements}
+        return weights, {r.candidate.external_id: r.score for r in result.candidates}
+
+    even_weights, even_scores = weights_and_scores(0.0)
+    assert even_weights == {SQL: 1.0, ML: 1.0}
+    assert even_scores["querier"] == even_scores["learner"]
+    weights, scores = weights_and_scores(2.0)
+    common = (1.0 / (1.0 + math.log(201.0))) ** 2  # idf of a skill every occupation lists
+    assert weights[ML] == 1.0
+    assert weights[SQL] == pytest.approx(common, abs=1e-4)
+    assert scores["learner"] == pytest.approx(1.0 / (1.0 + common), abs=1e-4)
+    assert scores["querier"] == pytest.approx(common / (1.0 + common), abs=1e-4)
+
+
+def test_specificity_is_one_without_occupations_or_exponent_and_falls_with_listings() -> None:
+    spread = SkillSpecificity(occupations=100, listed_by={1: 1, 2: 10, 3: 100})
+    assert SkillSpecificity().factor(1, 3.0) == 1.0  # a release without occupations
+    assert SkillSpecificity(99, {1: 99}).factor(1, 3.0) == 1.0  # too few to tell
+    assert spread.factor(3, 0.0) == 1.0
+    assert spread.factor(99, 2.0) == 1.0  # listed by no occupation: as specific as it gets
+    assert 1.0 > spread.factor(1, 2.0) > spread.factor(2, 2.0) > spread.factor(3, 2.0) > 0.0
+    assert spread.factor(2, 2.0) == pytest.approx(spread.factor(2, 1.0) ** 2, abs=1e-3)
 
 
 @pytest.mark.parametrize(
