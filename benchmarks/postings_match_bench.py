@@ -23,8 +23,8 @@ Method (``python -m benchmarks postings-match``):
 - **Metrics**, per data set and overall: Hit@1 and Hit@10 (the ad's occupation's candidate
   in the top 1 / 10) and MRR@10, in percent; plus the requirements the product read per ad
   and the share of ads with any requirement. The same figures are given for the even- and
-  odd-numbered ads (their order in the files): a setting chosen on one half is reported on
-  the other.
+  odd-numbered ads (numbered in file order once ads without a known occupation are left
+  out): a setting chosen on one half is reported on the other.
 
 Every draw comes from one ``random.Random(seed)``.
 """
@@ -196,8 +196,8 @@ def run_postings_match(
         "candidates": len(occupations),
         "evidence_rows": sum(len(h) for h in holdings),
         "top_k": TOP_K,
-        "product": {source: scores.summary() for source, scores in product.items()},
-        "tfidf": {source: scores.summary() for source, scores in baseline.items()},
+        "product": {g: scores.summary() for g, scores in product.items() if scores.ranks},
+        "tfidf": {g: scores.summary() for g, scores in baseline.items() if scores.ranks},
         "rejected": rejected,
         "requirements_per_ad": {
             "mean": round(statistics.fmean(requirements), 1) if requirements else 0,

@@ -48,7 +48,9 @@ class RequirementOut(Response):
 
     ``source``: an explicit skill, a phrase of the description (``text``), or an essential
     skill of the occupation the job title names (``title``; ``phrase`` is the title and
-    ``confidence`` the title similarity).
+    ``confidence`` the title similarity). ``weight``: its share of the score; for ``text``
+    and ``title``, the strength's weight times the skill's specificity (a skill few
+    occupations list weighs more than one most list).
     """
 
     skill: SkillRef

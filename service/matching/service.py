@@ -16,8 +16,9 @@ the phrase's best-matching taxonomy skills within ``mapping_alternatives_margin`
                  weight; 1 by default; 0 for untrusted issuers when the query asks for
                  trusted issuers only)
 
-``w_r`` is ``must_have_weight`` or ``nice_to_have_weight`` (or the weight given explicitly); a
-requirement read from the job's text or title is multiplied by its main skill's specificity
+``w_r`` is ``must_have_weight`` or ``nice_to_have_weight`` (``title_skill_weight`` for the
+skills of the occupation the title names; or the weight given explicitly); a requirement
+read from the job's text or title is multiplied by its main skill's specificity
 (``service.taxonomy.service.SkillSpecificity``: how few occupations list it).
 Expired and unverified credentials count for nothing. Candidates are retrieved from the FAISS
 candidate index (query = weighted mean of the required skill vectors), unioned with every
@@ -242,7 +243,8 @@ def title_requirements(
     ads leave much of what the occupation needs unsaid. The title is matched against every
     occupation title of the release (preferred and alternative labels); at
     ``title_min_similarity`` or more, each essential skill of that occupation not already
-    required becomes a requirement of source ``title`` with weight ``title_skill_weight``.
+    required becomes a requirement of source ``title`` with weight ``title_skill_weight``
+    times the skill's specificity.
     """
     if settings.matching.title_skill_weight <= 0:
         return []

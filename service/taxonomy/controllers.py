@@ -89,7 +89,9 @@ class SkillController(Controller):
             "(embedding) above the calibrated threshold: the mapping artefact's re-ranker "
             "probability for an ESCO release, else label cosine. Headings and job-ad "
             "boilerplate (equal-opportunity, benefits, pay, application, screening, company, "
-            "contact) are not read: `ignored` lists them with the reason. topK (up to 100) "
+            "contact) are not read: `ignored` lists them with the reason. `bounds` gives the "
+            "least confidence each evidence kind needed (null: the kind is off; `threshold` "
+            "is `bounds.semantic`). topK (up to 100) "
             "and threshold (0 allowed) return the product's own ranking per span with scores "
             "instead."
         ),

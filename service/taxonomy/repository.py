@@ -324,6 +324,17 @@ def occupation_titles(session: Session, taxonomy_id: int) -> list[tuple[int, str
     return rows
 
 
+def transversal_skill_ids(session: Session, taxonomy_id: int) -> frozenset[int]:
+    """The skills of a release whose reuse level is transversal (teamwork, languages)."""
+    return frozenset(
+        session.scalars(
+            select(Skill.id).where(
+                Skill.taxonomy_id == taxonomy_id, func.lower(Skill.reuse_level) == "transversal"
+            )
+        )
+    )
+
+
 def occupations_per_skill(session: Session, taxonomy_id: int) -> tuple[int, dict[int, int]]:
     """How many occupations of a release list skills, and how many list each skill.
 

@@ -134,33 +134,41 @@ def _label_fingerprint(rows: list[tuple[int, str, str]]) -> str:
 class SkillSpecificity:
     """How few occupations of a release list each skill: its weight as a job requirement.
 
-    A skill that hundreds of occupations need ("communication", "work in a team") is held
-    by most candidates and says little about fit; one that few list ("operate forklift")
-    says much. As TF-IDF weighs a word, with occupations as documents: ``idf(s) =
-    ln((1 + N) / (1 + n_s)) + 1`` for ``N`` occupations listing skills and ``n_s`` listing
-    ``s``; :meth:`factor` is ``(idf(s) / idf_max) ** exponent``, in (0, 1], 1 for a skill
-    no occupation lists. A release with fewer than :attr:`MIN_OCCUPATIONS` such occupations
-    cannot tell a common skill from a specific one: every factor is 1.
+    A skill that hundreds of occupations list ("use different communication channels",
+    "manage staff") says little about fit; one that few list ("SQL") says much. As TF-IDF
+    weighs a word, with occupations as documents: ``idf(s) = ln((1 + N) / (1 + n_s)) + 1``
+    for ``N`` occupations listing skills and ``n_s`` listing ``s``; :meth:`factor` is
+    ``(idf(s) / idf_max) ** exponent``, in (0, 1]. A transversal skill (teamwork, a
+    language) counts as listed by every occupation, which ESCO leaves unsaid; another skill
+    no occupation lists counts as listed by none. A release with fewer than
+    :attr:`MIN_OCCUPATIONS` such occupations cannot tell common from specific: every
+    factor is 1.
 
     Attributes:
         occupations: Occupations of the release that list skills.
         listed_by: Skill id -> occupations listing it (essential or optional).
+        transversal: Skills counted as listed by every occupation.
     """
 
     MIN_OCCUPATIONS: ClassVar[int] = 100
     """ESCO lists skills for about 3,000 occupations, O*NET for about 900."""
+    LEAST: ClassVar[float] = 0.0001
+    """No factor is below this, so a job's weights never sum to 0."""
 
     occupations: int = 0
     listed_by: Mapping[int, int] = field(default_factory=dict)
+    transversal: frozenset[int] = frozenset()
 
     def factor(self, skill_id: int, exponent: float) -> float:
         """The weight factor of a skill at ``exponent`` (0: every skill weighs 1)."""
         if exponent <= 0 or self.occupations < self.MIN_OCCUPATIONS:
             return 1.0
         most = math.log(1 + self.occupations) + 1
-        listed = self.listed_by.get(skill_id, 0)
+        listed = (
+            self.occupations if skill_id in self.transversal else self.listed_by.get(skill_id, 0)
+        )
         idf = math.log((1 + self.occupations) / (1 + listed)) + 1
-        return round(float((idf / most) ** exponent), 4)
+        return max(round(float((idf / most) ** exponent), 4), self.LEAST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,7 +423,10 @@ def load_taxonomy_context(
         labels=LabelSearch(rows),
         skill_segments=_segments(skill_ids),
         title_cache=HitCache(mapper.settings.phrase_cache),
-        specificity=SkillSpecificity(*repo.occupations_per_skill(session, taxonomy.id)),
+        specificity=SkillSpecificity(
+            *repo.occupations_per_skill(session, taxonomy.id),
+            transversal=repo.transversal_skill_ids(session, taxonomy.id),
+        ),
     )
 
 

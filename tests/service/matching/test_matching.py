@@ -334,6 +334,10 @@ def test_specificity_is_one_without_occupations_or_exponent_and_falls_with_listi
     assert spread.factor(99, 2.0) == 1.0  # listed by no occupation: as specific as it gets
     assert 1.0 > spread.factor(1, 2.0) > spread.factor(2, 2.0) > spread.factor(3, 2.0) > 0.0
     assert spread.factor(2, 2.0) == pytest.approx(spread.factor(2, 1.0) ** 2, abs=1e-3)
+    # A transversal skill (teamwork, a language) counts as listed by every occupation.
+    teamwork = SkillSpecificity(100, {1: 1}, transversal=frozenset({7}))
+    assert teamwork.factor(7, 2.0) == spread.factor(3, 2.0) < teamwork.factor(1, 2.0)
+    assert teamwork.factor(7, 60.0) == SkillSpecificity.LEAST  # never 0
 
 
 @pytest.mark.parametrize(
