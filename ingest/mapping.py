@@ -203,9 +203,9 @@ class EvidenceBounds:
     verbatim (its confidence is 1 divided by the number of skills the label names).
     """
 
-    semantic: float
+    semantic: float | None
     list_item: float | None
-    beside_label: float
+    beside_label: float | None
     exact_label: float | None
     alternative_label: float | None
 
@@ -256,9 +256,9 @@ class MappingSettings:
     def bounds(self) -> EvidenceBounds:
         """The bound each kind of job-text evidence must reach, as a caller is told it."""
         return EvidenceBounds(
-            semantic=self.span_threshold,
+            semantic=_bound(self.span_threshold),
             list_item=_bound(self.item_threshold),
-            beside_label=max(self.span_threshold, self.beside_label_threshold),
+            beside_label=_bound(max(self.span_threshold, self.beside_label_threshold)),
             exact_label=_bound(self.exact_threshold),
             alternative_label=_bound(self.alternative_threshold),
         )

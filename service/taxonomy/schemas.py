@@ -168,9 +168,9 @@ class EvidenceBoundsOut(Response):
     preferred / alternative label found verbatim (confidence 1 / the skills it names).
     """
 
-    semantic: float
+    semantic: float | None
     list_item: float | None
-    beside_label: float
+    beside_label: float | None
     exact_label: float | None
     alternative_label: float | None
 

@@ -330,6 +330,8 @@ def test_bounds_name_each_kind_with_none_for_a_kind_turned_off() -> None:
     assert (bounds.exact_label, bounds.alternative_label) == (0.5, 0.75)
     stricter = replace(settings, beside_label_threshold=0.6, alternative_threshold=1.01)
     assert (stricter.bounds().beside_label, stricter.bounds().alternative_label) == (0.6, None)
+    unread = replace(settings, span_threshold=1.01).bounds()  # the encoder's kinds all off
+    assert (unread.semantic, unread.beside_label) == (None, None)
 
 
 def test_in_a_list_of_skills_each_entry_the_dictionary_left_is_read_on_its_own(
