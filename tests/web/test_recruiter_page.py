@@ -369,6 +369,9 @@ def test_a_matched_job_shows_each_candidate_with_the_credentials_that_prove_it(
     assert [r.get_attribute("data-skill-id") for r in shown_requirements] == [
         r["skill"]["id"] for r in result["requirements"]
     ]
+    assert [_value(r, ".weight > data") for r in shown_requirements] == [
+        r["weight"] for r in result["requirements"]
+    ]
     noun = "candidate" if result["total"] == 1 else "candidates"
     assert page.find_element(By.ID, "match-status").text == (
         f"{result['total']} {noun} ranked, showing {len(result['candidates'])}."

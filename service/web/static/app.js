@@ -488,6 +488,10 @@
       const strengthWord = requirement.strength === "must" ? "must" : "nice to have";
       const sourceWord = SOURCE_WORDS[requirement.source] || requirement.source;
       item.append(el("span", "strength", strengthWord), " ", el("span", "source", sourceWord));
+      // The share of the score: a skill few occupations list weighs more than a common one.
+      const weight = el("span", "weight", " · weight ");
+      weight.append(number(requirement.weight));
+      item.append(weight);
       requirementList.append(item);
     });
   }
