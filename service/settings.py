@@ -163,6 +163,18 @@ class MatchingSettings:
     among 0-4 on the even-numbered ads of ``python -m benchmarks postings-match`` (see
     benchmarks/RESULTS.md); a release without occupations weighs every skill the same."""
 
+    title_occupations: int = 1
+    """How many of the occupations closest to the title (each at ``title_min_similarity``
+    or more, and within ``title_occupation_margin`` of the closest) add their essential
+    skills: each skill weighs ``title_skill_weight`` times the share of those occupations
+    that need it, so a skill of the closest occupation alone weighs less than one its
+    neighbours share."""
+
+    title_occupation_margin: float = 1.0
+    """How far below the closest occupation's title similarity another may be and still
+    count among ``title_occupations`` (a title that names one occupation exactly is not
+    diluted by its neighbours)."""
+
     unknown_status_factor: float = 0.8
     """Evidence strength of a verified credential whose revocation status could not be checked."""
 

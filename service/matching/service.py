@@ -246,29 +246,41 @@ def title_requirements(
     required becomes a requirement of source ``title`` with weight ``title_skill_weight``
     times the skill's specificity.
     """
-    if settings.matching.title_skill_weight <= 0:
+    matching = settings.matching
+    if matching.title_skill_weight <= 0:
         return []
-    found = context.occupation_of_title(title, settings.matching.title_min_similarity)
-    if found is None:
+    found = context.closest_occupations(
+        title,
+        matching.title_min_similarity,
+        matching.title_occupations,
+        matching.title_occupation_margin,
+    )
+    if not found:
         return []
-    occupation_id, similarity = found
-    wanted = [
-        s for s in taxonomy_service.essential_skill_ids(session, occupation_id) if s not in required
-    ]
-    skills = taxonomy_service.skills_by_ids(session, wanted)
+    essential = taxonomy_service.essential_skills_of(session, [o for o, _ in found])
+    votes: dict[int, int] = {}
+    similarity: dict[int, float] = {}  # of the closest occupation that needs the skill
+    for occupation_id, score in found:
+        for skill_id in dict.fromkeys(essential.get(occupation_id, [])):
+            if skill_id not in required:
+                votes[skill_id] = votes.get(skill_id, 0) + 1
+                similarity.setdefault(skill_id, score)
+    skills = taxonomy_service.skills_by_ids(session, votes)
     return [
         Requirement(
             skill=skills[skill_id],
             alternatives=(skills[skill_id],),
-            weight=settings.matching.title_skill_weight
-            * context.specificity.factor(skill_id, settings.matching.specificity_exponent),
+            weight=matching.title_skill_weight
+            * votes[skill_id]
+            / len(found)
+            * context.specificity.factor(skill_id, matching.specificity_exponent),
             strength="nice",
             source="title",
             phrase=title,
-            confidence=similarity,
+            confidence=similarity[skill_id],
             method="embedding",
         )
-        for skill_id in dict.fromkeys(wanted)
+        for skill_id in votes
         if skill_id in skills and context.space.has_skill(skill_id)
     ]
 

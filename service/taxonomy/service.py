@@ -211,6 +211,35 @@ class TaxonomyContext:
         found = self.occupations_of_titles([title], min_similarity)[0]
         return None if found is None else (found[0], round(found[1], 4))
 
+    def closest_occupations(
+        self, title: str, min_similarity: float, count: int, margin: float = 1.0
+    ) -> list[tuple[int, float]]:
+        """The ``count`` occupations whose titles are closest to a job title, closest first.
+
+        (database id, cosine of its closest title), each at ``min_similarity`` or more and
+        within ``margin`` of the closest; empty when the release has no occupations.
+        ``count`` 1 is :meth:`occupation_of_title`.
+        """
+        if count <= 1:
+            closest_one = self.occupation_of_title(title, min_similarity)
+            return [] if closest_one is None else [closest_one]
+        core = title_core(title)
+        occupations = self.occupations
+        if occupations is None or not core:
+            return []
+        labels = 8 * count  # an occupation has several titles: enough rows for ``count``
+
+        def closest(texts: list[str]) -> list[list[tuple[int, float]]]:
+            hits = occupations.search_labels(self.mapper.encoder.encode(texts), labels)
+            return [[(hit.skill_id, float(hit.score)) for hit in found] for found in hits]
+
+        best: dict[int, float] = {}
+        for occupation_id, score in self.title_cache.get([core], labels, closest)[0]:
+            if score >= min_similarity and occupation_id not in best:
+                best[occupation_id] = round(score, 4)
+        nearest = list(best.items())[:count]
+        return [(o, score) for o, score in nearest if score >= nearest[0][1] - margin]
+
     def occupations_of_titles(
         self, titles: Sequence[str], min_similarity: float
     ) -> list[tuple[int, float] | None]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import msgspec
 import pytest
 
+import taxonomy as tx
+from embeddings import TextEncoder
 from ingest import parse_credential
 from service.credentials import service as credentials_service
 from service.credentials.service import Accepted, Rejected, achievement_text, ingest_credential
@@ -338,6 +343,50 @@ def test_specificity_is_one_without_occupations_or_exponent_and_falls_with_listi
     teamwork = SkillSpecificity(100, {1: 1}, transversal=frozenset({7}))
     assert teamwork.factor(7, 2.0) == spread.factor(3, 2.0) < teamwork.factor(1, 2.0)
     assert teamwork.factor(7, 60.0) == SkillSpecificity.LEAST  # never 0
+
+
+def test_the_title_weighs_each_skill_by_the_closest_occupations_that_need_it(
+    encoder: TextEncoder, tmp_path: Path
+) -> None:
+    """A second occupation near "data analyst" needs Python and machine learning, not SQL."""
+    base = mini_release("votes-1")
+    scientist = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ab"
+    release = msgspec.structs.replace(
+        base,
+        occupations=(
+            *base.occupations,
+            tx.Occupation(uri=scientist, preferred_label="data scientist", code="2511.4"),
+        ),
+        occupation_skills=(
+            *base.occupation_skills,
+            tx.OccupationSkill(occupation_uri=scientist, skill_uri=PYTHON, relation="essential"),
+            tx.OccupationSkill(occupation_uri=scientist, skill_uri=ML, relation="essential"),
+        ),
+    )
+    settings = Settings(data_dir=tmp_path).replaced(
+        database_url=f"sqlite:///{tmp_path / 'votes.sqlite3'}", title_min_similarity=0.3
+    )
+    with contextlib.closing(Runtime.open(settings, encoder=encoder)) as opened:
+        with unit_of_work(opened.sessions) as session:
+            import_release(session, release, make_default=True)
+        opened.reload_taxonomy()
+        tenant_id = new_tenant(opened)
+        ingest(opened, tenant_id, ISSUER.issue(badge(SQL, "SQL"), "did:sql"), "querier")
+        query = JobQuery(title="Data analyst", skills=[ExplicitSkill(uri=SQL)])
+        weight = settings.matching.title_skill_weight
+
+        def title_weights(count: int, margin: float = 1.0) -> dict[str, float]:
+            chosen = settings.replaced(title_occupations=count, title_occupation_margin=margin)
+            result = match(opened, tenant_id, query, chosen)
+            return {r.skill.uri: r.weight for r in result.requirements if r.source == "title"}
+
+        # The closest occupation alone: its essential skills not already required.
+        assert title_weights(1) == {PYTHON: weight}
+        # Both: Python, which both need, keeps its weight; machine learning, which only the
+        # second needs, weighs half (SQL is required explicitly and not added again).
+        assert title_weights(2) == {PYTHON: weight, ML: pytest.approx(weight / 2)}
+        # A neighbour further below the closest than the margin does not count.
+        assert title_weights(2, margin=0.0) == {PYTHON: weight}
 
 
 @pytest.mark.parametrize(
