@@ -172,8 +172,9 @@ class MatchingSettings:
 
     title_occupation_margin: float = 1.0
     """How far below the closest occupation's title similarity another may be and still
-    count among ``title_occupations`` (a title that names one occupation exactly is not
-    diluted by its neighbours)."""
+    count among ``title_occupations`` (used only when that is above 1; 1: no margin). A
+    small one (0.1) keeps a title that names one occupation exactly from being diluted by
+    its neighbours."""
 
     unknown_status_factor: float = 0.8
     """Evidence strength of a verified credential whose revocation status could not be checked."""

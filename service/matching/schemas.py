@@ -48,8 +48,9 @@ class RequirementOut(Response):
 
     ``source``: an explicit skill, a phrase of the description (``text``), or an essential
     skill of the occupation the job title names (``title``; ``phrase`` is the title and
-    ``confidence`` the title similarity). ``weight``: its share of the score; for ``text``
-    and ``title``, the strength's weight times the skill's specificity (a skill few
+    ``confidence`` the title similarity). ``weight``: what it counts for in the score (the
+    score divides by the sum of the weights); for ``text``, the strength's weight, for
+    ``title``, ``title_skill_weight``, each times the skill's specificity (a skill few
     occupations list weighs more than one most list).
     """
 

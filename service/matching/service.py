@@ -17,7 +17,8 @@ the phrase's best-matching taxonomy skills within ``mapping_alternatives_margin`
                  trusted issuers only)
 
 ``w_r`` is ``must_have_weight`` or ``nice_to_have_weight`` (``title_skill_weight`` for the
-skills of the occupation the title names; or the weight given explicitly); a requirement
+skills of the occupation the title names, times the share of the title's closest
+occupations that need it; or the weight given explicitly); a requirement
 read from the job's text or title is multiplied by its main skill's specificity
 (``service.taxonomy.service.SkillSpecificity``: how few occupations list it).
 Expired and unverified credentials count for nothing. Candidates are retrieved from the FAISS
@@ -241,10 +242,13 @@ def title_requirements(
 
     A title is the strongest signal an ad has ("Forklift operator", "Data engineer"), and
     ads leave much of what the occupation needs unsaid. The title is matched against every
-    occupation title of the release (preferred and alternative labels); at
-    ``title_min_similarity`` or more, each essential skill of that occupation not already
-    required becomes a requirement of source ``title`` with weight ``title_skill_weight``
-    times the skill's specificity.
+    occupation title of the release (preferred and alternative labels); the closest
+    occupation at ``title_min_similarity`` or more (up to ``title_occupations`` of the
+    closest, within ``title_occupation_margin`` of it) names the skills: each essential
+    skill of theirs not already required becomes a requirement of source ``title`` with
+    weight ``title_skill_weight`` times the share of those occupations that need it times
+    the skill's specificity, and the similarity of the closest one that needs it as its
+    confidence.
     """
     matching = settings.matching
     if matching.title_skill_weight <= 0:

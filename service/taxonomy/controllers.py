@@ -91,7 +91,7 @@ class SkillController(Controller):
             "boilerplate (equal-opportunity, benefits, pay, application, screening, company, "
             "contact) are not read: `ignored` lists them with the reason. `bounds` gives the "
             "least confidence each evidence kind needed (null: the kind is off; `threshold` "
-            "is `bounds.semantic`). topK (up to 100) "
+            "is the semantic bound, above 1 when off). topK (up to 100) "
             "and threshold (0 allowed) return the product's own ranking per span with scores "
             "instead."
         ),

@@ -178,7 +178,8 @@ class EvidenceBoundsOut(Response):
 class ExtractOut(Response):
     """What the text names and what was left unread, with the model, release and bounds.
 
-    ``threshold`` is ``bounds.semantic``, kept for callers that read it.
+    ``threshold`` is the semantic bound (``bounds.semantic``, or above 1 where that is
+    ``null``), kept for callers that read it.
     """
 
     taxonomy: str

@@ -186,9 +186,9 @@ class TaxonomyContext:
         occupations: The titles (preferred and alternative labels) of the release's
             occupations that list essential skills, embedded; ``None`` when it has none
             (the packaged ESCO release ships skills only).
-        title_cache: The closest occupation title of job titles read before (postings
-            repeat their titles); the product sizes it as the phrase cache, by default
-            it remembers nothing.
+        title_cache: The closest occupation titles of job titles read before (postings
+            repeat their titles), keyed by how many were searched; the product sizes it
+            as the phrase cache, by default it remembers nothing.
         specificity: How few occupations list each skill (requirement weights).
     """
 
@@ -214,11 +214,12 @@ class TaxonomyContext:
     def closest_occupations(
         self, title: str, min_similarity: float, count: int, margin: float = 1.0
     ) -> list[tuple[int, float]]:
-        """The ``count`` occupations whose titles are closest to a job title, closest first.
+        """Up to ``count`` occupations whose titles are closest to a job title, closest first.
 
         (database id, cosine of its closest title), each at ``min_similarity`` or more and
-        within ``margin`` of the closest; empty when the release has no occupations.
-        ``count`` 1 is :meth:`occupation_of_title`.
+        within ``margin`` of the closest (which is always kept); empty when the release has
+        no occupations or none is that close. ``count`` 1 or less is
+        :meth:`occupation_of_title`.
         """
         if count <= 1:
             closest_one = self.occupation_of_title(title, min_similarity)
@@ -227,7 +228,7 @@ class TaxonomyContext:
         occupations = self.occupations
         if occupations is None or not core:
             return []
-        labels = 8 * count  # an occupation has several titles: enough rows for ``count``
+        labels = max(8 * count, 32)  # an occupation has several titles: rows for ``count``
 
         def closest(texts: list[str]) -> list[list[tuple[int, float]]]:
             hits = occupations.search_labels(self.mapper.encoder.encode(texts), labels)
@@ -238,7 +239,7 @@ class TaxonomyContext:
             if score >= min_similarity and occupation_id not in best:
                 best[occupation_id] = round(score, 4)
         nearest = list(best.items())[:count]
-        return [(o, score) for o, score in nearest if score >= nearest[0][1] - margin]
+        return nearest[:1] + [(o, s) for o, s in nearest[1:] if s >= nearest[0][1] - margin]
 
     def occupations_of_titles(
         self, titles: Sequence[str], min_similarity: float

@@ -49,9 +49,11 @@
     return node;
   }
 
-  function number(value) {
-    // <data> keeps the exact value machine-readable beside the rounded text.
-    const node = el("data", "number", Number(value).toFixed(2));
+  function number(value, significant) {
+    // <data> keeps the exact value machine-readable beside the rounded text: two decimals,
+    // or ``significant`` digits for values that may be small (weights).
+    const shown = significant ? Number(value).toPrecision(significant) : Number(value).toFixed(2);
+    const node = el("data", "number", shown);
     node.value = String(value);
     return node;
   }
@@ -488,9 +490,9 @@
       const strengthWord = requirement.strength === "must" ? "must" : "nice to have";
       const sourceWord = SOURCE_WORDS[requirement.source] || requirement.source;
       item.append(el("span", "strength", strengthWord), " ", el("span", "source", sourceWord));
-      // The share of the score: a skill few occupations list weighs more than a common one.
+      // What it counts for in the score: a skill few occupations list weighs more.
       const weight = el("span", "weight", " · weight ");
-      weight.append(number(requirement.weight));
+      weight.append(number(requirement.weight, 2));
       item.append(weight);
       requirementList.append(item);
     });

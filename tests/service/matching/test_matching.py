@@ -371,7 +371,8 @@ def test_the_title_weighs_each_skill_by_the_closest_occupations_that_need_it(
             import_release(session, release, make_default=True)
         opened.reload_taxonomy()
         tenant_id = new_tenant(opened)
-        ingest(opened, tenant_id, ISSUER.issue(badge(SQL, "SQL"), "did:sql"), "querier")
+        held = ingest(opened, tenant_id, ISSUER.issue(badge(SQL, "SQL"), "did:sql"), "querier")
+        assert isinstance(held, Accepted)
         query = JobQuery(title="Data analyst", skills=[ExplicitSkill(uri=SQL)])
         weight = settings.matching.title_skill_weight
 
@@ -385,8 +386,13 @@ def test_the_title_weighs_each_skill_by_the_closest_occupations_that_need_it(
         # Both: Python, which both need, keeps its weight; machine learning, which only the
         # second needs, weighs half (SQL is required explicitly and not added again).
         assert title_weights(2) == {PYTHON: weight, ML: pytest.approx(weight / 2)}
-        # A neighbour further below the closest than the margin does not count.
+        # A neighbour further below the closest than the margin does not count, and a
+        # negative margin still keeps the closest.
         assert title_weights(2, margin=0.0) == {PYTHON: weight}
+        assert title_weights(2, margin=-1.0) == {PYTHON: weight}
+        closest = opened.require_taxonomy()[0].closest_occupations("Data analyst", 0.3, 2)
+        assert [round(score, 4) for _, score in closest] == [1.0, closest[1][1]]
+        assert 0.3 <= closest[1][1] < 1.0
 
 
 @pytest.mark.parametrize(
