@@ -185,10 +185,6 @@ def resolve_requirements(
     explicit_ids = {row[0] for row in explicit_rows}
     phrases = [p for p in phrases if p.skills[0].skill_id not in explicit_ids]
     exponent = settings.matching.specificity_exponent
-
-    def specific(skill_id: int) -> float:
-        return context.specificity.factor(skill_id, exponent)
-
     skills = taxonomy_service.skills_by_ids(
         session, explicit_ids | {m.skill_id for p in phrases for m in p.skills}
     )
@@ -206,7 +202,8 @@ def resolve_requirements(
         Requirement(
             skill=skills[p.skills[0].skill_id],
             alternatives=tuple(skills[m.skill_id] for m in p.skills),
-            weight=_weight(p.strength, settings) * specific(p.skills[0].skill_id),
+            weight=_weight(p.strength, settings)
+            * context.specificity.factor(p.skills[0].skill_id, exponent),
             strength=p.strength,
             source="text",
             phrase=p.phrase.text,

@@ -355,11 +355,6 @@ def occupations_per_skill(session: Session, taxonomy_id: int) -> tuple[int, dict
     return int(occupations or 0), counts
 
 
-def essential_skill_ids(session: Session, occupation_id: int) -> list[int]:
-    """An occupation's essential skills, in the order the release lists them."""
-    return essential_skills_of(session, [occupation_id]).get(occupation_id, [])
-
-
 _ID_CHUNK = 5000
 """Ids per ``IN`` list (SQLite and PostgreSQL both take this many bound parameters)."""
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 import taxonomy as tx
 from embeddings import IndexFileError, TextEncoder
 from embeddings.skill_space import SkillLabelEntry, SkillSpace
-from ingest.hit_cache import HitCache
+from ingest.hit_cache import HitCache, Hits
 from ingest.label_dictionary import LabelDictionary
 from ingest.mapping import MappingSettings, SkillMapper
 from ingest.mapping_model import DEFAULT_ARTEFACT, LearnedRanking, MappingModel, Thresholds
@@ -31,7 +31,6 @@ from service.taxonomy.label_search import LabelSearch
 # imports this feature's repository.
 default_taxonomy = repo.default_taxonomy
 skills_by_ids = repo.skills_by_ids
-essential_skill_ids = repo.essential_skill_ids
 essential_skills_of = repo.essential_skills_of
 aligned_skill = repo.aligned_skill
 
@@ -229,13 +228,8 @@ class TaxonomyContext:
         if occupations is None or not core:
             return []
         labels = max(8 * count, 32)  # an occupation has several titles: rows for ``count``
-
-        def closest(texts: list[str]) -> list[list[tuple[int, float]]]:
-            hits = occupations.search_labels(self.mapper.encoder.encode(texts), labels)
-            return [[(hit.skill_id, float(hit.score)) for hit in found] for found in hits]
-
         best: dict[int, float] = {}
-        for occupation_id, score in self.title_cache.get([core], labels, closest)[0]:
+        for occupation_id, score in self._title_hits(occupations, [core], labels)[0]:
             if score >= min_similarity and occupation_id not in best:
                 best[occupation_id] = round(score, 4)
         nearest = list(best.items())[:count]
@@ -254,17 +248,25 @@ class TaxonomyContext:
         occupations = self.occupations
         if occupations is None or not distinct:
             return [None] * len(titles)
-
-        def closest(texts: list[str]) -> list[list[tuple[int, float]]]:
-            hits = occupations.search_labels(self.mapper.encoder.encode(texts), 1)
-            return [[(best.skill_id, float(best.score)) for best in found] for found in hits]
-
         found: dict[str, tuple[int, float]] = {
             core: best[0]
-            for core, best in zip(distinct, self.title_cache.get(distinct, 1, closest), strict=True)
+            for core, best in zip(distinct, self._title_hits(occupations, distinct, 1), strict=True)
             if best and best[0][1] >= min_similarity
         }
         return [found.get(core) for core in cores]
+
+    def _title_hits(self, occupations: SkillSpace, cores: list[str], labels: int) -> list[Hits]:
+        """The ``labels`` closest occupation titles of each title core, best first.
+
+        (occupation id, unrounded cosine) per title, remembered in :attr:`title_cache` by
+        that count.
+        """
+
+        def closest(texts: list[str]) -> list[list[tuple[int, float]]]:
+            hits = occupations.search_labels(self.mapper.encoder.encode(texts), labels)
+            return [[(hit.skill_id, float(hit.score)) for hit in found] for found in hits]
+
+        return self.title_cache.get(cores, labels, closest)
 
     def find_skill(self, identifier: str) -> int | None:
         """A skill's database id by URI or by the last segment of its URI (its short id)."""
