@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 import taxonomy as tx
@@ -250,7 +252,9 @@ class TaxonomyContext:
             return [None] * len(titles)
         found: dict[str, tuple[int, float]] = {
             core: best[0]
-            for core, best in zip(distinct, self._title_hits(occupations, distinct, 1), strict=True)
+            for core, best in zip(
+                distinct, self._title_hits(occupations, distinct, TITLE_TIE_ROWS), strict=True
+            )
             if best and best[0][1] >= min_similarity
         }
         return [found.get(core) for core in cores]
@@ -263,8 +267,14 @@ class TaxonomyContext:
         """
 
         def closest(texts: list[str]) -> list[list[tuple[int, float]]]:
-            hits = occupations.search_labels(self.mapper.encoder.encode(texts), labels)
-            return [[(hit.skill_id, float(hit.score)) for hit in found] for found in hits]
+            vectors = self.mapper.encoder.encode(texts)
+            hits = occupations.search_labels(vectors, labels)
+            return [
+                _ties_by_occupation(
+                    occupations, vector, [(h.skill_id, float(h.score)) for h in found]
+                )
+                for vector, found in zip(vectors, hits, strict=True)
+            ]
 
         return self.title_cache.get(cores, labels, closest)
 
@@ -292,6 +302,31 @@ class TaxonomyContext:
         return ResolvedSkillId(None, "unresolved", None)
 
 
+TITLE_TIE = 0.005
+"""Occupation titles this close to a job title's best are ties (ESCO gives one alternative
+label to several occupations: "administrative assistant" names six)."""
+TITLE_TIE_ROWS = 8
+"""Occupation titles searched for a job title's one occupation, so ties can be seen."""
+
+
+def _ties_by_occupation(
+    occupations: SkillSpace, vector: npt.NDArray[np.float32], hits: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """Title hits, best first, ties with the best ordered by the whole occupation.
+
+    An occupation's vector (its preferred label weighted twice, with its alternatives) decides
+    instead of the one label, so the occupation a title names outright comes before those
+    that list it among their alternative labels.
+    """
+    tied = [hit for hit in hits if hit[1] >= hits[0][1] - TITLE_TIE] if hits else []
+    if len(tied) <= 1:
+        return hits
+    ids = list(dict.fromkeys(occupation_id for occupation_id, _ in tied))
+    closeness = dict(zip(ids, (occupations.vectors_of(ids) @ vector).tolist(), strict=True))
+    tied.sort(key=lambda hit: -closeness[hit[0]])
+    return tied + hits[len(tied) :]
+
+
 @dataclass(frozen=True, slots=True)
 class ResolvedSkillId:
     """How a requested skill was resolved.
@@ -310,6 +345,38 @@ class ResolvedSkillId:
 _TITLE_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b[mwfhd]\s*/\s*[mwfhd](\s*/\s*[mwfhdx])?\b", re.I)
 _TITLE_QUALIFIER = re.compile(r"\s+[-\u2013\u2014|]\s+|,")
 _TITLE_LABEL = re.compile(r"^\W*(job title|position|role|vacancy)\s*:\s*", re.I)
+_TITLE_HIRING = re.compile(
+    r"^\W*((urgently|now|immediately)\s+hiring|hiring\s+(now|immediately)|we(\s+a)?re\s+hiring)"
+    r"\b\s*[:!-]?\s*",
+    re.I,
+)
+_TITLE_PAY = re.compile(
+    r"(\b(earn|make|up\s+to|from|starting\s+at)\s+)*"  # "Earn up to"
+    r"[$\u00a3\u20ac]\s?\d[\d,.]*\s*k?"  # "$18", "$2,500", "$65k"
+    r"(\s*(-|to)\s*[$\u00a3\u20ac]?\s?\d[\d,.]*\s*k?)?"  # a range
+    r"(\s*(/|per|an|a)\s*(hr|hour|h|yr|year|annum|week|wk|month|mo|day)\b)?"
+    r"(\s*(sign[\s-]*on|signing|retention|hiring|starting)?\s*bonus\b)?"
+    r"(\s*\+\s*tips\b)?",
+    re.I,
+)
+_TITLE_TERMS = re.compile(
+    r"\b("
+    r"(1st|2nd|3rd|first|second|third|day|days|night|nights|evening|overnight|weekend|swing)"
+    r"\s+shifts?|shift\s+[1-3]"  # the shift
+    r"|(full|part)[\s-]*time|per\s+diem|prn|seasonal"  # the terms
+    r"|entry[\s-]*level|(sign[\s-]*on|signing)\s+bonus"
+    r")\b",
+    re.I,
+)
+# Words that name the terms only at the end or start of a title ("Data Analyst - Remote",
+# "Remote Data Analyst"), but are part of an occupation inside one ("Night Auditor").
+_TITLE_LEADING_WORDS = r"(fully\s+)?remote|work\s+from\s+home|wfh|temporary|temp"
+_TITLE_TRAILING_WORDS = (
+    rf"{_TITLE_LEADING_WORDS}|hybrid|on[\s-]?site|permanent|nights|weekends|bonus"
+)
+_TITLE_EDGE = re.compile(rf"^({_TITLE_LEADING_WORDS})\b\W*|\W*\b({_TITLE_TRAILING_WORDS})$", re.I)
+_TITLE_GRADE = re.compile(r"\b(sr|jr|snr|jnr)\b\.?|\b(level|lvl|grade)\s*\d+\b", re.I)
+_TITLE_ROMAN = re.compile(r"\s(I{1,3}|IV)$")  # uppercase only: "Technician III", not "Ai"
 
 
 def title_core(title: str) -> str:
@@ -317,11 +384,21 @@ def title_core(title: str) -> str:
 
     Parenthesised or bracketed notes and gender markers ("(m/f/d)", "m/w/d") go, and so does
     what follows a dash, bar or comma ("Forklift Driver - Night Shift"), and a leading "Job
-    title:".
+    title:" or "Urgently hiring:". Job boards' dressing inside the title goes too: pay and
+    bonuses ("$18/hr", "$2,500 Sign-On Bonus"), the shift ("2nd Shift", "Nights"), the terms
+    ("Part-Time", "Per Diem", "Seasonal"), where ("Remote", "Hybrid"), "Entry Level", and the
+    grade ("Sr.", "Jr.", a closing "II" or "III", "Level 2"). A title that is nothing but such
+    words is kept as it was.
     """
-    plain = _TITLE_NOISE.sub(" ", _TITLE_LABEL.sub("", title))
-    head = _TITLE_QUALIFIER.split(plain, maxsplit=1)[0]
-    return " ".join(head.split())
+    plain = _TITLE_NOISE.sub(" ", _TITLE_HIRING.sub("", _TITLE_LABEL.sub("", title)))
+    head = " ".join(_TITLE_QUALIFIER.split(plain, maxsplit=1)[0].split())
+    bare = _TITLE_ROMAN.sub("", head)
+    bare = _TITLE_GRADE.sub(" ", _TITLE_TERMS.sub(" ", _TITLE_PAY.sub(" ", bare)))
+    bare = " ".join(bare.split())
+    while (shorter := _TITLE_EDGE.sub("", bare, count=1)) != bare:
+        bare = shorter
+    bare = bare.strip(" -:/&")
+    return bare if re.search(r"[^\W\d_]", bare) else head
 
 
 def skill_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from sqlalchemy import select
 
 import taxonomy as tx
 from embeddings import TextEncoder
@@ -21,6 +22,7 @@ from service.credentials import service as credentials_service
 from service.credentials.service import Accepted, Rejected, achievement_text, ingest_credential
 from service.db import registry
 from service.db.engine import unit_of_work
+from service.db.models import Occupation
 from service.errors import InvalidRequestError
 from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
@@ -407,7 +409,75 @@ def test_the_title_weighs_each_skill_by_the_closest_occupations_that_need_it(
         ("CNC Machinist [Contract]", "CNC Machinist"),
         ("Back-End / Front-End Engineer", "Back-End / Front-End Engineer"),
         ("  ", ""),
+        # Job boards' dressing inside the title: pay, shift, terms, place, grade, hiring.
+        ("Warehouse Associate (Day Shift) $18/hr", "Warehouse Associate"),
+        ("Sales Associate $15 an hour", "Sales Associate"),
+        ("Registered Nurse $5,000 Sign-On Bonus", "Registered Nurse"),
+        ("Server $2.13/hr + tips", "Server"),
+        ("Delivery Driver - Earn up to $25/hr", "Delivery Driver"),
+        ("Forklift Operator 2nd Shift", "Forklift Operator"),
+        ("Security Guard Nights", "Security Guard"),
+        ("Part-Time Cashier", "Cashier"),
+        ("Remote Part-Time Data Entry Clerk", "Data Entry Clerk"),
+        ("Data Analyst Hybrid", "Data Analyst"),
+        ("Entry Level Bookkeeper", "Bookkeeper"),
+        ("Maintenance Technician III", "Maintenance Technician"),
+        ("Sr. Software Engineer", "Software Engineer"),
+        ("Level 2 Support Technician", "Support Technician"),
+        ("Urgently Hiring: Line Cook", "Line Cook"),
+        ("Now Hiring Dishwasher", "Dishwasher"),
+        # The same words where they name the occupation, or all the title says, stay.
+        ("Night Auditor", "Night Auditor"),
+        ("Hybrid Vehicle Technician", "Hybrid Vehicle Technician"),
+        ("Day Care Worker", "Day Care Worker"),
+        ("AI Engineer", "AI Engineer"),
+        ("Remote", "Remote"),
+        ("$20/hr", "$20/hr"),
     ],
 )
 def test_a_title_is_matched_without_its_trimmings(title: str, core: str) -> None:
     assert title_core(title) == core
+
+
+def test_a_title_names_the_occupation_whose_own_title_it_is_over_one_that_lists_it(
+    encoder: TextEncoder, tmp_path: Path
+) -> None:
+    """ESCO gives one alternative label to several occupations ("administrative assistant"
+    is an alternative label of "secretary"): a title tied between them names the occupation
+    it is the preferred label of, whichever comes first in the release."""
+    base = mini_release("ties-1")
+    secretary = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ac"
+    assistant = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ad"
+    release = msgspec.structs.replace(
+        base,
+        occupations=(
+            tx.Occupation(
+                uri=secretary,
+                preferred_label="secretary",
+                alt_labels=("administrative assistant", "office secretary", "typist"),
+                code="4120.1",
+            ),
+            tx.Occupation(uri=assistant, preferred_label="administrative assistant", code="4110.1"),
+            *base.occupations,
+        ),
+        occupation_skills=(
+            *base.occupation_skills,
+            tx.OccupationSkill(occupation_uri=secretary, skill_uri=SQL, relation="essential"),
+            tx.OccupationSkill(occupation_uri=assistant, skill_uri=SQL, relation="essential"),
+        ),
+    )
+    settings = Settings(data_dir=tmp_path).replaced(
+        database_url=f"sqlite:///{tmp_path / 'ties.sqlite3'}"
+    )
+    with contextlib.closing(Runtime.open(settings, encoder=encoder)) as opened:
+        with unit_of_work(opened.sessions) as session:
+            import_release(session, release, make_default=True)
+            ids = {uri: id_ for uri, id_ in session.execute(select(Occupation.uri, Occupation.id))}
+        opened.reload_taxonomy()
+        context = opened.require_taxonomy()[0]
+        for title in ("Administrative Assistant", "Administrative Assistant II - $20/hr"):
+            found = context.occupation_of_title(title, 0.7)
+            assert found is not None
+            assert found == (ids[assistant], pytest.approx(1.0, abs=1e-3))
+        closest = context.closest_occupations("administrative assistant", 0.7, 2)
+        assert [occupation for occupation, _ in closest] == [ids[assistant], ids[secretary]]
