@@ -109,6 +109,11 @@ def _parser() -> argparse.ArgumentParser:
         help="postings-match: send only the even- or odd-numbered ads (the pool stays whole)",
     )
     parser.add_argument(
+        "--decorate-titles",
+        action="store_true",
+        help="postings-match: dress each title as job boards do (pay, shift, level, ...) first",
+    )
+    parser.add_argument(
         "--baseline",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -303,7 +308,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.name == "postings-match":
             results["postings_match"] = run_postings_match(
-                env, esco_dir=args.esco_dir, seed=args.seed, limit=args.limit, half=args.half
+                env,
+                esco_dir=args.esco_dir,
+                seed=args.seed,
+                limit=args.limit,
+                half=args.half,
+                decorate_titles=args.decorate_titles,
             )
         if args.name == "ranking":
             results["ranking"] = run_ranking(
