@@ -109,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
         help="postings-match: send only the even- or odd-numbered ads (the pool stays whole)",
     )
     parser.add_argument(
+        "--pool",
+        choices=("evidence", "credentials"),
+        default="evidence",
+        help="postings-match: write the candidates' evidence (default) or send them signed "
+        "credentials, half aligned, half named and described only, through POST /v1/credentials",
+    )
+    parser.add_argument(
         "--decorate-titles",
         action="store_true",
         help="postings-match: dress each title as job boards do (pay, shift, level, ...) first",
@@ -314,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
                 limit=args.limit,
                 half=args.half,
                 decorate_titles=args.decorate_titles,
+                pool=args.pool,
             )
         if args.name == "ranking":
             results["ranking"] = run_ranking(

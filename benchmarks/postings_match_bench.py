@@ -42,10 +42,12 @@ import csv
 import random
 import statistics
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
@@ -56,6 +58,7 @@ from benchmarks.match_bench import SyntheticEvidence, http_client, tenant_id_of,
 from benchmarks.ranking_bench import REJECTED, _skill_rows
 from service.db.engine import unit_of_work
 from service.db.models import Occupation
+from service.samples import SampleAchievement, SampleIssuer
 from taxonomy import read_esco_bundle
 
 POSTINGS_DIR = SHARED_DATA / "jobs" / "occupation-coding"
@@ -141,6 +144,68 @@ def tfidf_rankings(candidate_texts: Sequence[str], queries: Sequence[str]) -> li
     return [list(np.argsort(-row, kind="stable")[:TOP_K]) for row in scores]
 
 
+def ingest_pool(
+    env: BenchEnvironment, achievements: Sequence[Sequence[SampleAchievement]]
+) -> dict[str, Any]:
+    """Candidate ``c{i}`` receives one signed OB 3.0 credential per achievement of item ``i``.
+
+    As the issue's own harness builds its pool: each achievement is named after a skill (its
+    preferred label, with the skill's ESCO description); an aligned one declares the skill's
+    URI, the others only name and describe it, so the product maps their text. Two issuers
+    sign in turn; the credentials go through ``POST /v1/credentials`` (parse, verify, map,
+    store) over loopback HTTP with two clients.
+
+    Returns:
+        How many were sent, the status counts, the evidence stored per credential by kind
+        (aligned or mapped from text) and the time taken.
+    """
+    issuers = [
+        SampleIssuer(name="Bench University", domain="uni.example"),
+        SampleIssuer(name="Bench Academy", domain="academy.example"),
+    ]
+    documents = [
+        (f"c{n}", issuers[k % 2].issue(achievement, f"did:example:c{n}"))
+        for n, held in enumerate(achievements)
+        for k, achievement in enumerate(held)
+    ]
+    headers = {"Authorization": f"Bearer {env.api_key(TENANT, 'ingest')}"}
+    statuses: dict[int, int] = {}
+    skills_per_credential: dict[str, list[int]] = {"aligned": [], "text": []}
+
+    def post(item: tuple[str, dict[str, Any]]) -> None:
+        candidate, document = item
+        response = client.post(
+            "/v1/credentials", params={"candidateId": candidate}, json=document, headers=headers
+        )
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        if response.is_success:
+            body = response.json()
+            kind = (
+                "aligned"
+                if document["credentialSubject"]["achievement"].get("alignment")
+                else "text"
+            )
+            skills_per_credential[kind].append(len(body.get("skills", [])))
+
+    with (
+        httpx.Client(base_url=env.server.url, timeout=120) as client,
+        console.status(f"ingesting {len(documents)} credentials"),
+        Stopwatch() as watch,
+        ThreadPoolExecutor(max_workers=2) as workers,
+    ):
+        list(workers.map(post, documents))
+    return {
+        "credentials": len(documents),
+        "status_counts": statuses,
+        "skills_per_credential": {
+            kind: round(statistics.fmean(counts), 2)
+            for kind, counts in skills_per_credential.items()
+            if counts
+        },
+        "seconds": round(watch.seconds, 1),
+    }
+
+
 def _title_readings(
     env: BenchEnvironment, sent: Sequence[tuple[int, Ad]], groups: Sequence[str]
 ) -> dict[str, Any]:
@@ -179,12 +244,15 @@ def run_postings_match(  # noqa: PLR0915 (one run, read top to bottom)
     limit: int | None = None,
     half: str | None = None,
     decorate_titles: bool = False,
+    pool: str = "evidence",
 ) -> dict[str, Any]:
     """Build the pool, send every ad to /v1/match, score it beside TF-IDF.
 
     ``half`` (``even`` or ``odd``) sends only that half of the ads; the pool is built from
     all of them, so the candidates are the same either way. ``decorate_titles`` dresses each
-    title with one of :data:`TITLE_DECORATIONS` before it is read.
+    title with one of :data:`TITLE_DECORATIONS` before it is read. ``pool`` ``credentials``
+    builds the candidates from signed credentials sent to ``POST /v1/credentials``
+    (:func:`ingest_pool`) instead of writing their evidence.
     """
     rng = random.Random(seed)
     skill_ids, labels = _skill_rows(env)
@@ -215,8 +283,29 @@ def run_postings_match(  # noqa: PLR0915 (one run, read top to bottom)
         )
     candidate_of = {uri: f"c{n}" for n, uri in enumerate(occupations)}
     tenant_id = tenant_id_of(env, TENANT)
-    with console.status(f"writing {len(occupations)} candidates"):
-        write_candidates(env, tenant_id, holdings)
+    ingested: dict[str, Any] | None = None
+    if pool == "credentials":
+        uri_of = {skill_id: uri for uri, skill_id in skill_ids.items()}
+        described = {skill.uri: skill.description for skill in release.skills}
+        ingested = ingest_pool(
+            env,
+            [
+                [
+                    SampleAchievement(
+                        slug=f"s{e.skill_id}-{'a' if e.confidence == 1.0 else 'n'}",
+                        name=e.label,
+                        description=described.get(uri_of[e.skill_id], ""),
+                        aligned_skill_uris=(uri_of[e.skill_id],) if e.confidence == 1.0 else (),
+                        aligned_labels=(e.label,) if e.confidence == 1.0 else (),
+                    )
+                    for e in held
+                ]
+                for held in holdings
+            ],
+        )
+    else:
+        with console.status(f"writing {len(occupations)} candidates"):
+            write_candidates(env, tenant_id, holdings)
 
     groups = (*FILES, "all", "even", "odd")
     product = {source: _Scores() for source in groups}
@@ -267,6 +356,8 @@ def run_postings_match(  # noqa: PLR0915 (one run, read top to bottom)
         "product": {g: scores.summary() for g, scores in product.items() if scores.ranks},
         "tfidf": {g: scores.summary() for g, scores in baseline.items() if scores.ranks},
         "titles": titles,
+        "pool": pool,
+        **({"ingested": ingested} if ingested is not None else {}),
         "rejected": rejected,
         "requirements_per_ad": {
             "mean": round(statistics.fmean(requirements), 1) if requirements else 0,
