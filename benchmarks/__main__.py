@@ -30,6 +30,9 @@ NAME:
   postings-import
            postings/s through `credmatch postings import` on the 1,000 labelled ads and
            --postings synthetic ones (--workers, --ray local, --credmatch another checkout)
+  job-text where the product reads requirements in real job-ad sentences (--conll FILE: the
+           labelled sentences of github.com/acp19tag/skill-extraction-dataset): labelled
+           skill spans read, unlabelled sentences (blurbs, how to apply) left unread
   ann      candidate index at --sizes: exact vs IVF build time, bytes/candidate, recall@100,
            latency per --nprobes (no database)
 """
@@ -49,6 +52,7 @@ from benchmarks.gap_bench import run_gap
 from benchmarks.gap_quality import run_gap_quality
 from benchmarks.harness import BenchEnvironment
 from benchmarks.ingest_bench import run_ingest
+from benchmarks.job_text_bench import run_job_text
 from benchmarks.load_bench import run_load
 from benchmarks.match_bench import run_match
 from benchmarks.postings_import_bench import run_postings_import
@@ -78,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
             "postings-match",
             "postings-import",
             "ann",
+            "job-text",
             "gap",
             "load",
         ],
@@ -107,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=("even", "odd"),
         default=None,
         help="postings-match: send only the even- or odd-numbered ads (the pool stays whole)",
+    )
+    parser.add_argument(
+        "--conll",
+        type=Path,
+        default=Path("testset.txt"),
+        help="job-text: the labelled job-ad sentences (CoNLL)",
     )
     parser.add_argument(
         "--pool",
@@ -250,6 +261,8 @@ def _without_database(args: argparse.Namespace) -> dict[str, Any] | None:  # noq
         }
     if args.name == "verify":
         return {"verify": run_verify(count=args.credentials, processes=args.processes)}
+    if args.name == "job-text":
+        return {"job_text": run_job_text(data_dir=data_dir, conll=args.conll)}
     return None
 
 
