@@ -61,11 +61,16 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
     "benefits": (
         r"\b(we|the company|our company|our client)\b.{0,30}\b(offer|provide|give)s?\b.{0,80}"
         r"\b(benefits?|insurance|pension|retirement|paid (time off|leave|holidays?)|vacation|"
-        r"holidays|bonus(es)?|perks|discounts?|salary|compensation|package|pay|wages?)\b",
+        r"holidays|bonus(es)?|perks|discounts?|salary|compensation|package|pay|wages?|"
+        r"(full|ongoing|paid|free) training)\b",
         r"\b(you|you'll|you will|employees|staff)\b.{0,20}\b(receive|enjoy|get|are entitled "
         r"to|benefit from)s?\b.{0,80}\b(benefits?|insurance|pension|retirement|paid (time "
         r"off|leave|holidays?)|vacation|holidays|bonus(es)?|perks|discounts?|salary|"
-        r"compensation|package|pay|wages?)\b",
+        r"compensation|package|pay|wages?|training|career (development|progression))\b",
+        r"^\W*in return\b|\bin return,? (you|we)\b",
+        r"\b(on[- ]?site|on[- ]street|free|staff|car) parking\b|\bchildcare vouchers?\b",
+        r"\b\d+ days'?s? (annual )?(holiday|leave|vacation)\b|\bannual (holiday|leave) "
+        r"(allowance|entitlement)\b",
         r"^\W*(benefits?|perks|what we offer|we offer|our offer)\b",
         r"\bbenefits (include|package)\b",
         r"\bcompetitive (salary|pay|wages?|compensation|benefits|remuneration|package|rates?)\b",
@@ -83,6 +88,8 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"^\W*(salary|pay|compensation|wage|rate of pay|pay rate|pay range)\s*[:\-]",
         r"\b(salary|pay|wage|compensation) (range|band|scale)\b",
         r"\bhourly rate\b",
+        r"\b(flexibility|negotiable|negotiation) (on|in) (the )?(salary|pay|rate)\b",
+        r"\b(salary|pay) (is )?negotiable\b|\b(salary|pay) levels?\b.{0,40}\bguide\b",
     ),
     "application": (
         r"\bapply (now|today|online|here|through|via|at|by)\b",
@@ -99,6 +106,18 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"\bonly (shortlisted|selected|successful) (candidates|applicants)\b",
         r"\b(encourage|invite)s? you to apply\b|\bencouraged to apply\b",
         r"\b(should|must|may|can) apply\b.{0,15}$",
+        r"\b(e-?mail|send|forward|submit)\b.{0,30}\b(cv|c\.v\.|resume|résumé)\b",
+        r"\b(volume|number) of applications\b|\bapplication response\b",
+        r"\bnot hear(d)? (back )?from us\b|\b(your|the) application (is|was|has been|has "
+        r"not been) (successful|unsuccessful|not successful)\b",
+        r"\bshortlisted (candidates|applicants)\b",
+        r"\bplease (call|phone|ring)\b|\bfor (immediate|further) (consideration|information|"
+        r"details)\b",
+        r"\b(like|wish|want) to apply\b|\binterested in applying\b",
+        r"\bfor (more|other|similar) (job )?(vacancies|positions|jobs|roles)\b|\bwelcome "
+        r"(general )?enquiries\b",
+        r"\blook(ing)? forward to (hearing|receiving|meeting|reviewing|welcoming)\b",
+        r"\bno (previous |prior )?experience (is )?(necessary|needed|required)\b",
     ),
     "screening": (
         r"\bdrug[- ](test|testing|screen|screening|free)\b",
@@ -110,7 +129,9 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"\bpre-?employment (screening|test|check|physical)s?\b",
         r"\b(eligible|authori[sz]ed|legally able|entitled) to work in\b",
         r"\b(work|employment) (authori[sz]ation|permit|eligibility)\b",
-        r"\b(visa )?sponsorship\b",
+        r"\bvisa sponsorship\b|\bsponsorship (is|will|cannot|can ?not|not)\b|\b(sponsor|"
+        r"sponsoring|sponsorship for) (a |an )?(visas?|work permits?|work visas?)\b|\bwithout "
+        r"sponsorship\b",
         r"\bright to work\b",
     ),
     "company": (
@@ -134,6 +155,13 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"^\W*(come |apply (now |today )?and )?join us\b",
         r"\b(opportunity|chance) to (join|be (a )?part of)\b",
         r"^\W*(this|the) (role|position|job|opportunity) offers\b",
+        r"\b(our|my) client (is|are|has|have|was|were|will)\b|^\W*about (our|the) client\b|"
+        r"\bthe client is (a|an|the|one)\b",
+        r"\b(are|is) recruiting (for|on behalf of)\b|\b(acting as|is) an? employment "
+        r"(agency|business)\b",
+        r"\bour (goal|aim|ambition) (is|are)\b",
+        r"^(?!.*\byou).*\b(they|the company|the business|the firm|the group)\b.{0,60}\b("
+        r"awards?|profitable|market[- ]leading|fastest[- ]growing|winning formula|plc)\b",
     ),
     "contact": (
         r"[\w.+-]+@[\w-]+\.[\w.]+",
@@ -141,6 +169,8 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"(?<![\d-])\+?\(?\d{2,4}\)?[ -]\d{3,4}[ -]\d{3,4}(?![\d-])",
         r"^\W*(location|address|office|based in|located (in|at))\s*[:\-]",
         r"\b\d{1,5} \w+ (street|st\.|avenue|ave\.?|road|rd\.|boulevard|blvd|lane|drive|dr\.)\b",
+        r"\b(is|are) (located|situated) (in|at|on|near)\b",
+        r"\b(close|near|next) to\b.{0,40}\b(station|motorway|bus routes?|airport)\b",
     ),
 }
 
