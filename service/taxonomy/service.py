@@ -375,8 +375,39 @@ _TITLE_TRAILING_WORDS = (
     rf"{_TITLE_LEADING_WORDS}|hybrid|on[\s-]?site|permanent|nights|weekends|bonus"
 )
 _TITLE_EDGE = re.compile(rf"^({_TITLE_LEADING_WORDS})\b\W*|\W*\b({_TITLE_TRAILING_WORDS})$", re.I)
-_TITLE_GRADE = re.compile(r"\b(sr|jr|snr|jnr)\b\.?|\b(level|lvl|grade)\s*\d+\b", re.I)
+_TITLE_GRADE = re.compile(
+    r"\b(sr|jr|snr|jnr)\b\.?|\b(level|lvl|grade)\s*\d+\b|^(senior|junior)\s+(?=\w)", re.I
+)
 _TITLE_ROMAN = re.compile(r"\s(I{1,3}|IV)$")  # uppercase only: "Technician III", not "Ai"
+_TITLE_LICENCE = re.compile(r"\b(class [abc] )?cdl(-?[abc]\b)?( class [abc]\b)?", re.I)
+# Job-title acronyms of US and UK job boards that the occupation titles of ESCO (a European
+# classification) do not hold, written out as the job they name. Only acronyms that name one
+# job: "PA" (physician or personal assistant) and "MA" are left as they are.
+_TITLE_ACRONYMS: dict[str, str] = {
+    "RN": "Registered Nurse",
+    "LPN": "Licensed Practical Nurse",
+    "LVN": "Licensed Vocational Nurse",
+    "CNA": "Certified Nursing Assistant",
+    "STNA": "State Tested Nursing Assistant",
+    "APRN": "Advanced Practice Registered Nurse",
+    "CRNA": "Nurse Anaesthetist",
+    "EMT": "Emergency Medical Technician",
+    "HHA": "Home Health Aide",
+    "PCA": "Personal Care Aide",
+    "DSP": "Disability Support Worker",
+    "PTA": "Physical Therapist Assistant",
+    "COTA": "Occupational Therapy Assistant",
+    "SLP": "Speech and Language Therapist",
+    "RRT": "Respiratory Therapist",
+    "CSR": "Customer Service Representative",
+    "SDR": "Sales Development Representative",
+    "BDR": "Business Development Representative",
+    "CPA": "Certified Public Accountant",
+    "SWE": "Software Engineer",
+    "SRE": "Site Reliability Engineer",
+}
+_TITLE_ACRONYM = re.compile(r"\b[A-Z]{2,4}\b")
+_TITLE_ACRONYM_PAIR = re.compile(r"([A-Z]{2,4})(\s*/\s*[A-Z]{2,4})+")  # "LPN/LVN"
 
 
 def title_core(title: str) -> str:
@@ -387,18 +418,31 @@ def title_core(title: str) -> str:
     title:" or "Urgently hiring:". Job boards' dressing inside the title goes too: pay and
     bonuses ("$18/hr", "$2,500 Sign-On Bonus"), the shift ("2nd Shift", "Nights"), the terms
     ("Part-Time", "Per Diem", "Seasonal"), where ("Remote", "Hybrid"), "Entry Level", and the
-    grade ("Sr.", "Jr.", a closing "II" or "III", "Level 2"). A title that is nothing but such
-    words is kept as it was.
+    grade ("Senior", "Sr.", "Junior", a closing "II" or "III", "Level 2"), a driving licence
+    class ("CDL Class A"). A title that is nothing but such words is kept as it was. Job
+    acronyms that ESCO's titles lack are written out ("RN" -> "Registered Nurse").
     """
     plain = _TITLE_NOISE.sub(" ", _TITLE_HIRING.sub("", _TITLE_LABEL.sub("", title)))
     head = " ".join(_TITLE_QUALIFIER.split(plain, maxsplit=1)[0].split())
     bare = _TITLE_ROMAN.sub("", head)
     bare = _TITLE_GRADE.sub(" ", _TITLE_TERMS.sub(" ", _TITLE_PAY.sub(" ", bare)))
+    bare = _TITLE_LICENCE.sub(" ", bare)
     bare = " ".join(bare.split())
     while (shorter := _TITLE_EDGE.sub("", bare, count=1)) != bare:
         bare = shorter
     bare = bare.strip(" -:/&")
-    return bare if re.search(r"[^\W\d_]", bare) else head
+    return _written_out(bare if re.search(r"[^\W\d_]", bare) else head)
+
+
+def _written_out(core: str) -> str:
+    """A title core with its job acronyms written out ("RN" -> "Registered Nurse").
+
+    Of alternatives that are all acronyms ("LPN/LVN"), the first.
+    """
+    pair = _TITLE_ACRONYM_PAIR.fullmatch(core)
+    if pair is not None and pair.group(1) in _TITLE_ACRONYMS:
+        core = pair.group(1)
+    return _TITLE_ACRONYM.sub(lambda found: _TITLE_ACRONYMS.get(found[0], found[0]), core)
 
 
 def skill_space_dir(settings: Settings, taxonomy: Taxonomy) -> Path:

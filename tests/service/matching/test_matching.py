@@ -403,7 +403,7 @@ def test_the_title_weighs_each_skill_by_the_closest_occupations_that_need_it(
         ("Data Analyst (m/f/d)", "Data Analyst"),
         ("Koch m/w/d", "Koch"),
         ("Forklift Driver - Night Shift", "Forklift Driver"),
-        ("Senior Nurse, ICU", "Senior Nurse"),
+        ("Senior Nurse, ICU", "Nurse"),
         ("Job Title: Baker", "Baker"),
         ("Web Developer | Remote", "Web Developer"),
         ("CNC Machinist [Contract]", "CNC Machinist"),
@@ -426,12 +426,25 @@ def test_the_title_weighs_each_skill_by_the_closest_occupations_that_need_it(
         ("Level 2 Support Technician", "Support Technician"),
         ("Urgently Hiring: Line Cook", "Line Cook"),
         ("Now Hiring Dishwasher", "Dishwasher"),
+        ("Junior Data Analyst", "Data Analyst"),
+        ("CDL Class A Truck Driver - Home Weekly", "Truck Driver"),
+        ("CDL-A Truck Driver", "Truck Driver"),
+        # Job acronyms ESCO's titles lack are written out; ambiguous ones stay.
+        ("RN - ICU Nights", "Registered Nurse"),
+        ("Travel RN", "Travel Registered Nurse"),
+        ("LPN/LVN", "Licensed Practical Nurse"),
+        ("CNA", "Certified Nursing Assistant"),
+        ("Senior SWE, Platform", "Software Engineer"),
+        ("PA", "PA"),
+        ("QA Engineer", "QA Engineer"),
         # The same words where they name the occupation, or all the title says, stay.
         ("Night Auditor", "Night Auditor"),
         ("Hybrid Vehicle Technician", "Hybrid Vehicle Technician"),
         ("Day Care Worker", "Day Care Worker"),
         ("AI Engineer", "AI Engineer"),
         ("Remote", "Remote"),
+        ("Senior", "Senior"),
+        ("CDL", "CDL"),
         ("$20/hr", "$20/hr"),
     ],
 )
@@ -481,3 +494,40 @@ def test_a_title_names_the_occupation_whose_own_title_it_is_over_one_that_lists_
             assert found == (ids[assistant], pytest.approx(1.0, abs=1e-3))
         closest = context.closest_occupations("administrative assistant", 0.7, 2)
         assert [occupation for occupation, _ in closest] == [ids[assistant], ids[secretary]]
+
+
+def test_a_job_acronym_in_a_title_names_its_occupation(
+    encoder: TextEncoder, tmp_path: Path
+) -> None:
+    """ESCO's English titles hold no "RN": written out, the title finds the nurse."""
+    base = mini_release("acronyms-1")
+    nurse = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ae"
+    release = msgspec.structs.replace(
+        base,
+        occupations=(
+            *base.occupations,
+            tx.Occupation(
+                uri=nurse,
+                preferred_label="nurse responsible for general care",
+                alt_labels=("registered nurse", "general nurse"),
+                code="2221.1",
+            ),
+        ),
+        occupation_skills=(
+            *base.occupation_skills,
+            tx.OccupationSkill(occupation_uri=nurse, skill_uri=SQL, relation="essential"),
+        ),
+    )
+    settings = Settings(data_dir=tmp_path).replaced(
+        database_url=f"sqlite:///{tmp_path / 'acronyms.sqlite3'}"
+    )
+    with contextlib.closing(Runtime.open(settings, encoder=encoder)) as opened:
+        with unit_of_work(opened.sessions) as session:
+            import_release(session, release, make_default=True)
+            ids = {uri: id_ for uri, id_ in session.execute(select(Occupation.uri, Occupation.id))}
+        opened.reload_taxonomy()
+        context = opened.require_taxonomy()[0]
+        found = context.occupation_of_title("RN - ICU Nights $5,000 Sign-On Bonus", 0.7)
+        assert found is not None
+        assert found[0] == ids[nurse]
+        assert context.occupation_of_title("RNX", 0.7) is None  # only whole acronyms
