@@ -8,6 +8,7 @@ import json
 import math
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +29,12 @@ from service.matching.service import ExplicitSkill, JobQuery, match_candidates
 from service.runtime import Runtime
 from service.samples import SampleAchievement, SampleIssuer
 from service.settings import Settings
-from service.taxonomy.service import SkillSpecificity, import_release, title_core
+from service.taxonomy.service import (
+    SkillSpecificity,
+    TaxonomyContext,
+    import_release,
+    title_core,
+)
 from tests.service.conftest import ESCO, mini_release
 
 PYTHON = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"
@@ -452,42 +458,53 @@ def test_a_title_is_matched_without_its_trimmings(title: str, core: str) -> None
     assert title_core(title) == core
 
 
-def test_a_title_names_the_occupation_whose_own_title_it_is_over_one_that_lists_it(
-    encoder: TextEncoder, tmp_path: Path
-) -> None:
-    """ESCO gives one alternative label to several occupations ("administrative assistant"
-    is an alternative label of "secretary"): a title tied between them names the occupation
-    it is the preferred label of, whichever comes first in the release."""
-    base = mini_release("ties-1")
-    secretary = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ac"
-    assistant = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ad"
+@contextlib.contextmanager
+def _occupation_titles(
+    encoder: TextEncoder, tmp_path: Path, occupations: Sequence[tx.Occupation]
+) -> Iterator[tuple[TaxonomyContext, dict[str, int]]]:
+    """The taxonomy context of the mini release with ``occupations`` added first (each
+    needing SQL), and the database id of every occupation by URI."""
+    base = mini_release("titles-1")
     release = msgspec.structs.replace(
         base,
-        occupations=(
-            tx.Occupation(
-                uri=secretary,
-                preferred_label="secretary",
-                alt_labels=("administrative assistant", "office secretary", "typist"),
-                code="4120.1",
-            ),
-            tx.Occupation(uri=assistant, preferred_label="administrative assistant", code="4110.1"),
-            *base.occupations,
-        ),
+        occupations=(*occupations, *base.occupations),
         occupation_skills=(
             *base.occupation_skills,
-            tx.OccupationSkill(occupation_uri=secretary, skill_uri=SQL, relation="essential"),
-            tx.OccupationSkill(occupation_uri=assistant, skill_uri=SQL, relation="essential"),
+            *(
+                tx.OccupationSkill(occupation_uri=o.uri, skill_uri=SQL, relation="essential")
+                for o in occupations
+            ),
         ),
     )
     settings = Settings(data_dir=tmp_path).replaced(
-        database_url=f"sqlite:///{tmp_path / 'ties.sqlite3'}"
+        database_url=f"sqlite:///{tmp_path / 'titles.sqlite3'}"
     )
     with contextlib.closing(Runtime.open(settings, encoder=encoder)) as opened:
         with unit_of_work(opened.sessions) as session:
             import_release(session, release, make_default=True)
             ids = {uri: id_ for uri, id_ in session.execute(select(Occupation.uri, Occupation.id))}
         opened.reload_taxonomy()
-        context = opened.require_taxonomy()[0]
+        yield opened.require_taxonomy()[0], ids
+
+
+def test_a_title_names_the_occupation_whose_own_title_it_is_over_one_that_lists_it(
+    encoder: TextEncoder, tmp_path: Path
+) -> None:
+    """ESCO gives one alternative label to several occupations ("administrative assistant"
+    is an alternative label of "secretary"): a title tied between them names the occupation
+    it is the preferred label of, whichever comes first in the release."""
+    secretary = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ac"
+    assistant = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ad"
+    occupations = (
+        tx.Occupation(
+            uri=secretary,
+            preferred_label="secretary",
+            alt_labels=("administrative assistant", "office secretary", "typist"),
+            code="4120.1",
+        ),
+        tx.Occupation(uri=assistant, preferred_label="administrative assistant", code="4110.1"),
+    )
+    with _occupation_titles(encoder, tmp_path, occupations) as (context, ids):
         for title in ("Administrative Assistant", "Administrative Assistant II - $20/hr"):
             found = context.occupation_of_title(title, 0.7)
             assert found is not None
@@ -500,33 +517,16 @@ def test_a_job_acronym_in_a_title_names_its_occupation(
     encoder: TextEncoder, tmp_path: Path
 ) -> None:
     """ESCO's English titles hold no "RN": written out, the title finds the nurse."""
-    base = mini_release("acronyms-1")
     nurse = "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-0000000000ae"
-    release = msgspec.structs.replace(
-        base,
-        occupations=(
-            *base.occupations,
-            tx.Occupation(
-                uri=nurse,
-                preferred_label="nurse responsible for general care",
-                alt_labels=("registered nurse", "general nurse"),
-                code="2221.1",
-            ),
-        ),
-        occupation_skills=(
-            *base.occupation_skills,
-            tx.OccupationSkill(occupation_uri=nurse, skill_uri=SQL, relation="essential"),
+    occupations = (
+        tx.Occupation(
+            uri=nurse,
+            preferred_label="nurse responsible for general care",
+            alt_labels=("registered nurse", "general nurse"),
+            code="2221.1",
         ),
     )
-    settings = Settings(data_dir=tmp_path).replaced(
-        database_url=f"sqlite:///{tmp_path / 'acronyms.sqlite3'}"
-    )
-    with contextlib.closing(Runtime.open(settings, encoder=encoder)) as opened:
-        with unit_of_work(opened.sessions) as session:
-            import_release(session, release, make_default=True)
-            ids = {uri: id_ for uri, id_ in session.execute(select(Occupation.uri, Occupation.id))}
-        opened.reload_taxonomy()
-        context = opened.require_taxonomy()[0]
+    with _occupation_titles(encoder, tmp_path, occupations) as (context, ids):
         found = context.occupation_of_title("RN - ICU Nights $5,000 Sign-On Bonus", 0.7)
         assert found is not None
         assert found[0] == ids[nurse]
