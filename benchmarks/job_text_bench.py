@@ -8,7 +8,9 @@ Method (``python -m benchmarks job-text --conll FILE``):
   ``Experience``, ``Occupation``, ``Domain`` or nothing (CoNLL, BIO). The spans are not linked
   to a taxonomy, so this measures *where* requirements are read, not which skill. The file is
   not shipped: ``--conll`` points at it. Tokens are joined with a space except before closing
-  punctuation and after opening brackets, and the gold spans keep their character offsets.
+  punctuation, after opening brackets and around a full stop followed by a lower-case word
+  (the tokeniser split addresses: "www . example . co . uk"), and the gold spans keep their
+  character offsets.
 - **Product.** Each sentence goes through the product's job-text reading at its default
   settings (``SkillMapper.read_jobs``: boilerplate rules, dictionary, mapping artefact and its
   fitted thresholds), as ``POST /v1/skills/extract`` does.
@@ -81,7 +83,12 @@ def _sentence(tokens: Sequence[tuple[str, str]]) -> LabelledSentence:
     last_end = 0
     previous = ""
     for token, tag in tokens:
-        if text and not _NO_SPACE_BEFORE.match(token) and not _NO_SPACE_AFTER.match(previous):
+        joined = (
+            _NO_SPACE_BEFORE.match(token) is not None
+            or _NO_SPACE_AFTER.match(previous) is not None
+            or (previous == "." and token[:1].islower())  # "www . example . com": one address
+        )
+        if text and not joined:
             text += " "
         start = len(text)
         text += token
