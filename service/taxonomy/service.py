@@ -304,7 +304,8 @@ class TaxonomyContext:
 
 TITLE_TIE = 0.005
 """Occupation titles this close to a job title's best are ties (ESCO gives one alternative
-label to several occupations: "administrative assistant" names six)."""
+label to several occupations: "administrative assistant" is also a title of secretary and
+of statistical assistant)."""
 TITLE_TIE_ROWS = 8
 """Occupation titles searched for a job title's one occupation, so ties can be seen."""
 
@@ -376,7 +377,7 @@ _TITLE_TRAILING_WORDS = (
 )
 _TITLE_EDGE = re.compile(rf"^({_TITLE_LEADING_WORDS})\b\W*|\W*\b({_TITLE_TRAILING_WORDS})$", re.I)
 _TITLE_GRADE = re.compile(
-    r"\b(sr|jr|snr|jnr)\b\.?|\b(level|lvl|grade)\s*\d+\b|^(senior|junior)\s+(?=\w)", re.I
+    r"\b(sr|jr|snr|jnr)\b\.?|\b(level|lvl|grade)\s*\d+\b|^\s*(senior|junior)\s+(?=\w)", re.I
 )
 _TITLE_ROMAN = re.compile(r"\s(I{1,3}|IV)$")  # uppercase only: "Technician III", not "Ai"
 _TITLE_LICENCE = re.compile(r"\b(class [abc] )?cdl(-?[abc]\b)?( class [abc]\b)?", re.I)
@@ -424,10 +425,9 @@ def title_core(title: str) -> str:
     """
     plain = _TITLE_NOISE.sub(" ", _TITLE_HIRING.sub("", _TITLE_LABEL.sub("", title)))
     head = " ".join(_TITLE_QUALIFIER.split(plain, maxsplit=1)[0].split())
-    bare = _TITLE_ROMAN.sub("", head)
-    bare = _TITLE_GRADE.sub(" ", _TITLE_TERMS.sub(" ", _TITLE_PAY.sub(" ", bare)))
-    bare = _TITLE_LICENCE.sub(" ", bare)
-    bare = " ".join(bare.split())
+    bare = _TITLE_TERMS.sub(" ", _TITLE_PAY.sub(" ", head))
+    bare = _TITLE_LICENCE.sub(" ", _TITLE_GRADE.sub(" ", " ".join(bare.split())))
+    bare = _TITLE_ROMAN.sub("", " ".join(bare.split()))
     while (shorter := _TITLE_EDGE.sub("", bare, count=1)) != bare:
         bare = shorter
     bare = bare.strip(" -:/&")

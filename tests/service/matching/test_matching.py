@@ -433,6 +433,8 @@ def test_the_title_weighs_each_skill_by_the_closest_occupations_that_need_it(
         ("Urgently Hiring: Line Cook", "Line Cook"),
         ("Now Hiring Dishwasher", "Dishwasher"),
         ("Junior Data Analyst", "Data Analyst"),
+        ("Part-Time Senior Cashier", "Cashier"),
+        ("Maintenance Technician III $18/hr", "Maintenance Technician"),
         ("CDL Class A Truck Driver - Home Weekly", "Truck Driver"),
         ("CDL-A Truck Driver", "Truck Driver"),
         # Job acronyms ESCO's titles lack are written out; ambiguous ones stay.
