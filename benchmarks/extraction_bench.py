@@ -288,6 +288,22 @@ def _description_text(preferred: str, description: str) -> str:
     return f"{preferred}: {description}" if description else preferred
 
 
+def space_cache(data_dir: Path, encoder: TextEncoder, release: TaxonomyRelease) -> Path:
+    """Where :func:`build_our_space` keeps the skill space of ``release`` for ``encoder``."""
+    return data_dir / "extraction" / f"{encoder.model_id}-esco-{release.version}"
+
+
+def encoder_and_space(
+    data_dir: Path, release: TaxonomyRelease, backend: str = "onnx"
+) -> tuple[TextEncoder, OurSpace]:
+    """The benchmarks' encoder (product batch size, models cached under ``data_dir``) and the
+    skill space of ``release`` it embeds (cached there too, see :func:`space_cache`)."""
+    encoder = load_encoder(
+        MODEL_DISTRIBUTION, backend=backend, batch_size=32, cache_dir=data_dir / "models"
+    )
+    return encoder, build_our_space(release, encoder, space_cache(data_dir, encoder, release))
+
+
 def build_our_space(release: TaxonomyRelease, encoder: TextEncoder, cache: Path) -> OurSpace:
     """Load the cached skill space of ``release``, or build and cache it.
 
@@ -613,11 +629,8 @@ def run_extraction(
     release = read_esco_bundle(esco_bundle)
     resolver = LabelResolver(release)
     sets = [load_set(name, skill_data, resolver, limit) for name in set_names]
-    encoder = load_encoder(
-        MODEL_DISTRIBUTION, backend=backend, batch_size=32, cache_dir=data_dir / "models"
-    )
-    cache = data_dir / "extraction" / f"{encoder.model_id}-esco-{release.version}"
-    ours = build_our_space(release, encoder, cache)
+    encoder, ours = encoder_and_space(data_dir, release, backend)
+    cache = space_cache(data_dir, encoder, release)
     uris = [skill.uri for skill in release.skills]
     # Scoring every skill is one large matrix product per batch: give BLAS every core here
     # (the service keeps OpenMP/BLAS to one thread for request serving).
@@ -963,12 +976,7 @@ def run_fit_thresholds(
     release = read_esco_bundle(esco_bundle)
     resolver = LabelResolver(release)
     sets = [load_set(name, skill_data, resolver, None) for name in SETS]
-    encoder = load_encoder(
-        MODEL_DISTRIBUTION, backend="onnx", batch_size=32, cache_dir=data_dir / "models"
-    )
-    ours = build_our_space(
-        release, encoder, data_dir / "extraction" / f"{encoder.model_id}-esco-{release.version}"
-    )
+    encoder, ours = encoder_and_space(data_dir, release)
     model = MappingModel.load(artefact, encoder=encoder.model_id)
     row_of = {skill.uri: row for row, skill in enumerate(release.skills)}
     gold = {s.name: [frozenset(row_of[u] for u in g) for g in s.gold] for s in sets}

@@ -20,6 +20,14 @@ from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
 from service.samples import SampleAchievement, SampleIssuer
 
 
+def bench_issuers() -> list[SampleIssuer]:
+    """The two issuers the ingest benchmarks sign with (fresh Ed25519 keys, ``did:key``)."""
+    return [
+        SampleIssuer(name="Bench University", domain="uni.example"),
+        SampleIssuer(name="Bench Academy", domain="academy.example"),
+    ]
+
+
 def achievement_catalogue(
     env: BenchEnvironment, size: int, rng: random.Random
 ) -> list[SampleAchievement]:
@@ -46,10 +54,7 @@ def run_ingest(
     """Sign ``credentials`` documents, then time their ingest over HTTP."""
     rng = random.Random(seed)
     catalogue = achievement_catalogue(env, max(10, credentials // 10), rng)
-    issuers = [
-        SampleIssuer(name="Bench University", domain="uni.example"),
-        SampleIssuer(name="Bench Academy", domain="academy.example"),
-    ]
+    issuers = bench_issuers()
     with console.status(f"signing {credentials} credentials"), Stopwatch() as signing:
         documents = [
             (

@@ -32,11 +32,9 @@ from typing import Any
 
 from benchmarks.extraction_bench import (
     DEFAULT_ESCO_BUNDLE,
-    MODEL_DISTRIBUTION,
-    build_our_space,
+    encoder_and_space,
     product_mapper,
 )
-from embeddings import load_encoder
 from ingest.mapping import MappingSettings
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from taxonomy import read_esco_bundle
@@ -159,9 +157,7 @@ def run_job_text(
         raise SystemExit(f"job-text needs --conll FILE: {conll} is not a file (get {SOURCE})")
     sentences = read_conll(conll)
     release = read_esco_bundle(esco_bundle)
-    encoder = load_encoder(MODEL_DISTRIBUTION, batch_size=32, cache_dir=data_dir / "models")
-    cache = data_dir / "extraction" / f"{encoder.model_id}-esco-{release.version}"
-    ours = build_our_space(release, encoder, cache)
+    encoder, ours = encoder_and_space(data_dir, release)
     model = MappingModel.load(DEFAULT_ARTEFACT, encoder=encoder.model_id)
     mapper = product_mapper(release, ours, encoder, MappingSettings().at(model.thresholds), model)
     readings: list[list[tuple[int, int]]] = []

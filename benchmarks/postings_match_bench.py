@@ -54,11 +54,12 @@ from sqlalchemy import select
 
 from benchmarks.extraction_bench import SHARED_DATA
 from benchmarks.harness import BenchEnvironment, Stopwatch, console, percentiles
+from benchmarks.ingest_bench import bench_issuers
 from benchmarks.match_bench import SyntheticEvidence, http_client, tenant_id_of, write_candidates
 from benchmarks.ranking_bench import REJECTED, _skill_rows
 from service.db.engine import unit_of_work
 from service.db.models import Occupation
-from service.samples import SampleAchievement, SampleIssuer
+from service.samples import SampleAchievement
 from taxonomy import read_esco_bundle
 
 POSTINGS_DIR = SHARED_DATA / "jobs" / "occupation-coding"
@@ -159,10 +160,7 @@ def ingest_pool(
         How many were sent, the status counts, the evidence stored per credential by kind
         (aligned or mapped from text) and the time taken.
     """
-    issuers = [
-        SampleIssuer(name="Bench University", domain="uni.example"),
-        SampleIssuer(name="Bench Academy", domain="academy.example"),
-    ]
+    issuers = bench_issuers()
     documents = [
         (f"c{n}", issuers[k % 2].issue(achievement, f"did:example:c{n}"))
         for n, held in enumerate(achievements)

@@ -42,19 +42,19 @@ import torch
 from benchmarks.extraction_bench import (
     DEFAULT_ESCO_BUNDLE,
     DEFAULT_SKILL_DATA,
-    MODEL_DISTRIBUTION,
     SETS,
     EvalSet,
     LabelResolver,
     OurSpace,
     _skillskape_rows,
-    build_our_space,
+    encoder_and_space,
     load_set,
     ranking_metrics,
     run_fit_thresholds,
+    space_cache,
 )
 from benchmarks.harness import console
-from embeddings import TextEncoder, Vectors, load_encoder
+from embeddings import TextEncoder, Vectors
 from ingest.mapping_model import (
     DEFAULT_ARTEFACT,
     FEATURES,
@@ -517,11 +517,9 @@ def run_train_mapping(
     started = time.perf_counter()
     torch.manual_seed(seed)
     release = read_esco_bundle(DEFAULT_ESCO_BUNDLE)
-    encoder = load_encoder(
-        MODEL_DISTRIBUTION, backend="onnx", batch_size=32, cache_dir=data_dir / "models"
-    )
-    cache = data_dir / "extraction" / f"{encoder.model_id}-esco-{release.version}"
-    space = _space(release, build_our_space(release, encoder, cache))
+    encoder, ours = encoder_and_space(data_dir, release)
+    cache = space_cache(data_dir, encoder, release)
+    space = _space(release, ours)
     columns = {uri: col for col, uri in enumerate(space.uris)}
     resolver = LabelResolver(release)
     train = _training_set(DEFAULT_SKILL_DATA, resolver, columns)
