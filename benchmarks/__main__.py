@@ -33,6 +33,8 @@ NAME:
   job-text where the product reads requirements in real job-ad sentences (--conll FILE: the
            labelled sentences of github.com/acp19tag/skill-extraction-dataset): labelled
            skill spans read, unlabelled sentences (blurbs, how to apply) left unread
+  titles   real US job titles (O*NET alternate titles) read as /v1/match reads a title,
+           judged by the ESCO-O*NET crosswalk (--crosswalk FILE: Nesta's, see titles_bench)
   ann      candidate index at --sizes: exact vs IVF build time, bytes/candidate, recall@100,
            latency per --nprobes (no database)
 """
@@ -59,6 +61,7 @@ from benchmarks.postings_import_bench import run_postings_import
 from benchmarks.postings_match_bench import run_postings_match
 from benchmarks.ranking_bench import ESCO_DIR, run_ranking
 from benchmarks.search_bench import run_search
+from benchmarks.titles_bench import run_titles
 from benchmarks.train_mapping import RERANKER_FORMS, RerankerForm, run_train_mapping
 from benchmarks.verify_bench import run_verify
 from ingest.mapping_model import DEFAULT_ARTEFACT
@@ -83,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
             "postings-import",
             "ann",
             "job-text",
+            "titles",
             "gap",
             "load",
         ],
@@ -112,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=("even", "odd"),
         default=None,
         help="postings-match: send only the even- or odd-numbered ads (the pool stays whole)",
+    )
+    parser.add_argument(
+        "--crosswalk",
+        type=Path,
+        default=Path("esco_onet_crosswalk_Nov2020.csv"),
+        help="titles: Nesta's ESCO-O*NET crosswalk CSV",
     )
     parser.add_argument(
         "--conll",
@@ -268,7 +278,7 @@ def _without_database(args: argparse.Namespace) -> dict[str, Any] | None:  # noq
 
 def _needs_occupations(args: argparse.Namespace) -> bool:
     """Benchmarks that read occupations from the default release (the official bundle)."""
-    return args.name == "postings-match" or (args.name == "gap" and bool(args.quality))
+    return args.name in ("postings-match", "titles") or (args.name == "gap" and bool(args.quality))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,6 +345,14 @@ def main(argv: list[str] | None = None) -> int:
                 half=args.half,
                 decorate_titles=args.decorate_titles,
                 pool=args.pool,
+            )
+        if args.name == "titles":
+            results["titles"] = run_titles(
+                env,
+                esco_dir=args.esco_dir,
+                crosswalk=args.crosswalk,
+                seed=args.seed,
+                limit=args.limit,
             )
         if args.name == "ranking":
             results["ranking"] = run_ranking(

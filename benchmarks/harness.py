@@ -230,6 +230,12 @@ def recreate_postgres_database(url: str) -> None:
         admin.dispose()
 
 
+def halves(count: int) -> dict[str, range]:
+    """Positions of ``count`` items: ``all``, and the ``even``- and ``odd``-numbered ones
+    (a setting chosen on one half is reported on the other)."""
+    return {"all": range(count), "even": range(0, count, 2), "odd": range(1, count, 2)}
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     """p50/p90/p99/mean/max of latency samples, in milliseconds."""
     ordered = sorted(samples)

@@ -35,6 +35,7 @@ from benchmarks.extraction_bench import (
     encoder_and_space,
     product_mapper,
 )
+from benchmarks.harness import halves
 from ingest.mapping import MappingSettings
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from taxonomy import read_esco_bundle
@@ -169,17 +170,12 @@ def run_job_text(
             continue
         readings.append([(r.phrase.start, r.phrase.end) for r in result.requirements])
         ignored.append([phrase.reason for phrase in result.ignored])
-    halves = {
-        "all": range(len(sentences)),
-        "even": range(0, len(sentences), 2),
-        "odd": range(1, len(sentences), 2),
-    }
     return {
         "source": f"{conll} ({SOURCE})",
         "settings": f"product defaults, mapping artefact {model.version}",
         **{
             name: job_text_metrics([sentences[i] for i in rows], [readings[i] for i in rows])
-            for name, rows in halves.items()
+            for name, rows in halves(len(sentences)).items()
         },
         "ignored_phrases": sum(len(reasons) for reasons in ignored),
     }
