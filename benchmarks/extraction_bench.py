@@ -67,6 +67,7 @@ from ingest.mapping_model import (
     Thresholds,
     write_thresholds,
 )
+from service.settings import EmbeddingSettings
 from taxonomy import TaxonomyRelease, iter_skill_labels, read_esco_bundle
 
 SETS = ("tech", "house", "skillskape")
@@ -296,10 +297,15 @@ def space_cache(data_dir: Path, encoder: TextEncoder, release: TaxonomyRelease) 
 def encoder_and_space(
     data_dir: Path, release: TaxonomyRelease, backend: str = "onnx"
 ) -> tuple[TextEncoder, OurSpace]:
-    """The benchmarks' encoder (product batch size, models cached under ``data_dir``) and the
+    """The benchmarks' encoder (the product's batching, models cached under ``data_dir``) and the
     skill space of ``release`` it embeds (cached there too, see :func:`space_cache`)."""
+    batching = EmbeddingSettings()
     encoder = load_encoder(
-        MODEL_DISTRIBUTION, backend=backend, batch_size=32, cache_dir=data_dir / "models"
+        MODEL_DISTRIBUTION,
+        backend=backend,
+        batch_size=batching.batch_size,
+        batch_tokens=batching.batch_tokens,
+        cache_dir=data_dir / "models",
     )
     return encoder, build_our_space(release, encoder, space_cache(data_dir, encoder, release))
 

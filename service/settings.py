@@ -54,6 +54,12 @@ class EmbeddingSettings:
     batch_size: int = 32
     """Texts per encoder forward pass (32 pads less than larger batches: faster on CPU)."""
 
+    batch_tokens: int = 512
+    """Most tokens per forward pass of the ONNX backend (texts times the longest one's
+    tokens): short labels still go 32 at a time, long job sentences in smaller batches,
+    which reads them about 1.5x faster on 2 cores (``python -m benchmarks extraction``,
+    benchmarks/RESULTS.md); 0: ``batch_size`` alone decides."""
+
     threads: int = 0
     """Threads one encoding uses; 0 uses every core. Bulk workers use 1 each."""
 
@@ -359,6 +365,7 @@ class Settings:
             self.embedding.model,
             backend=self.embedding.backend,
             batch_size=self.embedding.batch_size,
+            batch_tokens=self.embedding.batch_tokens,
             cache_dir=self.model_cache_dir,
             threads=self.embedding.threads or None,
         )

