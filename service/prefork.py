@@ -186,6 +186,30 @@ def _signal(pid: int, signum: int) -> None:
         return
 
 
+class StopRequest:
+    """A worker's signal handler until uvicorn takes the signals over, and after it has.
+
+    A signal is remembered; once a server is attached, it is also told to exit, so a stop
+    that comes while the server starts is not lost.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._server: uvicorn.Server | None = None
+
+    def attach(self, server: uvicorn.Server) -> None:
+        """The server to stop on a later signal (or at once, when one came already)."""
+        self._server = server
+        if self.requested:
+            server.should_exit = True
+
+    def __call__(self, _signum: int, _frame: FrameType | None) -> None:
+        """Handle SIGTERM or SIGINT."""
+        self.requested = True
+        if self._server is not None:
+            self._server.should_exit = True
+
+
 def _serve_in_worker(
     settings: Settings,
     runtime: Runtime,
@@ -196,12 +220,13 @@ def _serve_in_worker(
     """A forked worker: own database connections and model session, then serve. Never returns."""
     code = 0
     try:
-        # A stop that comes before the server runs skips it; after the server has run,
-        # uvicorn raises the signal it handled again, which must not end the worker
+        # A stop that comes before the server runs skips it, and one that comes while
+        # uvicorn starts (before it takes the signals over) stops it; after the server has
+        # run, uvicorn raises the signal it handled again, which must not end the worker
         # before it saves its snapshots.
-        stop_requested: list[int] = []
-        signal.signal(signal.SIGTERM, lambda signum, _frame: stop_requested.append(signum))
-        signal.signal(signal.SIGINT, lambda signum, _frame: stop_requested.append(signum))
+        stop = StopRequest()
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         runtime.engine.dispose(close=False)  # the parent's pool is not this process's
         faiss.omp_set_num_threads(os.cpu_count() or 1)
         encoder.open()
@@ -215,7 +240,8 @@ def _serve_in_worker(
                 http=ProblemHttpProtocol,
             )
         )
-        if not stop_requested:
+        stop.attach(server)
+        if not stop.requested:
             server.run(sockets=[listener])
         if runtime.indexes is not None:
             runtime.indexes.save_all()

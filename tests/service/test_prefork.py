@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
+from service.prefork import StopRequest
 from service.runtime import Runtime
 from service.serving import free_port
 from tests.conftest import REPO_ROOT
@@ -154,3 +156,21 @@ def test_a_restart_loads_the_snapshots_before_forking(
     log = (tmp_path / "restart.log").read_text()
     assert "loaded the candidate indexes of" in log
     assert "loaded the candidate indexes of 0 tenant" not in log
+
+
+def test_a_stop_while_a_worker_starts_its_server_is_not_lost() -> None:
+    """The supervisor may signal a worker after it checked for a stop and before uvicorn
+    takes the signals over; the server it runs must still exit."""
+    server = uvicorn.Server(uvicorn.Config(app=lambda *_: None))
+
+    stop = StopRequest()
+    stop.attach(server)
+    assert (stop.requested, server.should_exit) == (False, False)
+    stop(signal.SIGTERM, None)  # while uvicorn starts
+    assert (stop.requested, server.should_exit) == (True, True)
+
+    early = StopRequest()
+    early(signal.SIGINT, None)  # before the server exists: it is not run, or stops at once
+    later = uvicorn.Server(uvicorn.Config(app=lambda *_: None))
+    early.attach(later)
+    assert (early.requested, later.should_exit) == (True, True)
