@@ -236,6 +236,11 @@ def halves(count: int) -> dict[str, range]:
     return {"all": range(count), "even": range(0, count, 2), "odd": range(1, count, 2)}
 
 
+def percent(part: int, whole: int) -> float:
+    """``part`` of ``whole`` in percent, to one decimal (0 when ``whole`` is 0)."""
+    return round(100 * part / max(whole, 1), 1)
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     """p50/p90/p99/mean/max of latency samples, in milliseconds."""
     ordered = sorted(samples)

@@ -35,7 +35,7 @@ from benchmarks.extraction_bench import (
     encoder_and_space,
     product_mapper,
 )
-from benchmarks.harness import halves
+from benchmarks.harness import halves, percent
 from ingest.mapping import MappingSettings
 from ingest.mapping_model import DEFAULT_ARTEFACT, MappingModel
 from taxonomy import read_esco_bundle
@@ -128,19 +128,16 @@ def job_text_metrics(
         requirements += len(read)
         outside += sum(not _overlaps(start, end, sentence.spans) for start, end in read)
 
-    def share(part: int, whole: int) -> float:
-        return round(100 * part / max(whole, 1), 1)
-
     return {
         "sentences": len(sentences),
         "skill_sentences": skill_sentences,
-        "skill_sentences_read_pct": share(read_skill_sentences, skill_sentences),
+        "skill_sentences_read_pct": percent(read_skill_sentences, skill_sentences),
         "skill_spans": skill_spans,
-        "skill_spans_read_pct": share(read_skill_spans, skill_spans),
+        "skill_spans_read_pct": percent(read_skill_spans, skill_spans),
         "unlabelled_sentences": unlabelled,
-        "unlabelled_sentences_read_pct": share(read_unlabelled, unlabelled),
+        "unlabelled_sentences_read_pct": percent(read_unlabelled, unlabelled),
         "requirements": requirements,
-        "requirements_outside_spans_pct": share(outside, requirements),
+        "requirements_outside_spans_pct": percent(outside, requirements),
     }
 
 

@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import select
 
 from benchmarks.extraction_bench import SHARED_DATA
-from benchmarks.harness import BenchEnvironment, halves
+from benchmarks.harness import BenchEnvironment, halves, percent
 from service.db.engine import unit_of_work
 from service.db.models import Occupation
 
@@ -130,15 +130,12 @@ def title_metrics(
         groups = {unit_group_of.get(uri) for uri in item.accepted} - {None}
         right_group += unit_group_of.get(reading) in groups
 
-    def share(part: int, whole: int) -> float:
-        return round(100 * part / max(whole, 1), 1)
-
     return {
         "titles": len(labelled),
-        "read_pct": share(read, len(labelled)),
-        "right_pct": share(right, len(labelled)),
-        "right_unit_group_pct": share(right_group, len(labelled)),
-        "right_of_read_pct": share(right, read),
+        "read_pct": percent(read, len(labelled)),
+        "right_pct": percent(right, len(labelled)),
+        "right_unit_group_pct": percent(right_group, len(labelled)),
+        "right_of_read_pct": percent(right, read),
     }
 
 
